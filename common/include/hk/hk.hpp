@@ -1,0 +1,8 @@
+// hk/hk.hpp — include this to use hk.
+#pragma once
+
+#include "hk/error.hpp"
+#include "hk/ops.hpp"
+#include "hk/runtime.hpp"
+#include "hk/tensor.hpp"
+#include "hk/types.hpp"

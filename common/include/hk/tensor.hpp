@@ -1,0 +1,101 @@
+// hk/tensor.hpp — hk::Tensor: an n-dimensional (rank ≤ 4), row-major, contiguous array of
+// f32, i8 or i32 on one device. Host storage is 64-byte aligned.
+//
+// Copies of a Tensor share their storage (like a shared_ptr); clone() copies the data.
+// Tensor::wrap views caller memory without copying and never frees it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "hk/error.hpp"
+#include "hk/types.hpp"
+
+namespace hk {
+
+namespace detail {
+struct Storage;
+}  // namespace detail
+
+class Tensor {
+ public:
+  static constexpr int kMaxRank = 4;
+  static constexpr std::size_t kHostAlignment = 64;
+
+  Tensor();  // an empty f32 tensor of shape [0] on the CPU
+
+  static Tensor empty(Shape shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor zeros(Shape shape, DType dtype = DType::f32, Device device = Device::cpu());
+  // value must be representable in dtype (e.g. 200 or 1.5 for i8 is an InvalidArgument).
+  static Tensor full(Shape shape, double value, DType dtype = DType::f32,
+                     Device device = Device::cpu());
+  // Deterministic for a given seed on every platform. f32: standard normal;
+  // i8 and i32: uniform integers in [-127, 127].
+  static Tensor randn(Shape shape, uint64_t seed, DType dtype = DType::f32);
+  template <class T> static Tensor from_vector(const std::vector<T>& values, Shape shape);
+  // A non-owning view of host memory; data may be null only when the shape is empty.
+  // The caller keeps the memory alive and need not align it.
+  template <class T> static Tensor wrap(T* data, Shape shape);
+
+  const Shape& shape() const { return shape_; }
+  int rank() const { return static_cast<int>(shape_.size()); }
+  int64_t dim(int i) const;  // negative i counts from the end
+  DType dtype() const { return dtype_; }
+  Device device() const;
+  int64_t numel() const { return numel_; }
+  std::size_t nbytes() const { return static_cast<std::size_t>(numel_) * element_size(dtype_); }
+
+  // Raw element pointer (a device pointer for cuda tensors). T must match dtype().
+  template <class T> T* data();
+  template <class T> const T* data() const;
+  void* raw_data();
+  const void* raw_data() const;
+
+  template <class T> std::vector<T> to_vector() const;  // copies to the host
+  Tensor to(Device device) const;                      // copies (also when device is the same)
+  Tensor clone() const;
+  // A tensor of the same storage with another shape of the same numel.
+  Tensor reshape(Shape shape) const;
+
+  // True when the byte ranges of a and b intersect (same device).
+  static bool overlaps(const Tensor& a, const Tensor& b);
+  std::string description() const;  // "f32[2, 3] on cpu"
+
+ private:
+  Tensor(std::shared_ptr<detail::Storage> storage, Shape shape, DType dtype);
+  void* typed_data(DType requested) const;
+  static Tensor wrap_raw(void* data, Shape shape, DType dtype);
+  static Tensor from_host_bytes(const void* data, std::size_t count, Shape shape, DType dtype);
+  void copy_to_host(void* dst) const;
+
+  std::shared_ptr<detail::Storage> storage_;
+  Shape shape_;
+  DType dtype_ = DType::f32;
+  int64_t numel_ = 0;
+};
+
+// Checked element count of a shape: InvalidArgument for rank > 4, negative dimensions,
+// or a count (or byte count for dtype) that overflows.
+int64_t checked_numel(const Shape& shape, DType dtype);
+
+template <class T> T* Tensor::data() { return static_cast<T*>(typed_data(detail::dtype_of<T>())); }
+template <class T> const T* Tensor::data() const {
+  return static_cast<const T*>(typed_data(detail::dtype_of<T>()));
+}
+template <class T> Tensor Tensor::from_vector(const std::vector<T>& values, Shape shape) {
+  return from_host_bytes(values.data(), values.size(), std::move(shape), detail::dtype_of<T>());
+}
+template <class T> Tensor Tensor::wrap(T* data, Shape shape) {
+  using U = std::remove_cv_t<T>;
+  return wrap_raw(const_cast<U*>(data), std::move(shape), detail::dtype_of<U>());
+}
+template <class T> std::vector<T> Tensor::to_vector() const {
+  typed_data(detail::dtype_of<T>());  // dtype check
+  std::vector<T> out(static_cast<std::size_t>(numel_));
+  copy_to_host(out.data());
+  return out;
+}
+
+}  // namespace hk

@@ -1,0 +1,134 @@
+// The one file that knows which backends this build of hk contains. Everything else asks
+// here: the registry is filled from each compiled-in backend's table, and the device
+// runtimes (memory, copies, synchronisation) are looked up here.
+#include <cstdlib>
+#include <mutex>
+
+#include "common/src/memory.hpp"
+#include "hk/cpu_features.hpp"
+#include "hk/error.hpp"
+#include "hk/registry.hpp"
+#include "hk/runtime.hpp"
+
+#if HK_HAVE_CUDA
+#include "cuda/cuda_runtime.hpp"
+#endif
+
+namespace hk {
+
+const Registry& Registry::get() {
+  static const Registry registry = [] {
+    Registry r;
+    register_cpu(r);
+#if HK_HAVE_CUDA
+    register_cuda(r);
+#endif
+    return r;
+  }();
+  return registry;
+}
+
+namespace detail {
+
+DeviceRuntime* device_runtime(Device::Kind kind) {
+#if HK_HAVE_CUDA
+  if (kind == Device::Kind::cuda) return &cuda::runtime();
+#endif
+  (void)kind;
+  return nullptr;
+}
+
+DeviceRuntime& usable_device_runtime(Device device) {
+  DeviceRuntime* rt = device_runtime(device.kind());
+  if (!rt)
+    throw BackendUnavailable("device " + device.to_string() +
+                             " is unavailable: hk was built without the cuda backend "
+                             "(configure with -DHK_ENABLE_CUDA=ON and a CUDA toolkit)");
+  const BackendInfo& info = rt->info();
+  if (!info.available)
+    throw BackendUnavailable("device " + device.to_string() + " is unavailable: " + info.reason);
+  if (device.index() >= static_cast<int>(info.devices.size()))
+    throw BackendUnavailable("device " + device.to_string() + " does not exist: " +
+                             std::to_string(info.devices.size()) + " CUDA device(s) found");
+  return *rt;
+}
+
+}  // namespace detail
+
+std::vector<BackendInfo> backends() {
+  std::vector<BackendInfo> out;
+  const CpuFeatures& f = cpu_features();
+  out.push_back({Backend::cpu, "cpu", true, "",
+                 {"cpu: " + (f.model.empty() ? std::string("unknown CPU") : f.model) + " (" +
+                  cpu_isa_name() + ", " + std::to_string(num_threads()) + " threads)"}});
+#if HK_HAVE_CUDA
+  BackendInfo cuda_info = cuda::runtime().info();
+  out.push_back(cuda_info);
+#else
+  out.push_back({Backend::cuda, "cuda", false,
+                 "not compiled in: hk was built without the cuda backend (-DHK_ENABLE_CUDA=OFF "
+                 "or no CUDA toolkit found)",
+                 {}});
+#endif
+  out.push_back({Backend::cuda_sim, "cuda_sim", false,
+                 "not implemented yet: the SIMT simulator is not part of this build", {}});
+  return out;
+}
+
+namespace {
+
+bool available(Backend b) {
+  switch (b) {
+    case Backend::cpu: return true;
+    case Backend::cuda: {
+      detail::DeviceRuntime* rt = detail::device_runtime(Device::Kind::cuda);
+      return rt && rt->info().available;
+    }
+    case Backend::cuda_sim: return false;
+    case Backend::automatic: return false;
+  }
+  return false;
+}
+
+std::mutex default_mutex;
+bool default_set = false;
+Backend default_value = Backend::automatic;
+
+}  // namespace
+
+void set_default_backend(Backend b) {
+  std::lock_guard lock(default_mutex);
+  default_value = b;
+  default_set = true;
+}
+
+Backend default_backend() {
+  std::lock_guard lock(default_mutex);
+  if (!default_set) {
+    const char* env = std::getenv("HK_BACKEND");
+    default_value = env && *env ? parse_backend(env) : Backend::automatic;
+    default_set = true;
+  }
+  return default_value;
+}
+
+Backend resolve_backend(Backend b) {
+  if (b != Backend::automatic) return b;
+  return available(Backend::cuda) ? Backend::cuda : Backend::cpu;
+}
+
+void synchronize() {
+  if (available(Backend::cuda)) detail::device_runtime(Device::Kind::cuda)->synchronize();
+}
+
+namespace detail {
+// Why `backend` cannot run here, or "" when it can.
+std::string unavailable_reason(Backend backend) {
+  if (available(backend)) return "";
+  for (const BackendInfo& info : backends())
+    if (info.backend == backend) return info.reason;
+  return "unknown backend";
+}
+}  // namespace detail
+
+}  // namespace hk

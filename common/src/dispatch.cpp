@@ -1,0 +1,95 @@
+// Variant selection: the rules of DESIGN.md "Dispatch" in one place.
+#include "common/src/dispatch.hpp"
+
+#include "hk/cpu_features.hpp"
+#include "hk/error.hpp"
+#include "hk/runtime.hpp"
+
+namespace hk::detail {
+
+namespace {
+
+std::string list_variants(std::string_view op, Backend backend) {
+  std::string names;
+  for (const VariantRow& r : Registry::get().rows()) {
+    if (r.op != op || r.backend != backend) continue;
+    names += names.empty() ? "" : ", ";
+    names += r.variant;
+  }
+  return names.empty() ? "none" : names;
+}
+
+std::string dtype_list(const VariantRow& row) {
+  std::string s;
+  for (DType t : Registry::dtypes(row)) {
+    s += s.empty() ? "" : " or ";
+    s += to_string(t);
+  }
+  return s;
+}
+
+std::string where(std::string_view op, Backend backend) {
+  return std::string(op) + " (" + to_string(backend) + ")";
+}
+
+Backend choose_backend(std::string_view op, const Options& options, DType dtype, Device data_device) {
+  Backend b = options.backend != Backend::automatic ? options.backend : default_backend();
+  if (b != Backend::automatic) return b;
+  if (data_device.is_cuda()) return Backend::cuda;
+  Backend preferred = resolve_backend(Backend::automatic);
+  if (preferred != Backend::cpu && Registry::get().best(op, preferred, dtype)) return preferred;
+  return Backend::cpu;
+}
+
+}  // namespace
+
+Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device) {
+  if (options.threads < 0)
+    throw InvalidArgument(std::string(op) + ": threads must be ≥ 0 (0 = the pool size), got " +
+                          std::to_string(options.threads));
+  if (options.block_size < 0)
+    throw InvalidArgument(std::string(op) + ": block_size must be ≥ 0 (0 = default), got " +
+                          std::to_string(options.block_size));
+  Call call;
+  call.backend = choose_backend(op, options, dtype, data_device);
+  if (std::string why = unavailable_reason(call.backend); !why.empty())
+    throw BackendUnavailable(std::string(op) + ": backend " + to_string(call.backend) +
+                             " is unavailable: " + why);
+  bool host_backend = call.backend == Backend::cpu || call.backend == Backend::cuda_sim;
+  if (host_backend && !data_device.is_cpu())
+    throw InvalidArgument(std::string(op) + ": the tensors are on " + data_device.to_string() +
+                          " but backend " + to_string(call.backend) +
+                          " computes on host memory; move them with .to(hk::Device::cpu())");
+  if (call.backend == Backend::cuda && data_device.is_cpu())
+    throw BackendUnavailable(std::string(op) +
+                             ": staging host tensors through the cuda backend is not implemented "
+                             "yet; move the tensors with .to(hk::Device::cuda(0)) first");
+
+  const Registry& reg = Registry::get();
+  if (!options.variant.empty()) {
+    call.row = reg.find(op, call.backend, options.variant);
+    if (!call.row)
+      throw InvalidArgument("unknown variant '" + options.variant + "' of " + where(op, call.backend) +
+                            "; registered: " + list_variants(op, call.backend));
+    if (!Registry::supported(*call.row))
+      throw BackendUnavailable("variant '" + options.variant + "' of " + where(op, call.backend) +
+                               " needs " + call.row->requirement.text +
+                               ", which this machine lacks (CPU features in use: " +
+                               cpu_feature_list() + ")");
+    call.kernel = Registry::kernel_for(*call.row, dtype);
+    if (!call.kernel)
+      throw InvalidArgument("variant '" + options.variant + "' of " + where(op, call.backend) +
+                            " takes " + dtype_list(*call.row) + ", got " + to_string(dtype));
+  } else {
+    call.row = reg.best(op, call.backend, dtype);
+    if (!call.row)
+      throw BackendUnavailable("no supported variant of " + where(op, call.backend) + " takes " +
+                               to_string(dtype) + "; registered: " + list_variants(op, call.backend));
+    call.kernel = Registry::kernel_for(*call.row, dtype);
+  }
+  call.context.threads = options.threads > 0 ? options.threads : num_threads();
+  call.context.block_size = options.block_size;
+  return call;
+}
+
+}  // namespace hk::detail

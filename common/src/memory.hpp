@@ -1,0 +1,35 @@
+// Internal: where tensor bytes live. Host memory comes from host_allocate (64-byte
+// aligned); device memory from the DeviceRuntime of a compiled-in GPU backend.
+#pragma once
+
+#include <cstddef>
+
+#include "hk/runtime.hpp"
+#include "hk/types.hpp"
+
+namespace hk::detail {
+
+// 64-byte aligned host memory; OutOfMemory (with the byte count) on failure. bytes may be 0.
+void* host_allocate(std::size_t bytes);
+void host_free(void* p, std::size_t bytes) noexcept;
+
+// A GPU backend's memory and synchronisation services. Implemented in cuda/.
+class DeviceRuntime {
+ public:
+  virtual ~DeviceRuntime() = default;
+  // Availability, the reason when unavailable, and the devices found.
+  virtual const BackendInfo& info() = 0;
+  virtual void* allocate(std::size_t bytes, int device) = 0;  // OutOfMemory / CudaError
+  virtual void deallocate(void* p, int device) noexcept = 0;
+  // Copies between host and device or device and device; blocking.
+  virtual void copy(void* dst, Device dst_device, const void* src, Device src_device,
+                    std::size_t bytes) = 0;
+  virtual void synchronize() = 0;
+};
+
+// The runtime for `kind` (null for the CPU, and for cuda when hk was built without it).
+DeviceRuntime* device_runtime(Device::Kind kind);
+// device_runtime(kind) when the device is usable; else BackendUnavailable with the reason.
+DeviceRuntime& usable_device_runtime(Device device);
+
+}  // namespace hk::detail

@@ -1,0 +1,218 @@
+// The public ops: validate operands (shapes, dtypes, devices, aliasing), pick the variant,
+// call its kernel. Kernels never see a call that doesn't fit.
+#include "hk/ops.hpp"
+
+#include <cmath>
+#include <initializer_list>
+
+#include "common/src/dispatch.hpp"
+#include "hk/error.hpp"
+
+namespace hk {
+
+namespace {
+
+using detail::Call;
+
+// Largest K for which 127²·K fits in int32: i8×i8→i32 stays exact.
+constexpr int64_t kMaxInt8K = 2147483647 / (127 * 127);  // 133,144
+
+struct Operand {
+  const char* name;
+  const Tensor& t;
+};
+
+[[noreturn]] void fail(std::string_view op, const std::string& what) {
+  throw InvalidArgument(std::string(op) + ": " + what);
+}
+
+void require_same_device(std::string_view op, std::initializer_list<Operand> xs) {
+  const Operand& first = *xs.begin();
+  for (const Operand& x : xs)
+    if (x.t.device() != first.t.device())
+      fail(op, std::string(first.name) + " is on " + first.t.device().to_string() + " but " + x.name +
+                   " is on " + x.t.device().to_string() + "; move them to one device");
+}
+
+void require_dtype(std::string_view op, const Operand& x, std::initializer_list<DType> allowed) {
+  std::string names;
+  for (DType t : allowed) {
+    if (x.t.dtype() == t) return;
+    names += names.empty() ? "" : " or ";
+    names += to_string(t);
+  }
+  fail(op, std::string(x.name) + " is " + x.t.description() + "; " + std::string(op) + " takes " + names);
+}
+
+void require_same_shape(std::string_view op, const Operand& x, const Operand& y) {
+  if (x.t.shape() != y.t.shape())
+    fail(op, "shapes " + to_string(x.t.shape()) + " (" + x.name + ") and " + to_string(y.t.shape()) + " (" +
+                 y.name + ") differ; hk does not broadcast");
+}
+
+// `out` must have the result's shape, dtype and device, and must not overlap an input.
+void require_output(std::string_view op, const Tensor& out, const Shape& shape, DType dtype,
+                    std::initializer_list<Operand> inputs) {
+  const Tensor& in0 = inputs.begin()->t;
+  if (out.shape() != shape || out.dtype() != dtype || out.device() != in0.device())
+    fail(op, "out is " + out.description() + " but the result is " + to_string(dtype) + to_string(shape) +
+                 " on " + in0.device().to_string());
+  for (const Operand& x : inputs)
+    if (Tensor::overlaps(out, x.t))
+      fail(op, std::string("out (") + out.description() + ") overlaps input " + x.name + " (" +
+                   x.t.description() + ")");
+}
+
+void require_scale(std::string_view op, float scale) {
+  if (!std::isfinite(scale) || !(scale > 0))
+    fail(op, "scale must be finite and > 0, got " + std::to_string(scale));
+}
+
+Call resolve(std::string_view op, const Options& o, const Tensor& first) {
+  return detail::resolve(op, o, first.dtype(), first.device());
+}
+
+// ---- matmul ----------------------------------------------------------------------------
+
+Shape check_matmul(const Tensor& a, const Tensor& b) {
+  constexpr std::string_view op = "matmul";
+  require_same_device(op, {{"a", a}, {"b", b}});
+  if (a.rank() != 2 || b.rank() != 2)
+    fail(op, "a " + to_string(a.shape()) + " and b " + to_string(b.shape()) + " must both be 2-D (M, K) and (K, N)");
+  if (a.dim(1) != b.dim(0))
+    fail(op, "shapes " + to_string(a.shape()) + " and " + to_string(b.shape()) +
+                 " don't fit: a is (M, K) with K = " + std::to_string(a.dim(1)) + ", so b must be (" +
+                 std::to_string(a.dim(1)) + ", N)");
+  require_dtype(op, {"a", a}, {DType::f32, DType::i8});
+  if (a.dtype() != b.dtype())
+    fail(op, "dtypes differ: a is " + a.description() + ", b is " + b.description() +
+                 "; both must be f32 or both i8");
+  if (a.dtype() == DType::i8 && a.dim(1) > kMaxInt8K)
+    fail(op, "K = " + std::to_string(a.dim(1)) + " exceeds " + std::to_string(kMaxInt8K) +
+                 " for i8×i8→i32: 127²·K could overflow int32; split K into chunks");
+  return {a.dim(0), b.dim(1)};
+}
+
+DType matmul_out_dtype(const Tensor& a) { return a.dtype() == DType::i8 ? DType::i32 : DType::f32; }
+
+// ---- elementwise -------------------------------------------------------------------------
+
+void check_binary(std::string_view op, const Tensor& x, const Tensor& y) {
+  require_same_device(op, {{"x", x}, {"y", y}});
+  require_dtype(op, {"x", x}, {DType::f32});
+  require_dtype(op, {"y", y}, {DType::f32});
+  require_same_shape(op, {"x", x}, {"y", y});
+}
+
+void binary(std::string_view op, const Tensor& x, const Tensor& y, Tensor& out, const Options& o) {
+  check_binary(op, x, y);
+  require_output(op, out, x.shape(), DType::f32, {{"x", x}, {"y", y}});
+  Call c = resolve(op, o, x);
+  if (x.numel() == 0) return;
+  std::get<kernel::Binary>(*c.kernel)(x.data<float>(), y.data<float>(), out.data<float>(), x.numel(), c.context);
+}
+
+Tensor binary(std::string_view op, const Tensor& x, const Tensor& y, const Options& o) {
+  check_binary(op, x, y);
+  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
+  binary(op, x, y, out, o);
+  return out;
+}
+
+double reduce(std::string_view op, const Tensor& x, const Tensor& y, const Options& o) {
+  check_binary(op, x, y);
+  Call c = resolve(op, o, x);
+  return std::get<kernel::Reduce>(*c.kernel)(x.data<float>(), y.data<float>(), x.numel(), c.context);
+}
+
+}  // namespace
+
+void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& o) {
+  Shape shape = check_matmul(a, b);
+  require_output("matmul", out, shape, matmul_out_dtype(a), {{"a", a}, {"b", b}});
+  Call c = resolve("matmul", o, a);
+  if (out.numel() == 0) return;
+  const int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
+  if (a.dtype() == DType::f32)
+    std::get<kernel::MatmulF32>(*c.kernel)(a.data<float>(), b.data<float>(), out.data<float>(), m, k, n, c.context);
+  else
+    std::get<kernel::MatmulI8>(*c.kernel)(a.data<int8_t>(), b.data<int8_t>(), out.data<int32_t>(), m, k, n, c.context);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b, const Options& o) {
+  Shape shape = check_matmul(a, b);
+  Tensor out = Tensor::empty(shape, matmul_out_dtype(a), a.device());
+  matmul(a, b, out, o);
+  return out;
+}
+
+void relu(const Tensor& x, Tensor& out, const Options& o) {
+  require_dtype("relu", {"x", x}, {DType::f32, DType::i8});
+  require_output("relu", out, x.shape(), x.dtype(), {{"x", x}});
+  Call c = resolve("relu", o, x);
+  if (x.numel() == 0) return;
+  if (x.dtype() == DType::f32)
+    std::get<kernel::UnaryF32>(*c.kernel)(x.data<float>(), out.data<float>(), x.numel(), c.context);
+  else
+    std::get<kernel::UnaryI8>(*c.kernel)(x.data<int8_t>(), out.data<int8_t>(), x.numel(), c.context);
+}
+
+Tensor relu(const Tensor& x, const Options& o) {
+  require_dtype("relu", {"x", x}, {DType::f32, DType::i8});
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  relu(x, out, o);
+  return out;
+}
+
+Tensor add(const Tensor& x, const Tensor& y, const Options& o) { return binary("add", x, y, o); }
+void add(const Tensor& x, const Tensor& y, Tensor& out, const Options& o) { binary("add", x, y, out, o); }
+Tensor mul(const Tensor& x, const Tensor& y, const Options& o) { return binary("mul", x, y, o); }
+void mul(const Tensor& x, const Tensor& y, Tensor& out, const Options& o) { binary("mul", x, y, out, o); }
+Tensor squared_difference(const Tensor& x, const Tensor& y, const Options& o) {
+  return binary("squared_difference", x, y, o);
+}
+void squared_difference(const Tensor& x, const Tensor& y, Tensor& out, const Options& o) {
+  binary("squared_difference", x, y, out, o);
+}
+
+double dot(const Tensor& x, const Tensor& y, const Options& o) { return reduce("dot", x, y, o); }
+double euclidean_distance(const Tensor& x, const Tensor& y, const Options& o) {
+  return reduce("euclidean_distance", x, y, o);
+}
+
+void quantize(const Tensor& x, float scale, Tensor& out, const Options& o) {
+  require_dtype("quantize", {"x", x}, {DType::f32});
+  require_scale("quantize", scale);
+  require_output("quantize", out, x.shape(), DType::i8, {{"x", x}});
+  Call c = resolve("quantize", o, x);
+  if (x.numel() == 0) return;
+  std::get<kernel::Quantize>(*c.kernel)(x.data<float>(), scale, out.data<int8_t>(), x.numel(), c.context);
+}
+
+Tensor quantize(const Tensor& x, float scale, const Options& o) {
+  require_dtype("quantize", {"x", x}, {DType::f32});
+  Tensor out = Tensor::empty(x.shape(), DType::i8, x.device());
+  quantize(x, scale, out, o);
+  return out;
+}
+
+void dequantize(const Tensor& q, float scale, Tensor& out, const Options& o) {
+  require_dtype("dequantize", {"q", q}, {DType::i8, DType::i32});
+  require_scale("dequantize", scale);
+  require_output("dequantize", out, q.shape(), DType::f32, {{"q", q}});
+  Call c = resolve("dequantize", o, q);
+  if (q.numel() == 0) return;
+  if (q.dtype() == DType::i8)
+    std::get<kernel::DequantizeI8>(*c.kernel)(q.data<int8_t>(), scale, out.data<float>(), q.numel(), c.context);
+  else
+    std::get<kernel::DequantizeI32>(*c.kernel)(q.data<int32_t>(), scale, out.data<float>(), q.numel(), c.context);
+}
+
+Tensor dequantize(const Tensor& q, float scale, const Options& o) {
+  require_dtype("dequantize", {"q", q}, {DType::i8, DType::i32});
+  Tensor out = Tensor::empty(q.shape(), DType::f32, q.device());
+  dequantize(q, scale, out, o);
+  return out;
+}
+
+}  // namespace hk

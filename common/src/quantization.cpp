@@ -1,0 +1,72 @@
+// Symmetric int8 quantization helpers built from the registered ops: the course's
+// quantized_matmul and quantized_relu, with saturation instead of astype(int8)'s wrap.
+#include <cmath>
+#include <limits>
+
+#include "hk/error.hpp"
+#include "hk/ops.hpp"
+
+namespace hk {
+
+float symmetric_scale(const Tensor& x) {
+  if (x.dtype() != DType::f32)
+    throw InvalidArgument("symmetric_scale: x is " + x.description() + "; it takes f32");
+  std::vector<float> v = x.to_vector<float>();
+  float max_abs = 0;
+  for (float e : v) {
+    if (!std::isfinite(e))
+      throw InvalidArgument("symmetric_scale: x (" + x.description() +
+                            ") holds NaN or ±inf; no finite scale represents it");
+    max_abs = std::fmax(max_abs, std::fabs(e));
+  }
+  if (max_abs == 0) return 1.0f;
+  float scale = max_abs / 127.0f;
+  // max|x| tiny enough that /127 underflows to 0 (denormal inputs): the smallest positive
+  // scale still maps max|x| to a finite value.
+  return scale > 0 ? scale : std::numeric_limits<float>::denorm_min();
+}
+
+namespace {
+
+// The non-matmul steps of a composite op run on the same backend and threads, but with the
+// best variant: Options.variant names the int8 matmul (or relu) variant only.
+Options step_options(const Options& o) {
+  Options s = o;
+  s.variant.clear();
+  return s;
+}
+
+Tensor as_int8(const char* op, const char* name, const Tensor& t, float scale, const Options& o) {
+  if (t.dtype() == DType::i8) return t;
+  if (t.dtype() != DType::f32)
+    throw InvalidArgument(std::string(op) + ": " + name + " is " + t.description() + "; it takes f32 or i8");
+  return quantize(t, scale, step_options(o));
+}
+
+void require_scale(const char* op, const char* name, float scale) {
+  if (!std::isfinite(scale) || !(scale > 0))
+    throw InvalidArgument(std::string(op) + ": " + name + " must be finite and > 0, got " + std::to_string(scale));
+}
+
+}  // namespace
+
+Tensor quantized_matmul(const Tensor& a, const Tensor& b, float scale_a, float scale_b, const Options& o) {
+  require_scale("quantized_matmul", "scale_a", scale_a);
+  require_scale("quantized_matmul", "scale_b", scale_b);
+  float scale = scale_a * scale_b;
+  if (!std::isfinite(scale) || !(scale > 0))
+    throw InvalidArgument("quantized_matmul: scale_a · scale_b = " + std::to_string(scale) +
+                          " is not a finite positive float");
+  Tensor qa = as_int8("quantized_matmul", "a", a, scale_a, o);
+  Tensor qb = as_int8("quantized_matmul", "b", b, scale_b, o);
+  Tensor acc = matmul(qa, qb, o);  // i32, exact
+  return dequantize(acc, scale, step_options(o));
+}
+
+Tensor quantized_relu(const Tensor& x, float scale, const Options& o) {
+  require_scale("quantized_relu", "scale", scale);
+  Tensor q = as_int8("quantized_relu", "x", x, scale, o);
+  return dequantize(relu(q, o), scale, step_options(o));
+}
+
+}  // namespace hk

@@ -1,0 +1,35 @@
+// Declarations of the CPU kernels that register_cpu.cpp lists. One technique per file;
+// the signatures are the registry's (hk/registry.hpp): raw pointers, shapes as arguments.
+#pragma once
+
+#include <cstdint>
+
+#include "hk/registry.hpp"
+
+namespace hk::cpu {
+
+// matmul_f32_naive.cpp / matmul_i8_naive.cpp — three nested loops, the teaching baseline.
+void matmul_f32_naive(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+void matmul_i8_naive(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+
+// matmul_blocked.cpp — cache-blocked loops; KernelContext::block_size is the block edge.
+void matmul_f32_blocked(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+void matmul_i8_blocked(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+
+// elementwise_naive.cpp
+void relu_f32_naive(const float* x, float* out, int64_t n, const KernelContext&);
+void relu_i8_naive(const int8_t* x, int8_t* out, int64_t n, const KernelContext&);
+void add_f32_naive(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void mul_f32_naive(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void squared_difference_f32_naive(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+
+// reduce_naive.cpp
+double dot_f32_naive(const float* x, const float* y, int64_t n, const KernelContext&);
+double euclidean_distance_f32_naive(const float* x, const float* y, int64_t n, const KernelContext&);
+
+// quantize_naive.cpp
+void quantize_f32_naive(const float* x, float scale, int8_t* q, int64_t n, const KernelContext&);
+void dequantize_i8_naive(const int8_t* q, float scale, float* x, int64_t n, const KernelContext&);
+void dequantize_i32_naive(const int32_t* q, float scale, float* x, int64_t n, const KernelContext&);
+
+}  // namespace hk::cpu

@@ -1,0 +1,30 @@
+// The CPU registration table: which kernel serves which op. Adding a CPU variant is one
+// kernel file plus one row here; tests and hk-bench pick it up from the registry.
+//
+// priority: `automatic` takes the supported variant with the highest priority.
+#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
+
+namespace hk {
+
+void register_cpu(Registry& r) {
+  using namespace hk::cpu;
+  const Backend B = Backend::cpu;
+  // clang-format off
+  r.add({"matmul", B, "naive", {matmul_f32_naive, matmul_i8_naive}, {},
+         "three nested loops, one dot product per output (teaching baseline)", 0});
+  r.add({"matmul", B, "blocked", {matmul_f32_blocked, matmul_i8_blocked}, {},
+         "i-k-j loops tiled into cache blocks (Options::block_size, default 64)", 10});
+  r.add({"relu", B, "naive", {relu_f32_naive, relu_i8_naive}, {}, "plain loop, 0 > x ? 0 : x", 0});
+  r.add({"add", B, "naive", {add_f32_naive}, {}, "plain loop", 0});
+  r.add({"mul", B, "naive", {mul_f32_naive}, {}, "plain loop", 0});
+  r.add({"squared_difference", B, "naive", {squared_difference_f32_naive}, {}, "plain loop, (x - y)²", 0});
+  r.add({"dot", B, "naive", {dot_f32_naive}, {}, "plain loop, double accumulator", 0});
+  r.add({"euclidean_distance", B, "naive", {euclidean_distance_f32_naive}, {},
+         "plain loop, double accumulator", 0});
+  r.add({"quantize", B, "naive", {quantize_f32_naive}, {}, "divide, clamp, round half to even", 0});
+  r.add({"dequantize", B, "naive", {dequantize_i8_naive, dequantize_i32_naive}, {}, "float(q) · scale", 0});
+  // clang-format on
+}
+
+}  // namespace hk

@@ -1,0 +1,163 @@
+#include "cpu/thread_pool.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "hk/error.hpp"
+#include "hk/runtime.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HK_CPU_RELAX() _mm_pause()
+#else
+#define HK_CPU_RELAX() ((void)0)
+#endif
+
+namespace hk::cpu {
+
+namespace {
+
+thread_local bool tls_in_region = false;
+
+// How long a worker keeps polling its wake word after a job before it sleeps on the futex.
+// Long enough to catch the next call of a loop of kernels, short enough not to steal a
+// core from the rest of the program for long.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+// Spins until `word` differs from `old` or kSpin has passed; then blocks in the kernel.
+template <class T> T wait_change(const std::atomic<T>& word, T old) {
+  auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    T v = word.load(std::memory_order_acquire);
+    if (v != old) return v;
+    HK_CPU_RELAX();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) break;
+  }
+  word.wait(old, std::memory_order_acquire);
+  return word.load(std::memory_order_acquire);
+}
+
+int threads_from_env() {
+  if (const char* env = std::getenv("HK_NUM_THREADS"); env && *env) {
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (*end != '\0' || v < 1 || v > 1024)
+      throw InvalidArgument("HK_NUM_THREADS='" + std::string(env) + "' is not a thread count in 1..1024");
+    return static_cast<int>(v);
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw ? static_cast<int>(hw) : 1;
+}
+
+}  // namespace
+
+ThreadPool& ThreadPool::global() {
+  static ThreadPool pool(threads_from_env());
+  return pool;
+}
+
+ThreadPool::ThreadPool(int threads) { start(threads); }
+ThreadPool::~ThreadPool() { stop(); }
+
+bool ThreadPool::in_parallel_region() { return tls_in_region; }
+
+void ThreadPool::start(int threads) {
+  stopping_.store(false);
+  size_.store(threads);
+  workers_.clear();
+  for (int i = 1; i < threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>());
+    Worker& w = *workers_.back();
+    w.thread = std::thread([this, &w] { worker_loop(w); });
+  }
+}
+
+void ThreadPool::stop() {
+  stopping_.store(true);
+  for (auto& w : workers_) {
+    w->wake.fetch_add(1, std::memory_order_release);
+    w->wake.notify_one();
+  }
+  for (auto& w : workers_) w->thread.join();
+  workers_.clear();
+}
+
+void ThreadPool::resize(int threads) {
+  if (threads < 1 || threads > 1024)
+    throw InvalidArgument("thread count must be in 1..1024, got " + std::to_string(threads));
+  std::lock_guard lock(run_mutex_);
+  if (threads == size()) return;
+  stop();
+  start(threads);
+}
+
+void ThreadPool::worker_loop(Worker& self) {
+  tls_in_region = true;
+  uint32_t seen = 0;
+  for (;;) {
+    seen = wait_change(self.wake, seen);
+    if (stopping_.load(std::memory_order_acquire)) return;
+    run_chunks();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+  }
+}
+
+void ThreadPool::run_chunks() {
+  for (;;) {
+    int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (c >= chunks_) return;
+    int64_t begin = c * chunk_, end = std::min(n_, begin + chunk_);
+    try {
+      (*body_)(begin, end);
+    } catch (...) {
+      std::lock_guard lock(error_mutex_);
+      if (!error_) error_ = std::current_exception();
+      next_chunk_.store(chunks_, std::memory_order_relaxed);  // hand out no more work
+    }
+  }
+}
+
+void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
+                              FunctionRef<void(int64_t, int64_t)> body) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(grain, 1);
+  int64_t tasks = std::min<int64_t>((n + grain - 1) / grain, std::max(threads, 1));
+  std::unique_lock lock(run_mutex_, std::try_to_lock);
+  if (tasks <= 1 || tls_in_region || !lock.owns_lock()) {
+    body(0, n);  // small, nested, or the pool is busy with another host thread's job
+    return;
+  }
+  int workers = static_cast<int>(std::min<int64_t>(tasks - 1, static_cast<int64_t>(workers_.size())));
+  if (workers == 0) {
+    body(0, n);
+    return;
+  }
+  body_ = &body;
+  n_ = n;
+  chunk_ = (n + workers) / (workers + 1);  // one equal share per participating thread
+  chunks_ = (n + chunk_ - 1) / chunk_;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  error_ = nullptr;
+  pending_.store(workers, std::memory_order_relaxed);
+  for (int i = 0; i < workers; ++i) {
+    workers_[static_cast<std::size_t>(i)]->wake.fetch_add(1, std::memory_order_release);
+    workers_[static_cast<std::size_t>(i)]->wake.notify_one();
+  }
+  tls_in_region = true;
+  run_chunks();
+  tls_in_region = false;
+  for (int left = pending_.load(std::memory_order_acquire); left != 0;)
+    left = wait_change(pending_, left);
+  body_ = nullptr;
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+}
+
+}  // namespace hk::cpu
+
+namespace hk {
+
+void set_num_threads(int threads) { cpu::ThreadPool::global().resize(threads); }
+int num_threads() { return cpu::ThreadPool::global().size(); }
+
+}  // namespace hk

@@ -1,0 +1,88 @@
+// The persistent CPU thread pool behind every `parallel` variant and hk::parallel_map.
+//
+// Why a pool and not std::thread per call: creating a thread costs tens of microseconds,
+// more than a whole ReLU over 64 KiB. Here the workers live for the process; a job wakes
+// only the workers it needs, each through its own wake word (a futex when it sleeps), and a
+// worker that just finished a job spins for a short while first, so back-to-back calls
+// start in well under a microsecond instead of paying a futex wake each time.
+//
+// Rules: work below `grain` runs inline on the caller; a parallel_for issued from inside a
+// parallel region (nested) runs inline; while one host thread uses the pool another host
+// thread's parallel_for runs inline rather than waiting; the first exception thrown by the
+// body is rethrown in the caller after every chunk has stopped.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace hk::cpu {
+
+// A non-owning reference to a callable (the pool never stores the body past the call).
+template <class Sig> class FunctionRef;
+template <class R, class... Args> class FunctionRef<R(Args...)> {
+ public:
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
+  FunctionRef(F&& f) noexcept  // NOLINT: implicit by design
+      : obj_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* o, Args... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(a)...); }) {}
+  R operator()(Args... a) const { return call_(obj_, std::forward<Args>(a)...); }
+
+ private:
+  void* obj_;
+  R (*call_)(void*, Args...);
+};
+
+class ThreadPool {
+ public:
+  // The process-wide pool, sized by HK_NUM_THREADS or the hardware thread count.
+  static ThreadPool& global();
+
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // Total threads including the calling one (≥ 1). Safe while other threads compute: it
+  // waits for the running job to finish.
+  void resize(int threads);
+  int size() const { return size_.load(std::memory_order_relaxed); }
+
+  // Calls body(begin, end) on disjoint ranges covering [0, n), each at least `grain` long
+  // (except the last), on at most `threads` threads (the caller included).
+  void parallel_for(int64_t n, int64_t grain, int threads, FunctionRef<void(int64_t, int64_t)> body);
+
+  // True on pool workers, and on a caller while it runs a job.
+  static bool in_parallel_region();
+
+ private:
+  struct alignas(64) Worker {
+    std::atomic<uint32_t> wake{0};  // bumped by the caller to hand this worker the job
+    std::thread thread;
+  };
+  void start(int threads);
+  void stop();
+  void worker_loop(Worker& self);
+  void run_chunks();
+
+  std::mutex run_mutex_;  // one job at a time
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<int> size_{1};
+  std::atomic<bool> stopping_{false};
+
+  // The current job (valid while pending_ > 0 or the caller is in parallel_for).
+  const FunctionRef<void(int64_t, int64_t)>* body_ = nullptr;
+  int64_t n_ = 0, chunk_ = 0, chunks_ = 0;
+  alignas(64) std::atomic<int64_t> next_chunk_{0};
+  alignas(64) std::atomic<int> pending_{0};  // participating workers not yet done
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+};
+
+}  // namespace hk::cpu

@@ -1,0 +1,89 @@
+// Backends, variants, defaults, CPU features: what hk says about the machine.
+#include "hk/cpu_features.hpp"
+#include "hk/registry.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+TEST(Runtime, BackendsListsEveryBackend) {
+  auto bs = hk::backends();
+  ASSERT_EQ(bs.size(), 3u);
+  EXPECT_EQ(bs[0].backend, hk::Backend::cpu);
+  EXPECT_TRUE(bs[0].available);
+  EXPECT_FALSE(bs[0].devices.empty());
+  for (const auto& b : bs) {
+    EXPECT_EQ(b.name, hk::to_string(b.backend));
+    if (!b.available) {
+      EXPECT_FALSE(b.reason.empty()) << b.name;
+    }
+  }
+}
+
+TEST(Runtime, AutomaticResolvesToAnAvailableBackend) {
+  hk::Backend b = hk::resolve_backend(hk::Backend::automatic);
+  for (const auto& info : hk::backends()) {
+    if (info.backend == b) {
+      EXPECT_TRUE(info.available);
+    }
+  }
+}
+
+TEST(Runtime, DefaultBackendCanBeSet) {
+  hk::Backend before = hk::default_backend();
+  hk::set_default_backend(hk::Backend::cpu);
+  EXPECT_EQ(hk::default_backend(), hk::Backend::cpu);
+  EXPECT_EQ(hk::relu(hk::Tensor::full({2}, -1.0)).to_vector<float>(), std::vector<float>(2, 0.0f));
+  hk::set_default_backend(before);
+}
+
+TEST(Runtime, BackendNamesRoundTrip) {
+  for (auto b : {hk::Backend::cpu, hk::Backend::cuda, hk::Backend::cuda_sim, hk::Backend::automatic})
+    EXPECT_EQ(hk::parse_backend(hk::to_string(b)), b);
+}
+
+TEST(Runtime, VariantsDescribeTheRegistry) {
+  auto all = hk::variants();
+  EXPECT_EQ(all.size(), hk::Registry::get().rows().size());
+  for (const auto& v : all) {
+    EXPECT_FALSE(v.summary.empty()) << v.op << "/" << v.variant;
+    EXPECT_FALSE(v.dtypes.empty()) << v.op << "/" << v.variant;
+    EXPECT_FALSE(v.requirement.empty()) << v.op << "/" << v.variant;
+    EXPECT_NE(v.variant, "fast");
+    EXPECT_NE(v.variant, "opt");
+  }
+  for (const auto& v : hk::variants("matmul")) EXPECT_EQ(v.op, "matmul");
+  EXPECT_TRUE(hk::variants("no_such_op").empty());
+  // The naive and blocked CPU rungs exist for matmul.
+  EXPECT_NE(hk::Registry::get().find("matmul", hk::Backend::cpu, "naive"), nullptr);
+  EXPECT_NE(hk::Registry::get().find("matmul", hk::Backend::cpu, "blocked"), nullptr);
+}
+
+TEST(Runtime, WorkModels) {
+  hk::Work w = hk::work_model("matmul")({2, 3}, {3, 4}, hk::DType::f32);
+  EXPECT_EQ(w.flops, 2.0 * 2 * 3 * 4);
+  EXPECT_EQ(w.bytes, (6 + 12 + 8) * 4.0);
+  hk::Work r = hk::work_model("relu")({10}, {}, hk::DType::i8);
+  EXPECT_EQ(r.bytes, 20.0);
+  for (const auto& row : hk::Registry::get().rows()) EXPECT_NE(row.work, nullptr) << row.op;
+}
+
+TEST(Runtime, CpuFeaturesAreConsistent) {
+  const hk::CpuFeatures& d = hk::detected_cpu_features();
+  const hk::CpuFeatures& f = hk::cpu_features();
+  // The cap only removes features.
+  EXPECT_LE(f.avx2, d.avx2);
+  EXPECT_LE(f.avx512f, d.avx512f);
+  EXPECT_LE(f.avx512vnni, d.avx512vnni);
+  if (f.avx512f) {
+    EXPECT_TRUE(f.avx2);
+  }
+  std::string isa = hk::cpu_isa_name();
+  EXPECT_TRUE(isa == "avx512" || isa == "avx2" || isa == "sse4" || isa == "scalar") << isa;
+  switch (hk::isa_cap()) {
+    case hk::IsaCap::scalar: EXPECT_EQ(isa, "scalar"); break;
+    case hk::IsaCap::avx2: EXPECT_FALSE(f.avx512f); break;
+    default: break;
+  }
+}
+
+}  // namespace

@@ -1,0 +1,247 @@
+// DESIGN.md "Semantics" and the bad-input rules, checked op by op with hand-computed values.
+#include "hk/cpu_features.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using hk::DType;
+using hk::Tensor;
+using hk_test::same_float;
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Runs f, expects exception E, and returns its message.
+template <class E, class F> std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
+// Every relu variant on the CPU keeps NaN, keeps +inf, maps −inf to 0.
+TEST(Semantics, ReluNonFinite) {
+  Tensor x = Tensor::from_vector<float>({kNaN, kInf, -kInf, -1.0f, 2.5f, -0.0f}, {6});
+  for (const hk::VariantInfo& v : hk::variants("relu")) {
+    if (!v.supported) continue;
+    SCOPED_TRACE(hk::to_string(v.backend) + "/" + v.variant);
+    auto y = hk::relu(x, {v.backend, v.variant}).to_vector<float>();
+    EXPECT_TRUE(std::isnan(y[0]));
+    EXPECT_EQ(y[1], kInf);
+    EXPECT_TRUE(same_float(y[2], 0.0f));
+    EXPECT_TRUE(same_float(y[3], 0.0f));
+    EXPECT_EQ(y[4], 2.5f);
+    EXPECT_TRUE(same_float(y[5], -0.0f));
+  }
+}
+
+TEST(Semantics, QuantizeRoundsHalfToEvenAndSaturates) {
+  // scale 1: the values are the quotients themselves.
+  Tensor x = Tensor::from_vector<float>({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, 127.5f, 200.0f, -200.0f,
+                                         kInf, -kInf, kNaN, -128.0f, 0.49999997f},
+                                        {15});
+  std::vector<int8_t> expected = {0, 2, 2, 0, -2, -2, 126, 127, 127, -127, 127, -127, 0, -127, 0};
+  for (const hk::VariantInfo& v : hk::variants("quantize")) {
+    if (!v.supported) continue;
+    SCOPED_TRACE(v.variant);
+    EXPECT_EQ(hk::quantize(x, 1.0f, {v.backend, v.variant}).to_vector<int8_t>(), expected);
+  }
+  // The course's astype(int8) wraps 200 to −56; hk saturates.
+  EXPECT_EQ(hk::quantize(Tensor::full({1}, 200.0), 1.0f).to_vector<int8_t>()[0], 127);
+}
+
+TEST(Semantics, QuantizeDividesByScale) {
+  // 0.3 / 0.1 in float is 3.0000002 → 3; 0.25 / 0.1 = 2.4999998 → 2 (a reciprocal multiply
+  // would give 2.5000002 → 3 for some inputs; hk divides).
+  Tensor x = Tensor::from_vector<float>({0.3f, 0.25f, -0.35f}, {3});
+  auto q = hk::quantize(x, 0.1f).to_vector<int8_t>();
+  EXPECT_EQ(q[0], int8_t(std::nearbyint(0.3f / 0.1f)));
+  EXPECT_EQ(q[1], int8_t(std::nearbyint(0.25f / 0.1f)));
+  EXPECT_EQ(q[2], int8_t(std::nearbyint(-0.35f / 0.1f)));
+}
+
+TEST(Semantics, SymmetricScale) {
+  EXPECT_EQ(hk::symmetric_scale(Tensor::zeros({4, 4})), 1.0f);
+  EXPECT_EQ(hk::symmetric_scale(Tensor::zeros({0})), 1.0f);
+  EXPECT_EQ(hk::symmetric_scale(Tensor::from_vector<float>({1.0f, -254.0f, 3.0f}, {3})), 2.0f);
+  EXPECT_GT(hk::symmetric_scale(Tensor::from_vector<float>({1e-44f}, {1})), 0.0f);
+  std::string m = message_of<hk::InvalidArgument>([] { hk::symmetric_scale(Tensor::from_vector<float>({1, kNaN}, {2})); });
+  EXPECT_NE(m.find("NaN"), std::string::npos) << m;
+}
+
+TEST(Semantics, BadScalesAreInvalidArguments) {
+  Tensor x = Tensor::full({3}, 1.0);
+  Tensor q = Tensor::full({3}, 1.0, DType::i8);
+  for (float s : {0.0f, -1.0f, kNaN, kInf, -kInf}) {
+    SCOPED_TRACE(s);
+    EXPECT_NE(message_of<hk::InvalidArgument>([&] { hk::quantize(x, s); }).find("scale"), std::string::npos);
+    EXPECT_NE(message_of<hk::InvalidArgument>([&] { hk::dequantize(q, s); }).find("scale"), std::string::npos);
+    EXPECT_NE(message_of<hk::InvalidArgument>([&] { hk::quantized_relu(x, s); }).find("scale"), std::string::npos);
+    EXPECT_NE(message_of<hk::InvalidArgument>([&] { hk::quantized_matmul(Tensor::full({2, 2}, 1.0), Tensor::full({2, 2}, 1.0), s, 1.0f); })
+                  .find("scale_a"),
+              std::string::npos);
+  }
+}
+
+TEST(Semantics, QuantizedMatmulMatchesItsDefinition) {
+  auto av = hk_test::normal_floats(6 * 5, 1), bv = hk_test::normal_floats(5 * 4, 2);
+  Tensor a = Tensor::from_vector(av, {6, 5}), b = Tensor::from_vector(bv, {5, 4});
+  float sa = hk::symmetric_scale(a), sb = hk::symmetric_scale(b);
+  auto got = hk::quantized_matmul(a, b, sa, sb).to_vector<float>();
+  // By hand: quantize, integer matmul, dequantize with sa·sb.
+  auto q = [](float x, float s) {
+    float v = std::fmin(std::fmax(x / s, -127.0f), 127.0f);
+    return int(std::nearbyint(v));
+  };
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 4; ++j) {
+      int64_t acc = 0;
+      for (int p = 0; p < 5; ++p) acc += q(av[i * 5 + p], sa) * q(bv[p * 4 + j], sb);
+      EXPECT_EQ(got[i * 4 + j], float(acc) * (sa * sb)) << i << "," << j;
+    }
+  // Close to the fp32 product (quantization error only).
+  auto exact = hk::matmul(a, b).to_vector<float>();
+  for (size_t i = 0; i < exact.size(); ++i) EXPECT_NEAR(got[i], exact[i], 0.1);
+}
+
+TEST(Semantics, QuantizedReluMatchesItsDefinition) {
+  Tensor x = Tensor::from_vector<float>({-1.0f, 0.26f, 3.0f, 1000.0f, kNaN}, {5});
+  auto y = hk::quantized_relu(x, 0.5f).to_vector<float>();
+  EXPECT_EQ(y, (std::vector<float>{0.0f, 0.5f, 3.0f, 63.5f, 0.0f}));
+  Tensor qi = Tensor::from_vector<int8_t>({-5, 7}, {2});
+  EXPECT_EQ(hk::quantized_relu(qi, 0.5f).to_vector<float>(), (std::vector<float>{0.0f, 3.5f}));
+}
+
+TEST(Semantics, MatmulWithZeroK) {
+  Tensor a = Tensor::empty({3, 0}), b = Tensor::empty({0, 4});
+  for (const hk::VariantInfo& v : hk::variants("matmul")) {
+    if (!v.supported) continue;
+    auto c = hk::matmul(a, b, {v.backend, v.variant}).to_vector<float>();
+    EXPECT_EQ(c, std::vector<float>(12, 0.0f)) << v.variant;
+  }
+}
+
+TEST(Semantics, Int8MatmulKLimit) {
+  // 127²·133,144 fits in int32; one more could overflow.
+  Tensor a = Tensor::full({1, 133144}, 127, DType::i8), b = Tensor::full({133144, 1}, 127, DType::i8);
+  EXPECT_EQ(hk::matmul(a, b).to_vector<int32_t>()[0], 127 * 127 * 133144);
+  Tensor a2 = Tensor::full({1, 133145}, 1, DType::i8), b2 = Tensor::full({133145, 1}, 1, DType::i8);
+  std::string m = message_of<hk::InvalidArgument>([&] { hk::matmul(a2, b2); });
+  EXPECT_NE(m.find("133145"), std::string::npos) << m;
+  EXPECT_NE(m.find("133144"), std::string::npos) << m;
+}
+
+TEST(Semantics, ShapeMismatchNamesBothShapes) {
+  std::string m = message_of<hk::InvalidArgument>([] { hk::matmul(Tensor::zeros({2, 3}), Tensor::zeros({4, 5})); });
+  EXPECT_NE(m.find("[2, 3]"), std::string::npos) << m;
+  EXPECT_NE(m.find("[4, 5]"), std::string::npos) << m;
+  m = message_of<hk::InvalidArgument>([] { hk::add(Tensor::zeros({2, 3}), Tensor::zeros({3, 2})); });
+  EXPECT_NE(m.find("[2, 3]"), std::string::npos) << m;
+  EXPECT_NE(m.find("[3, 2]"), std::string::npos) << m;
+  m = message_of<hk::InvalidArgument>([] { hk::matmul(Tensor::zeros({2}), Tensor::zeros({2, 2})); });
+  EXPECT_NE(m.find("2-D"), std::string::npos) << m;
+  m = message_of<hk::InvalidArgument>([] { hk::dot(Tensor::zeros({5}), Tensor::zeros({6})); });
+  EXPECT_NE(m.find("[5]"), std::string::npos) << m;
+}
+
+TEST(Semantics, DtypeMismatchNamesBothDtypes) {
+  std::string m = message_of<hk::InvalidArgument>(
+      [] { hk::matmul(Tensor::zeros({2, 2}), Tensor::zeros({2, 2}, DType::i8)); });
+  EXPECT_NE(m.find("f32"), std::string::npos) << m;
+  EXPECT_NE(m.find("i8"), std::string::npos) << m;
+  m = message_of<hk::InvalidArgument>([] { hk::add(Tensor::zeros({2}, DType::i32), Tensor::zeros({2})); });
+  EXPECT_NE(m.find("i32"), std::string::npos) << m;
+  m = message_of<hk::InvalidArgument>([] { hk::relu(Tensor::zeros({2}, DType::i32)); });
+  EXPECT_NE(m.find("f32 or i8"), std::string::npos) << m;
+}
+
+TEST(Semantics, OutputMustFitAndNotAlias) {
+  Tensor x = Tensor::full({4}, -1.0), y = Tensor::full({4}, 2.0);
+  Tensor wrong = Tensor::zeros({5});
+  std::string m = message_of<hk::InvalidArgument>([&] { hk::add(x, y, wrong); });
+  EXPECT_NE(m.find("[5]"), std::string::npos) << m;
+  EXPECT_NE(m.find("[4]"), std::string::npos) << m;
+  m = message_of<hk::InvalidArgument>([&] { hk::add(x, y, x); });
+  EXPECT_NE(m.find("overlaps"), std::string::npos) << m;
+  EXPECT_EQ(x.to_vector<float>(), std::vector<float>(4, -1.0f)) << "a rejected call must not write";
+  // Partial overlap through a view of the same memory.
+  std::vector<float> buf(8, 1.0f);
+  Tensor lo = Tensor::wrap(buf.data(), {6}), hi = Tensor::wrap(buf.data() + 2, {6});
+  m = message_of<hk::InvalidArgument>([&] { hk::relu(lo, hi); });
+  EXPECT_NE(m.find("overlaps"), std::string::npos) << m;
+  Tensor i32 = Tensor::zeros({4}, DType::i32);
+  m = message_of<hk::InvalidArgument>([&] { hk::relu(x, i32); });
+  EXPECT_NE(m.find("i32"), std::string::npos) << m;
+}
+
+TEST(Semantics, UnknownVariantListsTheRegisteredOnes) {
+  std::string m = message_of<hk::InvalidArgument>(
+      [] { hk::matmul(Tensor::zeros({2, 2}), Tensor::zeros({2, 2}), {hk::Backend::cpu, "fast"}); });
+  EXPECT_NE(m.find("'fast'"), std::string::npos) << m;
+  EXPECT_NE(m.find("naive"), std::string::npos) << m;
+}
+
+TEST(Semantics, VariantGivenAnUnsupportedDtypeNamesWhatItTakes) {
+  // Find a cpu variant of some op that doesn't take every dtype the op accepts.
+  for (const hk::VariantInfo& v : hk::variants("matmul")) {
+    if (v.backend != hk::Backend::cpu || !v.supported) continue;
+    bool f32 = std::count(v.dtypes.begin(), v.dtypes.end(), DType::f32);
+    bool i8 = std::count(v.dtypes.begin(), v.dtypes.end(), DType::i8);
+    if (f32 && i8) continue;
+    DType missing = f32 ? DType::i8 : DType::f32;
+    std::string m = message_of<hk::InvalidArgument>(
+        [&] { hk::matmul(Tensor::zeros({2, 2}, missing), Tensor::zeros({2, 2}, missing), {v.backend, v.variant}); });
+    EXPECT_NE(m.find("takes " + hk::to_string(f32 ? DType::f32 : DType::i8)), std::string::npos) << m;
+    return;
+  }
+  GTEST_SKIP() << "every cpu matmul variant takes both f32 and i8";
+}
+
+TEST(Semantics, UnavailableBackendSaysWhy) {
+  for (const hk::BackendInfo& b : hk::backends()) {
+    if (b.available) continue;
+    SCOPED_TRACE(b.name);
+    EXPECT_FALSE(b.reason.empty());
+    std::string m = message_of<hk::BackendUnavailable>(
+        [&] { hk::relu(Tensor::zeros({3}), {b.backend}); });
+    EXPECT_NE(m.find(b.reason), std::string::npos) << m;
+  }
+  // On a machine without a driver, the cuda backend names the driver problem.
+  for (const hk::BackendInfo& b : hk::backends()) {
+    if (b.backend == hk::Backend::cuda && !b.available) {
+      EXPECT_TRUE(b.reason.find("driver") != std::string::npos || b.reason.find("compiled") != std::string::npos ||
+                  b.reason.find("device") != std::string::npos)
+          << b.reason;
+    }
+  }
+}
+
+TEST(Semantics, NamedVariantTheMachineCannotRunIsAnError) {
+  int checked = 0;
+  for (const hk::VariantInfo& v : hk::variants()) {
+    if (v.supported || v.backend != hk::Backend::cpu) continue;
+    SCOPED_TRACE(v.op + "/" + v.variant);
+    std::string m = message_of<hk::BackendUnavailable>([&] { hk_test::call_op(v.op, v.dtypes[0], {v.backend, v.variant}); });
+    EXPECT_NE(m.find(v.requirement), std::string::npos) << m;
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "every registered cpu variant runs on this CPU (HK_CPU_ISA level " << hk::cpu_isa_name() << ")";
+}
+
+TEST(Semantics, BadOptions) {
+  Tensor x = Tensor::zeros({3});
+  EXPECT_THROW(hk::relu(x, {hk::Backend::cpu, "", -1}), hk::InvalidArgument);
+  hk::Options o;
+  o.block_size = -4;
+  EXPECT_THROW(hk::relu(x, o), hk::InvalidArgument);
+  EXPECT_THROW(hk::parse_backend("gpu"), hk::InvalidArgument);
+  EXPECT_THROW(hk::set_num_threads(0), hk::InvalidArgument);
+}
+
+}  // namespace

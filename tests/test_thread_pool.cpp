@@ -1,0 +1,142 @@
+// The persistent thread pool, parallel_map and time_kernel.
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "cpu/thread_pool.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using hk::cpu::ThreadPool;
+
+TEST(ThreadPool, CoversEveryIndexOnce) {
+  ThreadPool pool(4);
+  for (int64_t n : {1, 2, 3, 7, 100, 1001, 65536}) {
+    for (int64_t grain : {1, 3, 64}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      pool.parallel_for(n, grain, 4, [&](int64_t b, int64_t e) {
+        EXPECT_LT(b, e);
+        for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+      });
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1) << "n " << n << " i " << i;
+    }
+  }
+}
+
+TEST(ThreadPool, UsesSeveralThreadsAndRunsSmallWorkInline) {
+  ThreadPool pool(3);
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  pool.parallel_for(3, 1, 3, [&](int64_t, int64_t) {
+    std::lock_guard lock(m);
+    ids.insert(std::this_thread::get_id());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // keep each chunk on its own thread
+  });
+  EXPECT_EQ(ids.size(), 3u);
+  ids.clear();
+  pool.parallel_for(10, 100, 3, [&](int64_t b, int64_t e) {  // below the grain: inline
+    EXPECT_EQ(b, 0);
+    EXPECT_EQ(e, 10);
+    ids.insert(std::this_thread::get_id());
+  });
+  EXPECT_EQ(ids, std::set<std::thread::id>{std::this_thread::get_id()});
+}
+
+TEST(ThreadPool, NestedCallsRunInline) {
+  ThreadPool pool(2);
+  std::atomic<int> inner_calls{0};
+  pool.parallel_for(2, 1, 2, [&](int64_t, int64_t) {
+    std::thread::id me = std::this_thread::get_id();
+    EXPECT_TRUE(ThreadPool::in_parallel_region());
+    pool.parallel_for(100, 1, 2, [&](int64_t b, int64_t e) {
+      EXPECT_EQ(std::this_thread::get_id(), me);
+      EXPECT_EQ(e - b, 100);
+      inner_calls++;
+    });
+  });
+  EXPECT_EQ(inner_calls.load(), 2);
+  EXPECT_FALSE(ThreadPool::in_parallel_region());
+}
+
+TEST(ThreadPool, FirstExceptionIsRethrownAndPoolKeepsWorking) {
+  ThreadPool pool(2);
+  for (int round = 0; round < 20; ++round) {
+    EXPECT_THROW(pool.parallel_for(1000, 1, 2,
+                                   [&](int64_t b, int64_t) {
+                                     if (b >= 0) throw std::runtime_error("boom");
+                                   }),
+                 std::runtime_error);
+    std::atomic<int64_t> sum{0};
+    pool.parallel_for(1000, 1, 2, [&](int64_t b, int64_t e) { sum += e - b; });
+    EXPECT_EQ(sum.load(), 1000);
+  }
+}
+
+TEST(ThreadPool, ConcurrentCallersAndResize) {
+  ThreadPool pool(2);
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> errors{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t)
+    callers.emplace_back([&] {
+      while (!stop) {
+        std::atomic<int64_t> sum{0};
+        pool.parallel_for(5000, 16, 3, [&](int64_t b, int64_t e) { sum += e - b; });
+        if (sum != 5000) errors++;
+      }
+    });
+  for (int i = 0; i < 50; ++i) pool.resize(1 + i % 3);
+  stop = true;
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_THROW(pool.resize(0), hk::InvalidArgument);
+}
+
+TEST(ThreadPool, GlobalPoolFollowsSetNumThreads) {
+  int before = hk::num_threads();
+  hk::set_num_threads(3);
+  EXPECT_EQ(hk::num_threads(), 3);
+  hk::set_num_threads(before);
+  EXPECT_EQ(hk::num_threads(), before);
+}
+
+TEST(ParallelMap, AppliesOpToEveryItemInOrder) {
+  std::vector<hk::Tensor> batch;
+  for (int i = 0; i < 37; ++i) batch.push_back(hk::Tensor::full({3}, i - 18.0));
+  auto out = hk::parallel_map(batch, [](const hk::Tensor& x) { return hk::relu(x); }, 2);
+  ASSERT_EQ(out.size(), batch.size());
+  for (int i = 0; i < 37; ++i) EXPECT_EQ(out[size_t(i)].to_vector<float>()[0], std::max(0, i - 18)) << i;
+  EXPECT_TRUE(hk::parallel_map({}, [](const hk::Tensor& x) { return x; }).empty());
+}
+
+TEST(ParallelMap, RethrowsTheOpsError) {
+  std::vector<hk::Tensor> batch(8, hk::Tensor::zeros({2, 2}));
+  batch[5] = hk::Tensor::zeros({3, 3});
+  auto op = [](const hk::Tensor& x) { return hk::matmul(x, hk::Tensor::zeros({2, 2})); };
+  EXPECT_THROW(hk::parallel_map(batch, op, 2), hk::InvalidArgument);
+}
+
+TEST(TimeKernel, CountsWarmupAndRepeats) {
+  int calls = 0;
+  hk::Stats s = hk::time_kernel([&] { ++calls; }, {2, 7});
+  EXPECT_EQ(calls, 9);
+  EXPECT_EQ(s.repeats, 7);
+  EXPECT_LE(s.min_ms, s.median_ms);
+  EXPECT_LE(s.median_ms, s.max_ms);
+  EXPECT_THROW(hk::time_kernel([] {}, {0, 0}), hk::InvalidArgument);
+  EXPECT_THROW(hk::time_kernel([] {}, {-1, 3}), hk::InvalidArgument);
+}
+
+TEST(TimeKernel, MedianIgnoresOneSlowRun) {
+  int call = 0;
+  hk::Stats s = hk::time_kernel(
+      [&] {
+        if (++call == 3) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // first timed run
+      },
+      {2, 5});
+  EXPECT_GE(s.max_ms, 50.0);
+  EXPECT_LT(s.median_ms, 25.0);
+}
+
+}  // namespace

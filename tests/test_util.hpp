@@ -1,0 +1,131 @@
+// Helpers shared by the test files: deterministic fills and guarded output buffers.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "hk/hk.hpp"
+
+namespace hk_test {
+
+inline std::vector<float> normal_floats(size_t n, unsigned seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+// Integer-valued floats in [-8, 8]: products and sums of these are exact in float for the
+// sizes we test, so every correct matmul variant must give exactly the same bits.
+inline std::vector<float> small_int_floats(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(-8, 8);
+  std::vector<float> v(n);
+  for (float& x : v) x = static_cast<float>(d(rng));
+  return v;
+}
+
+inline std::vector<int8_t> int8s(size_t n, unsigned seed, int lo = -128, int hi = 127) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<int8_t> v(n);
+  for (int8_t& x : v) x = static_cast<int8_t>(d(rng));
+  return v;
+}
+
+// Values every elementwise path must get right, sprinkled over a normal fill.
+inline std::vector<float> with_specials(std::vector<float> v) {
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(),
+                            -std::numeric_limits<float>::quiet_NaN(),
+                            std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(),
+                            -0.0f,
+                            0.0f,
+                            std::numeric_limits<float>::denorm_min(),
+                            -std::numeric_limits<float>::denorm_min(),
+                            std::numeric_limits<float>::max(),
+                            -std::numeric_limits<float>::max(),
+                            1e-40f,
+                            -1e-40f};
+  for (size_t i = 0; i < v.size(); i += 3) v[i] = specials[(i / 3) % std::size(specials)];
+  return v;
+}
+
+inline bool same_float(float a, float b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b);
+}
+
+// An output buffer with guard elements on both sides. The tensor views the middle at an odd
+// element offset, so kernels also meet an output that is not 64-byte aligned; intact()
+// says whether anything was written outside it.
+template <class T> class Guarded {
+ public:
+  static constexpr size_t kGuard = 5;
+  Guarded(hk::Shape shape, T sentinel) : sentinel_(sentinel) {
+    size_t n = 1;
+    for (auto d : shape) n *= static_cast<size_t>(d);
+    n_ = n;
+    buf_.assign(n + 2 * kGuard, sentinel);
+    tensor_ = hk::Tensor::wrap(buf_.data() + kGuard, std::move(shape));
+  }
+  hk::Tensor& tensor() { return tensor_; }
+  std::vector<T> values() const { return {buf_.begin() + kGuard, buf_.begin() + kGuard + n_}; }
+  bool intact() const {
+    for (size_t i = 0; i < kGuard; ++i)
+      if (std::memcmp(&buf_[i], &sentinel_, sizeof(T)) || std::memcmp(&buf_[kGuard + n_ + i], &sentinel_, sizeof(T)))
+        return false;
+    return true;
+  }
+
+ private:
+  T sentinel_;
+  size_t n_ = 0;
+  std::vector<T> buf_;
+  hk::Tensor tensor_;
+};
+
+inline int64_t numel(const hk::Shape& s) {
+  int64_t n = 1;
+  for (auto d : s) n *= d;
+  return n;
+}
+
+}  // namespace hk_test
+
+namespace hk_test {
+
+// Calls op (a registry op name) on small valid inputs of input dtype t with options o.
+inline void call_op(const std::string& op, hk::DType t, const hk::Options& o) {
+  using hk::Tensor;
+  if (op == "matmul") {
+    hk::matmul(Tensor::zeros({2, 3}, t), Tensor::zeros({3, 2}, t), o);
+  } else if (op == "relu") {
+    hk::relu(Tensor::zeros({4}, t), o);
+  } else if (op == "add") {
+    hk::add(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
+  } else if (op == "mul") {
+    hk::mul(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
+  } else if (op == "squared_difference") {
+    hk::squared_difference(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
+  } else if (op == "dot") {
+    hk::dot(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
+  } else if (op == "euclidean_distance") {
+    hk::euclidean_distance(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
+  } else if (op == "quantize") {
+    hk::quantize(Tensor::zeros({4}, t), 1.0f, o);
+  } else if (op == "dequantize") {
+    hk::dequantize(Tensor::zeros({4}, t), 1.0f, o);
+  } else {
+    ADD_FAILURE() << "call_op: unknown op " << op;
+  }
+}
+
+}  // namespace hk_test
