@@ -1,0 +1,54 @@
+# Shared by scripts/bench.sh and scripts/test.sh: Debian packages and the build.
+set -euo pipefail
+HK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HK_JOBS="${HK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+# Packages hk cannot build without, and the ones that add peers and checks when present.
+HK_REQUIRED_PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
+                      libhwy-dev libboost-context-dev)
+HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev)
+
+hk_missing() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+# hk_install_packages required|optional PACKAGE...: installs what is missing when run as
+# root; otherwise prints the exact command (and stops, for required packages).
+hk_install_packages() {
+  local kind="$1"; shift
+  if ! command -v dpkg-query >/dev/null; then
+    echo "hk: not a Debian system; make sure these are installed: $*" >&2
+    return 0
+  fi
+  local missing
+  missing=$(hk_missing "$@" | tr '\n' ' ')
+  [ -z "${missing// /}" ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "hk: installing $kind Debian packages: $missing" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  elif [ "$kind" = required ]; then
+    echo "hk: missing Debian packages. Run:" >&2
+    echo "  sudo apt-get install -y $missing" >&2
+    exit 1
+  else
+    echo "hk: optional packages not installed (hk builds without them). To add them run:" >&2
+    echo "  sudo apt-get install -y $missing" >&2
+  fi
+}
+
+hk_install_dependencies() {
+  hk_install_packages required "${HK_REQUIRED_PACKAGES[@]}"
+  hk_install_packages optional "${HK_OPTIONAL_PACKAGES[@]}"
+}
+
+# hk_build PRESET: configure (once) and build one CMake preset.
+hk_build() {
+  local preset="$1"
+  cd "$HK_ROOT"
+  [ -f "build/$preset/CMakeCache.txt" ] || cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$HK_JOBS"
+}
