@@ -3,12 +3,14 @@
 //
 // priority: `automatic` takes the supported variant with the highest priority.
 #include "cpu/kernels.hpp"
+#include "cpu/simd_targets.hpp"
 #include "hk/registry.hpp"
 
 namespace hk {
 
 void register_cpu(Registry& r) {
   using namespace hk::cpu;
+  apply_isa_cap();  // before any SIMD kernel is dispatched
   const Backend B = Backend::cpu;
   // clang-format off
   r.add({"matmul", B, "naive", {matmul_f32_naive, matmul_i8_naive}, {},

@@ -87,3 +87,22 @@ TEST(Runtime, CpuFeaturesAreConsistent) {
 }
 
 }  // namespace
+
+#include "cpu/simd_targets.hpp"
+
+namespace {
+
+// Highway dispatch follows HK_CPU_ISA: the target it picks is no wider than the cap.
+TEST(Runtime, SimdTargetFollowsIsaCap) {
+  std::string t = hk::cpu::simd_target_name();
+  switch (hk::isa_cap()) {
+    case hk::IsaCap::scalar: EXPECT_EQ(t, "SCALAR"); break;
+    case hk::IsaCap::avx2: EXPECT_TRUE(t == "AVX2" || t == "SSE4" || t == "SSSE3" || t == "SCALAR") << t; break;
+    default:
+      if (hk::cpu_features().has_avx512()) {
+        EXPECT_TRUE(t.rfind("AVX3", 0) == 0) << t;
+      }
+  }
+}
+
+}  // namespace
