@@ -31,10 +31,10 @@ TEST(HostAllocator, AlignmentForEverySize) {
 }
 
 TEST(HostAllocator, ReusesAFreedLargeBlockOfTheSameClass) {
-  const hk::detail::HostCacheStats before = host_cache_stats();
   void* a = host_allocate(6 * kMiB);
   std::memset(a, 1, 6 * kMiB);
   host_free(a, 6 * kMiB);
+  const hk::detail::HostCacheStats before = host_cache_stats();
   void* b = host_allocate(6 * kMiB - 100);  // same size class
   const hk::detail::HostCacheStats after = host_cache_stats();
   if (before.enabled && before.limit_bytes >= 6 * kMiB) {
