@@ -1,11 +1,15 @@
 // The SIMD and parallel CPU kernels beyond what the registry-wide equivalence test reaches:
-// the streaming-store path (used only for outputs larger than the caches, so the
-// equivalence shapes never take it), every output misalignment, every tail length, and
-// the parallel variants at sizes well above their grain, with reductions that must give the
-// same bits for any thread count. ctest runs this file under every HK_CPU_ISA value.
+// every Highway target compiled in (SCALAR, SSSE3, SSE4, AVX2, AVX3 — each one this CPU
+// runs, not just the best), the streaming-store path (used only for outputs larger than
+// the caches, so the equivalence shapes never take it), every output misalignment, every
+// tail length, and the parallel variants at sizes well above their grain, with
+// reductions that must give the same bits for any thread count.
+#include <hwy/targets.h>
+
 #include <functional>
 
 #include "cpu/simd_kernels.hpp"
+#include "cpu/simd_targets.hpp"
 #include "oracle.hpp"
 #include "test_util.hpp"
 
@@ -43,6 +47,28 @@ template <class T> struct OffsetBuffer {
 
 const float kSentinelF = std::bit_cast<float>(0x7fa5a5a5u);
 
+// Runs `check` once for every Highway target this CPU supports and HK_CPU_ISA allows,
+// with dispatch forced to that target; restores normal dispatch afterwards.
+void for_every_target(const std::function<void()>& check) {
+  hk::cpu::apply_isa_cap();
+  struct Restore {
+    ~Restore() {
+      hwy::SetSupportedTargetsForTest(0);
+      hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+    }
+  } restore;
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  ASSERT_FALSE(targets.empty());
+  for (int64_t target : targets) {
+    hwy::SetSupportedTargetsForTest(target);
+    hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+    SCOPED_TRACE(std::string("Highway target ") + hwy::TargetName(target));
+    ASSERT_EQ(hk::cpu::simd_target_name(), hwy::TargetName(target)) << "dispatch did not switch";
+    check();
+    if (testing::Test::HasFatalFailure()) return;
+  }
+}
+
 // Runs `kernel(x, y, out, n, stream)` for every size, output offset and stream setting and
 // compares each element with `ref`.
 void check_binary(const char* name, void (*kernel)(const float*, const float*, float*, size_t, bool),
@@ -70,13 +96,15 @@ float squared_difference_ref(float x, float y) {
   return oracle::mul(d, d);
 }
 
-TEST(SimdKernels, BinaryOpsAtEveryAlignmentAndTail) {
-  check_binary("add", hk::cpu::simd::add_f32, oracle::add);
-  check_binary("mul", hk::cpu::simd::mul_f32, oracle::mul);
-  check_binary("squared_difference", hk::cpu::simd::squared_difference_f32, squared_difference_ref);
+TEST(SimdKernels, BinaryOpsOnEveryTargetAlignmentAndTail) {
+  for_every_target([] {
+    check_binary("add", hk::cpu::simd::add_f32, oracle::add);
+    check_binary("mul", hk::cpu::simd::mul_f32, oracle::mul);
+    check_binary("squared_difference", hk::cpu::simd::squared_difference_f32, squared_difference_ref);
+  });
 }
 
-TEST(SimdKernels, ReluAtEveryAlignmentAndTail) {
+void check_relu() {
   for (bool stream : {false, true})
     for (size_t n : kSizes)
       for (size_t offset : {0, 1, 3, 7, 13, 33}) {
@@ -97,7 +125,9 @@ TEST(SimdKernels, ReluAtEveryAlignmentAndTail) {
       }
 }
 
-TEST(SimdKernels, QuantizeAndDequantizeAtEveryAlignmentAndTail) {
+TEST(SimdKernels, ReluOnEveryTargetAlignmentAndTail) { for_every_target(check_relu); }
+
+void check_quantization() {
   const float scale = 0.37f;
   for (bool stream : {false, true})
     for (size_t n : kSizes)
@@ -130,7 +160,9 @@ TEST(SimdKernels, QuantizeAndDequantizeAtEveryAlignmentAndTail) {
       }
 }
 
-TEST(SimdKernels, ReductionsWithinBoundForEveryTail) {
+TEST(SimdKernels, QuantizeAndDequantizeOnEveryTargetAlignmentAndTail) { for_every_target(check_quantization); }
+
+void check_reductions() {
   for (size_t n : kSizes) {
     SCOPED_TRACE("n " + std::to_string(n));
     auto xv = normal_floats(n, unsigned(n) + 5), yv = normal_floats(n, unsigned(n) + 6);
@@ -146,6 +178,8 @@ TEST(SimdKernels, ReductionsWithinBoundForEveryTail) {
     }
   }
 }
+
+TEST(SimdKernels, ReductionsOnEveryTargetWithinBoundForEveryTail) { for_every_target(check_reductions); }
 
 // ---- parallel variants well above their grain -------------------------------------------
 
