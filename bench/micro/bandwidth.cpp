@@ -9,10 +9,14 @@
 //                      --benchmark_enable_random_interleaving=true
 //                      --benchmark_report_aggregates_only=true
 //
-// Each row reports bytes_per_second = bytes read + bytes written per call / time, so a row
-// and its peer compare directly: relu over n floats moves 8n bytes, memcpy of 4n bytes too.
+// Each row reports bytes_per_second = bytes read + bytes written per call / time (relu over
+// n floats moves 8n bytes, as memcpy of 4n bytes does), and ratio counters measured in
+// pairs within the row: vs_memcpy / vs_stream_read (the peer moving the same bytes on the
+// same thread count: > 1 means hk is faster) and, for `parallel`, vs_simd.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -94,55 +98,113 @@ void BM_StreamRead(benchmark::State& state) {
 struct OpCase {
   const char* op;
   int bytes_per_element;  // read + written
+  bool reduction;         // peer: a streaming read of x and y (else memcpy of the same traffic)
 };
 
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// hk's op against its peer, timed in pairs: each iteration times the peer, then (for the
+// parallel variant) the simd variant, then the op itself, all on the same bytes. The ratio
+// counters are medians of per-iteration ratios, so load that drifts over seconds cancels
+// out. Small sizes repeat each timed call `reps` times to stay well above clock resolution.
 void BM_Op(benchmark::State& state, const OpCase& c, const std::string& variant) {
   const int64_t n = state.range(0);
-  hk::Options o{hk::Backend::cpu, variant, int(state.range(1))};
+  const int threads = int(state.range(1));
+  const hk::Options o{hk::Backend::cpu, variant, threads}, simd{hk::Backend::cpu, "simd", 1};
   const std::string op = c.op;
   Tensor x = Tensor::randn({n}, 1), y = Tensor::randn({n}, 2);
   Tensor out = Tensor::zeros({n});
   Tensor q = Tensor::zeros({n}, hk::DType::i8), qi = Tensor::randn({n}, 3, hk::DType::i8);
   Tensor xi = Tensor::randn({n}, 4, hk::DType::i8), outi = Tensor::zeros({n}, hk::DType::i8);
-  for (auto _ : state) {
-    if (op == "relu") hk::relu(x, out, o);
-    else if (op == "relu_allocating") benchmark::DoNotOptimize(hk::relu(x, o).data<float>());
-    else if (op == "relu_i8") hk::relu(xi, outi, o);
-    else if (op == "add") hk::add(x, y, out, o);
-    else if (op == "mul") hk::mul(x, y, out, o);
-    else if (op == "squared_difference") hk::squared_difference(x, y, out, o);
-    else if (op == "dot") benchmark::DoNotOptimize(hk::dot(x, y, o));
-    else if (op == "euclidean_distance") benchmark::DoNotOptimize(hk::euclidean_distance(x, y, o));
-    else if (op == "quantize") hk::quantize(x, 0.05f, q, o);
-    else if (op == "dequantize") hk::dequantize(qi, 0.05f, out, o);
+  auto run = [&](const hk::Options& opt) {
+    if (op == "relu") hk::relu(x, out, opt);
+    else if (op == "relu_allocating") benchmark::DoNotOptimize(hk::relu(x, opt).data<float>());
+    else if (op == "relu_i8") hk::relu(xi, outi, opt);
+    else if (op == "add") hk::add(x, y, out, opt);
+    else if (op == "mul") hk::mul(x, y, out, opt);
+    else if (op == "squared_difference") hk::squared_difference(x, y, out, opt);
+    else if (op == "dot") benchmark::DoNotOptimize(hk::dot(x, y, opt));
+    else if (op == "euclidean_distance") benchmark::DoNotOptimize(hk::euclidean_distance(x, y, opt));
+    else if (op == "quantize") hk::quantize(x, 0.05f, q, opt);
+    else if (op == "dequantize") hk::dequantize(qi, 0.05f, out, opt);
     benchmark::ClobberMemory();
+  };
+  const std::size_t traffic = std::size_t(n) * std::size_t(c.bytes_per_element);
+  // The peer moves the same bytes: memcpy of traffic/2 (read + write), or a read of x and y.
+  // hk tensors as buffers: the same allocator (and huge pages) as the op's operands.
+  const int64_t half = c.reduction ? 0 : int64_t(traffic / 2);
+  Tensor src = Tensor::full({half}, 1, hk::DType::i8), dst = Tensor::zeros({half}, hk::DType::i8);
+#if defined(__x86_64__)
+  if (c.reduction && !__builtin_cpu_supports("avx512f")) {
+    state.SkipWithError("the streaming-read peer needs AVX-512");
+    return;
   }
-  state.SetBytesProcessed(int64_t(state.iterations()) * n * c.bytes_per_element);
+#endif
+  auto peer = [&] {
+    if (c.reduction) {
+#if defined(__x86_64__)
+      split(std::size_t(n) * sizeof(float), threads, [&](std::size_t b, std::size_t e) {
+        float r = stream_read(x.data<float>() + b / 4, (e - b) / 4) + stream_read(y.data<float>() + b / 4, (e - b) / 4);
+        benchmark::DoNotOptimize(r);
+      });
+#endif
+    } else {
+      const int8_t* from = src.data<int8_t>();
+      int8_t* to = dst.data<int8_t>();
+      split(std::size_t(half), threads, [&](std::size_t b, std::size_t e) { std::memcpy(to + b, from + b, e - b); });
+      benchmark::ClobberMemory();
+    }
+  };
+  const int reps = int(std::max<std::size_t>(1, (std::size_t(1) << 20) / std::max<std::size_t>(traffic, 1)));
+  auto time = [&](const auto& f) {  // seconds for `reps` calls
+    auto t0 = Clock::now();
+    for (int r = 0; r < reps; ++r) f();
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  std::vector<double> vs_peer, vs_simd;
+  for (auto _ : state) {
+    const double t_peer = time(peer);
+    const double t_simd = variant == "parallel" ? time([&] { run(simd); }) : 0.0;
+    const double t = time([&] { run(o); });
+    state.SetIterationTime(t);
+    vs_peer.push_back(t_peer / t);
+    if (variant == "parallel") vs_simd.push_back(t_simd / t);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * reps * int64_t(traffic));
+  state.counters["calls_per_iteration"] = reps;
+  state.counters[c.reduction ? "vs_stream_read" : "vs_memcpy"] = median(vs_peer);
+  if (variant == "parallel") state.counters["vs_simd"] = median(vs_simd);
 }
 
-const OpCase kOps[] = {{"relu", 8},  {"relu_allocating", 8}, {"relu_i8", 2},   {"add", 12},       {"mul", 12},
-                       {"squared_difference", 12}, {"dot", 8}, {"euclidean_distance", 8},
-                       {"quantize", 5}, {"dequantize", 5}};
+const OpCase kOps[] = {{"relu", 8, false},     {"relu_allocating", 8, false},   {"relu_i8", 2, false},
+                       {"add", 12, false},     {"mul", 12, false},              {"squared_difference", 12, false},
+                       {"dot", 8, true},       {"euclidean_distance", 8, true}, {"quantize", 5, false},
+                       {"dequantize", 5, false}};
 
 void args(benchmark::internal::Benchmark* b, std::initializer_list<int> thread_counts) {
   b->ArgNames({"n", "threads"});
   for (int64_t n : kSizes)
     for (int threads : thread_counts) b->Args({n, threads});
-  b->UseRealTime();
 }
 void one_and_two_threads(benchmark::internal::Benchmark* b) { args(b, {1, 2}); }
 void one_thread(benchmark::internal::Benchmark* b) { args(b, {1}); }
 
 int register_all() {
-  benchmark::RegisterBenchmark("memcpy", BM_Memcpy)->Apply(one_and_two_threads);
+  benchmark::RegisterBenchmark("memcpy", BM_Memcpy)->Apply(one_and_two_threads)->UseRealTime();
 #if defined(__x86_64__)
-  benchmark::RegisterBenchmark("stream_read", BM_StreamRead)->Apply(one_and_two_threads);
+  benchmark::RegisterBenchmark("stream_read", BM_StreamRead)->Apply(one_and_two_threads)->UseRealTime();
 #endif
   for (const OpCase& c : kOps)
     for (const char* variant : {"simd", "parallel"})
       benchmark::RegisterBenchmark((std::string(c.op) + "/" + variant).c_str(),
                                    [&c, variant](benchmark::State& s) { BM_Op(s, c, variant); })
-          ->Apply(std::string(variant) == "simd" ? one_thread : one_and_two_threads);
+          ->Apply(std::string(variant) == "simd" ? one_thread : one_and_two_threads)
+          ->UseManualTime();
   return 0;
 }
 
