@@ -25,6 +25,8 @@ thread_local bool tls_in_region = false;
 // core from the rest of the program for long.
 constexpr auto kSpin = std::chrono::microseconds(100);
 
+constexpr int64_t kChunksPerThread = 8;
+
 // Spins until `word` differs from `old` or kSpin has passed; then blocks in the kernel.
 template <class T> T wait_change(const std::atomic<T>& word, T old) {
   auto deadline = std::chrono::steady_clock::now() + kSpin;
@@ -142,7 +144,11 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
   // Set up the job while it is closed and no worker is active (the previous call waited).
   body_ = &body;
   n_ = n;
-  chunk_ = (n + workers) / (workers + 1);  // one equal share per participating thread
+  // Several chunks per thread, claimed dynamically: a thread that is slowed down (its core
+  // shared with another program, a page fault) holds up only a small piece, and the others
+  // take over the rest. Never below the grain, so each chunk stays worth its claim.
+  const int64_t per_thread = (n + workers) / (workers + 1);
+  chunk_ = std::max(grain, (per_thread + kChunksPerThread - 1) / kChunksPerThread);
   chunks_ = (n + chunk_ - 1) / chunk_;
   next_chunk_.store(0, std::memory_order_relaxed);
   done_chunks_.store(0, std::memory_order_relaxed);

@@ -6,8 +6,8 @@
 // worker that just finished a job spins for a short while first, so back-to-back calls
 // start in well under a microsecond instead of paying a futex wake each time.
 //
-// The caller never waits for a worker that has not started: chunks are claimed from a
-// shared counter, so if a worker is slow to wake (asleep, or its core busy with another
+// The caller never waits for a worker that has not started: chunks (up to 8 per thread,
+// none below the grain) are claimed from a shared counter, so if a worker is slow to wake (asleep, or its core busy with another
 // program) the caller claims that worker's chunk itself, closes the job once every claimed
 // chunk is done, and returns. A worker that wakes after that finds the job closed and goes
 // back to waiting. So a parallel_for costs at most about what running the body inline
