@@ -12,7 +12,8 @@
 // Each row reports bytes_per_second = bytes read + bytes written per call / time (relu over
 // n floats moves 8n bytes, as memcpy of 4n bytes does), and ratio counters measured in
 // pairs within the row: vs_memcpy / vs_stream_read (the peer moving the same bytes on the
-// same thread count: > 1 means hk is faster) and, for `parallel`, vs_simd.
+// same thread count: > 1 means hk is faster), vs_stream_copy (an AVX-512 copy with
+// non-temporal stores, the fastest copy we know here) and, for `parallel`, vs_simd.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -71,6 +72,37 @@ __attribute__((target("avx512f"))) float stream_read(const float* a, std::size_t
   for (float v : lanes) r += v;
   for (; i < n; ++i) r += a[i];
   return r;
+}
+
+// Copies with zmm loads and non-temporal stores: what a copy can reach when it skips the
+// read-for-ownership of the destination, as hk's elementwise kernels do for large outputs.
+// glibc's memcpy may choose another strategy; both are peers.
+__attribute__((target("avx512f"))) void stream_copy(char* dst, const char* src, std::size_t bytes) {
+  std::size_t i = 0;
+  for (; i < bytes && reinterpret_cast<uintptr_t>(dst + i) % 64 != 0; ++i) dst[i] = src[i];
+  for (; i + 256 <= bytes; i += 256)
+    for (int k = 0; k < 4; ++k)
+      _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + i + 64 * k),
+                          _mm512_loadu_si512(reinterpret_cast<const void*>(src + i + 64 * k)));
+  _mm_sfence();
+  for (; i < bytes; ++i) dst[i] = src[i];
+}
+
+void BM_StreamCopy(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx512f")) {
+    state.SkipWithError("needs AVX-512");
+    return;
+  }
+  const std::size_t bytes = std::size_t(state.range(0)) * sizeof(float);
+  const int threads = int(state.range(1));
+  Tensor src = Tensor::randn({state.range(0)}, 1), dst = Tensor::zeros({state.range(0)});
+  auto* s = static_cast<const char*>(static_cast<const void*>(src.data<float>()));
+  auto* d = static_cast<char*>(static_cast<void*>(dst.data<float>()));
+  for (auto _ : state) {
+    split(bytes, threads, [&](std::size_t b, std::size_t e) { stream_copy(d + b, s + b, e - b); });
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(2 * bytes));
 }
 
 // Reads two arrays of n floats: the bytes dot(x, y) reads.
@@ -166,18 +198,33 @@ void BM_Op(benchmark::State& state, const OpCase& c, const std::string& variant)
     for (int r = 0; r < reps; ++r) f();
     return std::chrono::duration<double>(Clock::now() - t0).count();
   };
-  std::vector<double> vs_peer, vs_simd;
+  auto copy_peer = [&] {
+#if defined(__x86_64__)
+    if (!c.reduction && __builtin_cpu_supports("avx512f")) {
+      const int8_t* from = src.data<int8_t>();
+      int8_t* to = dst.data<int8_t>();
+      split(std::size_t(half), threads, [&](std::size_t b, std::size_t e) {
+        stream_copy(reinterpret_cast<char*>(to + b), reinterpret_cast<const char*>(from + b), e - b);
+      });
+      benchmark::ClobberMemory();
+    }
+#endif
+  };
+  std::vector<double> vs_peer, vs_copy, vs_simd;
   for (auto _ : state) {
     const double t_peer = time(peer);
+    const double t_copy = c.reduction ? 0.0 : time(copy_peer);
     const double t_simd = variant == "parallel" ? time([&] { run(simd); }) : 0.0;
     const double t = time([&] { run(o); });
     state.SetIterationTime(t);
     vs_peer.push_back(t_peer / t);
+    if (!c.reduction) vs_copy.push_back(t_copy / t);
     if (variant == "parallel") vs_simd.push_back(t_simd / t);
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * reps * int64_t(traffic));
   state.counters["calls_per_iteration"] = reps;
   state.counters[c.reduction ? "vs_stream_read" : "vs_memcpy"] = median(vs_peer);
+  if (!c.reduction) state.counters["vs_stream_copy"] = median(vs_copy);
   if (variant == "parallel") state.counters["vs_simd"] = median(vs_simd);
 }
 
@@ -198,6 +245,7 @@ int register_all() {
   benchmark::RegisterBenchmark("memcpy", BM_Memcpy)->Apply(one_and_two_threads)->UseRealTime();
 #if defined(__x86_64__)
   benchmark::RegisterBenchmark("stream_read", BM_StreamRead)->Apply(one_and_two_threads)->UseRealTime();
+  benchmark::RegisterBenchmark("stream_copy", BM_StreamCopy)->Apply(one_and_two_threads)->UseRealTime();
 #endif
   for (const OpCase& c : kOps)
     for (const char* variant : {"simd", "parallel"})
