@@ -1,6 +1,6 @@
 // The host allocator: large blocks are cached for reuse within a bound, huge-page aligned,
 // safe to use from many threads, and HK_HOST_CACHE switches the cache off or bounds it.
-// ctest runs this file three times: default, HK_HOST_CACHE=0 and HK_HOST_CACHE=8.
+// ctest runs this file with the default, HK_HOST_CACHE=0, HK_HOST_CACHE=8 and an invalid value.
 #include <cstring>
 #include <thread>
 
@@ -92,6 +92,18 @@ TEST(HostAllocator, AllocatingOpsReuseTheOutputOfTheLastCall) {
   const void* first = hk::relu(x).data<float>();   // freed at the end of the statement
   hk::Tensor y = hk::relu(x);
   EXPECT_EQ(y.data<float>(), first);
+}
+
+// ctest runs this with HK_HOST_CACHE=lots: a value that is not a size is a clear error.
+TEST(HostAllocator, BadCacheSizeIsAnInvalidArgument) {
+  const char* env = std::getenv("HK_HOST_CACHE");
+  if (!env || std::string(env) != "lots") GTEST_SKIP() << "runs with HK_HOST_CACHE=lots";
+  try {
+    hk::Tensor::empty({1 << 20});
+    FAIL() << "allocated despite HK_HOST_CACHE=lots";
+  } catch (const hk::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("HK_HOST_CACHE='lots'"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
