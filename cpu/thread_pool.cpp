@@ -100,6 +100,9 @@ void ThreadPool::worker_loop(Worker& self) {
   for (;;) {
     seen = wait_change(self.wake, seen);
     if (stopping_.load(std::memory_order_acquire)) return;
+    // Late for a job that is already closed: nothing to do, and no reason to make a later
+    // caller wait for this worker (a cheap look before the real one below).
+    if (!(job_.load(std::memory_order_acquire) & 1)) continue;
     // Announce, then look: with both seq_cst, either the caller's closing of the job sees
     // this worker as active (and waits for it), or this worker sees the job closed.
     active_.fetch_add(1, std::memory_order_seq_cst);

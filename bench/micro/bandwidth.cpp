@@ -33,7 +33,7 @@ namespace {
 
 using hk::Tensor;
 
-const std::vector<int64_t> kSizes = {1024, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24};  // floats: 4 KiB .. 64 MiB
+const std::vector<int64_t> kSizes = {1024, 1 << 14, 1 << 16, 1 << 17, 1 << 18, 1 << 20, 1 << 22, 1 << 24};  // floats: 4 KiB .. 64 MiB
 
 // Splits [0, bytes) over `threads` threads of hk's pool in 4 KiB-aligned pieces.
 template <class F> void split(std::size_t bytes, int threads, const F& f) {
