@@ -1,0 +1,193 @@
+// The GEMM building blocks below the registry: every micro-kernel on every SIMD target this
+// machine can run (not only the one dispatch picks), through the loop nest with tiny block
+// sizes so that every loop of it runs more than once and every edge case (partial tiles,
+// partial k groups, several k blocks accumulating into C) is hit. The equivalence test
+// covers the registered variants with the default blocking; this one covers the paths that
+// the default blocking and the best target never reach on this machine.
+#include <hwy/targets.h>
+
+#include "cpu/gemm_i8_vnni.hpp"
+#include "cpu/gemm_loops.hpp"
+#include "cpu/gemm_parallel.hpp"
+#include "hk/cpu_features.hpp"
+#include "oracle.hpp"
+#include "test_util.hpp"
+
+// The ymm VNNI tile compiled a second time with AVX512-VNNI + VL (tests/vnni_ymm_evex.cpp):
+// the same source as the AVX-VNNI kernel, runnable on CPUs without AVX-VNNI.
+namespace hk::cpu {
+void vnni_ymm_tile_evex(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* init, int32_t* c,
+                        int64_t ldc, int64_t rows, int64_t cols, bool accumulate);
+}
+
+namespace {
+
+using namespace hk::cpu;
+using namespace hk_test;
+
+struct Shape3 { int64_t m, k, n; };
+
+// Shapes relative to the tile: exact tiles, one past, one short, single rows/columns.
+std::vector<Shape3> shapes_for(int mr, int nr) {
+  return {{1, 1, 1},           {int64_t(mr), 8, int64_t(nr)},    {int64_t(mr) + 1, 9, int64_t(nr) + 1},
+          {3 * mr - 1, 37, 2 * nr + 3}, {2, 130, 3 * nr},          {5 * mr, 3, 1},
+          {1, 67, 5 * nr - 1}, {4 * mr + 3, 100, 4 * nr + 5}};
+}
+
+// Blockings that make every loop of the nest iterate: small blocks (odd kc: k groups that
+// straddle block boundaries), and the blocking the variant would use.
+template <class P>
+std::vector<GemmBlocking> blockings_for(const GemmPlan<P>& plan) {
+  const int64_t mr = plan.kernel.mr, nr = plan.kernel.nr;
+  return {{mr, 7, nr}, {2 * mr, 16, 3 * nr}, {3 * mr, 33, 2 * nr}, plan.blocking};
+}
+
+// C (m × n) with guard columns on the right and rows below, at an unaligned offset: the
+// kernels must write exactly the m × n elements and nothing else.
+template <class T> struct GuardedC {
+  static constexpr int64_t kPad = 3;
+  int64_t m, n, ldc;
+  std::vector<T> buf;
+  T sentinel;
+  GuardedC(int64_t m_, int64_t n_, T s) : m(m_), n(n_), ldc(n_ + kPad), buf(size_t((m_ + 2) * (n_ + kPad) + 1), s), sentinel(s) {}
+  T* c() { return buf.data() + 1 + ldc; }  // one guard row above, one element of misalignment
+  T at(int64_t i, int64_t j) const { return buf[size_t(1 + ldc + i * ldc + j)]; }
+  bool guards_intact() const {
+    for (size_t idx = 0; idx < buf.size(); ++idx) {
+      int64_t off = int64_t(idx) - 1 - ldc;
+      bool inside = off >= 0 && off / ldc < m && off % ldc < n;
+      if (!inside && std::memcmp(&buf[idx], &sentinel, sizeof(T)) != 0) return false;
+    }
+    return true;
+  }
+};
+
+template <class P>
+void check_f32_plan(const GemmPlan<P>& plan, const std::string& what) {
+  for (const GemmBlocking& blk : blockings_for(plan))
+    for (const Shape3& s : shapes_for(plan.kernel.mr, plan.kernel.nr)) {
+      SCOPED_TRACE(what + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) +
+                   ", blocks mc " + std::to_string(blk.mc) + " kc " + std::to_string(blk.kc) + " nc " +
+                   std::to_string(blk.nc));
+      auto a = small_int_floats(size_t(s.m * s.k), unsigned(s.m + s.k)), b = small_int_floats(size_t(s.k * s.n), 7);
+      auto ref = oracle::matmul(a, b, s.m, s.k, s.n);
+      GuardedC<float> c(s.m, s.n, std::bit_cast<float>(0x7fa5a5a5u));
+      gemm_serial<P>(plan.kernel, blk, a.data(), s.k, b.data(), s.n, c.c(), c.ldc, s.m, s.k, s.n);
+      ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(c.at(i, j), float(ref[size_t(i * s.n + j)])) << i << "," << j;
+    }
+}
+
+template <class P>
+void check_i8_plan(const GemmPlan<P>& plan, const std::string& what) {
+  for (const GemmBlocking& blk : blockings_for(plan))
+    for (const Shape3& s : shapes_for(plan.kernel.mr, plan.kernel.nr)) {
+      SCOPED_TRACE(what + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) +
+                   ", blocks mc " + std::to_string(blk.mc) + " kc " + std::to_string(blk.kc) + " nc " +
+                   std::to_string(blk.nc));
+      auto a = int8s(size_t(s.m * s.k), unsigned(3 * s.m + s.k)), b = int8s(size_t(s.k * s.n), 11);
+      auto ref = oracle::matmul_i8(a, b, s.m, s.k, s.n);
+      GuardedC<int32_t> c(s.m, s.n, 0x5a5a5a5a);
+      gemm_serial<P>(plan.kernel, blk, a.data(), s.k, b.data(), s.n, c.c(), c.ldc, s.m, s.k, s.n);
+      ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(int64_t(c.at(i, j)), ref[size_t(i * s.n + j)]) << i << "," << j;
+    }
+}
+
+// −128 everywhere with a K so long that Σ a·b = 16384·K passes 2³¹: the exact answer wraps
+// modulo 2³², as matmul_i8_naive's does. For the VNNI kernels Σ (a+128)·b and the
+// correction wrap as well, and must still cancel exactly.
+template <class P>
+void check_i8_wraparound(const GemmPlan<P>& plan, const std::string& what) {
+  SCOPED_TRACE(what);
+  const int64_t m = plan.kernel.mr + 1, n = plan.kernel.nr + 2, k = 140001;
+  std::vector<int8_t> a(size_t(m * k), -128), b(size_t(k * n), -128);
+  a[5] = 127;
+  b[7] = 127;
+  b[size_t(k * n - 1)] = 0;
+  auto ref = oracle::matmul_i8(a, b, m, k, n);
+  GuardedC<int32_t> c(m, n, 0x5a5a5a5a);
+  gemm_serial<P>(plan.kernel, plan.blocking, a.data(), k, b.data(), n, c.c(), c.ldc, m, k, n);
+  ASSERT_TRUE(c.guards_intact());
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      ASSERT_EQ(c.at(i, j), static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(i * n + j)]))) << i << "," << j;
+}
+
+// Runs fn once per Highway target this CPU supports (after HK_CPU_ISA) and restores the
+// normal dispatch afterwards.
+template <class F> void for_each_target(F fn) {
+  hk::variants();  // builds the registry, whose register_cpu() applies HK_CPU_ISA to Highway
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+    fn(std::string(hwy::TargetName(target)));
+    if (testing::Test::HasFatalFailure()) break;
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+}
+
+TEST(GemmKernels, F32OnEveryTarget) {
+  int targets = 0;
+  for_each_target([&](const std::string& name) {
+    auto plan = make_gemm_plan<PackF32>(gemm_f32_microkernel());
+    EXPECT_EQ(name, plan.kernel.isa) << "dispatch did not follow the target";
+    check_f32_plan(plan, "f32 " + name);
+    ++targets;
+  });
+  EXPECT_GE(targets, 1);
+}
+
+TEST(GemmKernels, I8PairsOnEveryTarget) {
+  for_each_target([&](const std::string& name) {
+    auto plan = make_gemm_plan<PackI8Pairs>(gemm_i8_microkernel());
+    EXPECT_EQ(name, plan.kernel.isa);
+    check_i8_plan(plan, "int16 pairs " + name);
+    if (!HasFatalFailure()) check_i8_wraparound(plan, "int16 pairs " + name);
+  });
+}
+
+TEST(GemmKernels, VnniZmm) {
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (!(f.avx512f && f.avx512vnni)) GTEST_SKIP() << "no AVX512-VNNI (after HK_CPU_ISA)";
+  auto plan = make_gemm_plan<PackI8Vnni>({kVnniZmmMR, kVnniZmmNR, 4, &vnni_zmm_tile, "AVX512-VNNI"});
+  check_i8_plan(plan, "vnni zmm");
+  if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni zmm");
+}
+
+TEST(GemmKernels, VnniYmm) {
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (f.avx2 && f.avx_vnni) {  // the production (VEX) build
+    auto plan = make_gemm_plan<PackI8Vnni>({kVnniYmmMR, kVnniYmmNR, 4, &vnni_ymm_tile, "AVX-VNNI"});
+    check_i8_plan(plan, "vnni ymm (AVX-VNNI)");
+    if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni ymm (AVX-VNNI)");
+  }
+  if (f.avx512f && f.avx512vl && f.avx512vnni) {  // the same source, EVEX-encoded
+    auto plan = make_gemm_plan<PackI8Vnni>({kVnniYmmMR, kVnniYmmNR, 4, &vnni_ymm_tile_evex, "AVX512-VNNI ymm"});
+    check_i8_plan(plan, "vnni ymm (EVEX)");
+    if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni ymm (EVEX)");
+  }
+  if (!(f.avx2 && f.avx_vnni) && !(f.avx512f && f.avx512vl && f.avx512vnni))
+    GTEST_SKIP() << "neither AVX-VNNI nor AVX512-VNNI+VL (after HK_CPU_ISA)";
+}
+
+// The slab split: more threads than the pool has, more threads than tiles, both directions.
+TEST(GemmKernels, ParallelSplitCoversC) {
+  auto plan = make_gemm_plan<PackF32>(gemm_f32_microkernel());
+  for (int threads : {2, 3, 7})
+    for (Shape3 s : std::vector<Shape3>{{1, 200, 2000}, {2000, 200, 1}, {301, 150, 299}, {64, 64, 64}, {3, 700, 40}}) {
+      SCOPED_TRACE(std::to_string(threads) + " threads, " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" +
+                   std::to_string(s.n));
+      auto a = small_int_floats(size_t(s.m * s.k), 1), b = small_int_floats(size_t(s.k * s.n), 2);
+      auto ref = oracle::matmul(a, b, s.m, s.k, s.n);
+      std::vector<float> c(size_t(s.m * s.n) + 1, -1.0f);
+      gemm_parallel<PackF32>(plan, a.data(), b.data(), c.data(), s.m, s.k, s.n, threads);
+      ASSERT_EQ(c.back(), -1.0f);
+      for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], float(ref[i])) << i;
+    }
+}
+
+}  // namespace

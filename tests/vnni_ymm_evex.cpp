@@ -1,0 +1,6 @@
+// The AVX-VNNI ymm tile (cpu/gemm_i8_vnni_avx2.cpp) built a second time with AVX512-VNNI +
+// VL, where its intrinsic becomes the EVEX form of the same ymm instruction: lets
+// test_gemm_kernels.cpp check that source on CPUs that have AVX-512 VNNI but not AVX-VNNI.
+// Called only when the CPU has those features.
+#define vnni_ymm_tile vnni_ymm_tile_evex
+#include "cpu/gemm_i8_vnni_avx2.cpp"  // NOLINT(bugprone-suspicious-include)
