@@ -41,13 +41,16 @@ constexpr int kMR = 6, kNV = 2;
 #endif
 
 // a: kc × MR (packed), b: kc × NR (packed, NR = kNV·lanes), c: MR × NR tile with row stride ldc.
+// Computes the first NVU vectors of columns (NVU < kNV only at the right edge of C).
+template <int NVU>
 void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
              const float* /*init*/, float* HWY_RESTRICT c, int64_t ldc, int64_t rows,
              int64_t cols, bool accumulate) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
-  constexpr int64_t NR = kNV * L;
+  constexpr int64_t NR = kNV * L;  // the B panel's width
+  constexpr int64_t NU = NVU * L;  // the columns computed here
 
   // Ask for the C tile now so that its lines (rows ldc apart, likely evicted since the
   // previous k block) arrive while the k loop runs instead of stalling the stores after it.
@@ -56,51 +59,61 @@ void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
     hwy::Prefetch(c + r * ldc + cols - 1);
   }
 
-  V acc[kMR][kNV];
+  V acc[kMR][NVU];
 #pragma GCC unroll 64
   for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-    for (int v = 0; v < kNV; ++v) acc[r][v] = hn::Zero(d);
+    for (int v = 0; v < NVU; ++v) acc[r][v] = hn::Zero(d);
 
-  // The k loop: per step, kNV loads of B, kMR broadcasts of A, kMR·kNV FMAs.
+  // The k loop: per step, NVU loads of B, kMR broadcasts of A, kMR·NVU FMAs.
   for (int64_t p = 0; p < kc; ++p) {
-    V bv[kNV];
+    V bv[NVU];
 #pragma GCC unroll 8
-    for (int v = 0; v < kNV; ++v) bv[v] = hn::Load(d, b + v * L);  // packed B is 64-byte aligned
+    for (int v = 0; v < NVU; ++v) bv[v] = hn::Load(d, b + v * L);  // packed B is 64-byte aligned
 #pragma GCC unroll 64
     for (int r = 0; r < kMR; ++r) {
       const V ar = hn::Set(d, a[r]);
 #pragma GCC unroll 8
-      for (int v = 0; v < kNV; ++v) acc[r][v] = hn::MulAdd(ar, bv[v], acc[r][v]);
+      for (int v = 0; v < NVU; ++v) acc[r][v] = hn::MulAdd(ar, bv[v], acc[r][v]);
     }
     a += kMR;
     b += NR;
   }
 
-  if (rows == kMR && cols == NR) {  // a full tile: straight to C
+  if (rows == kMR && cols == NU) {  // a full tile: straight to C
 #pragma GCC unroll 64
     for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-      for (int v = 0; v < kNV; ++v) {
+      for (int v = 0; v < NVU; ++v) {
         float* dst = c + r * ldc + v * L;
         hn::StoreU(accumulate ? hn::Add(hn::LoadU(d, dst), acc[r][v]) : acc[r][v], d, dst);
       }
     return;
   }
   // An edge tile: through a stack buffer, so nothing outside rows × cols of C is touched.
-  HWY_ALIGN float tile[kMR * NR];
+  HWY_ALIGN float tile[kMR * NU];
 #pragma GCC unroll 64
   for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-    for (int v = 0; v < kNV; ++v) hn::Store(acc[r][v], d, tile + r * NR + v * L);
+    for (int v = 0; v < NVU; ++v) hn::Store(acc[r][v], d, tile + r * NU + v * L);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < cols; ++j)
-      c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+      c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * NU + j] : tile[r * NU + j];
 }
 
 MicrokernelF32 GetF32Microkernel() {
   const hn::ScalableTag<float> d;
-  return {kMR, static_cast<int>(kNV * hn::Lanes(d)), 1, &F32Tile, hwy::TargetName(HWY_TARGET)};
+  MicrokernelF32 k;
+  k.mr = kMR;
+  k.lanes = static_cast<int>(hn::Lanes(d));
+  k.nr = kNV * k.lanes;
+  k.kgroup = 1;
+  k.fn[0] = &F32Tile<1>;
+  k.fn[1] = &F32Tile<2>;
+  if constexpr (kNV >= 3) k.fn[2] = &F32Tile<3>;
+  if constexpr (kNV >= 4) k.fn[3] = &F32Tile<4>;
+  k.isa = hwy::TargetName(HWY_TARGET);
+  return k;
 }
 
 }  // namespace hk::cpu::HWY_NAMESPACE

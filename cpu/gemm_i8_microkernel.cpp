@@ -50,29 +50,44 @@ inline void StoreTile(const int32_t* tile, int64_t nr, int32_t* c, int64_t ldc, 
 
 #if HWY_TARGET == HWY_SCALAR
 
+template <int NVU>
 void PairsTile(int64_t kgroups, const int16_t* HWY_RESTRICT a, const int16_t* HWY_RESTRICT b,
                const int32_t* /*init*/, int32_t* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols,
                bool accumulate) {
-  constexpr int NR = kNV;
-  uint32_t acc[kMR][NR] = {};
+  constexpr int NR = kNV;  // one "lane" per column
+  uint32_t acc[kMR][NVU] = {};
   for (int64_t q = 0; q < kgroups; ++q) {
     for (int r = 0; r < kMR; ++r)
-      for (int j = 0; j < NR; ++j)
+      for (int j = 0; j < NVU; ++j)
         acc[r][j] += static_cast<uint32_t>(a[2 * r] * b[2 * j] + a[2 * r + 1] * b[2 * j + 1]);
     a += 2 * kMR;
     b += 2 * NR;
   }
-  int32_t tile[kMR * NR];
+  int32_t tile[kMR * NVU];
   for (int r = 0; r < kMR; ++r)
-    for (int j = 0; j < NR; ++j) tile[r * NR + j] = static_cast<int32_t>(acc[r][j]);
-  StoreTile(tile, NR, c, ldc, rows, cols, accumulate);
+    for (int j = 0; j < NVU; ++j) tile[r * NVU + j] = static_cast<int32_t>(acc[r][j]);
+  StoreTile(tile, NVU, c, ldc, rows, cols, accumulate);
 }
 
-MicrokernelI16 GetI8Microkernel() { return {kMR, kNV, 2, &PairsTile, hwy::TargetName(HWY_TARGET)}; }
+MicrokernelI16 GetI8Microkernel() {
+  MicrokernelI16 k;
+  k.mr = kMR;
+  k.nr = kNV;
+  k.lanes = 1;
+  k.kgroup = 2;
+  k.fn[0] = &PairsTile<1>;
+  k.fn[1] = &PairsTile<2>;
+  k.fn[2] = &PairsTile<3>;
+  k.fn[3] = &PairsTile<4>;
+  k.isa = hwy::TargetName(HWY_TARGET);
+  return k;
+}
 
 #else
 
 // a: kgroups × MR pairs (int16), b: kgroups × NR pairs (int16, aligned), c: MR × NR tile.
+// Computes the first NVU vectors of columns (NVU < kNV only at the right edge of C).
+template <int NVU>
 void PairsTile(int64_t kgroups, const int16_t* HWY_RESTRICT a, const int16_t* HWY_RESTRICT b,
                const int32_t* /*init*/, int32_t* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols,
                bool accumulate) {
@@ -80,7 +95,7 @@ void PairsTile(int64_t kgroups, const int16_t* HWY_RESTRICT a, const int16_t* HW
   const hn::Repartition<int16_t, decltype(d32)> d16;  // twice the lanes: one pair per int32 lane
   using V = hn::Vec<decltype(d32)>;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d32));
-  constexpr int64_t NR = kNV * L;
+  constexpr int64_t NR = kNV * L, NU = NVU * L;
 
   for (int64_t r = 0; r < rows; ++r) {
     hwy::Prefetch(c + r * ldc);
@@ -88,52 +103,60 @@ void PairsTile(int64_t kgroups, const int16_t* HWY_RESTRICT a, const int16_t* HW
   }
   // sum1 is the second accumulator Highway's contract allows; on x86 vpmaddwd leaves it
   // untouched and the compiler drops it.
-  V sum0[kMR][kNV], sum1[kMR][kNV];
+  V sum0[kMR][NVU], sum1[kMR][NVU];
 #pragma GCC unroll 64
   for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-    for (int v = 0; v < kNV; ++v) sum0[r][v] = sum1[r][v] = hn::Zero(d32);
+    for (int v = 0; v < NVU; ++v) sum0[r][v] = sum1[r][v] = hn::Zero(d32);
 
   for (int64_t q = 0; q < kgroups; ++q) {
-    hn::Vec<decltype(d16)> bv[kNV];
+    hn::Vec<decltype(d16)> bv[NVU];
 #pragma GCC unroll 8
-    for (int v = 0; v < kNV; ++v) bv[v] = hn::Load(d16, b + v * 2 * L);
+    for (int v = 0; v < NVU; ++v) bv[v] = hn::Load(d16, b + v * 2 * L);
 #pragma GCC unroll 64
     for (int r = 0; r < kMR; ++r) {
       int32_t pair;  // a[r][k], a[r][k+1] as one 32-bit lane, broadcast to every lane
       std::memcpy(&pair, a + 2 * r, sizeof(pair));
       const auto ar = hn::BitCast(d16, hn::Set(d32, pair));
 #pragma GCC unroll 8
-      for (int v = 0; v < kNV; ++v)
+      for (int v = 0; v < NVU; ++v)
         sum0[r][v] = hn::ReorderWidenMulAccumulate(d32, ar, bv[v], sum0[r][v], sum1[r][v]);
     }
     a += 2 * kMR;
     b += 2 * NR;
   }
 
-  if (rows == kMR && cols == NR) {  // a full tile: straight to C (vector adds wrap mod 2³²)
+  if (rows == kMR && cols == NU) {  // a full tile: straight to C (vector adds wrap mod 2³²)
 #pragma GCC unroll 64
     for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-      for (int v = 0; v < kNV; ++v) {
+      for (int v = 0; v < NVU; ++v) {
         int32_t* dst = c + r * ldc + v * L;
         const V sum = hn::RearrangeToOddPlusEven(sum0[r][v], sum1[r][v]);
         hn::StoreU(accumulate ? hn::Add(hn::LoadU(d32, dst), sum) : sum, d32, dst);
       }
     return;
   }
-  HWY_ALIGN int32_t tile[kMR * NR];
+  HWY_ALIGN int32_t tile[kMR * NU];
 #pragma GCC unroll 64
   for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-    for (int v = 0; v < kNV; ++v)
-      hn::Store(hn::RearrangeToOddPlusEven(sum0[r][v], sum1[r][v]), d32, tile + r * NR + v * L);
-  StoreTile(tile, NR, c, ldc, rows, cols, accumulate);
+    for (int v = 0; v < NVU; ++v)
+      hn::Store(hn::RearrangeToOddPlusEven(sum0[r][v], sum1[r][v]), d32, tile + r * NU + v * L);
+  StoreTile(tile, NU, c, ldc, rows, cols, accumulate);
 }
 
 MicrokernelI16 GetI8Microkernel() {
   const hn::ScalableTag<int32_t> d32;
-  return {kMR, static_cast<int>(kNV * hn::Lanes(d32)), 2, &PairsTile, hwy::TargetName(HWY_TARGET)};
+  MicrokernelI16 k;
+  k.mr = kMR;
+  k.lanes = static_cast<int>(hn::Lanes(d32));
+  k.nr = kNV * k.lanes;
+  k.kgroup = 2;
+  k.fn[0] = &PairsTile<1>;
+  k.fn[1] = &PairsTile<2>;
+  k.isa = hwy::TargetName(HWY_TARGET);
+  return k;
 }
 
 #endif

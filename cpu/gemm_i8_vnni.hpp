@@ -8,15 +8,17 @@
 
 namespace hk::cpu {
 
-// gemm_i8_vnni_avx512.cpp: zmm, AVX512-VNNI (+ AVX512F/BW). A 12 × 32 tile: 24 accumulators.
-inline constexpr int kVnniZmmMR = 12, kVnniZmmNR = 32;
-void vnni_zmm_tile(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* init, int32_t* c,
-                   int64_t ldc, int64_t rows, int64_t cols, bool accumulate);
+using VnniTile = void (*)(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* init, int32_t* c,
+                          int64_t ldc, int64_t rows, int64_t cols, bool accumulate);
+
+// gemm_i8_vnni_avx512.cpp: zmm, AVX512-VNNI (+ AVX512F). vnni_zmm_tiles[v − 1] computes v
+// vectors (16 columns each) of an MR × NR tile (see Microkernel::fn).
+extern const int kVnniZmmMR, kVnniZmmNR;
+extern const VnniTile vnni_zmm_tiles[4];
 
 // gemm_i8_vnni_avx2.cpp: ymm, AVX-VNNI (VEX; Alder Lake, Zen 5) for CPUs without AVX-512.
-// A 6 × 16 tile: 12 accumulators of the 16 ymm registers.
-inline constexpr int kVnniYmmMR = 6, kVnniYmmNR = 16;
-void vnni_ymm_tile(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* init, int32_t* c,
-                   int64_t ldc, int64_t rows, int64_t cols, bool accumulate);
+// vnni_ymm_tiles[v − 1] computes v vectors (8 columns each).
+extern const int kVnniYmmMR, kVnniYmmNR;
+extern const VnniTile vnni_ymm_tiles[4];
 
 }  // namespace hk::cpu

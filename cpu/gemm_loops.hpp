@@ -57,7 +57,11 @@ void gemm_serial(const Microkernel<typename P::PA, typename P::PB, typename P::C
   }
   constexpr int g = P::kGroup;
   const int64_t mr = uk.mr, nr = uk.nr;
-  const int64_t kc_max = std::min(blk.kc, k), mc_max = std::min(blk.mc, m), nc_max = std::min(blk.nc, n);
+  // Equal k blocks (K = 2100 with KC = 2048 becomes two blocks of 1056, not 2048 + 52): a thin
+  // last block would pay a whole pass over C for little work.
+  const int64_t kc_blocks = (k + blk.kc - 1) / blk.kc;
+  const int64_t kc_max = std::min(round_up((k + kc_blocks - 1) / kc_blocks, 4 * g), k);
+  const int64_t mc_max = std::min(blk.mc, m), nc_max = std::min(blk.nc, n);
   const int64_t kgroups_max = (kc_max + g - 1) / g;
   auto* pa = static_cast<PA*>(pack_scratch(0, sizeof(PA) * round_up(mc_max, mr) * kgroups_max * g));
   auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * round_up(nc_max, nr) * kgroups_max * g));
@@ -65,8 +69,8 @@ void gemm_serial(const Microkernel<typename P::PA, typename P::PB, typename P::C
 
   for (int64_t jc = 0; jc < n; jc += blk.nc) {
     const int64_t nc = std::min(blk.nc, n - jc);
-    for (int64_t pc = 0; pc < k; pc += blk.kc) {
-      const int64_t kc = std::min(blk.kc, k - pc), kgroups = (kc + g - 1) / g;
+    for (int64_t pc = 0; pc < k; pc += kc_max) {
+      const int64_t kc = std::min(kc_max, k - pc), kgroups = (kc + g - 1) / g;
       const bool accumulate = pc > 0;  // the first k block overwrites C, later ones add to it
       pack_b<P>(b + pc * ldb + jc, ldb, kc, nc, uk.nr, pb, comp);
       for (int64_t ic = 0; ic < m; ic += blk.mc) {
@@ -76,9 +80,11 @@ void gemm_serial(const Microkernel<typename P::PA, typename P::PB, typename P::C
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const PB* bp = pb + jr * kgroups * g;
           const C* init = std::is_same_v<P, PackI8Vnni> ? comp + jr : nullptr;
+          const int64_t cols = std::min(nr, nc - jr);
+          const auto tile = uk.for_cols(cols);  // fewer vectors at the right edge
           for (int64_t ir = 0; ir < mc; ir += mr)
-            uk.fn(kgroups, pa + ir * kgroups * g, bp, init, c + (ic + ir) * ldc + jc + jr, ldc,
-                  std::min(mr, mc - ir), std::min(nr, nc - jr), accumulate);
+            tile(kgroups, pa + ir * kgroups * g, bp, init, c + (ic + ir) * ldc + jc + jr, ldc,
+                 std::min(mr, mc - ir), cols, accumulate);
         }
       }
     }

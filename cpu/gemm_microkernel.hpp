@@ -26,9 +26,18 @@ struct Microkernel {
   // accumulate: add to C (a later k block) instead of overwriting it (the first).
   using Fn = void (*)(int64_t kgroups, const PA* a, const PB* b, const C* init, C* c, int64_t ldc,
                       int64_t rows, int64_t cols, bool accumulate);
+  static constexpr int kMaxVectors = 4;
+
   int mr = 0, nr = 0, kgroup = 1;
-  Fn fn = nullptr;
+  int lanes = 1;  // columns per vector register; nr = vectors · lanes
+  // fn[v − 1] computes only the first v vectors of columns of the tile (it still steps
+  // through the nr-wide B panel): the right edge of C, where a tile has fewer columns than
+  // nr, runs only the vectors it needs instead of a whole tile of wasted multiply-adds.
+  // fn[nr / lanes − 1] is the full tile.
+  Fn fn[kMaxVectors] = {};
   const char* isa = "";  // the instruction set it was compiled for, e.g. "AVX3"
+
+  Fn for_cols(int64_t cols) const { return fn[(cols + lanes - 1) / lanes - 1]; }
 };
 
 using MicrokernelF32 = Microkernel<float, float, float>;
@@ -39,9 +48,11 @@ using MicrokernelVnni = Microkernel<uint8_t, int8_t, int32_t>;  // u8 (A + 128) 
 MicrokernelF32 gemm_f32_microkernel();
 // gemm_i8_microkernel.cpp: int16 pairwise multiply-add on the widest Highway target.
 MicrokernelI16 gemm_i8_microkernel();
-// gemm_i8_vnni_avx512.cpp / gemm_i8_vnni_avx2.cpp: vpdpbusd on zmm (AVX512-VNNI) or ymm
-// (AVX-VNNI). Null fn when the CPU (after the HK_CPU_ISA cap) lacks the instructions.
-MicrokernelVnni gemm_i8_vnni_avx512_microkernel();
-MicrokernelVnni gemm_i8_vnni_avx2_microkernel();
+// The VNNI tiles (gemm_i8_vnni.hpp: intrinsics, built with ISA flags) as a Microkernel;
+// matmul_i8_vnni.cpp. tiles[v − 1] computes v vectors of `lanes` columns.
+MicrokernelVnni vnni_microkernel(int mr, int nr, int lanes,
+                                 void (*const* tiles)(int64_t, const uint8_t*, const int8_t*, const int32_t*,
+                                                      int32_t*, int64_t, int64_t, int64_t, bool),
+                                 const char* isa);
 
 }  // namespace hk::cpu

@@ -65,6 +65,29 @@ void pack_a_f32_sse(const float* a, int64_t lda, int64_t rows4, int64_t kc, int 
     }
   }
 }
+
+// int8 B, 4 rows × 16 columns → 16 quads of k (64 bytes, column-major quads), and the 16
+// column sums of those rows added to comp — one pass over B for both.
+void pack_b_vnni_sse(const int8_t* const* r, int64_t c, int8_t* d, int32_t* comp) {
+  const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r[0] + c));
+  const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r[1] + c));
+  const __m128i x2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r[2] + c));
+  const __m128i x3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r[3] + c));
+  const __m128i t0 = _mm_unpacklo_epi8(x0, x1), t1 = _mm_unpackhi_epi8(x0, x1);  // (k, k+1) byte pairs
+  const __m128i t2 = _mm_unpacklo_epi8(x2, x3), t3 = _mm_unpackhi_epi8(x2, x3);  // (k+2, k+3)
+  auto* out = reinterpret_cast<__m128i*>(d);
+  _mm_storeu_si128(out + 0, _mm_unpacklo_epi16(t0, t2));  // columns 0–3
+  _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(t0, t2));  // 4–7
+  _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(t1, t3));  // 8–11
+  _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(t1, t3));  // 12–15
+  // Column sums: each byte pair of t sign-extended to int16 (even byte: shift up and back).
+  auto pair_sum = [](__m128i t) { return _mm_add_epi16(_mm_srai_epi16(_mm_slli_epi16(t, 8), 8), _mm_srai_epi16(t, 8)); };
+  const __m128i lo = _mm_add_epi16(pair_sum(t0), pair_sum(t2)), hi = _mm_add_epi16(pair_sum(t1), pair_sum(t3));
+  const __m128i s[4] = {_mm_srai_epi32(_mm_unpacklo_epi16(lo, lo), 16), _mm_srai_epi32(_mm_unpackhi_epi16(lo, lo), 16),
+                        _mm_srai_epi32(_mm_unpacklo_epi16(hi, hi), 16), _mm_srai_epi32(_mm_unpackhi_epi16(hi, hi), 16)};
+  auto* sums = reinterpret_cast<__m128i*>(comp + c);
+  for (int i = 0; i < 4; ++i) _mm_storeu_si128(sums + i, _mm_add_epi32(_mm_loadu_si128(sums + i), s[i]));
+}
 #endif
 
 }  // namespace
@@ -114,47 +137,48 @@ void pack_b(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int 
 
   // Row by row of B (long sequential reads that the prefetcher follows), each row's values
   // scattered to the NR-column panels. A group is g consecutive rows: one 32-bit word per
-  // column.
+  // column. For VNNI the column sums of B are gathered in the same pass (comp, see below).
+  constexpr bool kVnni = std::is_same_v<P, PackI8Vnni>;
+  if constexpr (kVnni) std::fill(comp, comp + round_up(cols, nr), 0);
   In zeros[g] = {};
   for (int64_t q = 0; q < groups; ++q) {
     const In* r[g];
     bool partial = false;
     for (int t = 0; t < g; ++t) {
       partial |= q * g + t >= kc;
-      r[t] = q * g + t < kc ? b + (q * g + t) * ldb : nullptr;
+      r[t] = q * g + t < kc ? b + (q * g + t) * ldb : zeros;
     }
     for (int64_t j0 = 0, p = 0; j0 < cols; j0 += nr, ++p) {
       PB* d = dst + p * panel + q * stride;
       const int64_t valid = std::min<int64_t>(nr, cols - j0);
+      int64_t c = 0;
       if (!partial && g == 1) {
         std::memcpy(d, r[0] + j0, static_cast<std::size_t>(valid) * sizeof(PB));
-      } else if (!partial) {
-        for (int64_t c = 0; c < valid; ++c) {
-          const uint32_t w = b_word<P>(r, j0 + c);
-          std::memcpy(d + c * g, &w, 4);
-        }
-      } else {  // the last group of an odd k tail: rows past kc are zeros
-        for (int64_t c = 0; c < valid; ++c) {
-          const In* rz[g];
-          for (int t = 0; t < g; ++t) rz[t] = r[t] ? r[t] + j0 + c : zeros;
-          const uint32_t w = b_word<P>(rz, 0);
-          std::memcpy(d + c * g, &w, 4);
-        }
+        c = valid;
+      }
+#if defined(__SSE2__)
+      if constexpr (kVnni) {
+        if (!partial)
+          for (; c + 16 <= valid; c += 16)
+            pack_b_vnni_sse(r, j0 + c, d + c * g, comp);
+      }
+#endif
+      for (; c < valid; ++c) {  // one column at a time (rows past kc read as zeros)
+        const In* rc[g];
+        for (int t = 0; t < g; ++t) rc[t] = r[t] == zeros ? zeros : r[t] + j0 + c;
+        const uint32_t w = b_word<P>(rc, 0);
+        std::memcpy(d + c * g, &w, 4);
+        if constexpr (kVnni)
+          for (int t = 0; t < g; ++t) comp[j0 + c] += rc[t][0];
       }
       std::memset(d + valid * g, 0, static_cast<std::size_t>((nr - valid) * g) * sizeof(PB));  // past the edge
     }
   }
 
-  if constexpr (std::is_same_v<P, PackI8Vnni>) {
-    // comp[c] = −128 · Σ_k b[k][c] over this block: |Σ| ≤ 128·kc, and 128·128·kc fits in
-    // int32 for the block sizes used (kc ≤ 65,536).
+  if constexpr (kVnni) {
+    // comp[c] = −128 · Σ_k b[k][c] over this block, the correction for A's +128 shift:
+    // |Σ| ≤ 128·kc, and 128·128·kc fits in int32 for the block sizes used (kc ≤ 65,536).
     assert(kc <= 65536);
-    const int64_t padded = round_up(cols, nr);
-    std::fill(comp, comp + padded, 0);
-    for (int64_t k = 0; k < kc; ++k) {
-      const int8_t* src = b + k * ldb;
-      for (int64_t c = 0; c < cols; ++c) comp[c] += src[c];
-    }
     for (int64_t c = 0; c < cols; ++c) comp[c] *= -128;
   }
 }

@@ -31,6 +31,17 @@
 
 namespace hk::cpu {
 
+MicrokernelVnni vnni_microkernel(int mr, int nr, int lanes, const VnniTile* tiles, const char* isa) {
+  MicrokernelVnni k;
+  k.mr = mr;
+  k.nr = nr;
+  k.lanes = lanes;
+  k.kgroup = 4;
+  for (int v = 0; v < MicrokernelVnni::kMaxVectors; ++v) k.fn[v] = tiles[v];
+  k.isa = isa;
+  return k;
+}
+
 namespace {
 
 bool zmm_vnni() {
@@ -44,8 +55,8 @@ bool ymm_vnni() {
 
 const std::optional<GemmPlan<PackI8Vnni>>& vnni_plan() {
   static const std::optional<GemmPlan<PackI8Vnni>> plan = []() -> std::optional<GemmPlan<PackI8Vnni>> {
-    if (zmm_vnni()) return make_gemm_plan<PackI8Vnni>({kVnniZmmMR, kVnniZmmNR, 4, &vnni_zmm_tile, "AVX512-VNNI"});
-    if (ymm_vnni()) return make_gemm_plan<PackI8Vnni>({kVnniYmmMR, kVnniYmmNR, 4, &vnni_ymm_tile, "AVX-VNNI"});
+    if (zmm_vnni()) return make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "AVX512-VNNI"));
+    if (ymm_vnni()) return make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniYmmMR, kVnniYmmNR, 8, vnni_ymm_tiles, "AVX-VNNI"));
     return std::nullopt;
   }();
   return plan;

@@ -16,8 +16,8 @@
 // The ymm VNNI tile compiled a second time with AVX512-VNNI + VL (tests/vnni_ymm_evex.cpp):
 // the same source as the AVX-VNNI kernel, runnable on CPUs without AVX-VNNI.
 namespace hk::cpu {
-void vnni_ymm_tile_evex(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* init, int32_t* c,
-                        int64_t ldc, int64_t rows, int64_t cols, bool accumulate);
+extern const int kVnniYmmMR_evex, kVnniYmmNR_evex;
+extern const VnniTile vnni_ymm_tiles_evex[4];
 }
 
 namespace {
@@ -27,11 +27,14 @@ using namespace hk_test;
 
 struct Shape3 { int64_t m, k, n; };
 
-// Shapes relative to the tile: exact tiles, one past, one short, single rows/columns.
-std::vector<Shape3> shapes_for(int mr, int nr) {
-  return {{1, 1, 1},           {int64_t(mr), 8, int64_t(nr)},    {int64_t(mr) + 1, 9, int64_t(nr) + 1},
-          {3 * mr - 1, 37, 2 * nr + 3}, {2, 130, 3 * nr},          {5 * mr, 3, 1},
-          {1, 67, 5 * nr - 1}, {4 * mr + 3, 100, 4 * nr + 5}};
+// Shapes relative to the tile: exact tiles, one past, one short, single rows/columns, and a
+// right-edge tile of every vector count (the kernel's narrower edge variants).
+std::vector<Shape3> shapes_for(int mr, int nr, int lanes) {
+  std::vector<Shape3> s = {{1, 1, 1},           {int64_t(mr), 8, int64_t(nr)},    {int64_t(mr) + 1, 9, int64_t(nr) + 1},
+                           {3 * mr - 1, 37, 2 * nr + 3}, {2, 130, 3 * nr},          {5 * mr, 3, 1},
+                           {1, 67, 5 * nr - 1}, {4 * mr + 3, 100, 4 * nr + 5}};
+  for (int v = 1; v * lanes <= nr; ++v) s.push_back({mr + 2, 41, nr + v * lanes - 1});
+  return s;
 }
 
 // Blockings that make every loop of the nest iterate: small blocks (odd kc: k groups that
@@ -65,7 +68,7 @@ template <class T> struct GuardedC {
 template <class P>
 void check_f32_plan(const GemmPlan<P>& plan, const std::string& what) {
   for (const GemmBlocking& blk : blockings_for(plan))
-    for (const Shape3& s : shapes_for(plan.kernel.mr, plan.kernel.nr)) {
+    for (const Shape3& s : shapes_for(plan.kernel.mr, plan.kernel.nr, plan.kernel.lanes)) {
       SCOPED_TRACE(what + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) +
                    ", blocks mc " + std::to_string(blk.mc) + " kc " + std::to_string(blk.kc) + " nc " +
                    std::to_string(blk.nc));
@@ -82,7 +85,7 @@ void check_f32_plan(const GemmPlan<P>& plan, const std::string& what) {
 template <class P>
 void check_i8_plan(const GemmPlan<P>& plan, const std::string& what) {
   for (const GemmBlocking& blk : blockings_for(plan))
-    for (const Shape3& s : shapes_for(plan.kernel.mr, plan.kernel.nr)) {
+    for (const Shape3& s : shapes_for(plan.kernel.mr, plan.kernel.nr, plan.kernel.lanes)) {
       SCOPED_TRACE(what + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) +
                    ", blocks mc " + std::to_string(blk.mc) + " kc " + std::to_string(blk.kc) + " nc " +
                    std::to_string(blk.nc));
@@ -153,7 +156,7 @@ TEST(GemmKernels, I8PairsOnEveryTarget) {
 TEST(GemmKernels, VnniZmm) {
   const hk::CpuFeatures& f = hk::cpu_features();
   if (!(f.avx512f && f.avx512vnni)) GTEST_SKIP() << "no AVX512-VNNI (after HK_CPU_ISA)";
-  auto plan = make_gemm_plan<PackI8Vnni>({kVnniZmmMR, kVnniZmmNR, 4, &vnni_zmm_tile, "AVX512-VNNI"});
+  auto plan = make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "AVX512-VNNI"));
   check_i8_plan(plan, "vnni zmm");
   if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni zmm");
 }
@@ -161,12 +164,13 @@ TEST(GemmKernels, VnniZmm) {
 TEST(GemmKernels, VnniYmm) {
   const hk::CpuFeatures& f = hk::cpu_features();
   if (f.avx2 && f.avx_vnni) {  // the production (VEX) build
-    auto plan = make_gemm_plan<PackI8Vnni>({kVnniYmmMR, kVnniYmmNR, 4, &vnni_ymm_tile, "AVX-VNNI"});
+    auto plan = make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniYmmMR, kVnniYmmNR, 8, vnni_ymm_tiles, "AVX-VNNI"));
     check_i8_plan(plan, "vnni ymm (AVX-VNNI)");
     if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni ymm (AVX-VNNI)");
   }
   if (f.avx512f && f.avx512vl && f.avx512vnni) {  // the same source, EVEX-encoded
-    auto plan = make_gemm_plan<PackI8Vnni>({kVnniYmmMR, kVnniYmmNR, 4, &vnni_ymm_tile_evex, "AVX512-VNNI ymm"});
+    auto plan = make_gemm_plan<PackI8Vnni>(
+        vnni_microkernel(kVnniYmmMR_evex, kVnniYmmNR_evex, 8, vnni_ymm_tiles_evex, "AVX512-VNNI ymm"));
     check_i8_plan(plan, "vnni ymm (EVEX)");
     if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni ymm (EVEX)");
   }
