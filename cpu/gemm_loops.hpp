@@ -31,6 +31,7 @@ namespace hk::cpu {
 
 struct GemmBlocking {
   int64_t mc = 0, kc = 0, nc = 0;
+  int64_t shared_bytes = 8 << 20;  // a packed block that all threads read (in L3)
 };
 
 // MC, KC, NC for a micro-kernel of mr × nr with packed element sizes a_bytes and b_bytes,
@@ -38,9 +39,40 @@ struct GemmBlocking {
 GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std::size_t b_bytes);
 
 // The calling thread's packing buffer number `slot` (0: A block, 1: B block, 2: B
-// compensation), at least `bytes` long and 64-byte aligned. Buffers live as long as the
+// compensation; 3, 4: the blocks a parallel GEMM shares), at least `bytes` long and 64-byte
+// aligned. Buffers live as long as the
 // thread and only grow, so repeated GEMMs allocate nothing (pool workers are persistent).
 void* pack_scratch(int slot, std::size_t bytes);
+
+// The k block size for this K: at most blk.kc, but equal blocks (K = 2100 with KC = 2048
+// becomes two blocks of 1056, not 2048 + 52): a thin last block would pay a whole pass over
+// C for little work.
+template <class P>
+int64_t k_block(int64_t k, const GemmBlocking& blk) {
+  const int64_t blocks = (k + blk.kc - 1) / blk.kc;
+  return std::min(round_up((k + blocks - 1) / blocks, 4 * P::kGroup), k);
+}
+
+// Elements of one packed A micro-panel (mr rows) or B micro-panel (nr columns) for kc.
+template <class P> int64_t panel_elems(int64_t kc, int64_t width) { return round_up(kc, P::kGroup) * width; }
+
+// The macro-kernel: every MR × NR tile of an mc × nc block of C from packed panels (pa: the
+// A block's micro-panels, pb/comp: the B block's), B micro-panel by B micro-panel.
+template <class P>
+void macro_kernel(const Microkernel<typename P::PA, typename P::PB, typename P::C>& uk, const typename P::PA* pa,
+                  const typename P::PB* pb, const typename P::C* comp, typename P::C* c, int64_t ldc, int64_t mc,
+                  int64_t nc, int64_t kc, bool accumulate) {
+  const int64_t mr = uk.mr, nr = uk.nr, kgroups = (kc + P::kGroup - 1) / P::kGroup;
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    const typename P::PB* bp = pb + jr / nr * panel_elems<P>(kc, nr);
+    const typename P::C* init = std::is_same_v<P, PackI8Vnni> ? comp + jr : nullptr;
+    const int64_t cols = std::min(nr, nc - jr);
+    const auto tile = uk.for_cols(cols);  // fewer vectors at the right edge
+    for (int64_t ir = 0; ir < mc; ir += mr)
+      tile(kgroups, pa + ir / mr * panel_elems<P>(kc, mr), bp, init, c + ir * ldc + jr, ldc, std::min(mr, mc - ir),
+           cols, accumulate);
+  }
+}
 
 // C (m × n, row stride ldc) = A (m × k, lda) · B (k × n, ldb) on the calling thread.
 template <class P>
@@ -55,37 +87,21 @@ void gemm_serial(const Microkernel<typename P::PA, typename P::PB, typename P::C
     for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, C{0});
     return;
   }
-  constexpr int g = P::kGroup;
-  const int64_t mr = uk.mr, nr = uk.nr;
-  // Equal k blocks (K = 2100 with KC = 2048 becomes two blocks of 1056, not 2048 + 52): a thin
-  // last block would pay a whole pass over C for little work.
-  const int64_t kc_blocks = (k + blk.kc - 1) / blk.kc;
-  const int64_t kc_max = std::min(round_up((k + kc_blocks - 1) / kc_blocks, 4 * g), k);
-  const int64_t mc_max = std::min(blk.mc, m), nc_max = std::min(blk.nc, n);
-  const int64_t kgroups_max = (kc_max + g - 1) / g;
-  auto* pa = static_cast<PA*>(pack_scratch(0, sizeof(PA) * round_up(mc_max, mr) * kgroups_max * g));
-  auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * round_up(nc_max, nr) * kgroups_max * g));
-  auto* comp = static_cast<C*>(pack_scratch(2, sizeof(C) * round_up(nc_max, nr)));
+  const int64_t kc_max = k_block<P>(k, blk);
+  auto* pa = static_cast<PA*>(pack_scratch(0, sizeof(PA) * panel_elems<P>(kc_max, round_up(std::min(blk.mc, m), uk.mr))));
+  auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * panel_elems<P>(kc_max, round_up(std::min(blk.nc, n), uk.nr))));
+  auto* comp = static_cast<C*>(pack_scratch(2, sizeof(C) * round_up(std::min(blk.nc, n), uk.nr)));
 
   for (int64_t jc = 0; jc < n; jc += blk.nc) {
     const int64_t nc = std::min(blk.nc, n - jc);
     for (int64_t pc = 0; pc < k; pc += kc_max) {
-      const int64_t kc = std::min(kc_max, k - pc), kgroups = (kc + g - 1) / g;
+      const int64_t kc = std::min(kc_max, k - pc);
       const bool accumulate = pc > 0;  // the first k block overwrites C, later ones add to it
       pack_b<P>(b + pc * ldb + jc, ldb, kc, nc, uk.nr, pb, comp);
       for (int64_t ic = 0; ic < m; ic += blk.mc) {
         const int64_t mc = std::min(blk.mc, m - ic);
         pack_a<P>(a + ic * lda + pc, lda, mc, kc, uk.mr, pa);
-        // The macro-kernel: every tile of this C block from the packed panels.
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          const PB* bp = pb + jr * kgroups * g;
-          const C* init = std::is_same_v<P, PackI8Vnni> ? comp + jr : nullptr;
-          const int64_t cols = std::min(nr, nc - jr);
-          const auto tile = uk.for_cols(cols);  // fewer vectors at the right edge
-          for (int64_t ir = 0; ir < mc; ir += mr)
-            tile(kgroups, pa + ir * kgroups * g, bp, init, c + (ic + ir) * ldc + jc + jr, ldc,
-                 std::min(mr, mc - ir), cols, accumulate);
-        }
+        macro_kernel<P>(uk, pa, pb, comp, c + ic * ldc + jc, ldc, mc, nc, kc, accumulate);
       }
     }
   }

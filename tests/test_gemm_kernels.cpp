@@ -178,20 +178,43 @@ TEST(GemmKernels, VnniYmm) {
     GTEST_SKIP() << "neither AVX-VNNI nor AVX512-VNNI+VL (after HK_CPU_ISA)";
 }
 
-// The slab split: more threads than the pool has, more threads than tiles, both directions.
+std::vector<double> oracle_product(const std::vector<float>& a, const std::vector<float>& b, int64_t m, int64_t k, int64_t n) {
+  return oracle::matmul(a, b, m, k, n);
+}
+std::vector<int64_t> oracle_product(const std::vector<int8_t>& a, const std::vector<int8_t>& b, int64_t m, int64_t k, int64_t n) {
+  return oracle::matmul_i8(a, b, m, k, n);
+}
+
+// The parallel nest: more threads than the pool has, more threads than tiles, cuts in
+// both directions, and (with tiny blocks) several k blocks, shared blocks and NC chunks.
+template <class P, class Fill>
+void check_parallel(GemmPlan<P> plan, Fill fill, const std::string& what) {
+  GemmPlan<P> tiny = plan;
+  tiny.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr, 1};  // shared block: one MC / NR panel
+  for (const GemmPlan<P>* p : {&plan, &tiny})
+    for (int threads : {2, 3, 7})
+      for (Shape3 s : std::vector<Shape3>{{1, 200, 2000}, {2000, 200, 1}, {301, 150, 299}, {64, 64, 64}, {3, 700, 40}, {97, 333, 45}}) {
+        SCOPED_TRACE(what + (p == &tiny ? " tiny blocks, " : ", ") + std::to_string(threads) + " threads, " +
+                     std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
+        auto a = fill(size_t(s.m * s.k), 1), b = fill(size_t(s.k * s.n), 2);
+        auto ref = oracle_product(a, b, s.m, s.k, s.n);
+        std::vector<typename P::C> c(size_t(s.m * s.n) + 1, typename P::C(-1));
+        gemm_parallel<P>(*p, a.data(), b.data(), c.data(), s.m, s.k, s.n, threads);
+        ASSERT_EQ(c.back(), typename P::C(-1)) << "wrote past C";
+        for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], typename P::C(ref[i])) << i;
+      }
+}
+
 TEST(GemmKernels, ParallelSplitCoversC) {
-  auto plan = make_gemm_plan<PackF32>(gemm_f32_microkernel());
-  for (int threads : {2, 3, 7})
-    for (Shape3 s : std::vector<Shape3>{{1, 200, 2000}, {2000, 200, 1}, {301, 150, 299}, {64, 64, 64}, {3, 700, 40}}) {
-      SCOPED_TRACE(std::to_string(threads) + " threads, " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" +
-                   std::to_string(s.n));
-      auto a = small_int_floats(size_t(s.m * s.k), 1), b = small_int_floats(size_t(s.k * s.n), 2);
-      auto ref = oracle::matmul(a, b, s.m, s.k, s.n);
-      std::vector<float> c(size_t(s.m * s.n) + 1, -1.0f);
-      gemm_parallel<PackF32>(plan, a.data(), b.data(), c.data(), s.m, s.k, s.n, threads);
-      ASSERT_EQ(c.back(), -1.0f);
-      for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], float(ref[i])) << i;
-    }
+  auto ints = [](size_t n, unsigned seed) { return small_int_floats(n, seed); };
+  auto i8s = [](size_t n, unsigned seed) { return int8s(n, seed); };
+  check_parallel(make_gemm_plan<PackF32>(gemm_f32_microkernel()), ints, "f32");
+  if (HasFatalFailure()) return;
+  check_parallel(make_gemm_plan<PackI8Pairs>(gemm_i8_microkernel()), i8s, "int16 pairs");
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (!HasFatalFailure() && f.avx512f && f.avx512vnni)
+    check_parallel(make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "zmm")), i8s,
+                   "vnni");
 }
 
 }  // namespace
