@@ -39,29 +39,28 @@ template <class P> uint32_t b_word(const typename P::In* const* r, int64_t c) {
 }
 
 #if defined(__SSE2__)
-// f32 A panel of 4·n4 rows, full k groups: 4 × 4 blocks transposed in registers, so each
-// store writes 4 rows' values of one k (16 bytes) instead of one float.
-void pack_a_f32_sse(const float* a, int64_t lda, int64_t rows4, int64_t kc, int mr, float* dst) {
+// A panels whose k groups are 32-bit words (f32; VNNI quads of int8): 4 rows × 4 groups
+// transposed in registers, so each 16-byte store writes one group of 4 rows instead of one
+// word. Rows [0, rows4), groups [0, groups4); kShift adds the VNNI +128 (XOR 0x80).
+template <bool kShift>
+void pack_a_words_sse(const char* a, int64_t lda_bytes, int64_t rows4, int64_t groups4, int mr, char* dst) {
+  const __m128i shift = _mm_set1_epi8(static_cast<char>(0x80));
   for (int64_t r0 = 0; r0 < rows4; r0 += 4) {
-    const float* s0 = a + r0 * lda;
-    const float* s1 = s0 + lda;
-    const float* s2 = s1 + lda;
-    const float* s3 = s2 + lda;
-    float* d = dst + r0;
-    int64_t k = 0;
-    for (; k + 4 <= kc; k += 4) {
-      __m128 x0 = _mm_loadu_ps(s0 + k), x1 = _mm_loadu_ps(s1 + k), x2 = _mm_loadu_ps(s2 + k), x3 = _mm_loadu_ps(s3 + k);
-      _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
-      _mm_storeu_ps(d + (k + 0) * mr, x0);
-      _mm_storeu_ps(d + (k + 1) * mr, x1);
-      _mm_storeu_ps(d + (k + 2) * mr, x2);
-      _mm_storeu_ps(d + (k + 3) * mr, x3);
-    }
-    for (; k < kc; ++k) {
-      d[k * mr + 0] = s0[k];
-      d[k * mr + 1] = s1[k];
-      d[k * mr + 2] = s2[k];
-      d[k * mr + 3] = s3[k];
+    const char* s = a + r0 * lda_bytes;
+    char* d = dst + r0 * 4;
+    for (int64_t q = 0; q < groups4; q += 4) {
+      __m128i x[4];
+      for (int i = 0; i < 4; ++i) {
+        x[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i * lda_bytes + q * 4));
+        if constexpr (kShift) x[i] = _mm_xor_si128(x[i], shift);
+      }
+      const __m128i t0 = _mm_unpacklo_epi32(x[0], x[1]), t1 = _mm_unpacklo_epi32(x[2], x[3]);
+      const __m128i t2 = _mm_unpackhi_epi32(x[0], x[1]), t3 = _mm_unpackhi_epi32(x[2], x[3]);
+      const int64_t step = int64_t{mr} * 4;  // bytes from one k group to the next
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (q + 0) * step), _mm_unpacklo_epi64(t0, t1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (q + 1) * step), _mm_unpackhi_epi64(t0, t1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (q + 2) * step), _mm_unpacklo_epi64(t2, t3));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (q + 3) * step), _mm_unpackhi_epi64(t2, t3));
     }
   }
 }
@@ -99,16 +98,19 @@ void pack_a(const typename P::In* a, int64_t lda, int64_t rows, int64_t kc, int 
   const int64_t groups = (kc + g - 1) / g, full = kc / g, stride = int64_t{mr} * g;
   for (int64_t i0 = 0; i0 < rows; i0 += mr) {
     const int64_t valid = std::min<int64_t>(mr, rows - i0);
-    int64_t r = 0;
+    int64_t rows4 = 0, groups4 = 0;  // the block the SSE2 transpose covers
 #if defined(__SSE2__)
-    if constexpr (std::is_same_v<P, PackF32>) {
+    if constexpr (sizeof(PA) * g == 4 && sizeof(typename P::In) == sizeof(PA)) {  // f32, VNNI quads
       if (mr % 4 == 0) {
-        r = valid / 4 * 4;
-        pack_a_f32_sse(a + i0 * lda, lda, r, kc, mr, dst);
+        rows4 = valid / 4 * 4;
+        groups4 = full / 4 * 4;
+        pack_a_words_sse<std::is_same_v<P, PackI8Vnni>>(reinterpret_cast<const char*>(a + i0 * lda),
+                                                         lda * static_cast<int64_t>(sizeof(PA)), rows4, groups4, mr,
+                                                         reinterpret_cast<char*>(dst));
       }
     }
 #endif
-    for (; r < mr; ++r) {
+    for (int64_t r = 0; r < mr; ++r) {
       PA* d = dst + r * g;  // row r's slot in every k group
       if (r >= valid) {     // rows past the edge: zeros (computed, never stored)
         for (int64_t q = 0; q < groups; ++q)
@@ -116,7 +118,7 @@ void pack_a(const typename P::In* a, int64_t lda, int64_t rows, int64_t kc, int 
         continue;
       }
       const typename P::In* src = a + (i0 + r) * lda;
-      for (int64_t q = 0; q < full; ++q)
+      for (int64_t q = r < rows4 ? groups4 : 0; q < full; ++q)
         for (int t = 0; t < g; ++t) d[q * stride + t] = to_a<P>(src[q * g + t]);
       if (full < groups)  // k tail of a group: zeros, which B's zero padding multiplies away
         for (int t = 0; t < g; ++t) d[full * stride + t] = full * g + t < kc ? to_a<P>(src[full * g + t]) : PA{0};

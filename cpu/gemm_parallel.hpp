@@ -1,18 +1,18 @@
 // Splitting one GEMM over the persistent thread pool (the `parallel` variants and `vnni`).
 //
-// C is cut into one slab per thread, along N (columns) or M (rows), in whole micro-tiles so
-// that no tile straddles two threads. The operand that is NOT cut is needed by every
-// thread: instead of each thread packing all of it (which on two cores cost 3–5% of a
-// 512³ GEMM), the threads pack it together into one shared buffer, wait for each other,
+// C is cut into one slab per thread, along N (columns) or M (rows); each thread runs the
+// macro-kernel on its slab. The operand that is NOT cut is needed by every thread: instead
+// of each thread packing all of it (an estimated 3–5% of a 512³ f32 GEMM on two cores),
+// the threads pack it together into one shared buffer, wait for each other,
 // and then each computes its slab, packing only its own part of the other operand:
 //
 //   cut along N: for each k block:  pack A together  |  each thread: pack its B columns, compute
 //   cut along M: for each k block:  pack B together  |  each thread: pack its A rows, compute
 //
 // Each `|` is the end of one parallel_for — two pool round trips per k block, a few µs.
-// The cut goes along the dimension whose tiles divide more evenly among the threads (M =
-// 127 has 11 tiles of 12 rows: 6 + 5 leaves a core idle 9% of the time; N = 513 has 17 of
-// 32 columns), preferring N on a tie.
+// The cut goes along the dimension that divides more evenly among the threads — rows in
+// whole tiles (M = 127 in tiles of 12 rows: 6 + 5 leaves a core idle 9% of the time),
+// columns in whole vectors (N = 513: 257 + 256) — preferring N on a tie.
 //
 // Small products run on the calling thread: below kGemmInlineMacs waking the second core
 // costs more than it saves, and `parallel` must never lose to `simd`.
@@ -43,17 +43,20 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
   const GemmBlocking& blk = plan.blocking;
   const int64_t mr = uk.mr, nr = uk.nr;
   const int64_t m_tiles = (m + mr - 1) / mr, n_tiles = (n + nr - 1) / nr;
+  // Column slabs end on whole vectors rather than whole tiles (a slab's last tile may be a
+  // narrower one), so N = 1024 splits 512 + 512 even when NR = 48 does not divide it.
+  const int64_t lanes = uk.lanes, n_vectors = (n + lanes - 1) / lanes;
   const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   if (threads <= 1 || k <= 0 || macs < kGemmInlineMacs || std::max(m_tiles, n_tiles) < 2) {
     gemm_serial<P>(uk, blk, a, k, b, n, c, n, m, k, n);
     return;
   }
   const int64_t parts_n = std::min<int64_t>(threads, n_tiles), parts_m = std::min<int64_t>(threads, m_tiles);
-  const bool split_n = parts_n >= parts_m && split_balance(n_tiles, parts_n) >= split_balance(m_tiles, parts_m);
+  const bool split_n = parts_n >= parts_m && split_balance(n_vectors, parts_n) >= split_balance(m_tiles, parts_m);
   const int64_t parts = split_n ? parts_n : parts_m;
   const int64_t kc_max = k_block<P>(k, blk);
   ThreadPool& pool = ThreadPool::global();
-  // Slab `part` of `tiles` tiles of `width` along a dimension of `size`: [lo, hi).
+  // Slab `part` of `tiles` units of `width` along a dimension of `size`: [lo, hi).
   auto slab = [&](int64_t part, int64_t tiles, int64_t width, int64_t size) {
     return std::pair{tiles * part / parts * width, std::min(tiles * (part + 1) / parts * width, size)};
   };
@@ -76,7 +79,7 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
         });
         pool.parallel_for(parts, 1, static_cast<int>(parts), [&](int64_t first, int64_t last) {
           for (int64_t part = first; part < last; ++part) {
-            const auto [lo, hi] = slab(part, n_tiles, nr, n);
+            const auto [lo, hi] = slab(part, n_vectors, lanes, n);
             const int64_t nc_max = std::min(blk.nc, hi - lo);
             auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * panel_elems<P>(kc, round_up(nc_max, nr))));
             auto* comp = static_cast<C*>(pack_scratch(2, sizeof(C) * round_up(nc_max, nr)));
