@@ -1,10 +1,11 @@
-// Packing routines of gemm_pack.hpp. Plain C++ that the compiler vectorizes (plus SSE2, the
-// x86-64 baseline, for the f32 transpose); the copies are memory-bound and their cost is
-// amortized over a whole block, but slow packing still shows: for a 1024³ int8 GEMM the
-// naive byte-by-byte interleave of B took 10% of the run.
+// Packing routines of gemm_pack.hpp. Plain C++ that the compiler vectorizes, plus SSE2 (the
+// x86-64 baseline, no ISA flags) for the transposes of A and the int8 interleave of B. The
+// copies are memory-bound and amortized over a whole block, but slow packing still shows:
+// the first byte-by-byte interleave of int8 B took 10% of a 1024³ VNNI GEMM.
 #include "cpu/gemm_pack.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstring>
 #include <type_traits>
@@ -14,6 +15,9 @@
 #endif
 
 namespace hk::cpu {
+
+// The packed k groups are built as 32-bit words with k in ascending byte order.
+static_assert(std::endian::native == std::endian::little, "GEMM packing assumes a little-endian CPU");
 
 namespace {
 

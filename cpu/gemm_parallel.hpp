@@ -14,8 +14,8 @@
 // whole tiles (M = 127 in tiles of 12 rows: 6 + 5 leaves a core idle 9% of the time),
 // columns in whole vectors (N = 513: 257 + 256) — preferring N on a tie.
 //
-// Small products run on the calling thread: below kGemmInlineMacs waking the second core
-// costs more than it saves, and `parallel` must never lose to `simd`.
+// Small products run on the calling thread: below P::kInlineMacs (gemm_pack.hpp) waking the
+// second core costs more than it saves, and `parallel` must never lose to `simd`.
 #pragma once
 
 #include <algorithm>
@@ -25,17 +25,16 @@
 
 namespace hk::cpu {
 
-inline constexpr double kGemmInlineMacs = 1 << 18;
-
 // How evenly `tiles` split into `parts` slabs of whole tiles (1 = perfectly).
 inline double split_balance(int64_t tiles, int64_t parts) {
   return static_cast<double>(tiles) / static_cast<double>(parts * ((tiles + parts - 1) / parts));
 }
 
-// a: (m, k), b: (k, n), c: (m, n), row-major and contiguous.
+// a: (m, k), b: (k, n), c: (m, n), row-major and contiguous. Products of fewer than
+// inline_macs multiply-adds run on the calling thread.
 template <class P>
 void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typename P::In* b, typename P::C* c,
-                   int64_t m, int64_t k, int64_t n, int threads) {
+                   int64_t m, int64_t k, int64_t n, int threads, double inline_macs = P::kInlineMacs) {
   using PA = typename P::PA;
   using PB = typename P::PB;
   using C = typename P::C;
@@ -47,7 +46,7 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
   // narrower one), so N = 1024 splits 512 + 512 even when NR = 48 does not divide it.
   const int64_t lanes = uk.lanes, n_vectors = (n + lanes - 1) / lanes;
   const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  if (threads <= 1 || k <= 0 || macs < kGemmInlineMacs || std::max(m_tiles, n_tiles) < 2) {
+  if (threads <= 1 || k <= 0 || macs < inline_macs || std::max(m_tiles, n_tiles) < 2) {
     gemm_serial<P>(uk, blk, a, k, b, n, c, n, m, k, n);
     return;
   }

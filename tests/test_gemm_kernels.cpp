@@ -199,7 +199,7 @@ void check_parallel(GemmPlan<P> plan, Fill fill, const std::string& what) {
         auto a = fill(size_t(s.m * s.k), 1), b = fill(size_t(s.k * s.n), 2);
         auto ref = oracle_product(a, b, s.m, s.k, s.n);
         std::vector<typename P::C> c(size_t(s.m * s.n) + 1, typename P::C(-1));
-        gemm_parallel<P>(*p, a.data(), b.data(), c.data(), s.m, s.k, s.n, threads);
+        gemm_parallel<P>(*p, a.data(), b.data(), c.data(), s.m, s.k, s.n, threads, /*inline_macs=*/0);
         ASSERT_EQ(c.back(), typename P::C(-1)) << "wrote past C";
         for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], typename P::C(ref[i])) << i;
       }
