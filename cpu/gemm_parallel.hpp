@@ -6,10 +6,12 @@
 // the threads pack it together into one shared buffer, wait for each other,
 // and then each computes its slab, packing only its own part of the other operand:
 //
-//   cut along N: for each k block:  pack A together  |  each thread: pack its B columns, compute
-//   cut along M: for each k block:  pack B together  |  each thread: pack its A rows, compute
+//   cut along N:  pack A together  |  each thread: pack its B columns, compute its slab
+//   cut along M:  pack B together  |  each thread: pack its A rows, compute its slab
 //
-// Each `|` is the end of one parallel_for — two pool round trips per k block, a few µs.
+// Each `|` is the end of one parallel_for, a pool round trip of a few µs. When the shared
+// operand (all of K) fits a quarter of L3 that is all; otherwise the pattern repeats per
+// k block and per shared block of rows (columns).
 // The cut goes along the dimension that divides more evenly among the threads — rows in
 // whole tiles (M = 127 in tiles of 12 rows: 6 + 5 leaves a core idle 9% of the time),
 // columns in whole vectors (N = 513: 257 + 256) — preferring N on a tie.
@@ -53,41 +55,59 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
   const int64_t parts_n = std::min<int64_t>(threads, n_tiles), parts_m = std::min<int64_t>(threads, m_tiles);
   const bool split_n = parts_n >= parts_m && split_balance(n_vectors, parts_n) >= split_balance(m_tiles, parts_m);
   const int64_t parts = split_n ? parts_n : parts_m;
-  const int64_t kc_max = k_block<P>(k, blk);
+  const int64_t kc_max = k_block<P>(k, blk), kblocks = (k + kc_max - 1) / kc_max;
   ThreadPool& pool = ThreadPool::global();
-  // Slab `part` of `tiles` units of `width` along a dimension of `size`: [lo, hi).
-  auto slab = [&](int64_t part, int64_t tiles, int64_t width, int64_t size) {
-    return std::pair{tiles * part / parts * width, std::min(tiles * (part + 1) / parts * width, size)};
+  // Slab `part` of `units` units of `width` along a dimension of `size`: [lo, hi).
+  auto slab = [&](int64_t part, int64_t units, int64_t width, int64_t size) {
+    return std::pair{units * part / parts * width, std::min(units * (part + 1) / parts * width, size)};
   };
-  // Runs body(first_panel, last_panel) over `panels` packed panels, spread over the threads.
-  auto pack_together = [&](int64_t panels, auto body) {
-    pool.parallel_for(panels, 1, threads, [&](int64_t p0, int64_t p1) { body(p0, p1); });
+  // How many k blocks one shared block holds: all of them when `rows` rows (or columns) of
+  // all of K fit the shared budget — then the whole product needs just two pool round
+  // trips per shared block — else one.
+  auto k_blocks_shared = [&](std::size_t elem_bytes, int64_t rows) {
+    const int64_t all_k = static_cast<int64_t>(elem_bytes) * round_up(kc_max, P::kGroup) * kblocks * rows;
+    return all_k <= blk.shared_bytes ? kblocks : int64_t{1};
+  };
+  // Runs pack(q, p0, p1) for panels [p0, p1) of k block q, for all panels × k blocks
+  // [q0, q0 + nq), the pairs spread over the threads.
+  auto pack_together = [&](int64_t q0, int64_t nq, int64_t panels, auto pack) {
+    pool.parallel_for(nq * panels, 1, threads, [&](int64_t first, int64_t last) {
+      for (int64_t q = first / panels; q * panels < last; ++q)
+        pack(q0 + q, std::max(first - q * panels, int64_t{0}), std::min(last - q * panels, panels));
+    });
   };
 
   if (split_n) {
-    // Rows of A packed together at a time: as many as fit the shared budget, whole MC blocks.
-    const int64_t a_row_bytes = static_cast<int64_t>(sizeof(PA)) * round_up(kc_max, P::kGroup);
+    // A is shared: ms rows × kb k blocks at a time, as many whole MC blocks as the budget holds.
+    const int64_t kb = k_blocks_shared(sizeof(PA), blk.mc);
+    const int64_t a_row_bytes = static_cast<int64_t>(sizeof(PA)) * round_up(kc_max, P::kGroup) * kb;
     const int64_t ms_max = std::max<int64_t>(blk.shared_bytes / a_row_bytes / blk.mc, 1) * blk.mc;
-    auto* shared_a = static_cast<PA*>(pack_scratch(3, sizeof(PA) * panel_elems<P>(kc_max, round_up(std::min(ms_max, m), mr))));
-    for (int64_t pc = 0; pc < k; pc += kc_max) {
-      const int64_t kc = std::min(kc_max, k - pc), a_panel = panel_elems<P>(kc, mr);
+    const int64_t a_block = panel_elems<P>(kc_max, round_up(std::min(ms_max, m), mr));  // one k block
+    auto* shared_a = static_cast<PA*>(pack_scratch(3, sizeof(PA) * a_block * kb));
+    for (int64_t q0 = 0; q0 < kblocks; q0 += kb) {
+      const int64_t nq = std::min(kb, kblocks - q0);
       for (int64_t i0 = 0; i0 < m; i0 += ms_max) {
         const int64_t ms = std::min(ms_max, m - i0);
-        pack_together((ms + mr - 1) / mr, [&](int64_t p0, int64_t p1) {
-          pack_a<P>(a + (i0 + p0 * mr) * k + pc, k, std::min(ms, p1 * mr) - p0 * mr, kc, uk.mr, shared_a + p0 * a_panel);
+        pack_together(q0, nq, (ms + mr - 1) / mr, [&](int64_t q, int64_t p0, int64_t p1) {
+          const int64_t pc = q * kc_max, kc = std::min(kc_max, k - pc);
+          pack_a<P>(a + (i0 + p0 * mr) * k + pc, k, std::min(ms, p1 * mr) - p0 * mr, kc, uk.mr,
+                    shared_a + (q - q0) * a_block + p0 * panel_elems<P>(kc, mr));
         });
         pool.parallel_for(parts, 1, static_cast<int>(parts), [&](int64_t first, int64_t last) {
           for (int64_t part = first; part < last; ++part) {
             const auto [lo, hi] = slab(part, n_vectors, lanes, n);
             const int64_t nc_max = std::min(blk.nc, hi - lo);
-            auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * panel_elems<P>(kc, round_up(nc_max, nr))));
+            auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * panel_elems<P>(kc_max, round_up(nc_max, nr))));
             auto* comp = static_cast<C*>(pack_scratch(2, sizeof(C) * round_up(nc_max, nr)));
             for (int64_t jc = lo; jc < hi; jc += blk.nc) {
               const int64_t nc = std::min(blk.nc, hi - jc);
-              pack_b<P>(b + pc * n + jc, n, kc, nc, uk.nr, pb, comp);
-              for (int64_t ic = 0; ic < ms; ic += blk.mc)
-                macro_kernel<P>(uk, shared_a + ic / mr * a_panel, pb, comp, c + (i0 + ic) * n + jc, n,
-                                std::min(blk.mc, ms - ic), nc, kc, pc > 0);
+              for (int64_t q = q0; q < q0 + nq; ++q) {
+                const int64_t pc = q * kc_max, kc = std::min(kc_max, k - pc);
+                pack_b<P>(b + pc * n + jc, n, kc, nc, uk.nr, pb, comp);
+                for (int64_t ic = 0; ic < ms; ic += blk.mc)
+                  macro_kernel<P>(uk, shared_a + (q - q0) * a_block + ic / mr * panel_elems<P>(kc, mr), pb, comp,
+                                  c + (i0 + ic) * n + jc, n, std::min(blk.mc, ms - ic), nc, kc, pc > 0);
+              }
             }
           }
         });
@@ -96,27 +116,35 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
     return;
   }
 
-  // Cut along M: B blocks are packed together, each thread packs its own A blocks.
-  const int64_t b_col_bytes = static_cast<int64_t>(sizeof(PB)) * round_up(kc_max, P::kGroup);
+  // Cut along M: B is shared (nc columns × kb k blocks at a time), each thread packs its own
+  // A blocks and keeps each C block in cache across the k blocks.
+  const int64_t kb = k_blocks_shared(sizeof(PB), nr);
+  const int64_t b_col_bytes = static_cast<int64_t>(sizeof(PB)) * round_up(kc_max, P::kGroup) * kb;
   const int64_t nc_max = std::min(std::max<int64_t>(blk.shared_bytes / b_col_bytes / nr, 1) * nr, round_up(n, nr));
-  auto* shared_b = static_cast<PB*>(pack_scratch(3, sizeof(PB) * panel_elems<P>(kc_max, nc_max)));
-  auto* shared_comp = static_cast<C*>(pack_scratch(4, sizeof(C) * nc_max));
+  const int64_t b_block = panel_elems<P>(kc_max, nc_max);  // one k block
+  auto* shared_b = static_cast<PB*>(pack_scratch(3, sizeof(PB) * b_block * kb));
+  auto* shared_comp = static_cast<C*>(pack_scratch(4, sizeof(C) * nc_max * kb));
   for (int64_t jc = 0; jc < n; jc += nc_max) {
     const int64_t nc = std::min(nc_max, n - jc);
-    for (int64_t pc = 0; pc < k; pc += kc_max) {
-      const int64_t kc = std::min(kc_max, k - pc), b_panel = panel_elems<P>(kc, nr);
-      pack_together((nc + nr - 1) / nr, [&](int64_t p0, int64_t p1) {
-        pack_b<P>(b + pc * n + jc + p0 * nr, n, kc, std::min(nc, p1 * nr) - p0 * nr, uk.nr, shared_b + p0 * b_panel,
-                  shared_comp + p0 * nr);
+    for (int64_t q0 = 0; q0 < kblocks; q0 += kb) {
+      const int64_t nq = std::min(kb, kblocks - q0);
+      pack_together(q0, nq, (nc + nr - 1) / nr, [&](int64_t q, int64_t p0, int64_t p1) {
+        const int64_t pc = q * kc_max, kc = std::min(kc_max, k - pc);
+        pack_b<P>(b + pc * n + jc + p0 * nr, n, kc, std::min(nc, p1 * nr) - p0 * nr, uk.nr,
+                  shared_b + (q - q0) * b_block + p0 * panel_elems<P>(kc, nr), shared_comp + (q - q0) * nc_max + p0 * nr);
       });
       pool.parallel_for(parts, 1, static_cast<int>(parts), [&](int64_t first, int64_t last) {
         for (int64_t part = first; part < last; ++part) {
           const auto [lo, hi] = slab(part, m_tiles, mr, m);
-          auto* pa = static_cast<PA*>(pack_scratch(0, sizeof(PA) * panel_elems<P>(kc, round_up(std::min(blk.mc, hi - lo), mr))));
+          auto* pa = static_cast<PA*>(pack_scratch(0, sizeof(PA) * panel_elems<P>(kc_max, round_up(std::min(blk.mc, hi - lo), mr))));
           for (int64_t ic = lo; ic < hi; ic += blk.mc) {
             const int64_t mc = std::min(blk.mc, hi - ic);
-            pack_a<P>(a + ic * k + pc, k, mc, kc, uk.mr, pa);
-            macro_kernel<P>(uk, pa, shared_b, shared_comp, c + ic * n + jc, n, mc, nc, kc, pc > 0);
+            for (int64_t q = q0; q < q0 + nq; ++q) {
+              const int64_t pc = q * kc_max, kc = std::min(kc_max, k - pc);
+              pack_a<P>(a + ic * k + pc, k, mc, kc, uk.mr, pa);
+              macro_kernel<P>(uk, pa, shared_b + (q - q0) * b_block, shared_comp + (q - q0) * nc_max, c + ic * n + jc, n,
+                              mc, nc, kc, pc > 0);
+            }
           }
         }
       });

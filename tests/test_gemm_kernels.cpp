@@ -189,12 +189,13 @@ std::vector<int64_t> oracle_product(const std::vector<int8_t>& a, const std::vec
 // both directions, and (with tiny blocks) several k blocks, shared blocks and NC chunks.
 template <class P, class Fill>
 void check_parallel(GemmPlan<P> plan, Fill fill, const std::string& what) {
-  GemmPlan<P> tiny = plan;
-  tiny.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr, 1};  // shared block: one MC / NR panel
-  for (const GemmPlan<P>* p : {&plan, &tiny})
+  GemmPlan<P> tiny = plan, all_k = plan;
+  tiny.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr, 1};       // shared: one k block of MC / NR
+  all_k.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr, 1 << 30};  // shared: every k block at once
+  for (const GemmPlan<P>* p : {&plan, &tiny, &all_k})
     for (int threads : {2, 3, 7})
       for (Shape3 s : std::vector<Shape3>{{1, 200, 2000}, {2000, 200, 1}, {301, 150, 299}, {64, 64, 64}, {3, 700, 40}, {97, 333, 45}}) {
-        SCOPED_TRACE(what + (p == &tiny ? " tiny blocks, " : ", ") + std::to_string(threads) + " threads, " +
+        SCOPED_TRACE(what + (p == &tiny ? " tiny blocks, " : p == &all_k ? " small blocks, all k shared, " : ", ") + std::to_string(threads) + " threads, " +
                      std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
         auto a = fill(size_t(s.m * s.k), 1), b = fill(size_t(s.k * s.n), 2);
         auto ref = oracle_product(a, b, s.m, s.k, s.n);
