@@ -10,6 +10,7 @@
 #include "cpu/gemm_loops.hpp"
 #include "cpu/gemm_parallel.hpp"
 #include "hk/cpu_features.hpp"
+#include "hk/registry.hpp"
 #include "oracle.hpp"
 #include "test_util.hpp"
 
@@ -216,6 +217,24 @@ TEST(GemmKernels, ParallelSplitCoversC) {
   if (!HasFatalFailure() && f.avx512f && f.avx512vnni)
     check_parallel(make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "zmm")), i8s,
                    "vnni");
+}
+
+}  // namespace
+
+namespace {
+
+// quantized_matmul calls hk::matmul on int8 tensors, so the registry's choice for int8 is
+// its int8 path: vnni where the CPU (after HK_CPU_ISA) has it, else the int16-pair GEMM on
+// the thread pool — never a slower rung.
+TEST(GemmRegistry, BestInt8MatmulIsTheFastestSupportedPath) {
+  const hk::VariantRow* best = hk::Registry::get().best("matmul", hk::Backend::cpu, hk::DType::i8);
+  ASSERT_NE(best, nullptr);
+  const hk::CpuFeatures& f = hk::cpu_features();
+  const bool vnni = (f.avx512f && f.avx512vnni) || (f.avx2 && f.avx_vnni);
+  EXPECT_EQ(best->variant, vnni ? "vnni" : "parallel");
+  const hk::VariantRow* best_f32 = hk::Registry::get().best("matmul", hk::Backend::cpu, hk::DType::f32);
+  ASSERT_NE(best_f32, nullptr);
+  EXPECT_EQ(best_f32->variant, "parallel");
 }
 
 }  // namespace
