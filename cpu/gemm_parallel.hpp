@@ -1,35 +1,47 @@
 // Splitting one GEMM over the persistent thread pool (the `parallel` variants and `vnni`).
 //
-// C is cut into one slab per thread, along N (columns) or M (rows); each thread runs the
-// macro-kernel on its slab. The operand that is NOT cut is needed by every thread: instead
+// C is cut into slabs along N (columns, in whole vectors) or M (rows, in whole tiles); each
+// slab runs the macro-kernel. The operand that is NOT cut is needed by every slab: instead
 // of each thread packing all of it (an estimated 3–5% of a 512³ f32 GEMM on two cores),
-// the threads pack it together into one shared buffer, wait for each other,
-// and then each computes its slab, packing only its own part of the other operand:
+// the threads pack it together into one shared buffer, wait for each other, and then
+// compute the slabs, each packing only its own part of the other operand:
 //
-//   cut along N:  pack A together  |  each thread: pack its B columns, compute its slab
-//   cut along M:  pack B together  |  each thread: pack its A rows, compute its slab
+//   cut along N:  pack A together  |  slabs of columns: pack that part of B, compute
+//   cut along M:  pack B together  |  slabs of rows:    pack that part of A, compute
 //
-// Each `|` is the end of one parallel_for, a pool round trip of a few µs. When the shared
-// operand (all of K) fits a quarter of L3 that is all; otherwise the pattern repeats per
-// k block and per shared block of rows (columns).
-// The cut goes along the dimension that divides more evenly among the threads — rows in
-// whole tiles (M = 127 in tiles of 12 rows: 6 + 5 leaves a core idle 9% of the time),
-// columns in whole vectors (N = 513: 257 + 256) — preferring N on a tie.
+// Each `|` is the end of one parallel_for, a pool round trip of a few µs. When all of K of
+// the shared operand fits a quarter of L3 that is all; otherwise the pattern repeats per k
+// block and per shared block of rows (columns). N is cut unless C is too narrow.
+//
+// Both phases are cut into a few items per thread, and a thread takes the next item
+// whenever it finishes one. On a quiet machine every thread gets an equal share either way;
+// when another program holds a core for a while, that core's thread simply takes fewer
+// items instead of the others waiting for its fixed share.
 //
 // Small products run on the calling thread: below P::kInlineMacs (gemm_pack.hpp) waking the
 // second core costs more than it saves, and `parallel` must never lose to `simd`.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <utility>
 
 #include "cpu/gemm_loops.hpp"
 #include "cpu/thread_pool.hpp"
 
 namespace hk::cpu {
 
-// How evenly `tiles` split into `parts` slabs of whole tiles (1 = perfectly).
-inline double split_balance(int64_t tiles, int64_t parts) {
-  return static_cast<double>(tiles) / static_cast<double>(parts * ((tiles + parts - 1) / parts));
+inline constexpr int64_t kItemsPerThread = 4;
+
+// Calls body(item) for every item in [0, count) on up to `threads` threads of the pool,
+// each thread taking the next item when it finishes one.
+template <class F>
+void for_each_item(int64_t count, int threads, F&& body) {
+  std::atomic<int64_t> next{0};
+  const int64_t runners = std::min<int64_t>(threads, count);
+  ThreadPool::global().parallel_for(runners, 1, static_cast<int>(runners), [&](int64_t, int64_t) {
+    for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < count;) body(i);
+  });
 }
 
 // a: (m, k), b: (k, n), c: (m, n), row-major and contiguous. Products of fewer than
@@ -42,36 +54,34 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
   using C = typename P::C;
   const auto& uk = plan.kernel;
   const GemmBlocking& blk = plan.blocking;
-  const int64_t mr = uk.mr, nr = uk.nr;
-  const int64_t m_tiles = (m + mr - 1) / mr, n_tiles = (n + nr - 1) / nr;
-  // Column slabs end on whole vectors rather than whole tiles (a slab's last tile may be a
-  // narrower one), so N = 1024 splits 512 + 512 even when NR = 48 does not divide it.
-  const int64_t lanes = uk.lanes, n_vectors = (n + lanes - 1) / lanes;
+  const int64_t mr = uk.mr, nr = uk.nr, lanes = uk.lanes;
+  const int64_t m_tiles = (m + mr - 1) / mr, n_vectors = (n + lanes - 1) / lanes;
   const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  if (threads <= 1 || k <= 0 || macs < inline_macs || std::max(m_tiles, n_tiles) < 2) {
+  if (threads <= 1 || k <= 0 || macs < inline_macs || (m_tiles < 2 && n_vectors < 2)) {
     gemm_serial<P>(uk, blk, a, k, b, n, c, n, m, k, n);
     return;
   }
-  const int64_t parts_n = std::min<int64_t>(threads, n_tiles), parts_m = std::min<int64_t>(threads, m_tiles);
-  const bool split_n = parts_n >= parts_m && split_balance(n_vectors, parts_n) >= split_balance(m_tiles, parts_m);
-  const int64_t parts = split_n ? parts_n : parts_m;
+  // Column slabs end on whole vectors (a slab's last tile may be a narrower one), so
+  // N = 1024 splits evenly even when NR = 48 does not divide it.
+  const bool split_n = n_vectors >= m_tiles || n_vectors >= 2 * kItemsPerThread * threads;
+  const int64_t items = std::min(split_n ? n_vectors : m_tiles, kItemsPerThread * threads);
   const int64_t kc_max = k_block<P>(k, blk), kblocks = (k + kc_max - 1) / kc_max;
-  ThreadPool& pool = ThreadPool::global();
-  // Slab `part` of `units` units of `width` along a dimension of `size`: [lo, hi).
-  auto slab = [&](int64_t part, int64_t units, int64_t width, int64_t size) {
-    return std::pair{units * part / parts * width, std::min(units * (part + 1) / parts * width, size)};
+  // Item i of `units` units of `width` along a dimension of `size`: [lo, hi).
+  auto slab = [&](int64_t i, int64_t units, int64_t width, int64_t size) {
+    return std::pair{units * i / items * width, std::min(units * (i + 1) / items * width, size)};
   };
   // How many k blocks one shared block holds: all of them when `rows` rows (or columns) of
-  // all of K fit the shared budget — then the whole product needs just two pool round
-  // trips per shared block — else one.
+  // all of K fit the shared budget, else one.
   auto k_blocks_shared = [&](std::size_t elem_bytes, int64_t rows) {
     const int64_t all_k = static_cast<int64_t>(elem_bytes) * round_up(kc_max, P::kGroup) * kblocks * rows;
     return all_k <= blk.shared_bytes ? kblocks : int64_t{1};
   };
-  // Runs pack(q, p0, p1) for panels [p0, p1) of k block q, for all panels × k blocks
-  // [q0, q0 + nq), the pairs spread over the threads.
+  // Runs pack(q, p0, p1) for panels [p0, p1) of k block q, over all panels × k blocks
+  // [q0, q0 + nq), in items spread over the threads.
   auto pack_together = [&](int64_t q0, int64_t nq, int64_t panels, auto pack) {
-    pool.parallel_for(nq * panels, 1, threads, [&](int64_t first, int64_t last) {
+    const int64_t total = nq * panels, count = std::min(total, kItemsPerThread * threads);
+    for_each_item(count, threads, [&](int64_t i) {
+      const int64_t first = total * i / count, last = total * (i + 1) / count;
       for (int64_t q = first / panels; q * panels < last; ++q)
         pack(q0 + q, std::max(first - q * panels, int64_t{0}), std::min(last - q * panels, panels));
     });
@@ -93,21 +103,19 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
           pack_a<P>(a + (i0 + p0 * mr) * k + pc, k, std::min(ms, p1 * mr) - p0 * mr, kc, uk.mr,
                     shared_a + (q - q0) * a_block + p0 * panel_elems<P>(kc, mr));
         });
-        pool.parallel_for(parts, 1, static_cast<int>(parts), [&](int64_t first, int64_t last) {
-          for (int64_t part = first; part < last; ++part) {
-            const auto [lo, hi] = slab(part, n_vectors, lanes, n);
-            const int64_t nc_max = std::min(blk.nc, hi - lo);
-            auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * panel_elems<P>(kc_max, round_up(nc_max, nr))));
-            auto* comp = static_cast<C*>(pack_scratch(2, sizeof(C) * round_up(nc_max, nr)));
-            for (int64_t jc = lo; jc < hi; jc += blk.nc) {
-              const int64_t nc = std::min(blk.nc, hi - jc);
-              for (int64_t q = q0; q < q0 + nq; ++q) {
-                const int64_t pc = q * kc_max, kc = std::min(kc_max, k - pc);
-                pack_b<P>(b + pc * n + jc, n, kc, nc, uk.nr, pb, comp);
-                for (int64_t ic = 0; ic < ms; ic += blk.mc)
-                  macro_kernel<P>(uk, shared_a + (q - q0) * a_block + ic / mr * panel_elems<P>(kc, mr), pb, comp,
-                                  c + (i0 + ic) * n + jc, n, std::min(blk.mc, ms - ic), nc, kc, pc > 0);
-              }
+        for_each_item(items, threads, [&](int64_t item) {
+          const auto [lo, hi] = slab(item, n_vectors, lanes, n);
+          const int64_t nc_max = std::min(blk.nc, hi - lo);
+          auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * panel_elems<P>(kc_max, round_up(nc_max, nr))));
+          auto* comp = static_cast<C*>(pack_scratch(2, sizeof(C) * round_up(nc_max, nr)));
+          for (int64_t jc = lo; jc < hi; jc += blk.nc) {
+            const int64_t nc = std::min(blk.nc, hi - jc);
+            for (int64_t q = q0; q < q0 + nq; ++q) {
+              const int64_t pc = q * kc_max, kc = std::min(kc_max, k - pc);
+              pack_b<P>(b + pc * n + jc, n, kc, nc, uk.nr, pb, comp);
+              for (int64_t ic = 0; ic < ms; ic += blk.mc)
+                macro_kernel<P>(uk, shared_a + (q - q0) * a_block + ic / mr * panel_elems<P>(kc, mr), pb, comp,
+                                c + (i0 + ic) * n + jc, n, std::min(blk.mc, ms - ic), nc, kc, pc > 0);
             }
           }
         });
@@ -116,8 +124,8 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
     return;
   }
 
-  // Cut along M: B is shared (nc columns × kb k blocks at a time), each thread packs its own
-  // A blocks and keeps each C block in cache across the k blocks.
+  // Cut along M: B is shared (nc columns × kb k blocks at a time); each slab packs its own
+  // A blocks and keeps its C block in cache across the k blocks.
   const int64_t kb = k_blocks_shared(sizeof(PB), nr);
   const int64_t b_col_bytes = static_cast<int64_t>(sizeof(PB)) * round_up(kc_max, P::kGroup) * kb;
   const int64_t nc_max = std::min(std::max<int64_t>(blk.shared_bytes / b_col_bytes / nr, 1) * nr, round_up(n, nr));
@@ -133,18 +141,16 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
         pack_b<P>(b + pc * n + jc + p0 * nr, n, kc, std::min(nc, p1 * nr) - p0 * nr, uk.nr,
                   shared_b + (q - q0) * b_block + p0 * panel_elems<P>(kc, nr), shared_comp + (q - q0) * nc_max + p0 * nr);
       });
-      pool.parallel_for(parts, 1, static_cast<int>(parts), [&](int64_t first, int64_t last) {
-        for (int64_t part = first; part < last; ++part) {
-          const auto [lo, hi] = slab(part, m_tiles, mr, m);
-          auto* pa = static_cast<PA*>(pack_scratch(0, sizeof(PA) * panel_elems<P>(kc_max, round_up(std::min(blk.mc, hi - lo), mr))));
-          for (int64_t ic = lo; ic < hi; ic += blk.mc) {
-            const int64_t mc = std::min(blk.mc, hi - ic);
-            for (int64_t q = q0; q < q0 + nq; ++q) {
-              const int64_t pc = q * kc_max, kc = std::min(kc_max, k - pc);
-              pack_a<P>(a + ic * k + pc, k, mc, kc, uk.mr, pa);
-              macro_kernel<P>(uk, pa, shared_b + (q - q0) * b_block, shared_comp + (q - q0) * nc_max, c + ic * n + jc, n,
-                              mc, nc, kc, pc > 0);
-            }
+      for_each_item(items, threads, [&](int64_t item) {
+        const auto [lo, hi] = slab(item, m_tiles, mr, m);
+        auto* pa = static_cast<PA*>(pack_scratch(0, sizeof(PA) * panel_elems<P>(kc_max, round_up(std::min(blk.mc, hi - lo), mr))));
+        for (int64_t ic = lo; ic < hi; ic += blk.mc) {
+          const int64_t mc = std::min(blk.mc, hi - ic);
+          for (int64_t q = q0; q < q0 + nq; ++q) {
+            const int64_t pc = q * kc_max, kc = std::min(kc_max, k - pc);
+            pack_a<P>(a + ic * k + pc, k, mc, kc, uk.mr, pa);
+            macro_kernel<P>(uk, pa, shared_b + (q - q0) * b_block, shared_comp + (q - q0) * nc_max, c + ic * n + jc, n,
+                            mc, nc, kc, pc > 0);
           }
         }
       });
