@@ -158,9 +158,11 @@ void pack_b(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int 
       PB* d = dst + p * panel + q * stride;
       const int64_t valid = std::min<int64_t>(nr, cols - j0);
       int64_t c = 0;
-      if (!partial && g == 1) {
-        std::memcpy(d, r[0] + j0, static_cast<std::size_t>(valid) * sizeof(PB));
-        c = valid;
+      if constexpr (g == 1) {  // f32: a plain copy of the row's NR values (an inlined vector loop;
+        if (!partial) {        // a memcpy call per 128 bytes cost a cycle per float)
+          const In* src = r[0] + j0;
+          for (; c < valid; ++c) d[c] = src[c];
+        }
       }
 #if defined(__SSE2__)
       if constexpr (kVnni) {
