@@ -1,0 +1,517 @@
+// The block scheduler (see block.hpp for the model) and the device-side entry points of the
+// synchronising intrinsics.
+#include "cuda/sim/block.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <map>
+
+#include "hk/error.hpp"
+
+namespace hk::sim {
+
+thread_local uint3 threadIdx;
+thread_local uint3 blockIdx;
+thread_local dim3 blockDim;
+thread_local dim3 gridDim;
+
+namespace {
+
+// The runner whose block is running on this OS thread (null between blocks).
+thread_local BlockRunner* tls_runner HK_SIM_TLS = nullptr;
+
+BlockRunner& running(const char* what) {
+  if (!tls_runner) throw Error(std::string("hk cuda_sim: ") + what + " called outside a kernel");
+  return *tls_runner;
+}
+
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+bool same_place(const std::source_location& a, const std::source_location& b) {
+  return a.line() == b.line() && a.column() == b.column() &&
+         (a.file_name() == b.file_name() || std::strcmp(a.file_name(), b.file_name()) == 0);
+}
+
+const char* barrier_name(detail::BarrierOp op) {
+  switch (op) {
+    case detail::BarrierOp::sync: return "__syncthreads()";
+    case detail::BarrierOp::count: return "__syncthreads_count()";
+    case detail::BarrierOp::all: return "__syncthreads_and()";
+    case detail::BarrierOp::any: return "__syncthreads_or()";
+  }
+  return "a barrier";
+}
+
+const char* warp_op_name(detail::WarpOp op) {
+  switch (op) {
+    case detail::WarpOp::syncwarp: return "__syncwarp()";
+    case detail::WarpOp::shfl: return "__shfl_sync()";
+    case detail::WarpOp::shfl_up: return "__shfl_up_sync()";
+    case detail::WarpOp::shfl_down: return "__shfl_down_sync()";
+    case detail::WarpOp::shfl_xor: return "__shfl_xor_sync()";
+    case detail::WarpOp::ballot: return "__ballot_sync()";
+    case detail::WarpOp::all: return "__all_sync()";
+    case detail::WarpOp::any: return "__any_sync()";
+    case detail::WarpOp::activemask: return "__activemask()";
+  }
+  return "a warp intrinsic";
+}
+
+bool is_shuffle(detail::WarpOp op) {
+  return op == detail::WarpOp::shfl || op == detail::WarpOp::shfl_up || op == detail::WarpOp::shfl_down ||
+         op == detail::WarpOp::shfl_xor;
+}
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+std::string xyz(uint3 v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "(%u,%u,%u)", v.x, v.y, v.z);
+  return buf;
+}
+
+// "threads 0-15, 40 (threadIdx (0,0,0), ...)": linear ids in the block, as ranges.
+std::string describe_threads(const std::vector<const Lane*>& lanes) {
+  std::string ids;
+  size_t shown = 0;
+  for (size_t i = 0; i < lanes.size();) {
+    size_t j = i;
+    while (j + 1 < lanes.size() && lanes[j + 1]->tid == lanes[j]->tid + 1) ++j;
+    if (++shown > 6) {
+      ids += ", ...";
+      break;
+    }
+    if (!ids.empty()) ids += ", ";
+    ids += std::to_string(lanes[i]->tid);
+    if (j > i) {
+      ids += '-';
+      ids += std::to_string(lanes[j]->tid);
+    }
+    i = j + 1;
+  }
+  std::string out = std::to_string(lanes.size());
+  out += lanes.size() == 1 ? " thread (linear id " : " threads (linear id ";
+  out += ids;
+  out += "; first threadIdx ";
+  out += xyz(lanes.front()->idx);
+  out += ")";
+  return out;
+}
+
+void put(int fd, const char* s) {  // async-signal-safe
+  for (size_t n = std::strlen(s); n > 0;) {
+    ssize_t w = ::write(fd, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+void put_uint(int fd, unsigned long v) {
+  char buf[24];
+  char* p = buf + sizeof buf;
+  *--p = '\0';
+  do *--p = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
+  put(fd, p);
+}
+
+void put_xyz(int fd, uint3 v) {
+  put(fd, "(");
+  put_uint(fd, v.x);
+  put(fd, ",");
+  put_uint(fd, v.y);
+  put(fd, ",");
+  put_uint(fd, v.z);
+  put(fd, ")");
+}
+
+std::string group_head(const Lane& l, int warp) {
+  return std::string(warp_op_name(l.warp_op)) + " at " + describe_location(l.where) + " in warp " +
+         std::to_string(warp) + " with mask " + hex(l.mask) + ": ";
+}
+
+}  // namespace
+
+std::string describe_location(const std::source_location& w) {
+  return std::string(w.file_name()) + ":" + std::to_string(w.line()) + " in `" + w.function_name() + "`";
+}
+
+std::string describe_launch(const KernelLaunch& k) {
+  return "the kernel launched at " + describe_location(k.where);
+}
+
+// ---- the device-side entry points ---------------------------------------------------------------
+
+namespace detail {
+int barrier(BarrierOp op, int predicate, const std::source_location& where) {
+  return running(barrier_name(op)).barrier(op, predicate, where);
+}
+uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
+  return running(warp_op_name(op)).warp_op(op, mask, value, arg, width, where);
+}
+void* dynamic_shared_memory() { return running("HK_DYNAMIC_SHARED").dynamic_shared(); }
+}  // namespace detail
+
+// ---- the scheduler ------------------------------------------------------------------------------
+
+BlockRunner& BlockRunner::here() {
+  thread_local BlockRunner runner;
+  return runner;
+}
+
+BlockRunner::BlockRunner() : host_(fiber_host()) {}
+
+void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s) {
+  launch_ = &k;
+  schedule_ = s;
+  block_idx_ = block_idx;
+  const dim3 bd = k.block;
+  threads_ = static_cast<int>(bd.x * bd.y * bd.z);
+  warps_ = (threads_ + 31) / 32;
+  lanes_.assign(static_cast<size_t>(threads_), Lane{});
+  for (int t = 0; t < threads_; ++t) {
+    Lane& l = lanes_[static_cast<size_t>(t)];
+    l.tid = t;
+    const unsigned u = static_cast<unsigned>(t);
+    l.idx = {u % bd.x, u / bd.x % bd.y, u / (bd.x * bd.y)};
+  }
+  exited_ = at_barrier_ = 0;
+  fault_.clear();
+  blockIdx = block_idx;
+  blockDim = bd;
+  gridDim = k.grid;
+  // Uninitialised shared memory reads as NaN / -1 rather than as the previous block's data.
+  shared_.resize((k.shared_bytes + sizeof(uint4) - 1) / sizeof(uint4));
+  std::memset(shared_.data(), 0xff, shared_.size() * sizeof(uint4));
+  const uint64_t linear = block_idx.x + uint64_t(k.grid.x) * (block_idx.y + uint64_t(k.grid.y) * block_idx.z);
+  rng_ = s.seed ^ (linear * 0x2545f4914f6cdd1dull);
+
+  tls_runner = this;
+  host_.describe = &BlockRunner::describe;
+  host_.describe_self = this;
+  for (int round = 0;; ++round) {
+    order_warps();
+    for (int w : warp_order_) run_warp(w, round == 0);
+    if (exited_ == threads_) break;
+    release_barrier();
+  }
+  tls_runner = nullptr;
+  host_.describe = nullptr;
+}
+
+// The body of every fiber: run unstarted threads of the warp being started, one after the
+// other, until one parks (then this fiber stays with it and a new fiber takes the next) or
+// none is left.
+void BlockRunner::thread_main(void* self) {
+  auto* r = static_cast<BlockRunner*>(self);
+  Fiber* fiber = r->host_.current();
+  while (r->start_next_ < r->start_end_) {
+    Lane& l = r->lanes_[static_cast<size_t>(r->start_queue_[r->start_next_++])];
+    l.fiber = fiber;
+    l.state = LaneState::running;
+    threadIdx = l.idx;
+    r->current_ = &l;
+    try {
+      r->launch_->run(r->launch_->closure);
+    } catch (const std::exception& e) {
+      r->fault_on_thread(std::string("the kernel threw an exception: ") + e.what());
+    } catch (...) {
+      r->fault_on_thread("the kernel threw an exception");
+    }
+    l.state = LaneState::exited;
+    ++r->exited_;
+  }
+}
+
+void BlockRunner::resume(Lane& l) {
+  l.state = LaneState::running;
+  threadIdx = l.idx;
+  current_ = &l;
+  Fiber* f = l.fiber;
+  host_.resume(f);
+  if (f->finished()) host_.recycle(f);
+  if (!fault_.empty()) fault_in_block(fault_);
+}
+
+void BlockRunner::run_warp(int warp, bool start) {
+  order_lanes(warp);
+  if (start) {
+    start_queue_ = lane_order_.data();
+    start_next_ = 0;
+    start_end_ = static_cast<int>(lane_order_.size());
+    while (start_next_ < start_end_) {
+      Fiber* f = host_.create(&BlockRunner::thread_main, this);
+      host_.resume(f);
+      if (f->finished()) host_.recycle(f);
+      if (!fault_.empty()) fault_in_block(fault_);
+    }
+    start_next_ = start_end_ = 0;
+  } else {
+    for (int i : lane_order_)
+      if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) resume(lanes_[static_cast<size_t>(i)]);
+  }
+  while (settle(warp)) {
+    for (int i : lane_order_)
+      if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) resume(lanes_[static_cast<size_t>(i)]);
+  }
+  for (int i : lane_order_)
+    if (lanes_[static_cast<size_t>(i)].state == LaneState::at_warp_op) fault_in_block(warp_deadlock(warp));
+}
+
+int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+  Lane& l = *current_;
+  l.state = LaneState::at_barrier;
+  l.barrier_op = op;
+  l.value = static_cast<uint64_t>(predicate);
+  l.where = where;
+  ++at_barrier_;
+  host_.suspend();
+  return static_cast<int>(l.result);
+}
+
+uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
+                              const std::source_location& where) {
+  Lane& l = *current_;
+  const int lane = l.tid & 31;
+  if (op != detail::WarpOp::activemask && !((mask >> lane) & 1u))
+    fault_on_thread(std::string(warp_op_name(op)) + " at " + describe_location(where) + ": thread " + xyz(l.idx) +
+                    " (lane " + std::to_string(lane) + ") passed mask " + hex(mask) +
+                    ", which does not name the calling lane");
+  if (is_shuffle(op) && (width < 1 || width > 32 || (width & (width - 1)) != 0))
+    fault_on_thread(std::string(warp_op_name(op)) + " at " + describe_location(where) + ": width " +
+                    std::to_string(width) + " is not a power of two in 1..32");
+  l.state = LaneState::at_warp_op;
+  l.warp_op = op;
+  l.mask = mask;
+  l.value = value;
+  l.arg = arg;
+  l.width = width;
+  l.where = where;
+  host_.suspend();
+  return l.result;
+}
+
+bool BlockRunner::settle(int warp) {
+  const int base = warp * 32, count = std::min(32, threads_ - base);
+  uint32_t examined = 0;
+  bool progress = false;
+  for (int i = 0; i < count; ++i) {
+    const Lane& l = lanes_[static_cast<size_t>(base + i)];
+    if (l.state != LaneState::at_warp_op || l.warp_op == detail::WarpOp::activemask || ((examined >> i) & 1u))
+      continue;
+    examined |= 1u << i;
+    bool complete = true;
+    uint32_t exited = 0;
+    for (uint32_t m = l.mask; m; m &= m - 1) {
+      const int j = std::countr_zero(m);
+      if (j >= count)
+        fault_in_block(group_head(l, warp) + "the mask names lane " + std::to_string(j) +
+                       ", but this warp has only " + std::to_string(count) + " lanes (the block has " +
+                       std::to_string(threads_) + " threads)");
+      const Lane& o = lanes_[static_cast<size_t>(base + j)];
+      if (o.state == LaneState::exited) {
+        exited |= m & -m;
+      } else if (o.state == LaneState::at_barrier) {
+        fault_in_block(group_head(l, warp) + "deadlock: lane " + std::to_string(j) + " (thread " + xyz(o.idx) +
+                       ") waits at " + barrier_name(o.barrier_op) + " at " + describe_location(o.where) +
+                       " and can never reach the warp intrinsic");
+      } else if (o.warp_op != l.warp_op || o.mask != l.mask) {
+        complete = false;
+      }
+    }
+    if (exited) {
+      std::vector<const Lane*> gone;
+      for (uint32_t m = exited; m; m &= m - 1) gone.push_back(&lanes_[static_cast<size_t>(base + std::countr_zero(m))]);
+      fault_in_block(group_head(l, warp) + "the mask names lanes that have exited: " + describe_threads(gone));
+    }
+    if (complete) {
+      settle_group(base, l.mask, l.warp_op);
+      examined |= l.mask;
+      progress = true;
+    }
+  }
+  if (progress) return true;
+  // __activemask(): once nothing else can move, the lanes parked at the same call are the
+  // ones that execute it together.
+  for (int i = 0; i < count; ++i) {
+    const Lane& l = lanes_[static_cast<size_t>(base + i)];
+    if (l.state != LaneState::at_warp_op || l.warp_op != detail::WarpOp::activemask) continue;
+    uint32_t group = 0;
+    for (int j = i; j < count; ++j) {
+      const Lane& o = lanes_[static_cast<size_t>(base + j)];
+      if (o.state == LaneState::at_warp_op && o.warp_op == detail::WarpOp::activemask && same_place(o.where, l.where))
+        group |= 1u << j;
+    }
+    for (uint32_t m = group; m; m &= m - 1) {
+      Lane& o = lanes_[static_cast<size_t>(base + std::countr_zero(m))];
+      o.result = group;
+      o.state = LaneState::ready;
+    }
+    return true;
+  }
+  return false;
+}
+
+void BlockRunner::settle_group(int base, uint32_t mask, detail::WarpOp op) {
+  auto lane = [&](int j) -> Lane& { return lanes_[static_cast<size_t>(base + j)]; };
+  uint32_t votes = 0;
+  for (uint32_t m = mask; m; m &= m - 1)
+    if (lane(std::countr_zero(m)).value != 0) votes |= m & -m;
+  for (uint32_t m = mask; m; m &= m - 1) {
+    const int j = std::countr_zero(m);
+    Lane& d = lane(j);
+    const int segment = j & ~(d.width - 1), end = segment + d.width;  // shuffles stay within `width` lanes
+    int src = j;
+    switch (op) {
+      case detail::WarpOp::syncwarp: d.result = 0; break;
+      case detail::WarpOp::ballot: d.result = votes; break;
+      case detail::WarpOp::all: d.result = votes == mask; break;
+      case detail::WarpOp::any: d.result = votes != 0; break;
+      case detail::WarpOp::shfl: src = segment + (d.arg & (d.width - 1)); break;
+      case detail::WarpOp::shfl_up: src = j - d.arg >= segment ? j - d.arg : j; break;
+      case detail::WarpOp::shfl_down: src = j + d.arg < end ? j + d.arg : j; break;
+      case detail::WarpOp::shfl_xor: src = (j ^ d.arg) >= 0 && (j ^ d.arg) < end ? j ^ d.arg : j; break;
+      case detail::WarpOp::activemask: break;
+    }
+    // Reading a lane outside the mask is undefined on the GPU; here it reads the caller's value.
+    if (is_shuffle(op)) d.result = ((mask >> src) & 1u) ? lane(src).value : d.value;
+  }
+  for (uint32_t m = mask; m; m &= m - 1) lane(std::countr_zero(m)).state = LaneState::ready;
+}
+
+void BlockRunner::release_barrier() {
+  const Lane* first = nullptr;
+  bool diverged = false;
+  for (const Lane& l : lanes_) {
+    if (l.state != LaneState::at_barrier) continue;
+    if (!first) first = &l;
+    diverged |= l.barrier_op != first->barrier_op || !same_place(l.where, first->where);
+  }
+  const int live = threads_ - exited_;
+  if (exited_ > 0) {
+    std::vector<const Lane*> gone, at;
+    for (const Lane& l : lanes_) (l.state == LaneState::exited ? gone : at).push_back(&l);
+    fault_in_block(std::string(barrier_name(first->barrier_op)) + " at " + describe_location(first->where) +
+                   " was reached by " + describe_threads(at) + " after " + describe_threads(gone) +
+                   " of the block had exited; every thread of a block must reach every barrier "
+                   "(bounds-check inside the loop instead of returning early)");
+  }
+  if (diverged) {
+    std::map<std::string, std::vector<const Lane*>> places;
+    for (const Lane& l : lanes_)
+      places[std::string(barrier_name(l.barrier_op)) + " at " + describe_location(l.where)].push_back(&l);
+    std::string what = "divergent barrier: the threads of the block wait at different barriers:";
+    for (const auto& [place, lanes] : places) what += "\n    " + describe_threads(lanes) + " at " + place;
+    fault_in_block(what + "\n  every thread of a block must reach the same __syncthreads()");
+  }
+  int count = 0;
+  for (const Lane& l : lanes_) count += l.value != 0;
+  uint64_t result = 0;
+  switch (first->barrier_op) {
+    case detail::BarrierOp::sync: break;
+    case detail::BarrierOp::count: result = static_cast<uint64_t>(count); break;
+    case detail::BarrierOp::all: result = count == live; break;
+    case detail::BarrierOp::any: result = count > 0; break;
+  }
+  for (Lane& l : lanes_) {
+    l.result = result;
+    l.state = LaneState::ready;
+  }
+  at_barrier_ = 0;
+}
+
+std::string BlockRunner::warp_deadlock(int warp) const {
+  std::map<std::string, std::vector<const Lane*>> places;
+  const int base = warp * 32, count = std::min(32, threads_ - base);
+  for (int i = 0; i < count; ++i) {
+    const Lane& l = lanes_[static_cast<size_t>(base + i)];
+    std::string place = l.state == LaneState::exited       ? std::string("exited")
+                        : l.state == LaneState::at_barrier ? std::string(barrier_name(l.barrier_op)) + " at " +
+                                                                 describe_location(l.where)
+                                                           : std::string(warp_op_name(l.warp_op)) + " with mask " +
+                                                                 hex(l.mask) + " at " + describe_location(l.where);
+    places[place].push_back(&l);
+  }
+  std::string what = "deadlock in warp " + std::to_string(warp) +
+                     ": lanes wait at warp intrinsics whose masks name lanes that wait elsewhere "
+                     "(every lane a mask names must call the same intrinsic with the same mask):";
+  for (const auto& [place, lanes] : places) what += "\n    " + describe_threads(lanes) + ": " + place;
+  return what;
+}
+
+void BlockRunner::order_lanes(int warp) {
+  const int base = warp * 32, count = std::min(32, threads_ - base);
+  lane_order_.resize(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i)
+    lane_order_[static_cast<size_t>(i)] =
+        schedule_.order == Schedule::Order::reverse ? base + count - 1 - i : base + i;
+  if (schedule_.order == Schedule::Order::random)
+    for (int i = count - 1; i > 0; --i)
+      std::swap(lane_order_[static_cast<size_t>(i)], lane_order_[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
+}
+
+void BlockRunner::order_warps() {
+  warp_order_.resize(static_cast<size_t>(warps_));
+  for (int i = 0; i < warps_; ++i)
+    warp_order_[static_cast<size_t>(i)] = schedule_.order == Schedule::Order::reverse ? warps_ - 1 - i : i;
+  if (schedule_.order == Schedule::Order::random)
+    for (int i = warps_ - 1; i > 0; --i)
+      std::swap(warp_order_[static_cast<size_t>(i)], warp_order_[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
+}
+
+void BlockRunner::fault_on_thread(const std::string& what) {
+  fault_ = what;
+  host_.suspend();  // the scheduler abandons the block and never resumes this fiber
+  std::abort();
+}
+
+void BlockRunner::abandon() {
+  for (Lane& l : lanes_)
+    if (l.state != LaneState::unstarted && l.state != LaneState::exited) {
+      host_.recycle(l.fiber);
+      l.state = LaneState::exited;
+    }
+  start_next_ = start_end_ = 0;
+  tls_runner = nullptr;
+  host_.describe = nullptr;
+}
+
+void BlockRunner::fault_in_block(const std::string& what) {
+  abandon();
+  throw CudaError("hk cuda_sim: kernel fault in block " + xyz(block_idx_) + " of " + describe_launch(*launch_) +
+                  ":\n  " + what);
+}
+
+void BlockRunner::describe(const void* self, int fd) {
+  const auto* r = static_cast<const BlockRunner*>(self);
+  if (!r->launch_) return;
+  put(fd, " in the kernel launched at ");
+  put(fd, r->launch_->where.file_name());
+  put(fd, ":");
+  put_uint(fd, r->launch_->where.line());
+  put(fd, " (");
+  put(fd, r->launch_->where.function_name());
+  put(fd, "), block ");
+  put_xyz(fd, r->block_idx_);
+  if (r->current_) {
+    put(fd, ", thread ");
+    put_xyz(fd, r->current_->idx);
+  }
+}
+
+}  // namespace hk::sim

@@ -1,0 +1,98 @@
+// The block scheduler: runs the threads of one CUDA block as fibers on one OS thread.
+//
+// A block runs in rounds. In each round the warps are visited one at a time (in the
+// schedule's order); each lane of the warp runs until it reaches a sync point or exits,
+// then the warp's shuffles and votes are settled — a group settles once every lane its
+// mask names is parked at the same intrinsic with the same mask — and the released lanes
+// run on, until every lane of the warp waits at __syncthreads or has exited. A round ends
+// with every live thread of the block at one barrier, which is then released.
+//
+// The no-barrier fast path: a fiber that finishes its thread starts the next unstarted
+// thread of the warp on the same stack, so threads that never synchronise cost a function
+// call each, not two context switches; only threads that park hold a fiber of their own.
+//
+// Anything that can never settle is a kernel fault, reported with the kernel, the source
+// line and the threads involved: threads at different barriers (divergence), a barrier
+// some threads exited before, a mask naming lanes that exited / don't exist / wait at a
+// barrier, lanes waiting at intrinsics that don't match.
+#pragma once
+
+#include <cstdint>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "cuda/sim/fiber.hpp"
+#include "cuda/sim/launch.hpp"
+
+namespace hk::sim {
+
+enum class LaneState : uint8_t { unstarted, ready, running, at_barrier, at_warp_op, exited };
+
+// One simulated CUDA thread.
+struct Lane {
+  Fiber* fiber = nullptr;  // set when it starts
+  LaneState state = LaneState::unstarted;
+  detail::BarrierOp barrier_op{};
+  detail::WarpOp warp_op{};
+  int tid = 0;              // linear index in the block
+  uint32_t mask = 0;        // warp intrinsics: the lanes named
+  int arg = 0, width = 32;  // shuffles: source lane / delta / lane mask, and segment width
+  uint64_t value = 0;       // what this lane contributes (shuffled bits, predicate)
+  uint64_t result = 0;      // what it gets back
+  std::source_location where;
+  uint3 idx{};
+};
+
+class BlockRunner {
+ public:
+  // This OS thread's runner.
+  static BlockRunner& here();
+  BlockRunner();
+
+  // Runs one block to completion; throws hk::CudaError on a kernel fault.
+  void run(const KernelLaunch&, uint3 block_idx, const Schedule&);
+
+  // Called on a simulated thread (through cuda/sim/device.hpp).
+  int barrier(detail::BarrierOp, int predicate, const std::source_location&);
+  uint64_t warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
+  void* dynamic_shared() { return shared_.data(); }
+
+ private:
+  static void thread_main(void* self);
+  void run_warp(int warp, bool start);
+  void resume(Lane&);
+  bool settle(int warp);
+  void settle_group(int base, uint32_t mask, detail::WarpOp);
+  void release_barrier();
+  void order_lanes(int warp);
+  void order_warps();
+  [[noreturn]] void fault_in_block(const std::string& what);
+  void fault_on_thread(const std::string& what);
+  std::string warp_deadlock(int warp) const;
+  void abandon();
+  static void describe(const void* self, int fd);
+
+  FiberHost& host_;
+  const KernelLaunch* launch_ = nullptr;
+  Schedule schedule_;
+  uint64_t rng_ = 0;
+  uint3 block_idx_{};
+  int threads_ = 0, warps_ = 0;
+  int exited_ = 0, at_barrier_ = 0;
+  std::vector<Lane> lanes_;
+  std::vector<int> lane_order_;  // one warp's lanes (block-wide indices) in schedule order
+  std::vector<int> warp_order_;
+  // Unstarted lanes of the warp being started: fibers take the next one from here.
+  const int* start_queue_ = nullptr;
+  int start_next_ = 0, start_end_ = 0;
+  Lane* current_ = nullptr;
+  std::string fault_;  // set by a simulated thread that misused an intrinsic
+  std::vector<uint4> shared_;  // dynamic shared memory, 16-byte aligned
+};
+
+// Human-readable pieces of diagnostics.
+std::string describe_location(const std::source_location&);
+std::string describe_launch(const KernelLaunch&);
+
+}  // namespace hk::sim
