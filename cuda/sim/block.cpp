@@ -16,10 +16,10 @@
 
 namespace hk::sim {
 
-thread_local uint3 threadIdx;
-thread_local uint3 blockIdx;
-thread_local dim3 blockDim;
-thread_local dim3 gridDim;
+constinit thread_local uint3 threadIdx{};
+constinit thread_local uint3 blockIdx{};
+constinit thread_local dim3 blockDim{};
+constinit thread_local dim3 gridDim{};
 
 namespace {
 
@@ -183,14 +183,18 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s)
   const dim3 bd = k.block;
   threads_ = static_cast<int>(bd.x * bd.y * bd.z);
   warps_ = (threads_ + 31) / 32;
-  lanes_.assign(static_cast<size_t>(threads_), Lane{});
-  for (int t = 0; t < threads_; ++t) {
-    Lane& l = lanes_[static_cast<size_t>(t)];
-    l.tid = t;
-    const unsigned u = static_cast<unsigned>(t);
-    l.idx = {u % bd.x, u / bd.x % bd.y, u / (bd.x * bd.y)};
+  if (bd.x != lanes_dim_.x || bd.y != lanes_dim_.y || bd.z != lanes_dim_.z) {  // else reuse the coordinates
+    lanes_.assign(static_cast<size_t>(threads_), Lane{});
+    for (int t = 0; t < threads_; ++t) {
+      Lane& l = lanes_[static_cast<size_t>(t)];
+      l.tid = t;
+      const unsigned u = static_cast<unsigned>(t);
+      l.idx = {u % bd.x, u / bd.x % bd.y, u / (bd.x * bd.y)};
+    }
+    lanes_dim_ = bd;
   }
-  exited_ = at_barrier_ = 0;
+  for (Lane& l : lanes_) l.state = LaneState::unstarted;
+  exited_ = at_warp_op_ = 0;
   fault_.clear();
   blockIdx = block_idx;
   blockDim = bd;
@@ -216,8 +220,8 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s)
 
 // The body of every fiber: run unstarted threads of the warp being started, one after the
 // other, until one parks (then this fiber stays with it and a new fiber takes the next) or
-// none is left.
-void BlockRunner::thread_main(void* self) {
+// none is left; then hand the OS thread to the next parked thread to resume.
+Fiber* BlockRunner::thread_main(void* self) {
   auto* r = static_cast<BlockRunner*>(self);
   Fiber* fiber = r->host_.current();
   while (r->start_next_ < r->start_end_) {
@@ -236,16 +240,39 @@ void BlockRunner::thread_main(void* self) {
     l.state = LaneState::exited;
     ++r->exited_;
   }
+  return r->next_in_run_list();
 }
 
-void BlockRunner::resume(Lane& l) {
+// What runs after the current thread parks: a new fiber for the next unstarted thread, else
+// the next parked thread of the run list, else the scheduler.
+Fiber* BlockRunner::after_park() {
+  if (start_next_ < start_end_) return host_.create(&BlockRunner::thread_main, this);
+  return next_in_run_list();
+}
+
+Fiber* BlockRunner::next_in_run_list() {
+  if (run_next_ == run_end_) return host_.main();
+  Lane& l = lanes_[static_cast<size_t>(run_list_[static_cast<size_t>(run_next_++)])];
   l.state = LaneState::running;
   threadIdx = l.idx;
   current_ = &l;
-  Fiber* f = l.fiber;
-  host_.resume(f);
-  if (f->finished()) host_.recycle(f);
+  return l.fiber;
+}
+
+// Scheduler side: runs a chain of simulated threads until it hands the OS thread back.
+void BlockRunner::dispatch(Fiber* first) {
+  if (first == host_.main()) return;
+  host_.switch_to(first);
   if (!fault_.empty()) fault_in_block(fault_);
+}
+
+void BlockRunner::run_ready_lanes() {
+  run_list_.clear();
+  for (int i : lane_order_)
+    if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) run_list_.push_back(i);
+  run_next_ = 0;
+  run_end_ = static_cast<int>(run_list_.size());
+  dispatch(next_in_run_list());
 }
 
 void BlockRunner::run_warp(int warp, bool start) {
@@ -254,23 +281,12 @@ void BlockRunner::run_warp(int warp, bool start) {
     start_queue_ = lane_order_.data();
     start_next_ = 0;
     start_end_ = static_cast<int>(lane_order_.size());
-    while (start_next_ < start_end_) {
-      Fiber* f = host_.create(&BlockRunner::thread_main, this);
-      host_.resume(f);
-      if (f->finished()) host_.recycle(f);
-      if (!fault_.empty()) fault_in_block(fault_);
-    }
-    start_next_ = start_end_ = 0;
+    dispatch(host_.create(&BlockRunner::thread_main, this));
   } else {
-    for (int i : lane_order_)
-      if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) resume(lanes_[static_cast<size_t>(i)]);
+    run_ready_lanes();
   }
-  while (settle(warp)) {
-    for (int i : lane_order_)
-      if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) resume(lanes_[static_cast<size_t>(i)]);
-  }
-  for (int i : lane_order_)
-    if (lanes_[static_cast<size_t>(i)].state == LaneState::at_warp_op) fault_in_block(warp_deadlock(warp));
+  while (at_warp_op_ > 0 && settle(warp)) run_ready_lanes();
+  if (at_warp_op_ > 0) fault_in_block(warp_deadlock(warp));
 }
 
 int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
@@ -279,8 +295,7 @@ int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_
   l.barrier_op = op;
   l.value = static_cast<uint64_t>(predicate);
   l.where = where;
-  ++at_barrier_;
-  host_.suspend();
+  host_.switch_to(after_park());
   return static_cast<int>(l.result);
 }
 
@@ -302,7 +317,8 @@ uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, 
   l.arg = arg;
   l.width = width;
   l.where = where;
-  host_.suspend();
+  ++at_warp_op_;
+  host_.switch_to(after_park());
   return l.result;
 }
 
@@ -361,6 +377,7 @@ bool BlockRunner::settle(int warp) {
       Lane& o = lanes_[static_cast<size_t>(base + std::countr_zero(m))];
       o.result = group;
       o.state = LaneState::ready;
+      --at_warp_op_;
     }
     return true;
   }
@@ -392,24 +409,25 @@ void BlockRunner::settle_group(int base, uint32_t mask, detail::WarpOp op) {
     if (is_shuffle(op)) d.result = ((mask >> src) & 1u) ? lane(src).value : d.value;
   }
   for (uint32_t m = mask; m; m &= m - 1) lane(std::countr_zero(m)).state = LaneState::ready;
+  at_warp_op_ -= std::popcount(mask);
 }
 
 void BlockRunner::release_barrier() {
-  const Lane* first = nullptr;
-  bool diverged = false;
-  for (const Lane& l : lanes_) {
-    if (l.state != LaneState::at_barrier) continue;
-    if (!first) first = &l;
-    diverged |= l.barrier_op != first->barrier_op || !same_place(l.where, first->where);
-  }
-  const int live = threads_ - exited_;
+  // Every thread that hasn't exited waits at a barrier here (run_warp saw to that).
   if (exited_ > 0) {
     std::vector<const Lane*> gone, at;
     for (const Lane& l : lanes_) (l.state == LaneState::exited ? gone : at).push_back(&l);
-    fault_in_block(std::string(barrier_name(first->barrier_op)) + " at " + describe_location(first->where) +
+    fault_in_block(std::string(barrier_name(at.front()->barrier_op)) + " at " + describe_location(at.front()->where) +
                    " was reached by " + describe_threads(at) + " after " + describe_threads(gone) +
                    " of the block had exited; every thread of a block must reach every barrier "
                    "(bounds-check inside the loop instead of returning early)");
+  }
+  const Lane& first = lanes_.front();
+  bool diverged = false;
+  int count = 0;
+  for (const Lane& l : lanes_) {
+    diverged |= l.barrier_op != first.barrier_op || !same_place(l.where, first.where);
+    count += l.value != 0;
   }
   if (diverged) {
     std::map<std::string, std::vector<const Lane*>> places;
@@ -419,20 +437,17 @@ void BlockRunner::release_barrier() {
     for (const auto& [place, lanes] : places) what += "\n    " + describe_threads(lanes) + " at " + place;
     fault_in_block(what + "\n  every thread of a block must reach the same __syncthreads()");
   }
-  int count = 0;
-  for (const Lane& l : lanes_) count += l.value != 0;
   uint64_t result = 0;
-  switch (first->barrier_op) {
+  switch (first.barrier_op) {
     case detail::BarrierOp::sync: break;
     case detail::BarrierOp::count: result = static_cast<uint64_t>(count); break;
-    case detail::BarrierOp::all: result = count == live; break;
+    case detail::BarrierOp::all: result = count == threads_; break;
     case detail::BarrierOp::any: result = count > 0; break;
   }
   for (Lane& l : lanes_) {
     l.result = result;
     l.state = LaneState::ready;
   }
-  at_barrier_ = 0;
 }
 
 std::string BlockRunner::warp_deadlock(int warp) const {
@@ -476,17 +491,17 @@ void BlockRunner::order_warps() {
 
 void BlockRunner::fault_on_thread(const std::string& what) {
   fault_ = what;
-  host_.suspend();  // the scheduler abandons the block and never resumes this fiber
+  host_.switch_to(host_.main());  // the scheduler abandons the block and never resumes this fiber
   std::abort();
 }
 
 void BlockRunner::abandon() {
   for (Lane& l : lanes_)
     if (l.state != LaneState::unstarted && l.state != LaneState::exited) {
-      host_.recycle(l.fiber);
+      host_.abandon(l.fiber);
       l.state = LaneState::exited;
     }
-  start_next_ = start_end_ = 0;
+  start_next_ = start_end_ = run_next_ = run_end_ = 0;
   tls_runner = nullptr;
   host_.describe = nullptr;
 }

@@ -10,6 +10,8 @@
 // The no-barrier fast path: a fiber that finishes its thread starts the next unstarted
 // thread of the warp on the same stack, so threads that never synchronise cost a function
 // call each, not two context switches; only threads that park hold a fiber of their own.
+// And a thread that parks switches straight to the next thread to run (one jump), not
+// through the scheduler (two); the scheduler only runs between these chains.
 //
 // Anything that can never settle is a kernel fault, reported with the kernel, the source
 // line and the threads involved: threads at different barriers (divergence), a barrier
@@ -59,16 +61,19 @@ class BlockRunner {
   void* dynamic_shared() { return shared_.data(); }
 
  private:
-  static void thread_main(void* self);
+  static Fiber* thread_main(void* self);
+  Fiber* after_park();
+  Fiber* next_in_run_list();
+  void run_ready_lanes();
+  void dispatch(Fiber* first);
   void run_warp(int warp, bool start);
-  void resume(Lane&);
   bool settle(int warp);
   void settle_group(int base, uint32_t mask, detail::WarpOp);
   void release_barrier();
   void order_lanes(int warp);
   void order_warps();
   [[noreturn]] void fault_in_block(const std::string& what);
-  void fault_on_thread(const std::string& what);
+  [[noreturn]] void fault_on_thread(const std::string& what);
   std::string warp_deadlock(int warp) const;
   void abandon();
   static void describe(const void* self, int fd);
@@ -79,13 +84,17 @@ class BlockRunner {
   uint64_t rng_ = 0;
   uint3 block_idx_{};
   int threads_ = 0, warps_ = 0;
-  int exited_ = 0, at_barrier_ = 0;
+  int exited_ = 0, at_warp_op_ = 0;  // threads that exited / wait at a warp intrinsic
   std::vector<Lane> lanes_;
+  dim3 lanes_dim_{0, 0, 0};  // the block shape lanes_ was laid out for
   std::vector<int> lane_order_;  // one warp's lanes (block-wide indices) in schedule order
   std::vector<int> warp_order_;
   // Unstarted lanes of the warp being started: fibers take the next one from here.
   const int* start_queue_ = nullptr;
   int start_next_ = 0, start_end_ = 0;
+  // Parked lanes to resume, in order: each hands the OS thread to the next when it parks.
+  std::vector<int> run_list_;
+  int run_next_ = 0, run_end_ = 0;
   Lane* current_ = nullptr;
   std::string fault_;  // set by a simulated thread that misused an intrinsic
   std::vector<uint4> shared_;  // dynamic shared memory, 16-byte aligned

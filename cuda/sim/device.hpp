@@ -86,10 +86,10 @@ typedef struct CUstream_st* cudaStream_t;
 
 namespace hk::sim {
 
-extern thread_local uint3 threadIdx HK_SIM_TLS;
-extern thread_local uint3 blockIdx HK_SIM_TLS;
-extern thread_local dim3 blockDim HK_SIM_TLS;
-extern thread_local dim3 gridDim HK_SIM_TLS;
+extern thread_local constinit uint3 threadIdx HK_SIM_TLS;
+extern thread_local constinit uint3 blockIdx HK_SIM_TLS;
+extern thread_local constinit dim3 blockDim HK_SIM_TLS;
+extern thread_local constinit dim3 gridDim HK_SIM_TLS;
 constexpr int warpSize = 32;
 
 namespace detail {

@@ -73,10 +73,17 @@ void install_segv_handler() {
   ::sigaction(SIGSEGV, &sa, &previous_segv);
 }
 
-Stack map_stack(std::size_t bytes) {
+// Stacks are mapped at the same alignment, so without care the top of every stack — the
+// few cache lines a parked fiber touches — would fall into the same L1/L2 cache sets, and
+// a block of 256 fibers would thrash one set. Each stack starts below its top by a
+// different multiple of 9 cache lines ("colouring"), spreading them over a 64 KiB window.
+constexpr std::size_t kColourBytes = 64 * 1024, kColourStep = 9 * 64;
+
+Stack map_stack(std::size_t bytes, std::size_t index) {
   const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   Stack s;
-  s.size = (bytes + page - 1) / page * page;
+  s.colour = index * kColourStep % kColourBytes;
+  s.size = (bytes + kColourBytes + page - 1) / page * page;
   s.guard = (kGuardBytes + page - 1) / page * page;
   void* p = ::mmap(nullptr, s.guard + s.size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
@@ -94,7 +101,8 @@ Stack map_stack(std::size_t bytes) {
 
 }  // namespace
 
-FiberHost::FiberHost(std::size_t stack_bytes) : stack_bytes_(stack_bytes) {
+FiberHost::FiberHost(std::size_t stack_bytes) : stack_bytes_(stack_bytes), main_(std::make_unique<Fiber>()) {
+  current_ = main_.get();
   std::call_once(handler_once, install_segv_handler);
   stack_t current{};
   ::sigaltstack(nullptr, &current);
@@ -118,32 +126,39 @@ FiberHost::~FiberHost() {
   for (auto& f : all_) ::munmap(f->stack_.base, f->stack_.guard + f->stack_.size);
 }
 
-Fiber* FiberHost::create(void (*entry)(void*), void* arg) {
+Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
   Fiber* f;
   if (!free_.empty()) {
     f = free_.back();
     free_.pop_back();
   } else {
     auto owned = std::make_unique<Fiber>();
-    owned->stack_ = map_stack(stack_bytes_);
+    owned->stack_ = map_stack(stack_bytes_, all_.size());
+#if HK_SIM_ASAN
+    owned->asan_lo_ = owned->stack_.lo();
+    owned->asan_size_ = owned->stack_.size;
+#endif
     f = owned.get();
     all_.push_back(std::move(owned));
   }
   f->entry_ = entry;
   f->arg_ = arg;
   f->finished_ = false;
-  f->user = nullptr;
-  f->context_ = ctx::make_fcontext(f->stack_.hi(), f->stack_.size, &FiberHost::trampoline);
+#if HK_SIM_ASAN
+  f->fake_stack_ = nullptr;
+#endif
+  f->context_ = ctx::make_fcontext(f->stack_.top(), f->stack_.size - f->stack_.colour, &FiberHost::trampoline);
   return f;
 }
 
-void FiberHost::recycle(Fiber* f) {
+void FiberHost::recycle(Fiber* f) { free_.push_back(f); }
+
+void FiberHost::abandon(Fiber* f) {
 #if HK_SIM_ASAN
-  // An abandoned fiber's frames never returned: clear their redzones before reuse.
-  if (!f->finished_) ASAN_UNPOISON_MEMORY_REGION(f->stack_.lo(), f->stack_.size);
-  f->fake_stack_ = nullptr;
+  // Its frames never returned: clear their redzones before the stack is reused.
+  ASAN_UNPOISON_MEMORY_REGION(f->stack_.lo(), f->stack_.size);
 #endif
-  free_.push_back(f);
+  recycle(f);
 }
 
 bool FiberHost::in_guard(const void* addr) const {
@@ -154,22 +169,17 @@ bool FiberHost::in_guard(const void* addr) const {
 }
 
 void FiberHost::trampoline(ctx::transfer_t t) {
-  auto* host = static_cast<FiberHost*>(t.data);
-  host->scheduler_ = t.fctx;
-#if HK_SIM_ASAN
-  __sanitizer_finish_switch_fiber(nullptr, &host->scheduler_stack_lo_, &host->scheduler_stack_size_);
-#endif
-  Fiber* self = host->current_;
-  self->entry_(self->arg_);
+  FiberHost& host = *tls_host;
+  host.landed(t);
+  Fiber* self = host.current_;
+  Fiber* to = self->entry_(self->arg_);
+  // Finished: switch away for good; whoever lands recycles this fiber.
   self->finished_ = true;
-  host->exit_fiber();
-}
-
-void FiberHost::exit_fiber() {
+  host.current_ = to;
 #if HK_SIM_ASAN
-  __sanitizer_start_switch_fiber(nullptr, scheduler_stack_lo_, scheduler_stack_size_);  // this stack is done
+  __sanitizer_start_switch_fiber(nullptr, to->asan_lo_, to->asan_size_);  // this stack is done
 #endif
-  ctx::jump_fcontext(scheduler_, nullptr);
+  ctx::jump_fcontext(to->context_, self);
   __builtin_unreachable();  // a finished fiber is never resumed
 }
 

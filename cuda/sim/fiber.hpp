@@ -32,14 +32,18 @@ namespace ctx = boost::context::detail;
 struct Stack {
   char* base = nullptr;  // start of the mapping: the guard region, then the usable stack
   std::size_t guard = 0, size = 0;
+  std::size_t colour = 0;  // the fiber starts this far below hi() (see map_stack)
   char* lo() const { return base + guard; }
   char* hi() const { return base + guard + size; }
+  char* top() const { return hi() - colour; }
 };
 
 class Fiber;
 
-// Owns this OS thread's stacks and fibers, its alternate signal stack, and the switches
-// between the scheduler (running on the OS thread's own stack) and the fibers.
+// Owns this OS thread's stacks and fibers, its alternate signal stack, and the switches.
+// The OS thread's own stack is fiber main(): the scheduler runs there. Any fiber can
+// switch directly to any other (a simulated thread parking at a barrier hands the OS
+// thread straight to the next one, one jump instead of two through the scheduler).
 class FiberHost {
  public:
   explicit FiberHost(std::size_t stack_bytes);
@@ -47,17 +51,18 @@ class FiberHost {
   FiberHost(const FiberHost&) = delete;
   FiberHost& operator=(const FiberHost&) = delete;
 
-  // A fiber that will call entry(arg) on its own stack when first resumed.
-  Fiber* create(void (*entry)(void*), void* arg);
-  // Returns a fiber to the pool: one that finished, or one abandoned mid-kernel after a
-  // fault (its frames are dropped without unwinding).
-  void recycle(Fiber*);
+  // A fiber that runs entry(arg) on its own stack when first switched to; when entry
+  // returns, the fiber finishes, switches to the fiber entry returned, and is recycled.
+  Fiber* create(Fiber* (*entry)(void*), void* arg);
+  // Returns a fiber abandoned mid-kernel after a fault to the pool (its frames are dropped
+  // without unwinding). Finished fibers are recycled automatically.
+  void abandon(Fiber*);
 
-  // Scheduler side: runs `f` until it suspends or finishes.
-  void resume(Fiber* f);
-  // Fiber side: back to the scheduler; returns when resumed.
-  void suspend();
+  // Suspends the running fiber and runs `to` (a new fiber, a suspended one, or main());
+  // returns when something switches back.
+  void switch_to(Fiber* to);
   Fiber* current() const { return current_; }
+  Fiber* main() { return main_.get(); }
 
   // For the SIGSEGV handler: is `addr` in the guard region of one of this host's stacks?
   bool in_guard(const void* addr) const;
@@ -69,68 +74,64 @@ class FiberHost {
   const void* describe_self = nullptr;
 
  private:
-  friend class Fiber;
   static void trampoline(ctx::transfer_t);
-  [[noreturn]] void exit_fiber();
+  void landed(ctx::transfer_t);
+  void recycle(Fiber*);
 
   std::size_t stack_bytes_;
+  std::unique_ptr<Fiber> main_;
   std::vector<std::unique_ptr<Fiber>> all_;
   std::vector<Fiber*> free_;
   Fiber* current_ = nullptr;
-  ctx::fcontext_t scheduler_ = nullptr;  // where suspend() jumps back to
   std::vector<char> signal_stack_;
-#if HK_SIM_ASAN
-  const void* scheduler_stack_lo_ = nullptr;
-  std::size_t scheduler_stack_size_ = 0;
-#endif
 };
 
 class Fiber {
  public:
   bool finished() const { return finished_; }
-  void* user = nullptr;  // the scheduler's bookkeeping (the simulated thread)
 
  private:
   friend class FiberHost;
-  ctx::fcontext_t context_ = nullptr;
-  Stack stack_;
-  void (*entry_)(void*) = nullptr;
+  ctx::fcontext_t context_ = nullptr;  // where it continues (valid while suspended)
+  Stack stack_;                        // empty for main()
+  Fiber* (*entry_)(void*) = nullptr;
   void* arg_ = nullptr;
   bool finished_ = false;
 #if HK_SIM_ASAN
   void* fake_stack_ = nullptr;
+  const void* asan_lo_ = nullptr;  // the stack's bounds as ASan knows them
+  std::size_t asan_size_ = 0;
 #endif
 };
 
 // This OS thread's FiberHost (created on first use).
 FiberHost& fiber_host();
 
-// The two switches are the simulator's inner loop: inline, and nothing but the jump and
-// ASan's bookkeeping of which stack is live.
-inline void FiberHost::resume(Fiber* f) {
-  current_ = f;
+// The switch is the simulator's inner loop: inline, nothing but the jump, the bookkeeping
+// of who was left where, and ASan's record of which stack is live.
+inline void FiberHost::switch_to(Fiber* to) {
+  Fiber* from = current_;
+  current_ = to;
 #if HK_SIM_ASAN
-  void* fake_stack = nullptr;
-  __sanitizer_start_switch_fiber(&fake_stack, f->stack_.lo(), f->stack_.size);
+  __sanitizer_start_switch_fiber(&from->fake_stack_, to->asan_lo_, to->asan_size_);
 #endif
-  ctx::transfer_t back = ctx::jump_fcontext(f->context_, this);
-#if HK_SIM_ASAN
-  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
-#endif
-  f->context_ = back.fctx;  // where the fiber continues next time
-  current_ = nullptr;
+  landed(ctx::jump_fcontext(to->context_, from));
 }
 
-inline void FiberHost::suspend() {
+// Runs on the fiber that was just switched to: `t.data` is the fiber that switched here.
+inline void FiberHost::landed(ctx::transfer_t t) {
+  Fiber* from = static_cast<Fiber*>(t.data);
+  from->context_ = t.fctx;
 #if HK_SIM_ASAN
-  Fiber* self = current_;
-  __sanitizer_start_switch_fiber(&self->fake_stack_, scheduler_stack_lo_, scheduler_stack_size_);
+  const void* lo = nullptr;
+  std::size_t size = 0;
+  __sanitizer_finish_switch_fiber(current_->fake_stack_, &lo, &size);
+  if (from == main_.get()) {  // learn the OS thread's own stack the first time we leave it
+    from->asan_lo_ = lo;
+    from->asan_size_ = size;
+  }
 #endif
-  ctx::transfer_t back = ctx::jump_fcontext(scheduler_, nullptr);
-#if HK_SIM_ASAN
-  __sanitizer_finish_switch_fiber(self->fake_stack_, &scheduler_stack_lo_, &scheduler_stack_size_);
-#endif
-  scheduler_ = back.fctx;
+  if (from->finished_) recycle(from);
 }
 
 }  // namespace hk::sim
