@@ -46,7 +46,8 @@ struct Lane {
   uint3 idx{};
 };
 
-class BlockRunner {
+// Internal to libhk (hidden): calls between the scheduler and the intrinsics stay direct.
+class __attribute__((visibility("hidden"))) BlockRunner {
  public:
   // This OS thread's runner.
   static BlockRunner& here();

@@ -44,7 +44,7 @@ class Fiber;
 // The OS thread's own stack is fiber main(): the scheduler runs there. Any fiber can
 // switch directly to any other (a simulated thread parking at a barrier hands the OS
 // thread straight to the next one, one jump instead of two through the scheduler).
-class FiberHost {
+class __attribute__((visibility("hidden"))) FiberHost {
  public:
   explicit FiberHost(std::size_t stack_bytes);
   ~FiberHost();

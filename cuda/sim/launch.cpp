@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <numeric>
@@ -28,14 +29,18 @@ void validate(const KernelLaunch& k) {
                     describe_launch(k) + ": " + why);
   };
   const dim3 g = k.grid, b = k.block;
-  auto dims = [](dim3 d) { return "(" + std::to_string(d.x) + "," + std::to_string(d.y) + "," + std::to_string(d.z) + ")"; };
+  auto dims = [](dim3 d) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "(%u,%u,%u)", d.x, d.y, d.z);
+    return std::string(buf);
+  };
   if (g.x == 0 || g.y == 0 || g.z == 0) fail("grid " + dims(g) + " has a zero dimension");
   if (b.x == 0 || b.y == 0 || b.z == 0) fail("block " + dims(b) + " has a zero dimension");
   if (g.x > kMaxGridX || g.y > kMaxGridYZ || g.z > kMaxGridYZ)
     fail("grid " + dims(g) + " exceeds (2147483647,65535,65535)");
-  if (b.x > kMaxBlockXY || b.y > kMaxBlockXY || b.z > kMaxBlockZ) fail("block " + dims(b) + " exceeds (1024,1024,64)");
   if (uint64_t(b.x) * b.y * b.z > kMaxBlockThreads)
     fail("block " + dims(b) + " has " + std::to_string(uint64_t(b.x) * b.y * b.z) + " threads; the limit is 1024");
+  if (b.x > kMaxBlockXY || b.y > kMaxBlockXY || b.z > kMaxBlockZ) fail("block " + dims(b) + " exceeds (1024,1024,64)");
   if (k.shared_bytes > kMaxDynamicShared)
     fail(std::to_string(k.shared_bytes) + " bytes of dynamic shared memory exceed the default 48 KiB limit");
   if (!k.run) fail("no kernel");
@@ -55,7 +60,7 @@ Schedule parse_schedule(const std::string& text) {
     s.order = Schedule::Order::reverse;
   } else if (text == "random" || text.rfind("random:", 0) == 0) {
     s.order = Schedule::Order::random;
-    if (text.size() > 7) {
+    if (text != "random") {
       const std::string digits = text.substr(7);
       char* end = nullptr;
       s.seed = std::strtoull(digits.c_str(), &end, 10);
