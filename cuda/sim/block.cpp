@@ -201,7 +201,7 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s)
   gridDim = k.grid;
   // Uninitialised shared memory reads as NaN / -1 rather than as the previous block's data.
   shared_.resize((k.shared_bytes + sizeof(uint4) - 1) / sizeof(uint4));
-  std::memset(shared_.data(), 0xff, shared_.size() * sizeof(uint4));
+  if (!shared_.empty()) std::memset(shared_.data(), 0xff, shared_.size() * sizeof(uint4));
   const uint64_t linear = block_idx.x + uint64_t(k.grid.x) * (block_idx.y + uint64_t(k.grid.y) * block_idx.z);
   rng_ = s.seed ^ (linear * 0x2545f4914f6cdd1dull);
 
@@ -233,10 +233,11 @@ Fiber* BlockRunner::thread_main(void* self) {
     try {
       r->launch_->run(r->launch_->closure);
     } catch (const std::exception& e) {
-      r->fault_on_thread(std::string("the kernel threw an exception: ") + e.what());
+      r->fault_ = std::string("the kernel threw an exception: ") + e.what();
     } catch (...) {
-      r->fault_on_thread("the kernel threw an exception");
+      r->fault_ = "the kernel threw an exception";
     }
+    if (!r->fault_.empty()) r->fault_on_thread();  // outside the handler: nothing left to destroy
     l.state = LaneState::exited;
     ++r->exited_;
   }
@@ -303,13 +304,18 @@ uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, 
                               const std::source_location& where) {
   Lane& l = *current_;
   const int lane = l.tid & 31;
-  if (op != detail::WarpOp::activemask && !((mask >> lane) & 1u))
-    fault_on_thread(std::string(warp_op_name(op)) + " at " + describe_location(where) + ": thread " + xyz(l.idx) +
-                    " (lane " + std::to_string(lane) + ") passed mask " + hex(mask) +
-                    ", which does not name the calling lane");
-  if (is_shuffle(op) && (width < 1 || width > 32 || (width & (width - 1)) != 0))
-    fault_on_thread(std::string(warp_op_name(op)) + " at " + describe_location(where) + ": width " +
-                    std::to_string(width) + " is not a power of two in 1..32");
+  // A fault message goes straight into fault_: temporaries on this fiber's stack would
+  // never be destroyed, since the faulting fiber is abandoned, not unwound.
+  if (op != detail::WarpOp::activemask && !((mask >> lane) & 1u)) {
+    fault_ = std::string(warp_op_name(op)) + " at " + describe_location(where) + ": thread " + xyz(l.idx) +
+             " (lane " + std::to_string(lane) + ") passed mask " + hex(mask) + ", which does not name the calling lane";
+    fault_on_thread();
+  }
+  if (is_shuffle(op) && (width < 1 || width > 32 || (width & (width - 1)) != 0)) {
+    fault_ = std::string(warp_op_name(op)) + " at " + describe_location(where) + ": width " + std::to_string(width) +
+             " is not a power of two in 1..32";
+    fault_on_thread();
+  }
   l.state = LaneState::at_warp_op;
   l.warp_op = op;
   l.mask = mask;
@@ -489,8 +495,7 @@ void BlockRunner::order_warps() {
       std::swap(warp_order_[static_cast<size_t>(i)], warp_order_[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
 }
 
-void BlockRunner::fault_on_thread(const std::string& what) {
-  fault_ = what;
+void BlockRunner::fault_on_thread() {
   host_.switch_to(host_.main());  // the scheduler abandons the block and never resumes this fiber
   std::abort();
 }

@@ -74,7 +74,7 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   void order_lanes(int warp);
   void order_warps();
   [[noreturn]] void fault_in_block(const std::string& what);
-  [[noreturn]] void fault_on_thread(const std::string& what);
+  [[noreturn]] void fault_on_thread();  // on a simulated thread, with fault_ set
   std::string warp_deadlock(int warp) const;
   void abandon();
   static void describe(const void* self, int fd);
