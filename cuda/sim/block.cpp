@@ -267,10 +267,14 @@ void BlockRunner::dispatch(Fiber* first) {
   if (!fault_.empty()) fault_in_block(fault_);
 }
 
-void BlockRunner::run_ready_lanes() {
-  run_list_.clear();
-  for (int i : lane_order_)
-    if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) run_list_.push_back(i);
+void BlockRunner::run_ready_lanes(bool all_ready) {
+  if (all_ready) {  // after a barrier: every lane of the warp, in order
+    run_list_.assign(lane_order_.begin(), lane_order_.end());
+  } else {
+    run_list_.clear();
+    for (int i : lane_order_)
+      if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) run_list_.push_back(i);
+  }
   run_next_ = 0;
   run_end_ = static_cast<int>(run_list_.size());
   dispatch(next_in_run_list());
@@ -284,9 +288,9 @@ void BlockRunner::run_warp(int warp, bool start) {
     start_end_ = static_cast<int>(lane_order_.size());
     dispatch(host_.create(&BlockRunner::thread_main, this));
   } else {
-    run_ready_lanes();
+    run_ready_lanes(true);  // a released barrier: no thread of the block has exited
   }
-  while (at_warp_op_ > 0 && settle(warp)) run_ready_lanes();
+  while (at_warp_op_ > 0 && settle(warp)) run_ready_lanes(false);
   if (at_warp_op_ > 0) fault_in_block(warp_deadlock(warp));
 }
 
@@ -321,7 +325,7 @@ uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, 
   l.mask = mask;
   l.value = value;
   l.arg = arg;
-  l.width = width;
+  l.width = static_cast<int8_t>(width);
   l.where = where;
   ++at_warp_op_;
   host_.switch_to(after_park());

@@ -31,20 +31,22 @@ namespace hk::sim {
 
 enum class LaneState : uint8_t { unstarted, ready, running, at_barrier, at_warp_op, exited };
 
-// One simulated CUDA thread.
-struct Lane {
-  Fiber* fiber = nullptr;  // set when it starts
-  LaneState state = LaneState::unstarted;
-  detail::BarrierOp barrier_op{};
-  detail::WarpOp warp_op{};
-  int tid = 0;              // linear index in the block
-  uint32_t mask = 0;        // warp intrinsics: the lanes named
-  int arg = 0, width = 32;  // shuffles: source lane / delta / lane mask, and segment width
+// One simulated CUDA thread: one cache line, since a barrier round touches every one.
+struct alignas(64) Lane {
+  Fiber* fiber = nullptr;   // set when it starts
   uint64_t value = 0;       // what this lane contributes (shuffled bits, predicate)
   uint64_t result = 0;      // what it gets back
   std::source_location where;
   uint3 idx{};
+  int tid = 0;              // linear index in the block
+  uint32_t mask = 0;        // warp intrinsics: the lanes named
+  int arg = 0;              // shuffles: source lane / delta / lane mask
+  int8_t width = 32;        // shuffles: segment width (checked: a power of two ≤ 32)
+  LaneState state = LaneState::unstarted;
+  detail::BarrierOp barrier_op{};
+  detail::WarpOp warp_op{};
 };
+static_assert(sizeof(Lane) == 64);
 
 // Internal to libhk (hidden): calls between the scheduler and the intrinsics stay direct.
 class __attribute__((visibility("hidden"))) BlockRunner {
@@ -65,7 +67,7 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   static Fiber* thread_main(void* self);
   Fiber* after_park();
   Fiber* next_in_run_list();
-  void run_ready_lanes();
+  void run_ready_lanes(bool all_ready);
   void dispatch(Fiber* first);
   void run_warp(int warp, bool start);
   bool settle(int warp);
