@@ -2,6 +2,8 @@
 // synchronising intrinsics.
 #include "cuda/sim/block.hpp"
 
+#include "cuda/sim/diagnostics.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <map>
 
 #include "hk/error.hpp"
 
@@ -43,117 +44,7 @@ bool same_place(const std::source_location& a, const std::source_location& b) {
          (a.file_name() == b.file_name() || std::strcmp(a.file_name(), b.file_name()) == 0);
 }
 
-const char* barrier_name(detail::BarrierOp op) {
-  switch (op) {
-    case detail::BarrierOp::sync: return "__syncthreads()";
-    case detail::BarrierOp::count: return "__syncthreads_count()";
-    case detail::BarrierOp::all: return "__syncthreads_and()";
-    case detail::BarrierOp::any: return "__syncthreads_or()";
-  }
-  return "a barrier";
-}
-
-const char* warp_op_name(detail::WarpOp op) {
-  switch (op) {
-    case detail::WarpOp::syncwarp: return "__syncwarp()";
-    case detail::WarpOp::shfl: return "__shfl_sync()";
-    case detail::WarpOp::shfl_up: return "__shfl_up_sync()";
-    case detail::WarpOp::shfl_down: return "__shfl_down_sync()";
-    case detail::WarpOp::shfl_xor: return "__shfl_xor_sync()";
-    case detail::WarpOp::ballot: return "__ballot_sync()";
-    case detail::WarpOp::all: return "__all_sync()";
-    case detail::WarpOp::any: return "__any_sync()";
-    case detail::WarpOp::activemask: return "__activemask()";
-  }
-  return "a warp intrinsic";
-}
-
-bool is_shuffle(detail::WarpOp op) {
-  return op == detail::WarpOp::shfl || op == detail::WarpOp::shfl_up || op == detail::WarpOp::shfl_down ||
-         op == detail::WarpOp::shfl_xor;
-}
-
-std::string hex(uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
-
-std::string xyz(uint3 v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "(%u,%u,%u)", v.x, v.y, v.z);
-  return buf;
-}
-
-// "threads 0-15, 40 (threadIdx (0,0,0), ...)": linear ids in the block, as ranges.
-std::string describe_threads(const std::vector<const Lane*>& lanes) {
-  std::string ids;
-  size_t shown = 0;
-  for (size_t i = 0; i < lanes.size();) {
-    size_t j = i;
-    while (j + 1 < lanes.size() && lanes[j + 1]->tid == lanes[j]->tid + 1) ++j;
-    if (++shown > 6) {
-      ids += ", ...";
-      break;
-    }
-    if (!ids.empty()) ids += ", ";
-    ids += std::to_string(lanes[i]->tid);
-    if (j > i) {
-      ids += '-';
-      ids += std::to_string(lanes[j]->tid);
-    }
-    i = j + 1;
-  }
-  std::string out = std::to_string(lanes.size());
-  out += lanes.size() == 1 ? " thread (linear id " : " threads (linear id ";
-  out += ids;
-  out += "; first threadIdx ";
-  out += xyz(lanes.front()->idx);
-  out += ")";
-  return out;
-}
-
-void put(int fd, const char* s) {  // async-signal-safe
-  for (size_t n = std::strlen(s); n > 0;) {
-    ssize_t w = ::write(fd, s, n);
-    if (w <= 0) return;
-    s += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
-void put_uint(int fd, unsigned long v) {
-  char buf[24];
-  char* p = buf + sizeof buf;
-  *--p = '\0';
-  do *--p = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
-  put(fd, p);
-}
-
-void put_xyz(int fd, uint3 v) {
-  put(fd, "(");
-  put_uint(fd, v.x);
-  put(fd, ",");
-  put_uint(fd, v.y);
-  put(fd, ",");
-  put_uint(fd, v.z);
-  put(fd, ")");
-}
-
-std::string group_head(const Lane& l, int warp) {
-  return std::string(warp_op_name(l.warp_op)) + " at " + describe_location(l.where) + " in warp " +
-         std::to_string(warp) + " with mask " + hex(l.mask) + ": ";
-}
-
 }  // namespace
-
-std::string describe_location(const std::source_location& w) {
-  return std::string(w.file_name()) + ":" + std::to_string(w.line()) + " in `" + w.function_name() + "`";
-}
-
-std::string describe_launch(const KernelLaunch& k) {
-  return "the kernel launched at " + describe_location(k.where);
-}
 
 // ---- the device-side entry points ---------------------------------------------------------------
 
@@ -291,7 +182,7 @@ void BlockRunner::run_warp(int warp, bool start) {
     run_ready_lanes(true);  // a released barrier: no thread of the block has exited
   }
   while (at_warp_op_ > 0 && settle(warp)) run_ready_lanes(false);
-  if (at_warp_op_ > 0) fault_in_block(warp_deadlock(warp));
+  if (at_warp_op_ > 0) fault_in_block(warp_deadlock_message(lanes_.data() + warp * 32, std::min(32, threads_ - warp * 32), warp));
 }
 
 int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
@@ -346,14 +237,14 @@ bool BlockRunner::settle(int warp) {
     for (uint32_t m = l.mask; m; m &= m - 1) {
       const int j = std::countr_zero(m);
       if (j >= count)
-        fault_in_block(group_head(l, warp) + "the mask names lane " + std::to_string(j) +
+        fault_in_block(warp_group_head(l, warp) + "the mask names lane " + std::to_string(j) +
                        ", but this warp has only " + std::to_string(count) + " lanes (the block has " +
                        std::to_string(threads_) + " threads)");
       const Lane& o = lanes_[static_cast<size_t>(base + j)];
       if (o.state == LaneState::exited) {
         exited |= m & -m;
       } else if (o.state == LaneState::at_barrier) {
-        fault_in_block(group_head(l, warp) + "deadlock: lane " + std::to_string(j) + " (thread " + xyz(o.idx) +
+        fault_in_block(warp_group_head(l, warp) + "deadlock: lane " + std::to_string(j) + " (thread " + xyz(o.idx) +
                        ") waits at " + barrier_name(o.barrier_op) + " at " + describe_location(o.where) +
                        " and can never reach the warp intrinsic");
       } else if (o.warp_op != l.warp_op || o.mask != l.mask) {
@@ -363,7 +254,7 @@ bool BlockRunner::settle(int warp) {
     if (exited) {
       std::vector<const Lane*> gone;
       for (uint32_t m = exited; m; m &= m - 1) gone.push_back(&lanes_[static_cast<size_t>(base + std::countr_zero(m))]);
-      fault_in_block(group_head(l, warp) + "the mask names lanes that have exited: " + describe_threads(gone));
+      fault_in_block(warp_group_head(l, warp) + "the mask names lanes that have exited: " + describe_threads(gone));
     }
     if (complete) {
       settle_group(base, l.mask, l.warp_op);
@@ -424,14 +315,7 @@ void BlockRunner::settle_group(int base, uint32_t mask, detail::WarpOp op) {
 
 void BlockRunner::release_barrier() {
   // Every thread that hasn't exited waits at a barrier here (run_warp saw to that).
-  if (exited_ > 0) {
-    std::vector<const Lane*> gone, at;
-    for (const Lane& l : lanes_) (l.state == LaneState::exited ? gone : at).push_back(&l);
-    fault_in_block(std::string(barrier_name(at.front()->barrier_op)) + " at " + describe_location(at.front()->where) +
-                   " was reached by " + describe_threads(at) + " after " + describe_threads(gone) +
-                   " of the block had exited; every thread of a block must reach every barrier "
-                   "(bounds-check inside the loop instead of returning early)");
-  }
+  if (exited_ > 0) fault_in_block(barrier_after_exit_message(lanes_));
   const Lane& first = lanes_.front();
   bool diverged = false;
   int count = 0;
@@ -439,14 +323,7 @@ void BlockRunner::release_barrier() {
     diverged |= l.barrier_op != first.barrier_op || !same_place(l.where, first.where);
     count += l.value != 0;
   }
-  if (diverged) {
-    std::map<std::string, std::vector<const Lane*>> places;
-    for (const Lane& l : lanes_)
-      places[std::string(barrier_name(l.barrier_op)) + " at " + describe_location(l.where)].push_back(&l);
-    std::string what = "divergent barrier: the threads of the block wait at different barriers:";
-    for (const auto& [place, lanes] : places) what += "\n    " + describe_threads(lanes) + " at " + place;
-    fault_in_block(what + "\n  every thread of a block must reach the same __syncthreads()");
-  }
+  if (diverged) fault_in_block(divergent_barrier_message(lanes_));
   uint64_t result = 0;
   switch (first.barrier_op) {
     case detail::BarrierOp::sync: break;
@@ -458,25 +335,6 @@ void BlockRunner::release_barrier() {
     l.result = result;
     l.state = LaneState::ready;
   }
-}
-
-std::string BlockRunner::warp_deadlock(int warp) const {
-  std::map<std::string, std::vector<const Lane*>> places;
-  const int base = warp * 32, count = std::min(32, threads_ - base);
-  for (int i = 0; i < count; ++i) {
-    const Lane& l = lanes_[static_cast<size_t>(base + i)];
-    std::string place = l.state == LaneState::exited       ? std::string("exited")
-                        : l.state == LaneState::at_barrier ? std::string(barrier_name(l.barrier_op)) + " at " +
-                                                                 describe_location(l.where)
-                                                           : std::string(warp_op_name(l.warp_op)) + " with mask " +
-                                                                 hex(l.mask) + " at " + describe_location(l.where);
-    places[place].push_back(&l);
-  }
-  std::string what = "deadlock in warp " + std::to_string(warp) +
-                     ": lanes wait at warp intrinsics whose masks name lanes that wait elsewhere "
-                     "(every lane a mask names must call the same intrinsic with the same mask):";
-  for (const auto& [place, lanes] : places) what += "\n    " + describe_threads(lanes) + ": " + place;
-  return what;
 }
 
 void BlockRunner::order_lanes(int warp) {

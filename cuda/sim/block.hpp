@@ -77,7 +77,6 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   void order_warps();
   [[noreturn]] void fault_in_block(const std::string& what);
   [[noreturn]] void fault_on_thread();  // on a simulated thread, with fault_ set
-  std::string warp_deadlock(int warp) const;
   void abandon();
   static void describe(const void* self, int fd);
 
@@ -102,9 +101,5 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   std::string fault_;  // set by a simulated thread that misused an intrinsic
   std::vector<uint4> shared_;  // dynamic shared memory, 16-byte aligned
 };
-
-// Human-readable pieces of diagnostics.
-std::string describe_location(const std::source_location&);
-std::string describe_launch(const KernelLaunch&);
 
 }  // namespace hk::sim

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "cuda/sim/diagnostics.hpp"
 #include "cuda/sim/launch.hpp"
 #include "hk/error.hpp"
 
@@ -28,29 +29,13 @@ thread_local FiberHost* tls_host = nullptr;
 struct sigaction previous_segv;
 std::once_flag handler_once;
 
-// ---- async-signal-safe output ----------------------------------------------------------------
-void put(int fd, const char* s) {
-  std::size_t n = std::strlen(s);
-  while (n > 0) {
-    ssize_t w = ::write(fd, s, n);
-    if (w <= 0) return;
-    s += w;
-    n -= static_cast<std::size_t>(w);
-  }
-}
-
 void on_segv(int sig, siginfo_t* info, void* context) {
   FiberHost* host = tls_host;
   if (host && host->in_guard(info->si_addr)) {
     put(2, "\nhk cuda_sim: fiber stack overflow");
     if (host->describe) host->describe(host->describe_self, 2);
-    char kib[32];
-    char* p = kib + sizeof kib;
-    *--p = '\0';
-    std::size_t v = host->stack_bytes() / 1024;
-    do *--p = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
     put(2, "\n  every simulated CUDA thread runs on a ");
-    put(2, p);
+    put_uint(2, host->stack_bytes() / 1024);
     put(2, " KiB stack: set HK_SIM_STACK_KB higher, or shrink the kernel's local arrays or recursion\n");
     ::signal(SIGABRT, SIG_DFL);
     std::abort();

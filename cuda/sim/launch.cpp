@@ -11,6 +11,7 @@
 
 #include "cpu/thread_pool.hpp"
 #include "cuda/sim/block.hpp"
+#include "cuda/sim/diagnostics.hpp"
 #include "hk/error.hpp"
 
 namespace hk::sim {
