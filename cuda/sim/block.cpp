@@ -247,8 +247,8 @@ bool BlockRunner::settle(int warp) {
         fault_in_block(warp_group_head(l, warp) + "deadlock: lane " + std::to_string(j) + " (thread " + xyz(o.idx) +
                        ") waits at " + barrier_name(o.barrier_op) + " at " + describe_location(o.where) +
                        " and can never reach the warp intrinsic");
-      } else if (o.warp_op != l.warp_op || o.mask != l.mask) {
-        complete = false;
+      } else if (o.state != LaneState::at_warp_op || o.warp_op != l.warp_op || o.mask != l.mask) {
+        complete = false;  // still elsewhere (maybe at another group that settles first)
       }
     }
     if (exited) {
