@@ -27,9 +27,8 @@ namespace {
 // The runner whose block is running on this OS thread (null between blocks).
 thread_local BlockRunner* tls_runner HK_SIM_TLS = nullptr;
 
-BlockRunner& running(const char* what) {
-  if (!tls_runner) throw Error(std::string("hk cuda_sim: ") + what + " called outside a kernel");
-  return *tls_runner;
+[[noreturn, gnu::cold]] void outside_a_kernel(const char* what) {
+  throw Error(std::string("hk cuda_sim: ") + what + " called outside a kernel");
 }
 
 uint64_t splitmix64(uint64_t& state) {
@@ -50,12 +49,17 @@ bool same_place(const std::source_location& a, const std::source_location& b) {
 
 namespace detail {
 int barrier(BarrierOp op, int predicate, const std::source_location& where) {
-  return running(barrier_name(op)).barrier(op, predicate, where);
+  if (!tls_runner) outside_a_kernel(barrier_name(op));
+  return tls_runner->barrier(op, predicate, where);
 }
 uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
-  return running(warp_op_name(op)).warp_op(op, mask, value, arg, width, where);
+  if (!tls_runner) outside_a_kernel(warp_op_name(op));
+  return tls_runner->warp_op(op, mask, value, arg, width, where);
 }
-void* dynamic_shared_memory() { return running("HK_DYNAMIC_SHARED").dynamic_shared(); }
+void* dynamic_shared_memory() {
+  if (!tls_runner) outside_a_kernel("HK_DYNAMIC_SHARED");
+  return tls_runner->dynamic_shared();
+}
 }  // namespace detail
 
 // ---- the scheduler ------------------------------------------------------------------------------
@@ -324,17 +328,16 @@ void BlockRunner::release_barrier() {
     count += l.value != 0;
   }
   if (diverged) fault_in_block(divergent_barrier_message(lanes_));
+  // Released: every lane runs next round in lane order (run_ready_lanes(true)), so the
+  // lanes' states stay as they are; only the votes need writing back.
   uint64_t result = 0;
   switch (first.barrier_op) {
-    case detail::BarrierOp::sync: break;
+    case detail::BarrierOp::sync: return;
     case detail::BarrierOp::count: result = static_cast<uint64_t>(count); break;
     case detail::BarrierOp::all: result = count == threads_; break;
     case detail::BarrierOp::any: result = count > 0; break;
   }
-  for (Lane& l : lanes_) {
-    l.result = result;
-    l.state = LaneState::ready;
-  }
+  for (Lane& l : lanes_) l.result = result;
 }
 
 void BlockRunner::order_lanes(int warp) {
