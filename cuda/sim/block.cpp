@@ -25,7 +25,7 @@ constinit thread_local dim3 gridDim{};
 namespace {
 
 // The runner whose block is running on this OS thread (null between blocks).
-thread_local BlockRunner* tls_runner HK_SIM_TLS = nullptr;
+thread_local constinit BlockRunner* tls_runner = nullptr;
 
 [[noreturn, gnu::cold]] void outside_a_kernel(const char* what) {
   throw Error(std::string("hk cuda_sim: ") + what + " called outside a kernel");

@@ -79,17 +79,17 @@ inline double2 make_double2(double x, double y) { return {x, y}; }
 typedef struct CUstream_st* cudaStream_t;
 
 // ---- the simulator's side: thread coordinates and synchronisation -----------------------------
-// The initial-exec TLS model makes every threadIdx read one %fs-relative load instead of a
-// __tls_get_addr call (these few bytes fit the static TLS reserve even when libhk is
-// dlopen()ed).
-#define HK_SIM_TLS __attribute__((tls_model("initial-exec")))
-
+// constinit: no dynamic initialisation, so reading them needs no TLS-init guard call. Not
+// initial-exec: any initial-exec access would force libhk's whole TLS block (the kernels'
+// __shared__ arrays included) into the static TLS reserve, and dlopen() of libhk (Python
+// bindings, plugins) would fail. The simulator's files use TLS descriptors instead
+// (-mtls-dialect=gnu2, cuda/CMakeLists.txt), nearly as fast.
 namespace hk::sim {
 
-extern thread_local constinit uint3 threadIdx HK_SIM_TLS;
-extern thread_local constinit uint3 blockIdx HK_SIM_TLS;
-extern thread_local constinit dim3 blockDim HK_SIM_TLS;
-extern thread_local constinit dim3 gridDim HK_SIM_TLS;
+extern thread_local constinit uint3 threadIdx;
+extern thread_local constinit uint3 blockIdx;
+extern thread_local constinit dim3 blockDim;
+extern thread_local constinit dim3 gridDim;
 constexpr int warpSize = 32;
 
 namespace detail {
