@@ -203,4 +203,33 @@ TEST(SimBackend, IsAvailableAndSaysItIsNotAPerformanceNumber) {
   EXPECT_EQ(hk::resolve_backend(hk::Backend::automatic) == hk::Backend::cuda_sim, false);  // auto never simulates
 }
 
+// The equivalence test runs the default tile (16); the other tile edges are template
+// instantiations of the same kernel and must agree exactly on integer inputs.
+TEST(SimBackend, TiledMatmulEveryTileSize) {
+  const int64_t m = 37, k = 45, n = 29;
+  std::vector<float> av(size_t(m * k)), bv(size_t(k * n));
+  for (size_t i = 0; i < av.size(); ++i) av[i] = float(int(i * 7 % 17) - 8);
+  for (size_t i = 0; i < bv.size(); ++i) bv[i] = float(int(i * 5 % 13) - 6);
+  hk::Tensor a = hk::Tensor::from_vector(av, {m, k}), b = hk::Tensor::from_vector(bv, {k, n});
+  for (int tile : {0, 8, 16, 32}) {
+    hk::Options o{hk::Backend::cuda_sim, "tiled", 2};
+    o.block_size = tile;
+    const std::vector<float> c = hk::matmul(a, b, o).to_vector<float>();
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double want = 0;
+        for (int64_t p = 0; p < k; ++p) want += double(av[size_t(i * k + p)]) * bv[size_t(p * n + j)];
+        ASSERT_EQ(c[size_t(i * n + j)], float(want)) << "tile " << tile << ", C[" << i << "][" << j << "]";
+      }
+  }
+  hk::Options bad{hk::Backend::cuda_sim, "tiled", 1};
+  bad.block_size = 12;
+  try {
+    hk::matmul(a, b, bad);
+    FAIL() << "block_size 12 accepted";
+  } catch (const hk::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("must be 8, 16 or 32, got 12"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
