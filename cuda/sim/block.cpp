@@ -186,7 +186,8 @@ void BlockRunner::run_warp(int warp, bool start) {
     run_ready_lanes(true);  // a released barrier: no thread of the block has exited
   }
   while (at_warp_op_ > 0 && settle(warp)) run_ready_lanes(false);
-  if (at_warp_op_ > 0) fault_in_block(warp_deadlock_message(lanes_.data() + warp * 32, std::min(32, threads_ - warp * 32), warp));
+  if (at_warp_op_ > 0)
+    fault_in_block(warp_deadlock_message(&lanes_[static_cast<size_t>(warp) * 32], std::min(32, threads_ - warp * 32), warp));
 }
 
 int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
