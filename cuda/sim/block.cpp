@@ -101,6 +101,7 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s)
   rng_ = s.seed ^ (linear * 0x2545f4914f6cdd1dull);
 
   tls_runner = this;
+  thread_idx_ = &threadIdx;  // this OS thread's; one TLS lookup per block, not per switch
   host_.describe = &BlockRunner::describe;
   host_.describe_self = this;
   for (int round = 0;; ++round) {
@@ -123,7 +124,7 @@ Fiber* BlockRunner::thread_main(void* self) {
     Lane& l = r->lanes_[static_cast<size_t>(r->start_queue_[r->start_next_++])];
     l.fiber = fiber;
     l.state = LaneState::running;
-    threadIdx = l.idx;
+    *r->thread_idx_ = l.idx;
     r->current_ = &l;
     try {
       r->launch_->run(r->launch_->closure);
@@ -149,8 +150,14 @@ Fiber* BlockRunner::after_park() {
 Fiber* BlockRunner::next_in_run_list() {
   if (run_next_ == run_end_) return host_.main();
   Lane& l = lanes_[static_cast<size_t>(run_list_[static_cast<size_t>(run_next_++)])];
+  // The thread after this one: its stack top is cold by now (255 others ran since), and
+  // this one's kernel code gives the load time to arrive.
+  if (run_next_ < run_end_) {
+    const Lane& after = lanes_[static_cast<size_t>(run_list_[static_cast<size_t>(run_next_)])];
+    after.fiber->prefetch();
+  }
   l.state = LaneState::running;
-  threadIdx = l.idx;
+  *thread_idx_ = l.idx;
   current_ = &l;
   return l.fiber;
 }

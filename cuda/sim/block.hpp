@@ -98,6 +98,7 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   std::vector<int> run_list_;
   int run_next_ = 0, run_end_ = 0;
   Lane* current_ = nullptr;
+  uint3* thread_idx_ = nullptr;  // &threadIdx of this OS thread
   std::string fault_;  // set by a simulated thread that misused an intrinsic
   std::vector<uint4> shared_;  // dynamic shared memory, 16-byte aligned
 };
