@@ -27,7 +27,8 @@ GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std:
   // (KC × NR), which the micro-kernel streams once per A micro-panel: it should stay in L2,
   // at most an eighth of it, so the A block and C tiles fit beside it. (In L1 would be
   // faster still, but for NR = 32 floats that means KC ≈ 128 and many more passes over C.)
-  blk.kc = std::max<int64_t>(l2 / (8 * int64_t{nr} * b_size) / (16 * kgroup) * (16 * kgroup), 16 * kgroup);
+  // (Capped at 8192: the int8 column sums of one k block must stay far below 2³¹.)
+  blk.kc = std::clamp<int64_t>(l2 / (8 * int64_t{nr} * b_size) / (16 * kgroup) * (16 * kgroup), 16 * kgroup, 8192);
   // MC: the packed A block (MC × KC) takes a quarter of L2, so it survives the B
   // micro-panels and C tiles passing through while every B micro-panel sweeps it.
   blk.mc = std::max<int64_t>(l2 / 4 / (blk.kc * a_size) / mr * mr, mr);

@@ -185,8 +185,9 @@ void pack_b(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int 
 
   if constexpr (kVnni) {
     // comp[c] = −128 · Σ_k b[k][c] over this block, the correction for A's +128 shift:
-    // |Σ| ≤ 128·kc, and 128·128·kc fits in int32 for the block sizes used (kc ≤ 65,536).
-    assert(kc <= 65536);
+    // |Σ| ≤ 128·kc, and 128·128·kc fits in int32 for the block sizes used (KC ≤ 8192,
+    // gemm_loops.cpp; the bound here is 131,071).
+    assert(kc <= 131071);
     for (int64_t c = 0; c < cols; ++c) comp[c] *= -128;
   }
 }
