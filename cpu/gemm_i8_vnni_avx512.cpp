@@ -12,7 +12,7 @@
 // a little, since each broadcast is a load.
 //
 // Intrinsics, not Highway: Highway 1.0 has no vpdpbusd. This file is built with
-// -mavx512f -mavx512bw -mavx512vnni and holds only the tile functions (internal linkage)
+// -mavx512f -mavx512vnni and holds only the tile functions (internal linkage)
 // and the table of their addresses (gemm_i8_vnni.hpp).
 #include <immintrin.h>
 
