@@ -13,10 +13,14 @@
 // the shared operand fits a quarter of L3 that is all; otherwise the pattern repeats per k
 // block and per shared block of rows (columns). N is cut unless C is too narrow.
 //
-// Both phases are cut into a few items per thread, and a thread takes the next item
-// whenever it finishes one. On a quiet machine every thread gets an equal share either way;
-// when another program holds a core for a while, that core's thread simply takes fewer
-// items instead of the others waiting for its fixed share.
+// Both phases hand out work in chunks of whole tiles (NR columns or MR rows; packed panels)
+// that shrink as the work runs out ("guided" scheduling): each thread takes about half its
+// fair share of what is left, so early chunks are wide — a slab of many B panels reuses
+// each A block from L2, where one-tile items streamed A from L3 for every 32 columns and
+// cost 20% on two threads — and the last ones are a single tile, so the threads finish
+// within a tile of each other and every tile keeps its full width. When another program
+// holds a core for a while, that core's thread simply takes fewer chunks instead of the
+// others waiting for its fixed share.
 //
 // Small products run on the calling thread: below P::kInlineMacs (gemm_pack.hpp) waking the
 // second core costs more than it saves, and `parallel` must never lose to `simd`.
@@ -24,23 +28,26 @@
 
 #include <algorithm>
 #include <atomic>
-#include <utility>
 
 #include "cpu/gemm_loops.hpp"
 #include "cpu/thread_pool.hpp"
 
 namespace hk::cpu {
 
-inline constexpr int64_t kItemsPerThread = 4;
-
-// Calls body(item) for every item in [0, count) on up to `threads` threads of the pool,
-// each thread taking the next item when it finishes one.
+// Calls body(first, last) on consecutive chunks covering [0, units), on up to `threads`
+// threads of the pool; a thread takes ⌈left / (2·threads)⌉ units each time (at least one).
 template <class F>
-void for_each_item(int64_t count, int threads, F&& body) {
+void for_each_chunk(int64_t units, int threads, F&& body) {
   std::atomic<int64_t> next{0};
-  const int64_t runners = std::min<int64_t>(threads, count);
+  const int64_t runners = std::min<int64_t>(threads, units);
   ThreadPool::global().parallel_for(runners, 1, static_cast<int>(runners), [&](int64_t, int64_t) {
-    for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < count;) body(i);
+    for (int64_t first = next.load(std::memory_order_relaxed); first < units;) {
+      const int64_t take = std::max<int64_t>((units - first + 2 * runners - 1) / (2 * runners), 1);
+      if (next.compare_exchange_weak(first, first + take, std::memory_order_relaxed)) {
+        body(first, first + take);
+        first = next.load(std::memory_order_relaxed);
+      }
+    }
   });
 }
 
@@ -54,22 +61,15 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
   using C = typename P::C;
   const auto& uk = plan.kernel;
   const GemmBlocking& blk = plan.blocking;
-  const int64_t mr = uk.mr, nr = uk.nr, lanes = uk.lanes;
-  const int64_t m_tiles = (m + mr - 1) / mr, n_vectors = (n + lanes - 1) / lanes;
+  const int64_t mr = uk.mr, nr = uk.nr;
+  const int64_t m_tiles = (m + mr - 1) / mr, n_tiles = (n + nr - 1) / nr;
   const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  if (threads <= 1 || k <= 0 || macs < inline_macs || (m_tiles < 2 && n_vectors < 2)) {
+  if (threads <= 1 || k <= 0 || macs < inline_macs || (m_tiles < 2 && n_tiles < 2)) {
     gemm_serial<P>(uk, blk, a, k, b, n, c, n, m, k, n);
     return;
   }
-  // Column slabs end on whole vectors (a slab's last tile may be a narrower one), so
-  // N = 1024 splits evenly even when NR = 48 does not divide it.
-  const bool split_n = n_vectors >= m_tiles || n_vectors >= 2 * kItemsPerThread * threads;
-  const int64_t items = std::min(split_n ? n_vectors : m_tiles, kItemsPerThread * threads);
+  const bool split_n = n_tiles >= m_tiles || n_tiles >= 4 * threads;
   const int64_t kc_max = k_block<P>(k, blk), kblocks = (k + kc_max - 1) / kc_max;
-  // Item i of `units` units of `width` along a dimension of `size`: [lo, hi).
-  auto slab = [&](int64_t i, int64_t units, int64_t width, int64_t size) {
-    return std::pair{units * i / items * width, std::min(units * (i + 1) / items * width, size)};
-  };
   // How many k blocks one shared block holds: all of them when `rows` rows (or columns) of
   // all of K fit the shared budget, else one.
   auto k_blocks_shared = [&](std::size_t elem_bytes, int64_t rows) {
@@ -77,11 +77,9 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
     return all_k <= blk.shared_bytes ? kblocks : int64_t{1};
   };
   // Runs pack(q, p0, p1) for panels [p0, p1) of k block q, over all panels × k blocks
-  // [q0, q0 + nq), in items spread over the threads.
+  // [q0, q0 + nq), in chunks spread over the threads.
   auto pack_together = [&](int64_t q0, int64_t nq, int64_t panels, auto pack) {
-    const int64_t total = nq * panels, count = std::min(total, kItemsPerThread * threads);
-    for_each_item(count, threads, [&](int64_t i) {
-      const int64_t first = total * i / count, last = total * (i + 1) / count;
+    for_each_chunk(nq * panels, threads, [&](int64_t first, int64_t last) {
       for (int64_t q = first / panels; q * panels < last; ++q)
         pack(q0 + q, std::max(first - q * panels, int64_t{0}), std::min(last - q * panels, panels));
     });
@@ -103,8 +101,8 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
           pack_a<P>(a + (i0 + p0 * mr) * k + pc, k, std::min(ms, p1 * mr) - p0 * mr, kc, uk.mr,
                     shared_a + (q - q0) * a_block + p0 * panel_elems<P>(kc, mr));
         });
-        for_each_item(items, threads, [&](int64_t item) {
-          const auto [lo, hi] = slab(item, n_vectors, lanes, n);
+        for_each_chunk(n_tiles, threads, [&](int64_t t0, int64_t t1) {
+          const int64_t lo = t0 * nr, hi = std::min(t1 * nr, n);
           const int64_t nc_max = std::min(blk.nc, hi - lo);
           auto* pb = static_cast<PB*>(pack_scratch(1, sizeof(PB) * panel_elems<P>(kc_max, round_up(nc_max, nr))));
           auto* comp = static_cast<C*>(pack_scratch(2, sizeof(C) * round_up(nc_max, nr)));
@@ -141,8 +139,8 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
         pack_b<P>(b + pc * n + jc + p0 * nr, n, kc, std::min(nc, p1 * nr) - p0 * nr, uk.nr,
                   shared_b + (q - q0) * b_block + p0 * panel_elems<P>(kc, nr), shared_comp + (q - q0) * nc_max + p0 * nr);
       });
-      for_each_item(items, threads, [&](int64_t item) {
-        const auto [lo, hi] = slab(item, m_tiles, mr, m);
+      for_each_chunk(m_tiles, threads, [&](int64_t t0, int64_t t1) {
+        const int64_t lo = t0 * mr, hi = std::min(t1 * mr, m);
         auto* pa = static_cast<PA*>(pack_scratch(0, sizeof(PA) * panel_elems<P>(kc_max, round_up(std::min(blk.mc, hi - lo), mr))));
         for (int64_t ic = lo; ic < hi; ic += blk.mc) {
           const int64_t mc = std::min(blk.mc, hi - ic);
