@@ -24,15 +24,17 @@
 namespace hk::cpu {
 
 // How input elements become packed elements, one struct per GEMM flavour. kInlineMacs: the
-// products smaller than this (about 40 µs of one core's work at the flavour's speed) are
-// not worth waking a second core for (gemm_parallel.hpp).
+// products smaller than this (about 100–150 µs of one core's work at the flavour's speed)
+// are not worth waking a second core for (gemm_parallel.hpp): on the VM this was measured
+// on, a sleeping pool worker starts 15–25 µs after the call and sometimes much later, and
+// 160³–192³ f32 products ran 3% slower on two threads than on one.
 struct PackF32 {  // f32 FMA: packed as is
   using In = float;
   using PA = float;
   using PB = float;
   using C = float;
   static constexpr int kGroup = 1;
-  static constexpr double kInlineMacs = 1 << 21;  // ~50 GMAC/s
+  static constexpr double kInlineMacs = 1 << 23;  // ~50 GMAC/s: 200³
 };
 struct PackI8Pairs {  // int8 → int16, pairs of k for vpmaddwd-style pairwise multiply-add
   using In = int8_t;
@@ -40,7 +42,7 @@ struct PackI8Pairs {  // int8 → int16, pairs of k for vpmaddwd-style pairwise 
   using PB = int16_t;
   using C = int32_t;
   static constexpr int kGroup = 2;
-  static constexpr double kInlineMacs = 1 << 21;  // ~70 GMAC/s
+  static constexpr double kInlineMacs = 1 << 23;  // ~70 GMAC/s
 };
 struct PackI8Vnni {  // u8 × s8 quads of k for vpdpbusd; A shifted by +128 (see matmul_i8_vnni.cpp)
   using In = int8_t;
@@ -48,7 +50,7 @@ struct PackI8Vnni {  // u8 × s8 quads of k for vpdpbusd; A shifted by +128 (see
   using PB = int8_t;
   using C = int32_t;
   static constexpr int kGroup = 4;
-  static constexpr double kInlineMacs = 1 << 23;  // ~220 GMAC/s
+  static constexpr double kInlineMacs = 1 << 24;  // ~220 GMAC/s: 256³
 };
 
 // Elements of one packed panel set: rows (or cols) rounded up to mr (nr), k to the group.
