@@ -79,8 +79,8 @@ class CudaRuntime final : public detail::DeviceRuntime {
       throw BackendUnavailable("cuda_flush_l2: cuda:" + std::to_string(device) + " is not a usable device");
     // Writing twice the L2 size replaces every line the previous kernel left behind.
     std::size_t bytes = std::size_t(2) * std::size_t(std::max(devs[std::size_t(device)].l2_bytes, 1 << 20));
+    ThreadResources& r = thread_resources(device);  // makes `device` current for the buffer
     DeviceBuffer scratch(bytes);
-    ThreadResources& r = thread_resources(device);
     HK_CUDA_CHECK(cudaMemsetAsync(scratch.get(), 0, bytes, r.stream));
     HK_CUDA_CHECK(cudaStreamSynchronize(r.stream));
   }
