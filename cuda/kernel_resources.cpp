@@ -15,11 +15,12 @@ struct Row {
   int arch;
   const char* mangled;
   int registers, shared_bytes, stack_bytes, spill_store_bytes, spill_load_bytes, constant_bytes;
+  int block_threads;
 };
 
 const Row kRows[] = {
 #include "cuda_resources.inc"
-    {nullptr, 0, nullptr, 0, 0, 0, 0, 0, 0}};
+    {nullptr, 0, nullptr, 0, 0, 0, 0, 0, 0, 0}};
 
 std::string demangle(const char* name) {
   int status = 0;
@@ -34,7 +35,7 @@ std::vector<CudaKernelResources> compiled_kernel_resources() {
   for (const Row& r : kRows) {
     if (!r.mangled) break;
     out.push_back({demangle(r.mangled), r.mangled, r.source, r.arch, r.registers, r.shared_bytes, r.stack_bytes,
-                   r.spill_store_bytes, r.spill_load_bytes, r.constant_bytes});
+                   r.spill_store_bytes, r.spill_load_bytes, r.constant_bytes, r.block_threads});
   }
   return out;
 }

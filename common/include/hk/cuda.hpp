@@ -91,6 +91,8 @@ struct CudaKernelResources {
   int stack_bytes = 0;       // per-thread stack frame (local memory)
   int spill_store_bytes = 0, spill_load_bytes = 0;
   int constant_bytes = 0;    // cmem[0]: kernel parameters and constants
+  int block_threads = 0;     // threads per block its __launch_bounds__ promise (hk's own
+                             // kernels); 0 when unknown (library kernels)
 };
 std::vector<CudaKernelResources> cuda_kernel_resources();
 
