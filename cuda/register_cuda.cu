@@ -1,7 +1,9 @@
-// The CUDA registration table: which GPU implementation serves which op.
+// The cuda backend's registration table: every portable kernel variant (cuda/variants.cuh,
+// shared with cuda_sim), then the rows only a GPU can run — the library baselines.
 //
 // priority: `automatic` takes the supported variant with the highest priority.
 #include "cuda/library_kernels.hpp"
+#include "cuda/variants.cuh"
 #include "hk/registry.hpp"
 
 namespace hk {
@@ -9,6 +11,7 @@ namespace hk {
 void register_cuda(Registry& r) {
   using namespace hk::cuda;
   const Backend B = Backend::cuda;
+  register_portable_variants(r, B);
   // clang-format off
   // ---- library baselines: cuda only (these libraries need a GPU; no simulator rows) ----
   r.add({"matmul", B, "cublas", {matmul_f32_cublas, matmul_i8_cublas}, {},
