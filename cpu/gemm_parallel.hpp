@@ -1,26 +1,29 @@
 // Splitting one GEMM over the persistent thread pool (the `parallel` variants and `vnni`).
 //
-// C is cut into slabs along N (columns, in whole vectors) or M (rows, in whole tiles); each
-// slab runs the macro-kernel. The operand that is NOT cut is needed by every slab: instead
-// of each thread packing all of it (an estimated 3–5% of a 512³ f32 GEMM on two cores),
-// the threads pack it together into one shared buffer, wait for each other, and then
-// compute the slabs, each packing only its own part of the other operand:
+// C is cut along N (columns) or M (rows) into chunks of whole tiles; each chunk runs the
+// macro-kernel. The operand that is NOT cut is needed by every chunk: instead of each
+// thread packing all of it (an estimated 3–5% of a 512³ f32 GEMM on two cores), the
+// threads pack it together into one shared buffer, wait for each other, and then compute
+// the chunks, each packing only its own part of the other operand:
 //
-//   cut along N:  pack A together  |  slabs of columns: pack that part of B, compute
-//   cut along M:  pack B together  |  slabs of rows:    pack that part of A, compute
+//   cut along N:  pack A together  |  chunks of columns: pack that part of B, compute
+//   cut along M:  pack B together  |  chunks of rows:    pack that part of A, compute
 //
 // Each `|` is the end of one parallel_for, a pool round trip of a few µs. When all of K of
 // the shared operand fits a quarter of L3 that is all; otherwise the pattern repeats per k
 // block and per shared block of rows (columns). N is cut unless C is too narrow.
 //
-// Both phases hand out work in chunks of whole tiles (NR columns or MR rows; packed panels)
-// that shrink as the work runs out ("guided" scheduling): each thread takes about half its
-// fair share of what is left, so early chunks are wide — a slab of many B panels reuses
-// each A block from L2, where one-tile items streamed A from L3 for every 32 columns and
-// cost 20% on two threads — and the last ones are a single tile, so the threads finish
-// within a tile of each other and every tile keeps its full width. When another program
-// holds a core for a while, that core's thread simply takes fewer chunks instead of the
-// others waiting for its fixed share.
+// Both phases hand out work in chunks that shrink as the work runs out ("guided"
+// scheduling): each thread takes about half its fair share of what is left, so early
+// chunks are wide — many B panels reuse each A block from L2, where one-tile items
+// streamed A from L3 for every 32 columns and cost 20% on two threads — and the last ones
+// are a single tile, so the threads finish within a tile of each other and every tile keeps
+// its full width. When another program holds a core for a while, that core's thread simply
+// takes fewer chunks instead of the others waiting for its fixed share.
+//
+// Tried and dropped (no measurable gain on 2 cores): handing out (tile column × MC block)
+// units for a shorter tail, and packing each A block on first use instead of in a phase of
+// its own (slower at 512³: the threads then wait on each other's packing).
 //
 // Small products run on the calling thread: below P::kInlineMacs (gemm_pack.hpp) waking the
 // second core costs more than it saves, and `parallel` must never lose to `simd`.
