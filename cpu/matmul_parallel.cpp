@@ -1,11 +1,13 @@
-// matmul, parallel: the simd GEMMs (f32 and int8) split over the persistent thread pool
-// into one slab of C per thread (gemm_parallel.hpp explains the cut).
+// matmul, parallel: the simd GEMMs (f32 and int8) spread over the persistent thread pool —
+// the shared operand packed once by all threads together, C computed in chunks of whole
+// tiles that the threads take as they go (gemm_parallel.hpp explains both).
 //
 // Why it beats `simd`: a GEMM does O(n³) work on O(n²) data, so the cores hardly compete for
-// memory and the speed-up is close to the thread count once each slab is big enough to
-// amortize its packing. What limits it: every thread re-packs the operand that is not
-// split, products too small to split run on one thread, and on a loaded machine a slab
-// waits for the slowest core.
+// memory and the speed-up approaches the thread count once the product is large enough to
+// amortize waking the pool (measured on 2 cores: 1.9–2× at 512³ and above). What limits it:
+// products below about 200³ run on one thread (gemm_pack.hpp, kInlineMacs); packing is
+// memory-bound and speeds up less than the arithmetic; and the threads meet once or twice
+// per product, so a core held by another program delays the phase it is in.
 #include "cpu/gemm_parallel.hpp"
 #include "cpu/kernels.hpp"
 
