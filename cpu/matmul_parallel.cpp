@@ -4,7 +4,7 @@
 //
 // Why it beats `simd`: a GEMM does O(n³) work on O(n²) data, so the cores hardly compete for
 // memory and the speed-up approaches the thread count once the product is large enough to
-// amortize waking the pool (measured on 2 cores: 1.9–2× at 512³ and above). What limits it:
+// amortize waking the pool (measured on 2 cores: 1.8–1.95× at 512³ and above). What limits it:
 // products below about 200³ run on one thread (gemm_pack.hpp, kInlineMacs); packing is
 // memory-bound and speeds up less than the arithmetic; and the threads meet once or twice
 // per product, so a core held by another program delays the phase it is in.
