@@ -24,7 +24,7 @@
 namespace hk::cpu {
 
 // How input elements become packed elements, one struct per GEMM flavour. kInlineMacs: the
-// products smaller than this (about 100–150 µs of one core's work at the flavour's speed)
+// products smaller than this (about 75–170 µs of one core's work at the flavour's speed)
 // are not worth waking a second core for (gemm_parallel.hpp): on the VM this was measured
 // on, a sleeping pool worker starts 15–25 µs after the call and sometimes much later, and
 // 160³–192³ f32 products ran 3% slower on two threads than on one.
