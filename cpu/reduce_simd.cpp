@@ -11,7 +11,7 @@
 //   is the whole error budget of hk's dot). So results agree with `naive` to ~1e-16
 //   relative and no input size erodes that.
 // - Cost: a reduction reads 8 bytes per element pair and does 2 flops on them. At memory
-//   speed (~50-60 GB/s here) that is ~7 G pairs/s; converting to double and one FMA per
+//   speed (30-60 GB/s on the machines hk is measured on) that is 4-7 G pairs/s; converting to double and one FMA per
 //   pair costs ~2 instructions per 8 pairs on AVX-512, well under the core's throughput. So
 //   double is free where it matters (large n); only cache-resident inputs would run
 //   faster in float, and those take microseconds either way.
