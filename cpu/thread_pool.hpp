@@ -30,22 +30,11 @@
 #include <utility>
 #include <vector>
 
+#include "common/src/function_ref.hpp"
+
 namespace hk::cpu {
 
-// A non-owning reference to a callable (the pool never stores the body past the call).
-template <class Sig> class FunctionRef;
-template <class R, class... Args> class FunctionRef<R(Args...)> {
- public:
-  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
-  FunctionRef(F&& f) noexcept  // NOLINT: implicit by design
-      : obj_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-        call_([](void* o, Args... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(a)...); }) {}
-  R operator()(Args... a) const { return call_(obj_, std::forward<Args>(a)...); }
-
- private:
-  void* obj_;
-  R (*call_)(void*, Args...);
-};
+using detail::FunctionRef;
 
 class ThreadPool {
  public:

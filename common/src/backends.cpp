@@ -2,6 +2,7 @@
 // here: the registry is filled from each compiled-in backend's table, and the device
 // runtimes (memory, copies, synchronisation) are looked up here.
 #include <cstdlib>
+#include <atomic>
 #include <mutex>
 
 #include "common/src/memory.hpp"
@@ -32,6 +33,7 @@ const Registry& Registry::get() {
     register_cuda(r);
 #endif
     register_cuda_sim(r);  // the simulator is part of every build
+    r.finalize();
     return r;
   }();
   return registry;
@@ -99,26 +101,22 @@ bool available(Backend b) {
   return false;
 }
 
-std::mutex default_mutex;
-bool default_set = false;
-Backend default_value = Backend::automatic;
+// The process default; −1 until HK_BACKEND has been read. Atomic rather than locked: every
+// op without an explicit backend reads it.
+std::atomic<int> default_value{-1};
 
 }  // namespace
 
-void set_default_backend(Backend b) {
-  std::lock_guard lock(default_mutex);
-  default_value = b;
-  default_set = true;
-}
+void set_default_backend(Backend b) { default_value.store(static_cast<int>(b), std::memory_order_release); }
 
 Backend default_backend() {
-  std::lock_guard lock(default_mutex);
-  if (!default_set) {
-    const char* env = std::getenv("HK_BACKEND");
-    default_value = env && *env ? parse_backend(env) : Backend::automatic;
-    default_set = true;
-  }
-  return default_value;
+  int v = default_value.load(std::memory_order_acquire);
+  if (v >= 0) return static_cast<Backend>(v);
+  const char* env = std::getenv("HK_BACKEND");
+  Backend b = env && *env ? parse_backend(env) : Backend::automatic;  // a bad value throws on every call
+  int unset = -1;
+  default_value.compare_exchange_strong(unset, static_cast<int>(b), std::memory_order_acq_rel);
+  return static_cast<Backend>(default_value.load(std::memory_order_acquire));
 }
 
 Backend resolve_backend(Backend b) {

@@ -1,12 +1,12 @@
 // Internal: choosing the variant that serves one call, and running it.
 #pragma once
 
-#include <functional>
 #include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "common/src/function_ref.hpp"
 #include "hk/registry.hpp"
 #include "hk/tensor.hpp"
 #include "hk/types.hpp"
@@ -37,8 +37,8 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
 // the inputs are copied to the call's device, the kernel writes a device temporary, and
 // the result is copied back into `output` — timed apart from the kernel. The body always
 // receives tensors that live where the kernel computes.
-using KernelBody = std::function<void(std::span<const Tensor* const> inputs, Tensor* output)>;
-void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, const KernelBody& body);
+using KernelBody = FunctionRef<void(std::span<const Tensor* const> inputs, Tensor* output)>;
+void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body);
 
 // Adds a line to the running call's last_call_timing().note (kernels use it to say what
 // they had to do differently, e.g. pad an unaligned shape).

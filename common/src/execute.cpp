@@ -22,11 +22,16 @@ const CallTiming& last_call_timing() { return t_last; }
 
 namespace detail {
 
+// Runs on every op, so it resets the record field by field (no allocation: the names point
+// into the registry, note keeps its capacity) and touches the thread-local once.
 void begin_call_record(const Call& call) {
-  t_last = CallTiming{};
-  t_last.op = std::string(call.op);
-  t_last.variant = call.row ? call.row->variant : std::string();
-  t_last.backend = call.backend;
+  CallTiming& t = t_last;
+  t.op = call.row ? std::string_view(call.row->op) : call.op;
+  t.variant = call.row ? std::string_view(call.row->variant) : std::string_view();
+  t.backend = call.backend;
+  t.kernel_ms = t.transfer_ms = t.total_ms = 0;
+  t.bytes_to_device = t.bytes_to_host = 0;
+  t.note.clear();
 }
 
 void note_call(const std::string& text) {
@@ -34,7 +39,7 @@ void note_call(const std::string& text) {
   t_last.note += text;
 }
 
-void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, const KernelBody& body) {
+void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body) {
   const auto start = Clock::now();
   std::array<const Tensor*, 4> in{};
   std::size_t count = 0;
@@ -48,7 +53,7 @@ void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tens
   }
 
   DeviceRuntime& rt = usable_device_runtime(call.device);
-  const std::string what = std::string(call.op) + " (cuda/" + t_last.variant + ")";
+  const std::string what = std::string(call.op) + " (cuda/" + std::string(t_last.variant) + ")";
   if (!call.staged) {
     t_last.kernel_ms = rt.run(call.device.index(), [&] { body(in_span, output); }, what);
     t_last.total_ms = ms_since(start);

@@ -62,17 +62,42 @@ WorkModel work_model(std::string_view op) {
 }
 
 void Registry::add(VariantRow row) {
+  if (final_) throw Error("hk registry: row " + row.op + "/" + row.variant + " added after the registry was built");
   if (!row.work) row.work = work_model(row.op);
   if (!row.work) throw Error("hk registry: unknown op '" + row.op + "' in row " + row.variant);
+  if (row.backend == Backend::automatic) throw Error("hk registry: row " + row.op + "/" + row.variant + " names no backend");
   if (find(row.op, row.backend, row.variant))
     throw Error("hk registry: duplicate row " + row.op + "/" + to_string(row.backend) + "/" + row.variant);
+  if (!op_rows(row.op)) ops_.push_back({row.op, {}, {}});
+  for (OpRows& o : ops_)
+    if (o.op == row.op) o.rows.push_back(rows_.size());
   rows_.push_back(std::move(row));
 }
 
-const VariantRow* Registry::find(std::string_view op, Backend backend, std::string_view variant) const {
-  for (const VariantRow& r : rows_)
-    if (r.op == op && r.backend == backend && r.variant == variant) return &r;
+const Registry::OpRows* Registry::op_rows(std::string_view op) const {
+  for (const OpRows& o : ops_)
+    if (o.op == op) return &o;
   return nullptr;
+}
+
+const VariantRow* Registry::find(std::string_view op, Backend backend, std::string_view variant) const {
+  const OpRows* o = op_rows(op);
+  if (!o) return nullptr;
+  for (std::size_t i : o->rows)
+    if (rows_[i].backend == backend && rows_[i].variant == variant) return &rows_[i];
+  return nullptr;
+}
+
+void Registry::finalize() {
+  // Requirements are fixed for the life of the process (CPU features after the HK_CPU_ISA
+  // cap, the CUDA devices found), so the automatic choice can be made once.
+  for (OpRows& o : ops_)
+    for (int b = 0; b < 3; ++b)
+      for (int t = 0; t < 3; ++t) {
+        const VariantRow* r = scan_best(o, static_cast<Backend>(b), static_cast<DType>(t));
+        o.best[static_cast<std::size_t>(b * 3 + t)] = r ? static_cast<int>(r - rows_.data()) : -1;
+      }
+  final_ = true;
 }
 
 bool Registry::supported(const VariantRow& row) { return !row.requirement.met || row.requirement.met(); }
@@ -89,13 +114,22 @@ std::vector<DType> Registry::dtypes(const VariantRow& row) {
   return out;
 }
 
-const VariantRow* Registry::best(std::string_view op, Backend backend, DType dtype) const {
+const VariantRow* Registry::scan_best(const OpRows& o, Backend backend, DType dtype) const {
   const VariantRow* best = nullptr;
-  for (const VariantRow& r : rows_) {
-    if (r.op != op || r.backend != backend || !kernel_for(r, dtype) || !supported(r)) continue;
+  for (std::size_t i : o.rows) {
+    const VariantRow& r = rows_[i];
+    if (r.backend != backend || !kernel_for(r, dtype) || !supported(r)) continue;
     if (!best || r.priority > best->priority) best = &r;
   }
   return best;
+}
+
+const VariantRow* Registry::best(std::string_view op, Backend backend, DType dtype) const {
+  const OpRows* o = op_rows(op);
+  if (!o || backend == Backend::automatic) return nullptr;
+  if (!final_) return scan_best(*o, backend, dtype);
+  int i = o->best[static_cast<std::size_t>(static_cast<int>(backend) * 3 + static_cast<int>(dtype))];
+  return i < 0 ? nullptr : &rows_[static_cast<std::size_t>(i)];
 }
 
 }  // namespace hk

@@ -6,6 +6,7 @@
 // the same rows, so a new variant is one kernel file plus one row in register_<backend>.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -104,7 +105,21 @@ class Registry {
   void add(VariantRow row);
 
  private:
+  // Rows grouped by op, and each op's automatic choice per (backend, input dtype): every
+  // call resolves its variant, so lookups must cost a few comparisons, not a scan of every
+  // row with string compares.
+  struct OpRows {
+    std::string op;
+    std::vector<std::size_t> rows;  // indices into rows_
+    std::array<int, 9> best{};      // [backend·3 + dtype] → index into rows_, or −1
+  };
+  const OpRows* op_rows(std::string_view op) const;
+  const VariantRow* scan_best(const OpRows&, Backend, DType) const;
+  void finalize();  // after every table is added (get() does it): fills OpRows::best
+
   std::vector<VariantRow> rows_;
+  std::vector<OpRows> ops_;
+  bool final_ = false;
 };
 
 // Registration tables, one per backend (cpu/register_cpu.cpp, cuda/register_cuda.cu,

@@ -55,7 +55,7 @@ void synchronize();
 // Where the calling thread's most recent op spent its time — hk-bench reads it after each
 // timed call to show kernel-only and end-to-end figures side by side.
 struct CallTiming {
-  std::string op, variant;  // the row that ran
+  std::string_view op, variant;  // the row that ran (strings owned by the registry)
   Backend backend = Backend::cpu;
   // The kernel alone: CUDA events around it on the device (cuda), a steady clock around
   // the kernel function (cpu, cuda_sim).
