@@ -28,6 +28,14 @@ const Registry& Registry::get() {
   return registry;
 }
 
+namespace {
+// One wording for "no cuda in this build", so that backends() and the error of a call that
+// needs a device say the same thing.
+constexpr const char* kCudaNotCompiledIn =
+    "not compiled in: hk was built without the cuda backend (-DHK_ENABLE_CUDA=OFF "
+    "or no CUDA toolkit found)";
+}  // namespace
+
 namespace detail {
 
 DeviceRuntime* device_runtime(Device::Kind kind) {
@@ -41,9 +49,7 @@ DeviceRuntime* device_runtime(Device::Kind kind) {
 DeviceRuntime& usable_device_runtime(Device device) {
   DeviceRuntime* rt = device_runtime(device.kind());
   if (!rt)
-    throw BackendUnavailable("device " + device.to_string() +
-                             " is unavailable: hk was built without the cuda backend "
-                             "(configure with -DHK_ENABLE_CUDA=ON and a CUDA toolkit)");
+    throw BackendUnavailable("device " + device.to_string() + " is unavailable: " + kCudaNotCompiledIn);
   const BackendInfo& info = rt->info();
   if (!info.available)
     throw BackendUnavailable("device " + device.to_string() + " is unavailable: " + info.reason);
@@ -65,10 +71,7 @@ std::vector<BackendInfo> backends() {
   BackendInfo cuda_info = cuda::runtime().info();
   out.push_back(cuda_info);
 #else
-  out.push_back({Backend::cuda, "cuda", false,
-                 "not compiled in: hk was built without the cuda backend (-DHK_ENABLE_CUDA=OFF "
-                 "or no CUDA toolkit found)",
-                 {}});
+  out.push_back({Backend::cuda, "cuda", false, kCudaNotCompiledIn, {}});
 #endif
   out.push_back({Backend::cuda_sim, "cuda_sim", false,
                  "not implemented yet: the SIMT simulator is not part of this build", {}});
