@@ -4,6 +4,7 @@
 #include <new>
 #include <string>
 
+#include "common/src/fault_injection.hpp"
 #include "common/src/memory.hpp"
 #include "hk/error.hpp"
 #include "hk/tensor.hpp"
@@ -12,6 +13,7 @@ namespace hk::detail {
 
 void* host_allocate(std::size_t bytes) {
   if (bytes == 0) return nullptr;
+  fault_injection::on_host_allocate(bytes);
   constexpr std::size_t align = Tensor::kHostAlignment;
   if (bytes > SIZE_MAX - align)
     throw OutOfMemory("hk: cannot allocate " + std::to_string(bytes) + " bytes of host memory", bytes);
