@@ -7,6 +7,8 @@ HK_JOBS="${HK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 HK_REQUIRED_PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
                       libhwy-dev libboost-context-dev)
 HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev)
+# The fuzz stage of scripts/test.sh: libFuzzer comes with clang's runtime libraries.
+HK_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
 
 hk_missing() {
   local p
