@@ -4,7 +4,7 @@
 #               present): the full ctest suite
 #   asan-ubsan  CPU-only, AddressSanitizer + LeakSanitizer + UBSan (float-cast-overflow
 #               included): the full suite except the install test (label packaging)
-#   tsan        CPU-only, ThreadSanitizer: the tests labelled concurrency or simulator
+#   tsan        CPU-only, ThreadSanitizer: the tests labelled concurrency or sim
 #   fuzz        clang/libFuzzer under ASan+UBSan for HK_FUZZ_SECONDS (default 60) seconds,
 #               split over the HK_CPU_ISA levels so every SIMD path is fuzzed
 # HK_TEST_STAGES="release tsan" runs only the stages named.
