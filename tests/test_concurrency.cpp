@@ -34,18 +34,22 @@ struct Job {
 };
 
 struct Inputs {
-  // Big enough that parallel variants split the work, small enough for TSan.
-  Tensor af = Tensor::randn({61, 67}, 1), bf = Tensor::randn({67, 45}, 2);
-  Tensor ai = Tensor::randn({61, 67}, 3, DType::i8), bi = Tensor::randn({67, 45}, 4, DType::i8);
-  Tensor xf = Tensor::randn({20011}, 5), yf = Tensor::randn({20011}, 6);
-  Tensor xi = Tensor::randn({20011}, 7, DType::i8), xi32 = Tensor::randn({20011}, 8, DType::i32);
+  Tensor af, bf, ai, bi, xf, yf, xi, xi32;
+  // m×k×n matmuls and n-element vectors.
+  Inputs(int64_t m, int64_t k, int64_t n, int64_t len)
+      : af(Tensor::randn({m, k}, 1)), bf(Tensor::randn({k, n}, 2)), ai(Tensor::randn({m, k}, 3, DType::i8)),
+        bi(Tensor::randn({k, n}, 4, DType::i8)), xf(Tensor::randn({len}, 5)), yf(Tensor::randn({len}, 6)),
+        xi(Tensor::randn({len}, 7, DType::i8)), xi32(Tensor::randn({len}, 8, DType::i32)) {}
 };
 
-// One job per (host variant, dtype, threads), plus the composite ops.
-std::vector<Job> make_jobs(const Inputs& in) {
+// One job per (host variant, dtype, threads), plus the composite ops. `host` is big enough
+// that parallel variants split the work; the simulator (functional, slow — slower still
+// under TSan) gets `simulated`.
+std::vector<Job> make_jobs(const Inputs& host, const Inputs& simulated) {
   std::vector<Job> jobs;
   for (const hk::VariantInfo& v : hk::variants()) {
     if (!v.supported || v.backend == hk::Backend::cuda) continue;
+    const Inputs& in = v.backend == hk::Backend::cuda_sim ? simulated : host;
     for (DType t : v.dtypes)
       for (int threads : {1, 2, 3}) {
         hk::Options o{v.backend, v.variant, threads};
@@ -80,6 +84,7 @@ std::vector<Job> make_jobs(const Inputs& in) {
                         {}});
       }
   }
+  const Inputs& in = host;
   jobs.push_back({"quantized_matmul", [&in] { return bytes_of(hk::quantized_matmul(in.af, in.bf, 0.03f, 0.03f)); }, {}});
   jobs.push_back({"quantized_relu", [&in] { return bytes_of(hk::quantized_relu(in.xf, 0.03f)); }, {}});
   jobs.push_back({"parallel_map", [&in] {
@@ -98,8 +103,8 @@ double seconds_budget() {
 }
 
 TEST(Concurrency, MixedCallsMatchSerialResults) {
-  Inputs in;
-  std::vector<Job> jobs = make_jobs(in);
+  const Inputs host(61, 67, 45, 20011), simulated(13, 17, 11, 1001);
+  std::vector<Job> jobs = make_jobs(host, simulated);
   ASSERT_FALSE(jobs.empty());
   const int pool_before = hk::num_threads();
   for (Job& j : jobs) j.expected = j.run();
