@@ -187,6 +187,8 @@ int main(int argc, char** argv) try {
               hk::num_threads());
   for (const hk::BackendInfo& b : hk::backends())
     if (!b.available) std::printf("  %s backend unavailable: %s\n", b.name.c_str(), b.reason.c_str());
+  if (std::find(args.backends.begin(), args.backends.end(), "cuda_sim") != args.backends.end())
+    std::printf("  cuda_sim rows: functional simulation — not a performance number\n");
 
   int failures = 0;
   for (const Suite& suite : kSuite) {
@@ -200,6 +202,11 @@ int main(int argc, char** argv) try {
       for (const hk::VariantRow& row : hk::Registry::get().rows()) {
         if (row.op != suite.op || !hk::Registry::kernel_for(row, suite.dtype)) continue;
         if (!wanted(args.backends, hk::to_string(row.backend)) || !wanted(args.variants, row.variant)) continue;
+        // cuda_sim is a functional simulation: its times say nothing about a GPU and must not
+        // sit next to real backends' numbers. It runs only when asked for by name.
+        if (row.backend == hk::Backend::cuda_sim &&
+            std::find(args.backends.begin(), args.backends.end(), "cuda_sim") == args.backends.end())
+          continue;
         if (!hk::Registry::supported(row)) continue;
         bool available = false;
         for (const hk::BackendInfo& b : hk::backends()) available |= b.backend == row.backend && b.available;
