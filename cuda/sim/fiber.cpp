@@ -88,6 +88,9 @@ Stack map_stack(std::size_t bytes, std::size_t index) {
 
 FiberHost::FiberHost(std::size_t stack_bytes) : stack_bytes_(stack_bytes), main_(std::make_unique<Fiber>()) {
   current_ = main_.get();
+#if HK_SIM_TSAN
+  main_->tsan_fiber_ = __tsan_get_current_fiber();
+#endif
   std::call_once(handler_once, install_segv_handler);
   stack_t current{};
   ::sigaltstack(nullptr, &current);
@@ -108,7 +111,12 @@ FiberHost::~FiberHost() {
     off.ss_flags = SS_DISABLE;
     ::sigaltstack(&off, nullptr);
   }
-  for (auto& f : all_) ::munmap(f->stack_.base, f->stack_.guard + f->stack_.size);
+  for (auto& f : all_) {
+#if HK_SIM_TSAN
+    if (f->tsan_fiber_) __tsan_destroy_fiber(f->tsan_fiber_);
+#endif
+    ::munmap(f->stack_.base, f->stack_.guard + f->stack_.size);
+  }
 }
 
 Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
@@ -131,6 +139,11 @@ Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
   f->finished_ = false;
 #if HK_SIM_ASAN
   f->fake_stack_ = nullptr;
+#endif
+#if HK_SIM_TSAN
+  // A fresh shadow stack each time: a finished fiber left its trampoline's frame on the old one.
+  if (f->tsan_fiber_) __tsan_destroy_fiber(f->tsan_fiber_);
+  f->tsan_fiber_ = __tsan_create_fiber(0);
 #endif
   f->context_ = ctx::make_fcontext(f->stack_.top(), f->stack_.size - f->stack_.colour, &FiberHost::trampoline);
   return f;
@@ -163,6 +176,9 @@ void FiberHost::trampoline(ctx::transfer_t t) {
   host.current_ = to;
 #if HK_SIM_ASAN
   __sanitizer_start_switch_fiber(nullptr, to->asan_lo_, to->asan_size_);  // this stack is done
+#endif
+#if HK_SIM_TSAN
+  __tsan_switch_to_fiber(to->tsan_fiber_, 0);
 #endif
   ctx::jump_fcontext(to->context_, self);
   __builtin_unreachable();  // a finished fiber is never resumed
