@@ -47,10 +47,12 @@ hk_install_dependencies() {
   hk_install_packages optional "${HK_OPTIONAL_PACKAGES[@]}"
 }
 
-# hk_build PRESET: configure (once) and build one CMake preset.
+# hk_build PRESET [TARGET...]: configure (once) and build one CMake preset (all targets,
+# or the ones named).
 hk_build() {
   local preset="$1"
+  shift
   cd "$HK_ROOT"
   [ -f "build/$preset/CMakeCache.txt" ] || cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset" -j "$HK_JOBS"
+  cmake --build --preset "$preset" -j "$HK_JOBS" ${1:+--target "$@"}
 }

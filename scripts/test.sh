@@ -18,7 +18,7 @@ case " $HK_TEST_STAGES " in *" fuzz "*) hk_install_packages required "${HK_FUZZ_
 # (The sanitizer options of the ctest stages are in CMakePresets.json's test presets.)
 stage_release() { hk_build release && ctest --preset release -j "$HK_JOBS"; }
 stage_asan_ubsan() { hk_build asan-ubsan && ctest --preset asan-ubsan -j "$HK_JOBS"; }
-stage_tsan() { hk_build tsan && ctest --preset tsan -j "$HK_JOBS"; }
+stage_tsan() { hk_build tsan hk_tsan_tests && ctest --preset tsan -j "$HK_JOBS"; }
 
 # libFuzzer over the public API: new inputs go to a scratch copy of the seed corpus; a
 # finding prints the call and leaves the input in build/fuzz/artifacts/.
