@@ -8,7 +8,7 @@ HK_REQUIRED_PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev
                       libhwy-dev libboost-context-dev)
 HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev)
 # The fuzz stage of scripts/test.sh: libFuzzer comes with clang's runtime libraries.
-HK_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+HK_FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev)
 
 hk_missing() {
   local p
