@@ -237,6 +237,10 @@ void fuzz_matmul(Input& in, bool composite) {
   };
   int64_t m = dim(40), k = dim(48), n = dim(40);
   if (in.one_in(32) && m * n <= 16) k = 200 + in.below(250);
+  // Past the cache blocks of the packed GEMMs (K blocks of ~1000, N blocks of ~2000 here),
+  // kept cheap for the oracle by keeping the other dimensions small.
+  if (in.one_in(48)) k = 900 + 8 * int64_t(in.byte()), m = 1 + in.below(70), n = 1 + in.below(40);
+  if (in.one_in(48)) n = 1900 + 2 * int64_t(in.byte()), m = 1 + in.below(4), k = 1 + in.below(16);
   const bool huge = in.one_in(24);
   if (huge) {  // a result that can't be counted or held; K = 0 so the inputs are empty
     const int64_t sizes[] = {int64_t(1) << 21, int64_t(1) << 31, int64_t(1) << 40, int64_t(1) << 62};
