@@ -54,7 +54,8 @@ inline bool takes(const hk::VariantInfo& v, hk::DType t) {
   return false;
 }
 
-// Options checks and variant choice for one op call (dispatch rules of DESIGN.md).
+// Options checks and variant choice for one op call (dispatch rules of DESIGN.md; host
+// tensors given to the cuda backend are staged through the device).
 inline Outcome resolve(std::string_view op, const hk::Options& o, hk::DType t, bool on_gpu) {
   using hk::Backend;
   if (o.threads < 0 || o.block_size < 0) return Outcome::invalid_argument;
@@ -72,7 +73,6 @@ inline Outcome resolve(std::string_view op, const hk::Options& o, hk::DType t, b
   if (!available(b)) return Outcome::backend_unavailable;
   const bool host = b == Backend::cpu || b == Backend::cuda_sim;
   if (host && on_gpu) return Outcome::invalid_argument;
-  if (b == Backend::cuda && !on_gpu) return Outcome::backend_unavailable;  // staging not implemented
   if (!o.variant.empty()) {
     for (const hk::VariantInfo& v : all_variants())
       if (v.op == op && v.backend == b && v.variant == o.variant) {
