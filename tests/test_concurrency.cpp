@@ -176,4 +176,43 @@ TEST(Concurrency, MixedCallsMatchSerialResults) {
   for (const Job& j : jobs) EXPECT_EQ(j.run(), j.expected) << j.name << " after the concurrent phase";
 }
 
+// Resizing the pool ends its worker threads and with them the simulator's fiber stacks;
+// new workers map new stacks, often at the same addresses. Every cuda_sim row must still
+// give its result. (Regression: under ASan the new stacks inherited the old ones' poisoned
+// frames and the register-tiled matmul's first write into its accumulators failed.)
+TEST(Concurrency, SimulatorRowsAfterPoolResizes) {
+  const Inputs in(23, 29, 19, 777);
+  const int pool_before = hk::num_threads();
+  int rows = 0;
+  for (const hk::VariantInfo& v : hk::variants()) {
+    if (v.backend != hk::Backend::cuda_sim || !v.supported) continue;
+    for (DType t : v.dtypes) {
+      SCOPED_TRACE(v.op + "/" + v.variant + " " + hk::to_string(t));
+      hk::Options o{v.backend, v.variant, 3};
+      auto run = [&] {
+        if (v.op == "matmul")
+          return t == DType::i8 ? bytes_of(hk::matmul(in.ai, in.bi, o)) : bytes_of(hk::matmul(in.af, in.bf, o));
+        if (v.op == "relu") return bytes_of(hk::relu(t == DType::i8 ? in.xi : in.xf, o));
+        if (v.op == "dot") return bytes_of(hk::dot(in.xf, in.yf, o));
+        if (v.op == "euclidean_distance") return bytes_of(hk::euclidean_distance(in.xf, in.yf, o));
+        if (v.op == "add") return bytes_of(hk::add(in.xf, in.yf, o));
+        if (v.op == "mul") return bytes_of(hk::mul(in.xf, in.yf, o));
+        if (v.op == "squared_difference") return bytes_of(hk::squared_difference(in.xf, in.yf, o));
+        if (v.op == "quantize") return bytes_of(hk::quantize(in.xf, 0.02f, o));
+        if (v.op == "dequantize") return bytes_of(hk::dequantize(t == DType::i8 ? in.xi : in.xi32, 0.02f, o));
+        ADD_FAILURE() << "no case for op " << v.op;
+        return std::vector<uint8_t>{};
+      };
+      const std::vector<uint8_t> first = run();
+      for (int n : {1, 4, 2, 3}) {
+        hk::set_num_threads(n);
+        EXPECT_EQ(run(), first) << "after set_num_threads(" << n << ")";
+      }
+      ++rows;
+    }
+  }
+  hk::set_num_threads(pool_before);
+  EXPECT_GT(rows, 0);
+}
+
 }  // namespace

@@ -77,6 +77,11 @@ Stack map_stack(std::size_t bytes, std::size_t index) {
                           std::strerror(errno),
                       s.guard + s.size);
   s.base = static_cast<char*>(p);
+#if HK_SIM_ASAN
+  // ASan doesn't clear its shadow on munmap: a stack mapped where an earlier one (of a pool
+  // thread since ended) had poisoned frames would inherit them and fail the first write.
+  ASAN_UNPOISON_MEMORY_REGION(s.base + s.guard, s.size);
+#endif
   if (::mprotect(s.base, s.guard, PROT_NONE) != 0) {
     ::munmap(p, s.guard + s.size);
     throw Error(std::string("hk cuda_sim: cannot protect a fiber stack guard: ") + std::strerror(errno));
@@ -114,6 +119,9 @@ FiberHost::~FiberHost() {
   for (auto& f : all_) {
 #if HK_SIM_TSAN
     if (f->tsan_fiber_) __tsan_destroy_fiber(f->tsan_fiber_);
+#endif
+#if HK_SIM_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(f->stack_.lo(), f->stack_.size);  // finished fibers' frames
 #endif
     ::munmap(f->stack_.base, f->stack_.guard + f->stack_.size);
   }
