@@ -7,6 +7,8 @@ HK_JOBS="${HK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 HK_REQUIRED_PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
                       libhwy-dev libboost-context-dev)
 HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev)
+# The fuzz stage of scripts/test.sh: libFuzzer comes with clang's runtime libraries.
+HK_FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev)
 
 hk_missing() {
   local p
@@ -45,10 +47,12 @@ hk_install_dependencies() {
   hk_install_packages optional "${HK_OPTIONAL_PACKAGES[@]}"
 }
 
-# hk_build PRESET: configure (once) and build one CMake preset.
+# hk_build PRESET [TARGET...]: configure (once) and build one CMake preset (all targets,
+# or the ones named).
 hk_build() {
   local preset="$1"
+  shift
   cd "$HK_ROOT"
   [ -f "build/$preset/CMakeCache.txt" ] || cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset" -j "$HK_JOBS"
+  cmake --build --preset "$preset" -j "$HK_JOBS" ${1:+--target "$@"}
 }

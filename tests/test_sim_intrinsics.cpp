@@ -25,7 +25,9 @@ __global__ void atomics_everywhere(int* counter, float* fsum, int* imax, int* im
   atomicOr(bits, 1u << (g % 32));
   atomicAdd(wide, 1ull << 33);
   // An add written as a compare-and-swap loop, the way kernels build atomics CUDA lacks.
-  int old = *cas_sum, assumed;
+  // The first read is atomic too: the simulator runs blocks on several OS threads, where a
+  // plain read of a word other threads update atomically is a data race (TSan reports it).
+  int old = atomicAdd(cas_sum, 0), assumed;
   do {
     assumed = old;
     old = atomicCAS(cas_sum, assumed, assumed + g % 7);

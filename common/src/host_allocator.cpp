@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "common/src/fault_injection.hpp"
 #include "common/src/memory.hpp"
 #include "hk/error.hpp"
 #include "hk/tensor.hpp"
@@ -186,6 +187,7 @@ class BlockCache {
 
 void* host_allocate(std::size_t bytes) {
   if (bytes == 0) return nullptr;
+  fault_injection::on_host_allocate(bytes);
   constexpr std::size_t align = Tensor::kHostAlignment;
   if (bytes > SIZE_MAX / 2)
     throw OutOfMemory("hk: cannot allocate " + std::to_string(bytes) + " bytes of host memory", bytes);

@@ -36,11 +36,29 @@ Options step_options(const Options& o) {
   return s;
 }
 
+// Runs one step (quantize, matmul, relu, dequantize) of composite op `op`. An hk error in it
+// is rethrown as the same type with "op: " in front, so the message names the function the
+// caller called as well as the step that failed.
+template <class F> auto step(const char* op, F&& f) {
+  const std::string in = std::string(op) + ": ";
+  try {
+    return f();
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(in + e.what());
+  } catch (const BackendUnavailable& e) {
+    throw BackendUnavailable(in + e.what());
+  } catch (const OutOfMemory& e) {
+    throw OutOfMemory(in + e.what(), e.bytes());
+  } catch (const CudaError& e) {
+    throw CudaError(in + e.what());
+  }
+}
+
 Tensor as_int8(const char* op, const char* name, const Tensor& t, float scale, const Options& o) {
   if (t.dtype() == DType::i8) return t;
   if (t.dtype() != DType::f32)
     throw InvalidArgument(std::string(op) + ": " + name + " is " + t.description() + "; it takes f32 or i8");
-  return quantize(t, scale, step_options(o));
+  return step(op, [&] { return quantize(t, scale, step_options(o)); });
 }
 
 void require_scale(const char* op, const char* name, float scale) {
@@ -59,14 +77,15 @@ Tensor quantized_matmul(const Tensor& a, const Tensor& b, float scale_a, float s
                           " is not a finite positive float");
   Tensor qa = as_int8("quantized_matmul", "a", a, scale_a, o);
   Tensor qb = as_int8("quantized_matmul", "b", b, scale_b, o);
-  Tensor acc = matmul(qa, qb, o);  // i32, exact
-  return dequantize(acc, scale, step_options(o));
+  Tensor acc = step("quantized_matmul", [&] { return matmul(qa, qb, o); });  // i32, exact
+  return step("quantized_matmul", [&] { return dequantize(acc, scale, step_options(o)); });
 }
 
 Tensor quantized_relu(const Tensor& x, float scale, const Options& o) {
   require_scale("quantized_relu", "scale", scale);
   Tensor q = as_int8("quantized_relu", "x", x, scale, o);
-  return dequantize(relu(q, o), scale, step_options(o));
+  Tensor r = step("quantized_relu", [&] { return relu(q, o); });
+  return step("quantized_relu", [&] { return dequantize(r, scale, step_options(o)); });
 }
 
 }  // namespace hk

@@ -77,6 +77,11 @@ Stack map_stack(std::size_t bytes, std::size_t index) {
                           std::strerror(errno),
                       s.guard + s.size);
   s.base = static_cast<char*>(p);
+#if HK_SIM_ASAN
+  // ASan doesn't clear its shadow on munmap: a stack mapped where an earlier one (of a pool
+  // thread since ended) had poisoned frames would inherit them and fail the first write.
+  ASAN_UNPOISON_MEMORY_REGION(s.base + s.guard, s.size);
+#endif
   if (::mprotect(s.base, s.guard, PROT_NONE) != 0) {
     ::munmap(p, s.guard + s.size);
     throw Error(std::string("hk cuda_sim: cannot protect a fiber stack guard: ") + std::strerror(errno));
@@ -88,6 +93,9 @@ Stack map_stack(std::size_t bytes, std::size_t index) {
 
 FiberHost::FiberHost(std::size_t stack_bytes) : stack_bytes_(stack_bytes), main_(std::make_unique<Fiber>()) {
   current_ = main_.get();
+#if HK_SIM_TSAN
+  main_->tsan_fiber_ = __tsan_get_current_fiber();
+#endif
   std::call_once(handler_once, install_segv_handler);
   stack_t current{};
   ::sigaltstack(nullptr, &current);
@@ -108,7 +116,15 @@ FiberHost::~FiberHost() {
     off.ss_flags = SS_DISABLE;
     ::sigaltstack(&off, nullptr);
   }
-  for (auto& f : all_) ::munmap(f->stack_.base, f->stack_.guard + f->stack_.size);
+  for (auto& f : all_) {
+#if HK_SIM_TSAN
+    if (f->tsan_fiber_) __tsan_destroy_fiber(f->tsan_fiber_);
+#endif
+#if HK_SIM_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(f->stack_.lo(), f->stack_.size);  // finished fibers' frames
+#endif
+    ::munmap(f->stack_.base, f->stack_.guard + f->stack_.size);
+  }
 }
 
 Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
@@ -131,6 +147,11 @@ Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
   f->finished_ = false;
 #if HK_SIM_ASAN
   f->fake_stack_ = nullptr;
+#endif
+#if HK_SIM_TSAN
+  // A fresh shadow stack each time: a finished fiber left its trampoline's frame on the old one.
+  if (f->tsan_fiber_) __tsan_destroy_fiber(f->tsan_fiber_);
+  f->tsan_fiber_ = __tsan_create_fiber(0);
 #endif
   f->context_ = ctx::make_fcontext(f->stack_.top(), f->stack_.size - f->stack_.colour, &FiberHost::trampoline);
   return f;
@@ -163,6 +184,9 @@ void FiberHost::trampoline(ctx::transfer_t t) {
   host.current_ = to;
 #if HK_SIM_ASAN
   __sanitizer_start_switch_fiber(nullptr, to->asan_lo_, to->asan_size_);  // this stack is done
+#endif
+#if HK_SIM_TSAN
+  __tsan_switch_to_fiber(to->tsan_fiber_, 0);
 #endif
   ctx::jump_fcontext(to->context_, self);
   __builtin_unreachable();  // a finished fiber is never resumed

@@ -24,6 +24,15 @@
 #else
 #define HK_SIM_ASAN 0
 #endif
+// ThreadSanitizer keeps a shadow call stack per thread: each fiber needs its own, and every
+// switch must say which one runs, or TSan's stack and the real one disagree and it crashes.
+// The switches synchronise: a block's fibers take turns on one OS thread.
+#if defined(__SANITIZE_THREAD__)
+#define HK_SIM_TSAN 1
+#include <sanitizer/tsan_interface.h>
+#else
+#define HK_SIM_TSAN 0
+#endif
 
 namespace hk::sim {
 
@@ -102,6 +111,9 @@ class Fiber {
   Fiber* (*entry_)(void*) = nullptr;
   void* arg_ = nullptr;
   bool finished_ = false;
+#if HK_SIM_TSAN
+  void* tsan_fiber_ = nullptr;  // owned, except main()'s: the OS thread's own
+#endif
 #if HK_SIM_ASAN
   void* fake_stack_ = nullptr;
   const void* asan_lo_ = nullptr;  // the stack's bounds as ASan knows them
@@ -119,6 +131,9 @@ inline void FiberHost::switch_to(Fiber* to) {
   current_ = to;
 #if HK_SIM_ASAN
   __sanitizer_start_switch_fiber(&from->fake_stack_, to->asan_lo_, to->asan_size_);
+#endif
+#if HK_SIM_TSAN
+  __tsan_switch_to_fiber(to->tsan_fiber_, 0);
 #endif
   landed(ctx::jump_fcontext(to->context_, from));
 }
