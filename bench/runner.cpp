@@ -1,0 +1,357 @@
+#include "runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "gpu.hpp"
+#include "hk/registry.hpp"
+#include "hk/trace.hpp"
+#include "peers.hpp"
+#include "roofline.hpp"
+#include "workload.hpp"
+
+namespace hk_bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Counts the distinct threads that ran chunks of the pool's parallel_for calls.
+class ThreadCounter final : public hk::trace::ChunkObserver {
+ public:
+  void chunk_done(const hk::trace::Chunk& c) override {
+    std::lock_guard lock(mutex_);
+    ids_.insert(c.thread);
+  }
+  int threads() const { return std::max<int>(1, static_cast<int>(ids_.size())); }
+
+ private:
+  std::mutex mutex_;
+  std::set<std::thread::id> ids_;
+};
+
+struct ObserverScope {
+  explicit ObserverScope(hk::trace::ChunkObserver* o) { hk::trace::set_chunk_observer(o); }
+  ~ObserverScope() { hk::trace::set_chunk_observer(nullptr); }
+};
+
+bool backend_available(hk::Backend b) {
+  for (const hk::BackendInfo& info : hk::backends())
+    if (info.backend == b) return info.available;
+  return false;
+}
+
+bool reads_only(const std::string& op) { return op == "dot" || op == "euclidean_distance"; }
+
+Result base_row(const Workload& w, std::string backend, std::string variant, bool peer) {
+  Result r;
+  r.op = w.op();
+  r.dtype = w.dtype();
+  r.dims = w.dims();
+  r.shape = w.label();
+  r.backend = std::move(backend);
+  r.variant = std::move(variant);
+  r.is_peer = peer;
+  r.writes_output = !reads_only(w.op());
+  hk::Work work = w.work();
+  r.flops = work.flops;
+  r.bytes = work.bytes;
+  return r;
+}
+
+void set_time(Result& r, const Timing& t) {
+  r.status = Status::ok;
+  r.time = t;
+  const double s = t.median_ms * 1e-3;
+  if (s > 0) {
+    r.gflops = r.flops / s * 1e-9;
+    r.gbps = r.bytes / s * 1e-9;
+  }
+}
+
+std::string label(const Workload& w, const std::string& backend, const std::string& variant, int threads) {
+  return w.op() + " " + hk::to_string(w.dtype()) + " " + w.label() + " " + backend + "/" + variant +
+         (threads > 0 ? " t=" + std::to_string(threads) : "");
+}
+
+}  // namespace
+
+Runner::Runner(RunOptions options, Team& team, const Roofline& roofline, const std::vector<GpuInfo>& gpus)
+    : options_(std::move(options)), team_(team), roofline_(roofline), gpus_(gpus) {
+  if (options_.threads.empty()) options_.threads = {hk::num_threads()};
+  std::sort(options_.threads.begin(), options_.threads.end());
+  options_.threads.erase(std::unique(options_.threads.begin(), options_.threads.end()), options_.threads.end());
+}
+
+bool Runner::wanted_backend(const std::string& b) const {
+  return options_.backends.empty() ||
+         std::find(options_.backends.begin(), options_.backends.end(), b) != options_.backends.end();
+}
+
+bool Runner::wanted_variant(const std::string& v) const {
+  return options_.variants.empty() ||
+         std::find(options_.variants.begin(), options_.variants.end(), v) != options_.variants.end();
+}
+
+int Runner::planned_steps(const Case& c) const {
+  int steps = 0;
+  for (const hk::VariantRow& r : hk::Registry::get().rows())
+    if (r.op == c.op && hk::Registry::kernel_for(r, c.dtype) && wanted_backend(hk::to_string(r.backend)))
+      steps += r.backend == hk::Backend::cpu ? int(options_.threads.size()) : 1;
+  if (options_.peers && wanted_backend("peer")) steps += int(options_.threads.size());
+  return steps * int(c.sizes.size());
+}
+
+Timing Runner::measure(const std::function<void()>& fn) const {
+  for (int i = 0; i < options_.warmup; ++i) fn();
+  auto t = Clock::now();
+  fn();
+  hk::synchronize();
+  double once = std::chrono::duration<double>(Clock::now() - t).count();
+  int repeats = options_.repeats;
+  if (repeats <= 0) repeats = once > 1.0 ? 3 : std::clamp(int(std::ceil(options_.min_time / std::max(once, 1e-7))), 5, 500);
+  hk::Stats s = hk::time_kernel(fn, {0, repeats});
+  return {s.median_ms, s.min_ms, s.max_ms, s.repeats};
+}
+
+void Runner::run(const Case& c, const std::string& size, Table& table, Progress& progress) {
+  Workload w(c.op, c.dtype, parse_size(c.op, size));
+  std::vector<Result> rows;
+  auto note = [&](const std::string& text) {
+    if (std::find(table.notes.begin(), table.notes.end(), text) == table.notes.end()) table.notes.push_back(text);
+  };
+  auto fail = [&](Result r, std::string why) {
+    r.status = Status::failed;
+    r.failure = std::move(why);
+    rows.push_back(std::move(r));
+  };
+  auto skipped = [&](const std::string& backend, const std::string& variant) -> std::string {
+    return skip ? skip(backend, variant, w.work()) : std::string();
+  };
+  const int tmax = options_.threads.back();
+
+  for (const hk::VariantRow& row : hk::Registry::get().rows()) {
+    if (row.op != c.op || !hk::Registry::kernel_for(row, c.dtype)) continue;
+    const std::string backend = hk::to_string(row.backend);
+    if (!wanted_backend(backend) || !wanted_variant(row.variant)) continue;
+    if (!backend_available(row.backend)) continue;  // said once for the whole run
+    if (!hk::Registry::supported(row)) {
+      note(row.variant + " (" + backend + ") not run: needs " + row.requirement.text + ", which this machine lacks");
+      continue;
+    }
+    const bool broken = broken_by_env(c.op, c.dtype, backend, row.variant);
+    Result proto = base_row(w, backend, row.variant, false);
+    proto.summary = row.summary;
+
+    if (row.backend == hk::Backend::cuda_sim) {
+      // A functional simulation: checked at a small shape, never timed.
+      if (!options_.simulator) continue;
+      progress.step(label(w, backend, row.variant, 0));
+      Workload small(c.op, c.dtype, simulator_check_shape(c.op));
+      Result r = base_row(small, backend, row.variant, false);
+      r.summary = row.summary;
+      r.threads = 0;
+      std::string why;
+      try {
+        small.call({row.backend, row.variant, 0}, small.host());
+        if (broken) corrupt(small.host());
+        why = small.check(small.host());
+      } catch (const std::exception& e) {
+        why = std::string("threw: ") + e.what();
+      }
+      if (!why.empty()) {
+        fail(r, why);
+      } else {
+        r.status = Status::validated;
+        rows.push_back(r);
+      }
+      continue;
+    }
+
+    if (std::string why = skipped(backend, row.variant); !why.empty()) {
+      Result r = proto;
+      r.status = Status::skipped;
+      r.failure = why;
+      rows.push_back(r);
+      continue;
+    }
+
+    if (row.backend == hk::Backend::cuda) {
+      progress.step(label(w, backend, row.variant, 0));
+      Result r = proto;
+      r.threads = 0;
+      const hk::Device gpu = hk::Device::cuda(0);
+      const hk::Options o{row.backend, row.variant, 0};
+      try {
+        Operands dev = w.on(gpu);
+        w.call(o, dev);
+        hk::synchronize();
+        Operands h = w.host();
+        h.out = dev.out.to(hk::Device::cpu());
+        h.result = dev.result;
+        if (broken) corrupt(h);
+        if (std::string why = w.check(h); !why.empty()) {
+          fail(r, why);
+          continue;
+        }
+        int repeats = options_.repeats > 0 ? options_.repeats : 20;
+        set_time(r, time_gpu_kernel([&] { w.call(o, dev); }, options_.warmup, repeats));
+        r.end_to_end = measure([&] {
+          Operands d = w.on(gpu);
+          w.call(o, d);
+          if (d.out.numel()) (void)d.out.to(hk::Device::cpu());
+        });
+        rows.push_back(r);
+      } catch (const std::exception& e) {
+        fail(r, std::string("threw: ") + e.what());
+      }
+      continue;
+    }
+
+    // CPU: validate at the largest thread count, counting the threads that really ran.
+    Operands& ops = w.host();
+    auto validate = [&](int threads, int& used) -> std::string {
+      ThreadCounter counter;
+      try {
+        ObserverScope scope(&counter);
+        w.call({row.backend, row.variant, threads}, ops);
+      } catch (const std::exception& e) {
+        return std::string("threw: ") + e.what();
+      }
+      used = counter.threads();
+      if (broken) corrupt(ops);
+      return w.check(ops);
+    };
+    progress.step(label(w, backend, row.variant, tmax));
+    int used = 1;
+    auto t0 = Clock::now();
+    if (std::string why = validate(tmax, used); !why.empty()) {
+      Result r = proto;
+      r.threads = tmax;
+      fail(r, why);
+      continue;
+    }
+    const double once = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (once > options_.max_call) {
+      Result r = proto;
+      r.threads = used;
+      r.status = Status::skipped;
+      r.failure = "one call took " + std::to_string(int(once)) + " s (> --max-call " +
+                  std::to_string(int(options_.max_call)) + " s); validated, not timed";
+      rows.push_back(r);
+      continue;
+    }
+    // A variant that never split its work is timed once, as the single-threaded row it is.
+    std::vector<int> configs = used <= 1 ? std::vector<int>{tmax} : options_.threads;
+    for (int t : configs) {
+      Result r = proto;
+      r.threads = used;
+      if (t != tmax) {
+        progress.step(label(w, backend, row.variant, t));
+        if (std::string why = validate(t, used); !why.empty()) {
+          r.threads = t;
+          fail(r, why);
+          continue;
+        }
+        r.threads = used;
+      }
+      set_time(r, measure([&] { w.call({row.backend, row.variant, t}, ops); }));
+      rows.push_back(r);
+    }
+  }
+
+  // Peers, in the same process, validated like everything else.
+  if (options_.peers && wanted_backend("peer")) {
+    if (std::string why = missing_peer_note(c.op, c.dtype); !why.empty()) note(why);
+    std::vector<PeerRun> peers = peers_for(w, team_);
+    bool library = false;
+    for (PeerRun& p : peers) {
+      if (!wanted_variant(p.name)) continue;
+      library |= p.name == "openblas" || p.name == "onednn";
+      if (std::string why = skipped("peer", p.name); !why.empty()) {
+        Result r = base_row(w, "peer", p.name, true);
+        r.summary = p.summary;
+        r.status = Status::skipped;
+        r.failure = why;
+        rows.push_back(r);
+        continue;
+      }
+      for (int t : options_.threads) {
+        if (p.max_threads > 0 && t > p.max_threads) continue;
+        progress.step(label(w, "peer", p.name, t));
+        Result r = base_row(w, "peer", p.name, true);
+        r.summary = p.summary;
+        r.flops = p.work.flops;
+        r.bytes = p.work.bytes;
+        r.writes_output = p.writes;
+        r.threads = t;
+        std::string why;
+        try {
+          p.run(t);
+          why = p.check();
+        } catch (const std::exception& e) {
+          why = std::string("threw: ") + e.what();
+        }
+        if (!why.empty()) {
+          fail(r, why);
+          continue;
+        }
+        set_time(r, measure([&] { p.run(t); }));
+        rows.push_back(r);
+      }
+    }
+    if (library) let_peer_threads_sleep();
+  }
+
+  for (Result& r : rows) apply_roofline(roofline_, gpus_, r.writes_output, r);
+  std::stable_sort(rows.begin(), rows.end(), [](const Result& a, const Result& b) {
+    int ba = backend_rank(a.backend), bb = backend_rank(b.backend);
+    if (ba != bb) return ba < bb;
+    int la = ladder_rank(a.backend, a.variant), lb = ladder_rank(b.backend, b.variant);
+    if (la != lb) return la < lb;
+    return a.threads < b.threads;
+  });
+  for (Result& r : rows) table.rows.push_back(std::move(r));
+}
+
+double speed_ratio(const Result& a, const Result& b) {
+  if (a.status != Status::ok || b.status != Status::ok) return 0;
+  if (a.compute_bound() == b.compute_bound() && b.rate() > 0) return a.rate() / b.rate();
+  return a.time.median_ms > 0 ? b.time.median_ms / a.time.median_ms : 0;
+}
+
+void annotate(Table& table) {
+  for (Result& r : table.rows) {
+    if (r.status != Status::ok) continue;
+    // Speedup over naive: the naive row of the same case on the same backend (peers and
+    // GPU library rows against their backend's naive: CPU for peers).
+    const std::string naive_backend = r.is_peer ? "cpu" : r.backend;
+    const Result* naive = nullptr;
+    for (const Result& o : table.rows)
+      if (o.status == Status::ok && o.case_key() == r.case_key() && o.backend == naive_backend && o.variant == "naive" &&
+          (!naive || o.threads == r.threads))
+        naive = &o;
+    r.speedup_vs_naive = naive ? speed_ratio(r, *naive) : 0;
+    if (r.is_peer) continue;
+    // Ratio to the best peer of the same shape and thread count (GPU rows: the best GPU
+    // library variant).
+    const Result* best = nullptr;
+    for (const Result& o : table.rows) {
+      if (o.status != Status::ok || o.case_key() != r.case_key()) continue;
+      bool peer = r.backend == "cuda" ? o.backend == "cuda" && is_gpu_library_variant(o.variant)
+                                      : o.is_peer && o.threads == r.threads;
+      if (peer && (!best || speed_ratio(o, *best) > 1)) best = &o;
+    }
+    if (best) {
+      r.vs_best_peer = speed_ratio(r, *best);
+      r.best_peer = best->variant + (best->threads > 0 ? " t=" + std::to_string(best->threads) : "");
+    }
+  }
+}
+
+}  // namespace hk_bench

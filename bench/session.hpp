@@ -1,0 +1,30 @@
+// What run and sweep share: the environment, the thread team for peers and probes, the
+// roofline measured once at start, the runner, and the run-wide notes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli.hpp"
+#include "results.hpp"
+#include "runner.hpp"
+#include "team.hpp"
+
+namespace hk_bench {
+
+struct Session {
+  // Gathers the environment and measures the roofline; default_max_call applies when
+  // --max-call isn't given.
+  Session(const Args& args, const std::string& command, double default_max_call);
+  // Counts failures and adds the run-wide notes.
+  void finish();
+
+  Report report;
+  std::unique_ptr<Team> team;
+  std::unique_ptr<Runner> runner;
+};
+
+// The thread counts of a run: --threads, else 1 and hk's pool size.
+std::vector<int> thread_counts(const Args& args);
+
+}  // namespace hk_bench

@@ -1,0 +1,24 @@
+// The chunk observer behind hk/trace.hpp.
+#include "hk/trace.hpp"
+
+#include <atomic>
+#include <mutex>
+
+namespace hk::trace {
+
+namespace {
+std::atomic<ChunkObserver*> observer{nullptr};
+std::atomic<int> jobs{0};
+std::mutex serial;
+}  // namespace
+
+void set_chunk_observer(ChunkObserver* o) {
+  jobs.store(0, std::memory_order_relaxed);
+  observer.store(o, std::memory_order_release);
+}
+ChunkObserver* chunk_observer() { return observer.load(std::memory_order_acquire); }
+int next_job() { return jobs.fetch_add(1, std::memory_order_relaxed); }
+void lock_serial() { serial.lock(); }
+void unlock_serial() { serial.unlock(); }
+
+}  // namespace hk::trace
