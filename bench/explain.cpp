@@ -101,9 +101,21 @@ std::string render_grid(const Attribution& a, int64_t rows, int64_t cols) {
   const int64_t grid_rows = (rows + bh - 1) / std::max<int64_t>(bh, 1), grid_cols = (cols + bw - 1) / std::max<int64_t>(bw, 1);
   std::ostringstream out;
   if (bh > 1 || bw > 1) out << "  (each cell is a " << bh << "x" << bw << " block of elements)\n";
-  out << "       ";
-  for (int64_t c = 0; c < grid_cols; ++c) out << (c * bw % 10 == 0 || bw > 1 ? std::to_string(c * bw % 10) : " ") << " ";
-  out << "\n";
+  // Column numbers (element columns; blocks are labelled by their first row only): the tens
+  // digit above the units digit, printed where the tens change.
+  if (bw == 1) {
+    std::string tens = "       ", units = "       ";
+    for (int64_t c = 0; c < cols; ++c) {
+      tens += c >= 10 && c % 10 == 0 ? std::to_string(c / 10 % 10) + " " : "  ";
+      units += std::to_string(c % 10) + " ";
+    }
+    auto trimmed = [](std::string line) {
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      return line;
+    };
+    if (cols > 10) out << trimmed(tens) << "\n";
+    out << trimmed(units) << "\n";
+  }
   for (int64_t r = 0; r < grid_rows; ++r) {
     char label[16];
     std::snprintf(label, sizeof label, "%5lld  ", static_cast<long long>(r * bh));
@@ -115,7 +127,7 @@ std::string render_grid(const Attribution& a, int64_t rows, int64_t cols) {
           int o = a.owner[size_t(i * cols + j)];
           owner = owner == -3 || owner == o ? o : -2;
         }
-      out << (owner >= 0 ? chunk_letter(owner) : owner == -1 ? '.' : '*') << ' ';
+      out << (owner >= 0 ? chunk_letter(owner) : owner == -1 ? '.' : '*') << (c + 1 < grid_cols ? " " : "");
     }
     out << "\n";
   }

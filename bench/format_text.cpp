@@ -157,16 +157,14 @@ std::string format_table(const Report& rep) {
       out << s << "\n";
     };
     line(c.header);
-    bool peers = false;
+    size_t total = 0;
+    for (size_t x : w) total += x + 2;
+    // Shapes are separated by a blank line, hk's rows from the peers by a rule.
     for (size_t i = 0; i < c.rows.size(); ++i) {
-      if (c.rows[i][1] == "peer" && !peers) {
-        peers = true;
-        if (i > 0) {
-          size_t total = 0;
-          for (size_t x : w) total += x + 2;
-          out << "  " << std::string(total - 2, '-') << "\n";
-        }
-      }
+      bool new_shape = i > 0 && c.rows[i][3] != c.rows[i - 1][3];
+      if (new_shape) out << "\n";
+      if (c.rows[i][1] == "peer" && i > 0 && !new_shape && c.rows[i - 1][1] != "peer")
+        out << "  " << std::string(total - 2, '-') << "\n";
       line(c.rows[i]);
     }
     for (const std::string& f : table_footnotes(t)) out << "  " << f << "\n";

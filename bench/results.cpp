@@ -13,7 +13,7 @@ std::string to_string(Status s) {
 }
 
 std::string Result::rate_unit() const {
-  if (!compute_bound()) return "GB/s";
+  if (!counts_flops()) return "GB/s";
   return dtype == hk::DType::f32 ? "GFLOP/s" : "GOP/s";
 }
 

@@ -87,8 +87,10 @@ struct Result {
   std::string best_peer;
 
   bool compute_bound() const { return bound == "fp32 FMA" || bound == "int8 dot"; }
-  // The headline rate: GFLOP/s (GOP/s for int8) for compute-bound rows, GB/s otherwise.
-  double rate() const { return compute_bound() ? gflops : gbps; }
+  // An op doing more than one operation per byte (matmul) is counted in GFLOP/s (GOP/s for
+  // int8) at every size; the others (elementwise, reductions, copies) in GB/s.
+  bool counts_flops() const { return flops > bytes; }
+  double rate() const { return counts_flops() ? gflops : gbps; }
   std::string rate_unit() const;
   std::string case_key() const;  // op/dtype/shape: rows with the same key are compared
 };

@@ -12,6 +12,7 @@
 #include "roofline.hpp"
 #include "runner.hpp"
 #include "session.hpp"
+#include "workload.hpp"
 
 namespace hk_bench {
 
@@ -33,9 +34,12 @@ void emit(const Report& report, const Args& args, const std::string& table_text)
 }
 
 int run_command(const Args& args) {
-  parse_format(args.format);  // fail before measuring anything
-  Session s(args, "run", 10.0);
+  // Bad arguments fail before anything is measured.
+  parse_format(args.format);
   std::vector<Case> cases = select_cases(args.ops, expand_sizes(args.sizes));
+  for (const Case& c : cases)
+    for (const std::string& size : c.sizes) parse_size(c.op, size);
+  Session s(args, "run", 10.0);
   int steps = 0;
   for (const Case& c : cases) steps += s.runner->planned_steps(c);
   Progress progress(steps, args.progress);

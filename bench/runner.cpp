@@ -321,7 +321,7 @@ void Runner::run(const Case& c, const std::string& size, Table& table, Progress&
 
 double speed_ratio(const Result& a, const Result& b) {
   if (a.status != Status::ok || b.status != Status::ok) return 0;
-  if (a.compute_bound() == b.compute_bound() && b.rate() > 0) return a.rate() / b.rate();
+  if (a.counts_flops() == b.counts_flops() && b.rate() > 0) return a.rate() / b.rate();
   return a.time.median_ms > 0 ? b.time.median_ms / a.time.median_ms : 0;
 }
 

@@ -1,7 +1,7 @@
 // Inputs, outputs and validators for hk-bench. Validation compares with fp64 computed here:
 // every element for elementwise ops and reductions and for small matmuls; for large matmuls
-// a fixed sample of 512 entries plus the four corners, whose fp64 value costs O(K) each
-// (the full fp64 product would take longer than timing the variant).
+// (the full fp64 product would take longer than timing the variant) a random-vector check
+// of every row plus the element-wise bound at the four corners and 512 sampled entries.
 #include "workload.hpp"
 
 #include <algorithm>
@@ -43,9 +43,48 @@ int64_t parse_dim(const std::string& op, const std::string& size, const std::str
   return v;
 }
 
+// Freivalds' check of every row at once: c·x against a·(b·x) in fp64 for a random x with
+// entries in [1, 2). O(MK + KN + MN), so even a 4096³ product is checked in every element:
+// an int8 error anywhere changes an exact int64 sum; an f32 error shows once it exceeds the
+// row's bound Σ_j x_j·2·K·u·(|A||B|)ij = 2·K·u·(|A|·(|B|·x))i.
+template <class T, class Acc>
+std::string check_matmul_rows(const Operands& o, int64_t m, int64_t k, int64_t n, bool exact) {
+  std::mt19937_64 rng(7);
+  std::vector<double> x(static_cast<size_t>(n)), bx(static_cast<size_t>(k), 0.0), abs_bx(static_cast<size_t>(k), 0.0);
+  for (double& v : x) v = 1.0 + double(rng() % 1024) / 1024.0;
+  const T *a = o.x.data<T>(), *b = o.y.data<T>();
+  const Acc* c = o.out.data<Acc>();
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) {
+      bx[size_t(p)] += double(b[p * n + j]) * x[size_t(j)];
+      abs_bx[size_t(p)] += std::fabs(double(b[p * n + j])) * x[size_t(j)];
+    }
+  for (int64_t i = 0; i < m; ++i) {
+    double got = 0, want = 0, mag = 0;
+    for (int64_t j = 0; j < n; ++j) got += double(c[i * n + j]) * x[size_t(j)];
+    for (int64_t p = 0; p < k; ++p) {
+      want += double(a[i * k + p]) * bx[size_t(p)];
+      mag += std::fabs(double(a[i * k + p])) * abs_bx[size_t(p)];
+    }
+    // int8: every partial sum is an integer times 1/1024 below 2^52/1024, hence exact in fp64,
+    // so any error shows (huge products fall back to fp64 rounding slack). f32: the bound plus
+    // a little slack for the fp64 evaluation itself.
+    double tol = exact ? (mag < 0x1p42 ? 0.0 : mag * 0x1p-50) : 2.0 * double(k) * kU * mag + 1e-12 * mag;
+    if (!(std::fabs(got - want) <= tol))
+      return "row " + std::to_string(i) + " of c is wrong: Σj c[" + std::to_string(i) + "][j]·x[j] = " + fmt(got) +
+             ", fp64 " + fmt(want) + " (random-vector check of every element)";
+  }
+  return "";
+}
+
 std::string check_matmul(const Operands& o, hk::DType dtype, int64_t m, int64_t k, int64_t n) {
   if (m == 0 || n == 0) return "";
   const bool all = m * n <= 65536;
+  if (!all) {
+    std::string rows = dtype == hk::DType::f32 ? check_matmul_rows<float, float>(o, m, k, n, false)
+                                               : check_matmul_rows<int8_t, int32_t>(o, m, k, n, true);
+    if (!rows.empty()) return rows;
+  }
   std::mt19937_64 rng(99);
   const int64_t samples = all ? m * n : 516;
   for (int64_t s = 0; s < samples; ++s) {
@@ -137,6 +176,8 @@ std::string check_reduction(const Operands& o, const std::string& op) {
 }  // namespace
 
 hk::Shape parse_size(const std::string& op, const std::string& size) {
+  if (size.empty() || size.front() == 'x' || size.back() == 'x' || size.find("xx") != std::string::npos)
+    throw hk::InvalidArgument("size '" + size + "' for " + op + ": use N or MxKxN");
   std::vector<int64_t> dims;
   std::stringstream ss(size);
   for (std::string d; std::getline(ss, d, 'x');) dims.push_back(parse_dim(op, size, d));
