@@ -36,7 +36,8 @@ Team& team() {
 }
 
 void set_counters(benchmark::State& state, const hk::Work& work) {
-  state.counters["FLOP/s"] = benchmark::Counter(work.flops, benchmark::Counter::kIsIterationInvariantRate);
+  if (work.flops > 0)
+    state.counters["FLOP/s"] = benchmark::Counter(work.flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["bytes/s"] = benchmark::Counter(work.bytes, benchmark::Counter::kIsIterationInvariantRate);
 }
 

@@ -65,7 +65,10 @@ int list_command() {
   std::printf("\nvariants (op, backend, variant, dtypes, supported here, summary):\n");
   for (const hk::VariantInfo& v : hk::variants()) {
     std::string dtypes;
-    for (hk::DType t : v.dtypes) dtypes += (dtypes.empty() ? "" : ",") + hk::to_string(t);
+    for (hk::DType t : v.dtypes) {
+      if (!dtypes.empty()) dtypes += ',';
+      dtypes += hk::to_string(t);
+    }
     std::string needs = v.requirement != "none" ? " [needs " + v.requirement + "]" : "";
     std::printf("  %-19s %-8s %-15s %-8s %-3s %s%s\n", v.op.c_str(), hk::to_string(v.backend).c_str(), v.variant.c_str(),
                 dtypes.c_str(), v.supported ? "yes" : "no", v.summary.c_str(), needs.c_str());

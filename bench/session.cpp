@@ -40,7 +40,10 @@ Session::Session(const Args& args, const std::string& command, double default_ma
   o.peers = args.peers;
   runner = std::make_unique<Runner>(o, *team, report.roofline, report.env.gpus);
   std::string list;
-  for (int t : threads) list += (list.empty() ? "" : ",") + std::to_string(t);
+  for (int t : threads) {
+    if (!list.empty()) list += ',';
+    list += std::to_string(t);
+  }
   report.settings = {{"threads", list},
                      {"warmup", std::to_string(o.warmup)},
                      {"repeats", o.repeats > 0 ? std::to_string(o.repeats) : "auto (fill --min-time, at least 5)"},

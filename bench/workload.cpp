@@ -190,7 +190,10 @@ hk::Shape parse_size(const std::string& op, const std::string& size) {
 
 std::string shape_label(const hk::Shape& dims) {
   std::string s;
-  for (int64_t d : dims) s += (s.empty() ? "" : "x") + std::to_string(d);
+  for (int64_t d : dims) {
+    if (!s.empty()) s += 'x';
+    s += std::to_string(d);
+  }
   return s;
 }
 
