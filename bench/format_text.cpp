@@ -128,7 +128,7 @@ std::string format_table(const Report& rep) {
   out << "load average " << env.value("load average") << "; OPENBLAS_CORETYPE=" << env.value("OPENBLAS_CORETYPE")
       << ", OPENBLAS_L2_SIZE=" << env.value("OPENBLAS_L2_SIZE") << "\n";
   if (!rep.roofline.cpu.empty()) {
-    out << "machine peaks, measured now:\n"
+    out << "machine peaks, measured at the start and end of this run (the higher counts):\n"
         << "  fp32 FMA     " << peaks_line(rep, "fp32") << " GFLOP/s  (" << rep.roofline.fp32_how << ")\n"
         << "  int8 dot     " << peaks_line(rep, "int8") << " GOP/s  (" << rep.roofline.int8_how << ")\n"
         << "  memory read  " << peaks_line(rep, "read") << " GB/s\n"

@@ -162,12 +162,12 @@ std::string format_html(const Report& rep) {
     << esc(env.value("highway target")) << ") · " << esc(env.value("date")) << " · load " << esc(env.value("load average"))
     << "</p>\n";
   s << "<p class=\"foot\">Every number below was validated against fp64 before it was timed; FAILED rows have no number. "
-       "Medians of repeated calls after warm-up; % of peak is against this machine's peaks measured at the start of this "
-       "run, at the row's thread count.</p>\n";
+       "Medians of repeated calls after warm-up; % of peak is against this machine's peaks measured at the start and end of "
+       "this run (the higher counts), at the row's thread count.</p>\n";
   for (const std::string& n : rep.notes) s << "<p class=\"note\">" << esc(n) << "</p>\n";
   if (rep.failures) s << "<p class=\"note\">" << rep.failures << " implementation(s) FAILED validation.</p>\n";
 
-  s << "<h2>Machine peaks (measured now)</h2>\n<table>\n<tr><th class=\"r\">threads</th><th class=\"r\">fp32 GFLOP/s</th>"
+  s << "<h2>Machine peaks (measured in this run)</h2>\n<table>\n<tr><th class=\"r\">threads</th><th class=\"r\">fp32 GFLOP/s</th>"
        "<th class=\"r\">int8 GOP/s</th><th class=\"r\">memory read GB/s</th><th class=\"r\">memory copy GB/s</th></tr>\n";
   for (const Peaks& p : rep.roofline.cpu)
     s << "<tr><td class=\"r\">" << p.threads << "</td><td class=\"r\">" << fmt_rate(p.fp32_gflops) << "</td><td class=\"r\">"

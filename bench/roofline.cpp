@@ -79,6 +79,9 @@ Roofline measure_roofline(Team& team, const std::vector<int>& thread_counts) {
 
 void apply_roofline(const Roofline& roof, const std::vector<GpuInfo>& gpus, bool writes, Result& r) {
   if (r.status != Status::ok || r.time.median_ms <= 0) return;
+  r.bound.clear();
+  r.percent_of_peak = 0;
+  r.cache_resident = false;
   const double seconds = r.time.median_ms * 1e-3;
   double compute_peak = 0, memory_peak = 0;  // ops/s, bytes/s
   std::string compute_name = r.dtype == hk::DType::i8 && r.op == "matmul" ? "int8 dot" : "fp32 FMA";

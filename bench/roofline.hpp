@@ -1,5 +1,5 @@
-// The roofline: this machine's peaks, measured at start with small probes (cached for the
-// run), and the bound that applies to each row — compute or bandwidth, whichever the
+// The roofline: this machine's peaks, measured with small probes at the start and the end of
+// a run (the higher counts), and the bound that applies to each row — compute or bandwidth, whichever the
 // registry's work model says takes longer.
 #pragma once
 

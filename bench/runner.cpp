@@ -101,7 +101,8 @@ bool Runner::wanted_variant(const std::string& v) const {
 int Runner::planned_steps(const Case& c) const {
   int steps = 0;
   for (const hk::VariantRow& r : hk::Registry::get().rows())
-    if (r.op == c.op && hk::Registry::kernel_for(r, c.dtype) && wanted_backend(hk::to_string(r.backend)))
+    if (r.op == c.op && hk::Registry::kernel_for(r, c.dtype) && wanted_backend(hk::to_string(r.backend)) &&
+        wanted_variant(r.variant) && backend_available(r.backend) && hk::Registry::supported(r))
       steps += r.backend == hk::Backend::cpu ? int(options_.threads.size()) : 1;
   if (options_.peers && wanted_backend("peer")) steps += int(options_.threads.size());
   return steps * int(c.sizes.size());
@@ -338,14 +339,17 @@ void annotate(Table& table) {
         naive = &o;
     r.speedup_vs_naive = naive ? speed_ratio(r, *naive) : 0;
     if (r.is_peer) continue;
-    // Ratio to the best peer of the same shape and thread count (GPU rows: the best GPU
-    // library variant).
+    // Ratio to the best peer of the same shape and thread count, else of any thread count
+    // (the peer's threads are named with it); GPU rows: the best GPU library variant.
     const Result* best = nullptr;
-    for (const Result& o : table.rows) {
-      if (o.status != Status::ok || o.case_key() != r.case_key()) continue;
-      bool peer = r.backend == "cuda" ? o.backend == "cuda" && is_gpu_library_variant(o.variant)
-                                      : o.is_peer && o.threads == r.threads;
-      if (peer && (!best || speed_ratio(o, *best) > 1)) best = &o;
+    for (bool same_threads : {true, false}) {
+      for (const Result& o : table.rows) {
+        if (o.status != Status::ok || o.case_key() != r.case_key()) continue;
+        bool peer = r.backend == "cuda" ? o.backend == "cuda" && is_gpu_library_variant(o.variant)
+                                        : o.is_peer && (!same_threads || o.threads == r.threads);
+        if (peer && (!best || speed_ratio(o, *best) > 1)) best = &o;
+      }
+      if (best) break;
     }
     if (best) {
       r.vs_best_peer = speed_ratio(r, *best);

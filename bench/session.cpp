@@ -24,11 +24,11 @@ Session::Session(const Args& args, const std::string& command, double default_ma
   std::vector<int> threads = thread_counts(args);
   const int hw = std::max<int>(1, int(std::thread::hardware_concurrency()));
   team = std::make_unique<Team>(std::max(threads.back(), hw));
-  std::vector<int> probe = threads;
-  if (probe.front() != 1) probe.insert(probe.begin(), 1);
-  std::fprintf(stderr, "hk-bench: measuring this machine's peaks (%zu thread count%s)...\n", probe.size(),
-               probe.size() > 1 ? "s" : "");
-  report.roofline = measure_roofline(*team, probe);
+  probe_threads = threads;
+  if (probe_threads.front() != 1) probe_threads.insert(probe_threads.begin(), 1);
+  std::fprintf(stderr, "hk-bench: measuring this machine's peaks (%zu thread count%s)...\n", probe_threads.size(),
+               probe_threads.size() > 1 ? "s" : "");
+  report.roofline = measure_roofline(*team, probe_threads);
   RunOptions o;
   o.backends = args.backends;
   o.variants = args.variants;
@@ -54,9 +54,18 @@ Session::Session(const Args& args, const std::string& command, double default_ma
 }
 
 void Session::finish() {
+  Roofline end = measure_roofline(*team, probe_threads);
+  for (size_t i = 0; i < end.cpu.size() && i < report.roofline.cpu.size(); ++i) {
+    Peaks& p = report.roofline.cpu[i];
+    p.fp32_gflops = std::max(p.fp32_gflops, end.cpu[i].fp32_gflops);
+    p.int8_gops = std::max(p.int8_gops, end.cpu[i].int8_gops);
+    p.read_gbps = std::max(p.read_gbps, end.cpu[i].read_gbps);
+    p.copy_gbps = std::max(p.copy_gbps, end.cpu[i].copy_gbps);
+  }
   bool above_peak = false;
-  for (const Table& t : report.tables)
-    for (const Result& r : t.rows) {
+  for (Table& t : report.tables)
+    for (Result& r : t.rows) {
+      apply_roofline(report.roofline, report.env.gpus, r.writes_output, r);
       report.failures += r.status == Status::failed;
       above_peak |= r.percent_of_peak > 105 && !r.cache_resident;
     }

@@ -16,10 +16,13 @@ struct Session {
   // Gathers the environment and measures the roofline; default_max_call applies when
   // --max-call isn't given.
   Session(const Args& args, const std::string& command, double default_max_call);
-  // Counts failures and adds the run-wide notes.
+  // Measures the peaks again (the higher of start and end counts: a probe disturbed by other
+  // load must not make every row look closer to the roof), applies the roofline to every
+  // row, counts failures and adds the run-wide notes.
   void finish();
 
   Report report;
+  std::vector<int> probe_threads;
   std::unique_ptr<Team> team;
   std::unique_ptr<Runner> runner;
 };

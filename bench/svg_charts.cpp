@@ -99,7 +99,7 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
 std::string line_chart(const std::string& id, const std::string& title, const std::vector<Series>& series,
                        const std::string& x_label, const std::string& y_label, bool log_x,
                        std::optional<std::pair<double, std::string>> marker, const std::string& note) {
-  const int width = 760, height = 340, left = 64, right = 190, top = 34, bottom = 46;
+  const int width = 760, height = 280, left = 64, right = 190, top = 34, bottom = 46;
   const int plot_w = width - left - right, plot_h = height - top - bottom;
   double x0 = 1e300, x1 = -1e300, y1 = 0;
   for (const Series& se : series)

@@ -160,7 +160,10 @@ TEST(BenchAnnotate, SpeedupOverNaiveAndRatioToBestPeerOfSameThreads) {
   Result failed = timed("matmul", hk::DType::f32, "cpu", "simd", 1, 1, 2e9, 1e6);
   failed.status = Status::failed;
   t.rows.push_back(failed);
+  t.rows.push_back(timed("matmul", hk::DType::f32, "cpu", "parallel", 3, 8, 2e9, 1e6));  // no peer at 3 threads
   annotate(t);
+  EXPECT_NEAR(t.rows[6].vs_best_peer, 0.5, 1e-9);  // falls back to the fastest peer: openblas at 2 threads
+  EXPECT_EQ(t.rows[6].best_peer, "openblas t=2");
   EXPECT_NEAR(t.rows[1].speedup_vs_naive, 5.0, 1e-9);
   EXPECT_NEAR(t.rows[1].vs_best_peer, 0.5, 1e-9);   // 20 ms vs openblas 1 thread 10 ms
   EXPECT_NEAR(t.rows[2].vs_best_peer, 0.8, 1e-9);   // 5 ms vs openblas 2 threads 4 ms
