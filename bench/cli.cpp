@@ -55,8 +55,9 @@ usage:
   hk-bench sweep [OPTIONS]           each variant across sizes (default --op matmul
                                      --sizes 64..1024) and the size where a GPU overtakes the CPU
   hk-bench explain OP --variant V [--backend cpu|cuda_sim] [--size S] [--threads N]
-                                     which thread (pool chunk, or CUDA block/thread) computed
-                                     each output element, for a small case on a projector
+                   [--block-size B]  which thread (pool chunk, or CUDA block and thread)
+                                     computed each output element, and a GPU block's
+                                     shared-memory tiles per step; a small case for a projector
 
 options:
   --op OPS          comma list of ops (matmul, relu, add, mul, squared_difference, dot,
@@ -144,6 +145,7 @@ Args parse_args(int argc, char** argv) {
     else if (s == "--warmup") a.warmup = int(to_integer("--warmup", value(), 0, 1000));
     else if (s == "--max-call") a.max_call = to_seconds("--max-call", value());
     else if (s == "--no-peers") a.peers = false;
+    else if (s == "--block-size") a.block_size = int(to_integer("--block-size", value(), 1, 4096));
     else if (s == "--format") a.format = value();
     else if (s == "--output" || s == "-o") a.output = value();
     else if (s == "--html") a.html = value();

@@ -25,6 +25,7 @@ struct Args {
   // explain
   std::string explain_op;
   std::string size;  // explain --size
+  int block_size = 0;  // explain --block-size
 };
 
 // Parses argv; InvalidArgument naming the bad argument.

@@ -147,7 +147,8 @@ std::string explain_cpu(const ExplainRequest& q) {
   const int element_bytes = int(hk::element_size(out.dtype()));
   std::memset(out.raw_data(), 0x7f, size_t(count) * size_t(element_bytes));
   const int threads = q.threads > 0 ? q.threads : hk::num_threads();
-  const hk::Options o{hk::Backend::cpu, q.variant, threads};
+  hk::Options o{hk::Backend::cpu, q.variant, threads};
+  o.block_size = q.block_size;
   Attribution a = attribute_cpu([&] { w.call(o, ops); }, out.raw_data(), count, element_bytes);
   std::string check = w.check(ops);
 
@@ -207,6 +208,7 @@ int explain_command(const Args& args) {
   if (args.variants.size() != 1) throw hk::InvalidArgument("explain needs one --variant, e.g. --variant parallel");
   q.variant = args.variants[0];
   q.threads = args.threads.empty() ? 0 : args.threads[0];
+  q.block_size = args.block_size;
   q.dims = parse_size(q.op, args.size.empty() ? (q.op == "matmul" ? "8" : "64") : args.size);
   const hk::Registry& reg = hk::Registry::get();
   if (!args.backends.empty()) {

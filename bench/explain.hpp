@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hk/hk.hpp"
+#include "hk/trace.hpp"
 
 namespace hk_bench {
 
@@ -22,7 +23,8 @@ struct ExplainRequest {
   std::string backend;  // "cpu" or "cuda_sim"
   std::string variant;
   hk::Shape dims;       // matmul {M, K, N}; others {n}
-  int threads = 0;      // 0 = hk's pool size
+  int threads = 0;      // 0 = hk's pool size (cpu); cuda_sim runs on one OS thread
+  int block_size = 0;   // Options::block_size (tile edge, cache block); 0 = the variant's default
 };
 
 // One chunk the pool ran.
@@ -50,6 +52,32 @@ Attribution attribute_cpu(const std::function<void()>& fn, const void* out, int6
 // wrote the whole block, '*' when several did).
 char chunk_letter(int i);
 std::string render_grid(const Attribution& a, int64_t rows, int64_t cols);
+
+// ---- cuda_sim ---------------------------------------------------------------------------
+
+// Who wrote each output element on the simulated GPU, and what block (0, 0, 0) held in its
+// registered shared arrays at each step.
+struct SimAttribution {
+  hk::trace::Dim3 grid, block;
+  int launches = 0;
+  std::vector<int> block_of, thread_of;  // per element: linear block / thread id; -1 never, -2 several
+  struct Snapshot {
+    int step = 0;            // the segment's step: __syncthreads passed before it
+    std::string array;
+    std::size_t element_bytes = 4;
+    std::vector<double> values;  // the whole array after the step's segments
+    std::vector<int> writer;     // linear thread id that stored each slot in this step; -1 none
+  };
+  std::vector<Snapshot> snapshots;  // only steps that stored into the array
+};
+
+// Runs fn with a recorder installed as the simulator's observer; `out` as for attribute_cpu.
+SimAttribution attribute_simulated(const std::function<void()>& fn, const void* out, int64_t count, int element_bytes);
+
+// "A rows 0..3, cols 4..7" for the values of a snapshot of a matmul with value-encoded
+// inputs (A[i][k] = i·K + k + 1, B[k][j] = −(k·N + j + 1), 0 = padding).
+std::string describe_tile(const std::vector<double>& values, int64_t k, int64_t n);
+std::string render_sim(const SimAttribution& a, int64_t rows, int64_t cols);
 
 // The whole explanation for a CPU variant; throws hk::Error subclasses with what was wrong.
 std::string explain_cpu(const ExplainRequest& request);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "bench_json.hpp"
@@ -263,6 +264,90 @@ TEST(BenchExplain, SequentialVariantRunsOnTheCallingThread) {
   EXPECT_NE(text.find("the thread pool was not used"), std::string::npos) << text;
   EXPECT_NE(text.find("    7  A A A A A A A A\n"), std::string::npos) << text;
   EXPECT_NE(text.find("T0 64"), std::string::npos) << text;
+}
+
+// What the simulator reports for the shared-memory tiled matmul (8x8x8, 4x4 tiles, a 2x2
+// grid), played by hand: each thread stores one element of each tile, everyone meets at a
+// __syncthreads, accumulates, meets again; at the end each thread stores its element of C.
+// The recorder must attribute every element of C to the right block and thread, and decode
+// block 0's tiles at each step from the value-encoded inputs.
+TEST(BenchExplain, SimulatedTiledMatmulIsAttributedToBlocksThreadsAndTiles) {
+  constexpr int T = 4, M = 8, K = 8, N = 8;
+  std::vector<float> a(M * K), b(K * N), c(M * N, std::nanf(""));
+  for (int i = 0; i < M * K; ++i) a[size_t(i)] = float(i + 1);
+  for (int i = 0; i < K * N; ++i) b[size_t(i)] = -float(i + 1);
+  float a_tile[T][T], b_tile[T][T];
+  SimAttribution result = attribute_simulated(
+      [&] {
+        hk::trace::SimObserver* obs = hk::trace::sim_observer();
+        ASSERT_NE(obs, nullptr);
+        hk::trace::SharedArray shared[2] = {{"a_tile", a_tile, sizeof a_tile, sizeof(float)},
+                                            {"b_tile", b_tile, sizeof b_tile, sizeof(float)}};
+        hk::trace::SimSegment seg;
+        seg.grid = {2, 2, 1};
+        seg.block = {T, T, 1};
+        seg.shared = shared;
+        seg.shared_count = 2;
+        for (unsigned by = 0; by < 2; ++by)
+          for (unsigned bx = 0; bx < 2; ++bx) {
+            seg.block_idx = {bx, by, 0};
+            seg.thread_idx = {0, 0, 0};
+            obs->block_starting(seg);
+            float acc[T][T] = {};
+            int step = 0;
+            for (int k0 = 0; k0 < K; k0 += T) {
+              for (unsigned ty = 0; ty < T; ++ty)
+                for (unsigned tx = 0; tx < T; ++tx) {
+                  a_tile[ty][tx] = a[(by * T + ty) * K + k0 + tx];
+                  b_tile[ty][tx] = b[(k0 + ty) * N + bx * T + tx];
+                  seg.thread_idx = {tx, ty, 0};
+                  seg.step = step;
+                  obs->segment_done(seg);
+                }
+              ++step;
+              for (unsigned ty = 0; ty < T; ++ty)
+                for (unsigned tx = 0; tx < T; ++tx) {
+                  for (int kk = 0; kk < T; ++kk) acc[ty][tx] += a_tile[ty][kk] * b_tile[kk][tx];
+                  seg.thread_idx = {tx, ty, 0};
+                  seg.step = step;
+                  obs->segment_done(seg);
+                }
+              ++step;
+            }
+            for (unsigned ty = 0; ty < T; ++ty)
+              for (unsigned tx = 0; tx < T; ++tx) {
+                c[(by * T + ty) * N + bx * T + tx] = acc[ty][tx];
+                seg.thread_idx = {tx, ty, 0};
+                seg.step = step;
+                obs->segment_done(seg);
+              }
+          }
+      },
+      c.data(), M * N, 4);
+  EXPECT_EQ(result.launches, 1);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      EXPECT_EQ(result.block_of[size_t(i * N + j)], (i / T) * 2 + j / T) << i << "," << j;
+      EXPECT_EQ(result.thread_of[size_t(i * N + j)], (i % T) * T + j % T) << i << "," << j;
+    }
+  // Block 0 loads tiles at steps 0 and 2 (steps 1 and 3 only read them).
+  ASSERT_EQ(result.snapshots.size(), 4u);
+  std::map<std::pair<int, std::string>, std::string> tiles;
+  for (const auto& snap : result.snapshots) {
+    tiles[{snap.step, snap.array}] = describe_tile(snap.values, K, N);
+    for (size_t e = 0; e < snap.writer.size(); ++e) EXPECT_EQ(snap.writer[e], int(e));
+  }
+  EXPECT_EQ((tiles[{0, "a_tile"}]), "A rows 0..3, cols 0..3");
+  EXPECT_EQ((tiles[{0, "b_tile"}]), "B rows 0..3, cols 0..3");
+  EXPECT_EQ((tiles[{2, "a_tile"}]), "A rows 0..3, cols 4..7");
+  EXPECT_EQ((tiles[{2, "b_tile"}]), "B rows 4..7, cols 0..3");
+  std::string grid = render_sim(result, M, N);
+  EXPECT_NE(grid.find("    7   0,1 0,1 0,1 0,1 1,1 1,1 1,1 1,1\n"), std::string::npos) << grid;  // blocks (x,y) of row 7
+}
+
+TEST(BenchExplain, DescribesPaddedTiles) {
+  // A 3x5 A: A[i][k] = 5i + k + 1. A 4-wide tile at rows 2..3, cols 4..7 holds A[2][4] and zeros.
+  EXPECT_EQ(describe_tile({15, 0, 0, 0, 0, 0, 0, 0}, 5, 5), "A rows 2, cols 4 + 7 zeros (outside the matrices)");
 }
 
 // ---- output formats of a synthetic report ----------------------------------------------

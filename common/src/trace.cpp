@@ -1,4 +1,4 @@
-// The chunk observer behind hk/trace.hpp.
+// The observers behind hk/trace.hpp.
 #include "hk/trace.hpp"
 
 #include <atomic>
@@ -8,6 +8,7 @@ namespace hk::trace {
 
 namespace {
 std::atomic<ChunkObserver*> observer{nullptr};
+std::atomic<SimObserver*> sim{nullptr};
 std::atomic<int> jobs{0};
 std::mutex serial;
 }  // namespace
@@ -20,5 +21,7 @@ ChunkObserver* chunk_observer() { return observer.load(std::memory_order_acquire
 int next_job() { return jobs.fetch_add(1, std::memory_order_relaxed); }
 void lock_serial() { serial.lock(); }
 void unlock_serial() { serial.unlock(); }
+void set_sim_observer(SimObserver* o) { sim.store(o, std::memory_order_release); }
+SimObserver* sim_observer() { return sim.load(std::memory_order_acquire); }
 
 }  // namespace hk::trace

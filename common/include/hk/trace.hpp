@@ -1,11 +1,13 @@
-// hk/trace.hpp — watching how the CPU thread pool splits a kernel's work.
+// hk/trace.hpp — watching how a kernel's work is split: over the CPU thread pool, and over
+// the blocks and threads of a simulated GPU launch (cuda_sim).
 //
 // For teaching and testing, not for production: `hk-bench explain` installs an observer to
 // show which thread computed which output element, and hk-bench uses one to tell whether a
 // variant actually ran on more than one thread. While no observer is installed the pool pays
-// one relaxed atomic load per parallel_for.
+// one atomic load per parallel_for.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <thread>
 
@@ -40,5 +42,49 @@ ChunkObserver* chunk_observer();
 int next_job();
 void lock_serial();
 void unlock_serial();
+
+// ---- cuda_sim: who computed what on a simulated GPU ---------------------------------------
+// The simulator runs each CUDA thread as a fiber, one at a time per OS thread; with an
+// observer installed it reports every segment a thread ran (from its start or a
+// __syncthreads to the next __syncthreads or its end), so `hk-bench explain` can diff the
+// output and the block's shared memory after each segment and show which block and thread
+// wrote each element and which tile each thread loaded at each step. Launches must run on
+// one OS thread (Options::threads = 1) while an observer is installed.
+
+struct Dim3 {
+  unsigned x = 0, y = 0, z = 0;
+};
+
+// A __shared__ array a kernel registered for tracing (HK_TRACE_SHARED in the kernel source;
+// nothing under nvcc).
+struct SharedArray {
+  const char* name = "";
+  void* data = nullptr;
+  std::size_t bytes = 0;
+  std::size_t element_bytes = 0;
+};
+
+struct SimSegment {
+  Dim3 grid, block;              // gridDim, blockDim of the launch
+  Dim3 block_idx, thread_idx;    // blockIdx, threadIdx of the thread that ran
+  int step = 0;                  // __syncthreads the thread had passed when the segment began
+  int launch = 0;                // which launch since the observer was installed (0, 1, ...)
+  const SharedArray* shared = nullptr;  // the block's registered shared arrays
+  std::size_t shared_count = 0;
+};
+
+class SimObserver {
+ public:
+  virtual ~SimObserver() = default;
+  // Called before the first thread of a block runs (segment.thread_idx is zero), e.g. to
+  // fill the registered shared arrays with a sentinel so that every store shows.
+  virtual void block_starting(const SimSegment&) {}
+  // Called on the simulated thread right after its segment, before it parks or exits.
+  virtual void segment_done(const SimSegment&) = 0;
+};
+
+// Installs `observer` for cuda_sim launches (nullptr removes it); same rules as above.
+void set_sim_observer(SimObserver* observer);
+SimObserver* sim_observer();
 
 }  // namespace hk::trace
