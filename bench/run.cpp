@@ -12,6 +12,7 @@
 #include "roofline.hpp"
 #include "runner.hpp"
 #include "session.hpp"
+#include "sweep.hpp"
 #include "workload.hpp"
 
 namespace hk_bench {
@@ -47,6 +48,8 @@ int run_command(const Args& args) {
     Table t{c.op, c.dtype, c.title(), {}, {}};
     for (const std::string& size : c.sizes) s.runner->run(c, size, t, progress);
     annotate(t);
+    if (c.sizes.size() > 1)  // a size sweep of its own: where would a GPU overtake?
+      for (Crossover& x : crossovers_of(t, s.report.env.backends)) s.report.crossovers.push_back(x);
     s.report.tables.push_back(std::move(t));
   }
   progress.finish();

@@ -176,6 +176,7 @@ void Runner::run(const Case& c, const std::string& size, Table& table, Progress&
 
     if (std::string why = skipped(backend, row.variant); !why.empty()) {
       Result r = proto;
+      r.threads = row.backend == hk::Backend::cuda ? 0 : tmax;
       r.status = Status::skipped;
       r.failure = why;
       rows.push_back(r);
@@ -277,6 +278,7 @@ void Runner::run(const Case& c, const std::string& size, Table& table, Progress&
       if (std::string why = skipped("peer", p.name); !why.empty()) {
         Result r = base_row(w, "peer", p.name, true);
         r.summary = p.summary;
+        r.threads = tmax;
         r.status = Status::skipped;
         r.failure = why;
         rows.push_back(r);

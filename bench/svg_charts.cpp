@@ -161,9 +161,13 @@ std::string line_chart(const std::string& id, const std::string& title, const st
       << top + plot_h << "\" stroke=\"#c00\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n<text x=\"" << num(mx + 4)
       << "\" y=\"" << top + 14 << "\" fill=\"#c00\">" << escape_xml(marker->second) << "</text>\n";
   }
-  if (!note.empty())
-    s << "<text class=\"note\" x=\"" << left + 8 << "\" y=\"" << top + plot_h - 10 << "\" fill=\"#a33\">" << escape_xml(note)
-      << "</text>\n";
+  if (!note.empty()) {
+    // Top left of the plot, on a white ground so that lines never run through it.
+    const double w = std::min<double>(plot_w - 12, 6.6 * double(note.size()) + 12);
+    s << "<rect x=\"" << left + 6 << "\" y=\"" << top + 6 << "\" width=\"" << num(w) << "\" height=\"20\" fill=\"#fff\" "
+      << "fill-opacity=\"0.9\" stroke=\"#e0b0b0\"/>\n<text class=\"note\" x=\"" << left + 12 << "\" y=\"" << top + 20
+      << "\" fill=\"#a33\">" << escape_xml(note) << "</text>\n";
+  }
   s << "</svg>\n";
   return s.str();
 }
