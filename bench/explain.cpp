@@ -171,6 +171,9 @@ std::string explain_cpu(const ExplainRequest& q) {
       << " on " << a.threads << " thread" << (a.threads > 1 ? "s" : "")
       << "; each call splits its index range [0, n) into chunks (the kernel decides what an index is: rows, "
          "tiles, elements):\n";
+    if (a.threads == 1)
+      s << "  (every chunk ran on the calling thread: the pool lets the caller take over the chunks of a worker\n"
+           "  that has not woken up yet — on a busy machine that is common)\n";
   }
   for (size_t i = 0; i < a.chunks.size(); ++i) {
     const ChunkRecord& c = a.chunks[i];
@@ -179,12 +182,14 @@ std::string explain_cpu(const ExplainRequest& q) {
       s << "    " << chunk_letter(int(i)) << ": call " << c.job << ", indices [" << c.begin << ", " << c.end << ") of "
         << c.n << ", on " << thread_name(c.thread) << "\n";
   }
-  int64_t rows = q.op == "matmul" ? q.dims[0] : (count + 31) / 32;
-  int64_t cols = q.op == "matmul" ? q.dims[2] : std::min<int64_t>(count, 32);
+  // A 1-D output: lines of 32 elements when it is small, else one strip of blocks.
+  int64_t rows = q.op == "matmul" ? q.dims[0] : count <= 1024 ? (count + 31) / 32 : 1;
+  int64_t cols = q.op == "matmul" ? q.dims[2] : count <= 1024 ? std::min<int64_t>(count, 32) : count;
   Attribution shown = a;
   shown.owner.resize(size_t(rows * cols), -1);  // pad a 1-D output to full rows
   s << "\n  output " << (q.op == "matmul" ? "c (" + std::to_string(rows) + " x " + std::to_string(cols) + ")"
-                                          : "(" + std::to_string(count) + " elements, " + std::to_string(cols) + " per line)")
+                        : rows > 1 ? "(" + std::to_string(count) + " elements, " + std::to_string(cols) + " per line)"
+                                   : "(" + std::to_string(count) + " elements in one line)")
     << ": the chunk that wrote each element ('.' = never written, '*' = several chunks)\n";
   s << render_grid(shown, rows, cols);
   std::map<int, int64_t> per_thread;

@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 
 #include "gpu.hpp"
 #include "hk/registry.hpp"
@@ -21,18 +20,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Counts the distinct threads that ran chunks of the pool's parallel_for calls.
-class ThreadCounter final : public hk::trace::ChunkObserver {
+// Whether a variant split its work over the pool: the most chunks any of its parallel_for
+// calls was cut into. (Not the threads that happened to run them: the pool lets the caller
+// take over chunks of a worker that wakes late, which on a loaded machine is often.)
+class SplitCounter final : public hk::trace::ChunkObserver {
  public:
   void chunk_done(const hk::trace::Chunk& c) override {
     std::lock_guard lock(mutex_);
-    ids_.insert(c.thread);
+    int& n = chunks_[c.job];
+    max_chunks_ = std::max(max_chunks_, ++n);
   }
-  int threads() const { return std::max<int>(1, static_cast<int>(ids_.size())); }
+  // The threads the variant worked with when allowed `requested`.
+  int threads(int requested) const { return std::max(1, std::min(requested, max_chunks_)); }
 
  private:
   std::mutex mutex_;
-  std::set<std::thread::id> ids_;
+  std::map<int, int> chunks_;
+  int max_chunks_ = 0;
 };
 
 struct ObserverScope {
@@ -215,17 +219,17 @@ void Runner::run(const Case& c, const std::string& size, Table& table, Progress&
       continue;
     }
 
-    // CPU: validate at the largest thread count, counting the threads that really ran.
+    // CPU: validate at the largest thread count, noting whether the variant split its work.
     Operands& ops = w.host();
     auto validate = [&](int threads, int& used) -> std::string {
-      ThreadCounter counter;
+      SplitCounter counter;
       try {
         ObserverScope scope(&counter);
         w.call({row.backend, row.variant, threads}, ops);
       } catch (const std::exception& e) {
         return std::string("threw: ") + e.what();
       }
-      used = counter.threads();
+      used = counter.threads(threads);
       if (broken) corrupt(ops);
       return w.check(ops);
     };
