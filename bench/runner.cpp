@@ -253,18 +253,20 @@ void Runner::run(const Case& c, const std::string& size, Table& table, Progress&
       continue;
     }
     // A variant that never split its work is timed once, as the single-threaded row it is.
+    const int used_at_tmax = used;
     std::vector<int> configs = used <= 1 ? std::vector<int>{tmax} : options_.threads;
     for (int t : configs) {
       Result r = proto;
-      r.threads = used;
+      r.threads = used_at_tmax;
       if (t != tmax) {
         progress.step(label(w, backend, row.variant, t));
-        if (std::string why = validate(t, used); !why.empty()) {
+        int used_at_t = 1;
+        if (std::string why = validate(t, used_at_t); !why.empty()) {
           r.threads = t;
           fail(r, why);
           continue;
         }
-        r.threads = used;
+        r.threads = used_at_t;
       }
       set_time(r, measure([&] { w.call({row.backend, row.variant, t}, ops); }));
       rows.push_back(r);
