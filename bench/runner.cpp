@@ -255,6 +255,7 @@ void Runner::run(const Case& c, const std::string& size, Table& table, Progress&
     // A variant that never split its work is timed once, as the single-threaded row it is.
     const int used_at_tmax = used;
     std::vector<int> configs = used <= 1 ? std::vector<int>{tmax} : options_.threads;
+    progress.add_total(int(configs.size()) - int(options_.threads.size()));  // planned one step per count
     for (int t : configs) {
       Result r = proto;
       r.threads = used_at_tmax;
