@@ -16,20 +16,19 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// The best ops/s over ten timed runs of `probe` on `threads` threads, each ~4 ms: short
-// runs, so that on a shared machine some of them run undisturbed.
+// The best ops/s over 30 timed runs of `probe` on `threads` threads, each ~0.5 ms: short
+// runs, so that on a shared machine some of them fit between other processes' time slices.
 double compute_peak(Team& team, int threads, const ComputeProbe& probe) {
   volatile double sink = 0;
   int64_t iterations = 1 << 12;
   for (;;) {  // calibrate on one thread
     auto t = Clock::now();
     sink = sink + probe.run(iterations);
-    if (seconds_since(t) > 0.001) break;
+    if (seconds_since(t) > 0.0005) break;
     iterations *= 2;
   }
-  iterations *= 4;
   double best = 0;
-  for (int rep = 0; rep < 10; ++rep) {
+  for (int rep = 0; rep < 30; ++rep) {
     auto t = Clock::now();
     team.run(threads, [&](int, int) { sink = sink + probe.run(iterations); });
     best = std::max(best, probe.ops_per_iteration * double(iterations) * threads / seconds_since(t));
