@@ -76,9 +76,9 @@ struct SimSegment {
 class SimObserver {
  public:
   virtual ~SimObserver() = default;
-  // Called before the first thread of a block runs (segment.thread_idx is zero), e.g. to
-  // fill the registered shared arrays with a sentinel so that every store shows.
-  virtual void block_starting(const SimSegment&) {}
+  // A thread of the block reached HK_TRACE_SHARED(array) for the first time in this block,
+  // before storing into it: e.g. fill the array with a sentinel so that every store shows.
+  virtual void shared_declared(const SimSegment&, const SharedArray&) {}
   // Called on the simulated thread right after its segment, before it parks or exits.
   virtual void segment_done(const SimSegment&) = 0;
 };
