@@ -48,15 +48,13 @@ class Recorder final : public hk::trace::SimObserver {
     result_.thread_of.assign(size_t(count), -1);
   }
 
-  void block_starting(const hk::trace::SimSegment& s) override {
-    // Poison block 0's shared arrays so that every store in it shows, even of a value the
-    // previous launch left behind.
-    if (linear(s.block_idx, s.grid) != 0) return;
-    for (std::size_t i = 0; i < s.shared_count; ++i) {
-      std::memset(s.shared[i].data, 0xff, s.shared[i].bytes);  // NaN for floats
-      shared_before_[s.shared[i].name].assign(static_cast<const unsigned char*>(s.shared[i].data),
-                                              static_cast<const unsigned char*>(s.shared[i].data) + s.shared[i].bytes);
-    }
+  void shared_declared(const hk::trace::SimSegment& s, const hk::trace::SharedArray& a) override {
+    // Poison block 0's shared arrays so that every store shows, even of a value an earlier
+    // block or launch left behind in the same memory.
+    if (linear(s.block_idx, s.grid) != 0 || s.launch != 0) return;
+    std::memset(a.data, 0xff, a.bytes);  // NaN for floats
+    const auto* p = static_cast<const unsigned char*>(a.data);
+    shared_before_[a.name].assign(p, p + a.bytes);
   }
 
   void segment_done(const hk::trace::SimSegment& s) override {

@@ -292,7 +292,7 @@ TEST(BenchExplain, SimulatedTiledMatmulIsAttributedToBlocksThreadsAndTiles) {
           for (unsigned bx = 0; bx < 2; ++bx) {
             seg.block_idx = {bx, by, 0};
             seg.thread_idx = {0, 0, 0};
-            obs->block_starting(seg);
+            for (const hk::trace::SharedArray& arr : shared) obs->shared_declared(seg, arr);
             float acc[T][T] = {};
             int step = 0;
             for (int k0 = 0; k0 < K; k0 += T) {
