@@ -78,6 +78,10 @@ class Recorder final : public hk::trace::SimObserver {
       const hk::trace::SharedArray& arr = s.shared[a];
       std::vector<unsigned char>& before = shared_before_[arr.name];
       const auto* now = static_cast<const unsigned char*>(arr.data);
+      if (before.size() != arr.bytes) {  // not declared to us: nothing to compare with yet
+        before.assign(now, now + arr.bytes);
+        continue;
+      }
       const std::size_t n = arr.bytes / std::max<std::size_t>(arr.element_bytes, 1);
       SimAttribution::Snapshot* snap = nullptr;
       for (std::size_t e = 0; e < n; ++e) {
