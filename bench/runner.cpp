@@ -124,209 +124,208 @@ Timing Runner::measure(const std::function<void()>& fn) const {
   return {s.median_ms, s.min_ms, s.max_ms, s.repeats};
 }
 
-void Runner::run(const Case& c, const std::string& size, Table& table, Progress& progress) {
-  Workload w(c.op, c.dtype, parse_size(c.op, size));
+// One case in progress: the workload, the rows so far, and where notes and progress go.
+struct Runner::CaseRun {
+  Workload w;
+  Table& table;
+  Progress& progress;
   std::vector<Result> rows;
-  auto note = [&](const std::string& text) {
+
+  void note(const std::string& text) {
     if (std::find(table.notes.begin(), table.notes.end(), text) == table.notes.end()) table.notes.push_back(text);
-  };
-  auto fail = [&](Result r, std::string why) {
+  }
+  void fail(Result r, std::string why) {
     r.status = Status::failed;
     r.failure = std::move(why);
     rows.push_back(std::move(r));
-  };
-  auto skipped = [&](const std::string& backend, const std::string& variant) -> std::string {
-    return skip ? skip(backend, variant, w.work()) : std::string();
-  };
-  const int tmax = options_.threads.back();
+  }
+  void not_timed(Result r, int threads, std::string why) {
+    r.threads = threads;
+    r.status = Status::skipped;
+    r.failure = std::move(why);
+    rows.push_back(std::move(r));
+  }
+};
 
+void Runner::run(const Case& c, const std::string& size, Table& table, Progress& progress) {
+  CaseRun run{Workload(c.op, c.dtype, parse_size(c.op, size)), table, progress, {}};
   for (const hk::VariantRow& row : hk::Registry::get().rows()) {
     if (row.op != c.op || !hk::Registry::kernel_for(row, c.dtype)) continue;
     const std::string backend = hk::to_string(row.backend);
     if (!wanted_backend(backend) || !wanted_variant(row.variant)) continue;
     if (!backend_available(row.backend)) continue;  // said once for the whole run
     if (!hk::Registry::supported(row)) {
-      note(row.variant + " (" + backend + ") not run: needs " + row.requirement.text + ", which this machine lacks");
+      run.note(row.variant + " (" + backend + ") not run: needs " + row.requirement.text + ", which this machine lacks");
       continue;
     }
     const bool broken = broken_by_env(c.op, c.dtype, backend, row.variant);
-    Result proto = base_row(w, backend, row.variant, false);
-    proto.summary = row.summary;
-
     if (row.backend == hk::Backend::cuda_sim) {
-      // A functional simulation: checked at a small shape, never timed.
-      if (!options_.simulator) continue;
-      progress.step(label(w, backend, row.variant, 0));
-      Workload small(c.op, c.dtype, simulator_check_shape(c.op));
-      Result r = base_row(small, backend, row.variant, false);
-      r.summary = row.summary;
-      r.threads = 0;
-      std::string why;
-      try {
-        small.call({row.backend, row.variant, 0}, small.host());
-        if (broken) corrupt(small.host());
-        why = small.check(small.host());
-      } catch (const std::exception& e) {
-        why = std::string("threw: ") + e.what();
-      }
-      if (!why.empty()) {
-        fail(r, why);
-      } else {
-        r.status = Status::validated;
-        rows.push_back(r);
-      }
+      if (options_.simulator) run_simulated(run, row, broken);
       continue;
     }
-
-    if (std::string why = skipped(backend, row.variant); !why.empty()) {
-      Result r = proto;
-      r.threads = row.backend == hk::Backend::cuda ? 0 : tmax;
-      r.status = Status::skipped;
-      r.failure = why;
-      rows.push_back(r);
+    Result proto = base_row(run.w, backend, row.variant, false);
+    proto.summary = row.summary;
+    if (std::string why = skip ? skip(backend, row.variant, run.w.work()) : ""; !why.empty()) {
+      run.not_timed(proto, row.backend == hk::Backend::cuda ? 0 : options_.threads.back(), why);
       continue;
     }
-
-    if (row.backend == hk::Backend::cuda) {
-      progress.step(label(w, backend, row.variant, 0));
-      Result r = proto;
-      r.threads = 0;
-      const hk::Device gpu = hk::Device::cuda(0);
-      const hk::Options o{row.backend, row.variant, 0};
-      try {
-        Operands dev = w.on(gpu);
-        w.call(o, dev);
-        hk::synchronize();
-        Operands h = w.host();
-        h.out = dev.out.to(hk::Device::cpu());
-        h.result = dev.result;
-        if (broken) corrupt(h);
-        if (std::string why = w.check(h); !why.empty()) {
-          fail(r, why);
-          continue;
-        }
-        int repeats = options_.repeats > 0 ? options_.repeats : 20;
-        set_time(r, time_gpu_kernel([&] { w.call(o, dev); }, options_.warmup, repeats));
-        r.end_to_end = measure([&] {
-          Operands d = w.on(gpu);
-          w.call(o, d);
-          if (d.out.numel()) (void)d.out.to(hk::Device::cpu());
-        });
-        rows.push_back(r);
-      } catch (const std::exception& e) {
-        fail(r, std::string("threw: ") + e.what());
-      }
-      continue;
-    }
-
-    // CPU: validate at the largest thread count, noting whether the variant split its work.
-    Operands& ops = w.host();
-    auto validate = [&](int threads, int& used) -> std::string {
-      SplitCounter counter;
-      try {
-        ObserverScope scope(&counter);
-        w.call({row.backend, row.variant, threads}, ops);
-      } catch (const std::exception& e) {
-        return std::string("threw: ") + e.what();
-      }
-      used = counter.threads(threads);
-      if (broken) corrupt(ops);
-      return w.check(ops);
-    };
-    progress.step(label(w, backend, row.variant, tmax));
-    int used = 1;
-    auto t0 = Clock::now();
-    if (std::string why = validate(tmax, used); !why.empty()) {
-      Result r = proto;
-      r.threads = tmax;
-      fail(r, why);
-      continue;
-    }
-    const double once = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (once > options_.max_call) {
-      Result r = proto;
-      r.threads = used;
-      r.status = Status::skipped;
-      r.failure = "one call took " + std::to_string(int(once)) + " s (> --max-call " +
-                  std::to_string(int(options_.max_call)) + " s); validated, not timed";
-      rows.push_back(r);
-      continue;
-    }
-    // A variant that never split its work is timed once, as the single-threaded row it is.
-    const int used_at_tmax = used;
-    std::vector<int> configs = used <= 1 ? std::vector<int>{tmax} : options_.threads;
-    progress.add_total(int(configs.size()) - int(options_.threads.size()));  // planned one step per count
-    for (int t : configs) {
-      Result r = proto;
-      r.threads = used_at_tmax;
-      if (t != tmax) {
-        progress.step(label(w, backend, row.variant, t));
-        int used_at_t = 1;
-        if (std::string why = validate(t, used_at_t); !why.empty()) {
-          r.threads = t;
-          fail(r, why);
-          continue;
-        }
-        r.threads = used_at_t;
-      }
-      set_time(r, measure([&] { w.call({row.backend, row.variant, t}, ops); }));
-      rows.push_back(r);
-    }
+    if (row.backend == hk::Backend::cuda) run_gpu(run, row, proto, broken);
+    else run_cpu(run, row, proto, broken);
   }
+  if (options_.peers && wanted_backend("peer")) run_peers(run);
 
-  // Peers, in the same process, validated like everything else.
-  if (options_.peers && wanted_backend("peer")) {
-    if (std::string why = missing_peer_note(c.op, c.dtype); !why.empty()) note(why);
-    std::vector<PeerRun> peers = peers_for(w, team_);
-    bool library = false;
-    for (PeerRun& p : peers) {
-      if (!wanted_variant(p.name)) continue;
-      library |= p.name == "openblas" || p.name == "onednn";
-      if (std::string why = skipped("peer", p.name); !why.empty()) {
-        Result r = base_row(w, "peer", p.name, true);
-        r.summary = p.summary;
-        r.threads = tmax;
-        r.status = Status::skipped;
-        r.failure = why;
-        rows.push_back(r);
-        continue;
-      }
-      for (int t : options_.threads) {
-        if (p.max_threads > 0 && t > p.max_threads) continue;
-        progress.step(label(w, "peer", p.name, t));
-        Result r = base_row(w, "peer", p.name, true);
-        r.summary = p.summary;
-        r.flops = p.work.flops;
-        r.bytes = p.work.bytes;
-        r.writes_output = p.writes;
-        r.threads = t;
-        std::string why;
-        try {
-          p.run(t);
-          why = p.check();
-        } catch (const std::exception& e) {
-          why = std::string("threw: ") + e.what();
-        }
-        if (!why.empty()) {
-          fail(r, why);
-          continue;
-        }
-        set_time(r, measure([&] { p.run(t); }));
-        rows.push_back(r);
-      }
-    }
-    if (library) let_peer_threads_sleep();
-  }
-
-  for (Result& r : rows) apply_roofline(roofline_, gpus_, r.writes_output, r);
-  std::stable_sort(rows.begin(), rows.end(), [](const Result& a, const Result& b) {
+  for (Result& r : run.rows) apply_roofline(roofline_, gpus_, r.writes_output, r);
+  std::stable_sort(run.rows.begin(), run.rows.end(), [](const Result& a, const Result& b) {
     int ba = backend_rank(a.backend), bb = backend_rank(b.backend);
     if (ba != bb) return ba < bb;
     int la = ladder_rank(a.backend, a.variant), lb = ladder_rank(b.backend, b.variant);
     if (la != lb) return la < lb;
     return a.threads < b.threads;
   });
-  for (Result& r : rows) table.rows.push_back(std::move(r));
+  for (Result& r : run.rows) table.rows.push_back(std::move(r));
+}
+
+// cuda_sim: a functional simulation, checked at a small shape and never timed.
+void Runner::run_simulated(CaseRun& run, const hk::VariantRow& row, bool broken) {
+  const std::string backend = hk::to_string(row.backend);
+  run.progress.step(label(run.w, backend, row.variant, 0));
+  Workload small(run.w.op(), run.w.dtype(), simulator_check_shape(run.w.op()));
+  Result r = base_row(small, backend, row.variant, false);
+  r.summary = row.summary;
+  r.threads = 0;
+  std::string why;
+  try {
+    small.call({row.backend, row.variant, 0}, small.host());
+    if (broken) corrupt(small.host());
+    why = small.check(small.host());
+  } catch (const std::exception& e) {
+    why = std::string("threw: ") + e.what();
+  }
+  if (!why.empty()) return run.fail(r, why);
+  r.status = Status::validated;
+  run.rows.push_back(r);
+}
+
+// cuda: validated on the device; kernel-only time (events, L2 flushed) and end-to-end time
+// (inputs copied up, result copied back).
+void Runner::run_gpu(CaseRun& run, const hk::VariantRow& row, Result r, bool broken) {
+  Workload& w = run.w;
+  run.progress.step(label(w, r.backend, row.variant, 0));
+  r.threads = 0;
+  const hk::Device gpu = hk::Device::cuda(0);
+  const hk::Options o{row.backend, row.variant, 0};
+  try {
+    Operands dev = w.on(gpu);
+    w.call(o, dev);
+    hk::synchronize();
+    Operands h = w.host();
+    h.out = dev.out.to(hk::Device::cpu());
+    h.result = dev.result;
+    if (broken) corrupt(h);
+    if (std::string why = w.check(h); !why.empty()) return run.fail(r, why);
+    const int repeats = options_.repeats > 0 ? options_.repeats : 20;
+    set_time(r, time_gpu_kernel([&] { w.call(o, dev); }, options_.warmup, repeats));
+    r.end_to_end = measure([&] {
+      Operands d = w.on(gpu);
+      w.call(o, d);
+      if (d.out.numel()) (void)d.out.to(hk::Device::cpu());
+    });
+    run.rows.push_back(r);
+  } catch (const std::exception& e) {
+    run.fail(r, std::string("threw: ") + e.what());
+  }
+}
+
+// cpu: validated at the largest thread count, noting whether the variant split its work; a
+// variant that never does is timed once, as the single-threaded row it is; one that does is
+// validated and timed at every thread count.
+void Runner::run_cpu(CaseRun& run, const hk::VariantRow& row, const Result& proto, bool broken) {
+  Workload& w = run.w;
+  Operands& ops = w.host();
+  const int tmax = options_.threads.back();
+  auto validate = [&](int threads, int& used) -> std::string {
+    SplitCounter counter;
+    try {
+      ObserverScope scope(&counter);
+      w.call({row.backend, row.variant, threads}, ops);
+    } catch (const std::exception& e) {
+      return std::string("threw: ") + e.what();
+    }
+    used = counter.threads(threads);
+    if (broken) corrupt(ops);
+    return w.check(ops);
+  };
+  run.progress.step(label(w, proto.backend, row.variant, tmax));
+  int used_at_tmax = 1;
+  auto t0 = Clock::now();
+  if (std::string why = validate(tmax, used_at_tmax); !why.empty()) {
+    Result r = proto;
+    r.threads = tmax;
+    return run.fail(r, why);
+  }
+  const double once = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (once > options_.max_call)
+    return run.not_timed(proto, used_at_tmax,
+                         "one call took " + std::to_string(int(once)) + " s (> --max-call " +
+                             std::to_string(int(options_.max_call)) + " s); validated, not timed");
+  std::vector<int> configs = used_at_tmax <= 1 ? std::vector<int>{tmax} : options_.threads;
+  run.progress.add_total(int(configs.size()) - int(options_.threads.size()));  // planned one step per count
+  for (int t : configs) {
+    Result r = proto;
+    r.threads = used_at_tmax;
+    if (t != tmax) {
+      run.progress.step(label(w, proto.backend, row.variant, t));
+      int used_at_t = 1;
+      if (std::string why = validate(t, used_at_t); !why.empty()) {
+        r.threads = t;
+        run.fail(r, why);
+        continue;
+      }
+      r.threads = used_at_t;
+    }
+    set_time(r, measure([&] { w.call({row.backend, row.variant, t}, ops); }));
+    run.rows.push_back(r);
+  }
+}
+
+// The peers, in the same process, validated like everything else.
+void Runner::run_peers(CaseRun& run) {
+  Workload& w = run.w;
+  if (std::string why = missing_peer_note(w.op(), w.dtype()); !why.empty()) run.note(why);
+  bool library = false;
+  for (PeerRun& p : peers_for(w, team_)) {
+    if (!wanted_variant(p.name)) continue;
+    library |= p.name == "openblas" || p.name == "onednn";
+    Result proto = base_row(w, "peer", p.name, true);
+    proto.summary = p.summary;
+    proto.flops = p.work.flops;
+    proto.bytes = p.work.bytes;
+    proto.writes_output = p.writes;
+    if (std::string why = skip ? skip("peer", p.name, w.work()) : ""; !why.empty()) {
+      run.not_timed(proto, options_.threads.back(), why);
+      continue;
+    }
+    for (int t : options_.threads) {
+      if (p.max_threads > 0 && t > p.max_threads) continue;
+      run.progress.step(label(w, "peer", p.name, t));
+      Result r = proto;
+      r.threads = t;
+      std::string why;
+      try {
+        p.run(t);
+        why = p.check();
+      } catch (const std::exception& e) {
+        why = std::string("threw: ") + e.what();
+      }
+      if (!why.empty()) {
+        run.fail(r, why);
+        continue;
+      }
+      set_time(r, measure([&] { p.run(t); }));
+      run.rows.push_back(r);
+    }
+  }
+  if (library) let_peer_threads_sleep();
 }
 
 double speed_ratio(const Result& a, const Result& b) {

@@ -42,6 +42,11 @@ class Runner {
   const RunOptions& options() const { return options_; }
 
  private:
+  struct CaseRun;
+  void run_simulated(CaseRun& run, const hk::VariantRow& row, bool broken);
+  void run_gpu(CaseRun& run, const hk::VariantRow& row, Result proto, bool broken);
+  void run_cpu(CaseRun& run, const hk::VariantRow& row, const Result& proto, bool broken);
+  void run_peers(CaseRun& run);
   Timing measure(const std::function<void()>& fn) const;
   bool wanted_backend(const std::string& b) const;
   bool wanted_variant(const std::string& v) const;
