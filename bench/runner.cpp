@@ -260,7 +260,7 @@ void Runner::run_cpu(CaseRun& run, const hk::VariantRow& row, const Result& prot
   auto t0 = Clock::now();
   if (std::string why = validate(tmax, used_at_tmax); !why.empty()) {
     Result r = proto;
-    r.threads = tmax;
+    r.threads = used_at_tmax;  // how far it split its work before the check failed
     return run.fail(r, why);
   }
   const double once = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -277,7 +277,7 @@ void Runner::run_cpu(CaseRun& run, const hk::VariantRow& row, const Result& prot
       run.progress.step(label(w, proto.backend, row.variant, t));
       int used_at_t = 1;
       if (std::string why = validate(t, used_at_t); !why.empty()) {
-        r.threads = t;
+        r.threads = used_at_t;
         run.fail(r, why);
         continue;
       }
