@@ -86,5 +86,7 @@ class SimObserver {
 // Installs `observer` for cuda_sim launches (nullptr removes it); same rules as above.
 void set_sim_observer(SimObserver* observer);
 SimObserver* sim_observer();
+// For the simulator: the number of a new launch while an observer is installed.
+int next_sim_launch();
 
 }  // namespace hk::trace
