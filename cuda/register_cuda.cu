@@ -1,11 +1,12 @@
-// The CUDA registration table: which GPU kernel serves which op. The kernel ladder
-// (naive → tiled → register_tiled → cuBLAS, elementwise, reductions, int8 dp4a) is added
-// row by row here as its kernels land; until then the cuda backend detects devices and
-// manages memory but registers no kernels, and an op asked to run on it says so.
+// The cuda backend's registration table: every portable kernel variant (cuda/variants.cuh,
+// shared with cuda_sim), then the rows only a GPU can run (cuBLAS, CUB device-wide calls).
+#include "cuda/variants.cuh"
 #include "hk/registry.hpp"
 
 namespace hk {
 
-void register_cuda(Registry&) {}
+void register_cuda(Registry& r) {
+  cuda::register_portable_variants(r, Backend::cuda);
+}
 
 }  // namespace hk

@@ -16,6 +16,14 @@
 
 namespace hk {
 
+namespace {
+// cuda_sim runs the CUDA kernels thread by thread on the CPU: its times say nothing about a
+// GPU (or about the CPU kernels), and every tool that shows it must say so.
+constexpr const char* kCudaSimNote = "functional simulation — not a performance number";
+[[maybe_unused]] constexpr const char* kCudaNotCompiled =
+    "not compiled in: hk was built without the cuda backend (-DHK_ENABLE_CUDA=OFF or no CUDA toolkit found)";
+}  // namespace
+
 const Registry& Registry::get() {
   static const Registry registry = [] {
     Registry r;
@@ -23,6 +31,7 @@ const Registry& Registry::get() {
 #if HK_HAVE_CUDA
     register_cuda(r);
 #endif
+    register_cuda_sim(r);  // the simulator is part of every build
     return r;
   }();
   return registry;
@@ -41,9 +50,7 @@ DeviceRuntime* device_runtime(Device::Kind kind) {
 DeviceRuntime& usable_device_runtime(Device device) {
   DeviceRuntime* rt = device_runtime(device.kind());
   if (!rt)
-    throw BackendUnavailable("device " + device.to_string() +
-                             " is unavailable: hk was built without the cuda backend "
-                             "(configure with -DHK_ENABLE_CUDA=ON and a CUDA toolkit)");
+    throw BackendUnavailable("device " + device.to_string() + " is unavailable: " + kCudaNotCompiled);
   const BackendInfo& info = rt->info();
   if (!info.available)
     throw BackendUnavailable("device " + device.to_string() + " is unavailable: " + info.reason);
@@ -65,13 +72,11 @@ std::vector<BackendInfo> backends() {
   BackendInfo cuda_info = cuda::runtime().info();
   out.push_back(cuda_info);
 #else
-  out.push_back({Backend::cuda, "cuda", false,
-                 "not compiled in: hk was built without the cuda backend (-DHK_ENABLE_CUDA=OFF "
-                 "or no CUDA toolkit found)",
-                 {}});
+  out.push_back({Backend::cuda, "cuda", false, kCudaNotCompiled, {}});
 #endif
-  out.push_back({Backend::cuda_sim, "cuda_sim", false,
-                 "not implemented yet: the SIMT simulator is not part of this build", {}});
+  out.push_back({Backend::cuda_sim, "cuda_sim", true, kCudaSimNote,
+                 {"cuda_sim: hk's SIMT simulator running the CUDA kernels on " + std::to_string(num_threads()) +
+                  " CPU threads (warp size 32)"}});
   return out;
 }
 
@@ -84,7 +89,7 @@ bool available(Backend b) {
       detail::DeviceRuntime* rt = detail::device_runtime(Device::Kind::cuda);
       return rt && rt->info().available;
     }
-    case Backend::cuda_sim: return false;
+    case Backend::cuda_sim: return true;
     case Backend::automatic: return false;
   }
   return false;

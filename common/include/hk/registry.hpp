@@ -107,9 +107,11 @@ class Registry {
   std::vector<VariantRow> rows_;
 };
 
-// Registration tables, one per backend (cpu/register_cpu.cpp, cuda/register_cuda.cu, ...).
-// backends.cpp calls those that are compiled in.
+// Registration tables, one per backend (cpu/register_cpu.cpp, cuda/register_cuda.cu,
+// cuda/register_cuda_sim.cpp). backends.cpp calls those that are compiled in; the CUDA
+// kernels both CUDA tables share are listed once, in cuda/variants.cuh.
 void register_cpu(Registry&);
 void register_cuda(Registry&);
+void register_cuda_sim(Registry&);
 
 }  // namespace hk

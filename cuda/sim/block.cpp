@@ -1,0 +1,410 @@
+// The block scheduler (see block.hpp for the model) and the device-side entry points of the
+// synchronising intrinsics.
+#include "cuda/sim/block.hpp"
+
+#include "cuda/sim/diagnostics.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+#include "hk/error.hpp"
+
+namespace hk::sim {
+
+constinit thread_local uint3 threadIdx{};
+constinit thread_local uint3 blockIdx{};
+constinit thread_local dim3 blockDim{};
+constinit thread_local dim3 gridDim{};
+
+namespace {
+
+// The runner whose block is running on this OS thread (null between blocks).
+thread_local constinit BlockRunner* tls_runner = nullptr;
+
+[[noreturn, gnu::cold]] void outside_a_kernel(const char* what) {
+  throw Error(std::string("hk cuda_sim: ") + what + " called outside a kernel");
+}
+
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+bool same_place(const std::source_location& a, const std::source_location& b) {
+  return a.line() == b.line() && a.column() == b.column() &&
+         (a.file_name() == b.file_name() || std::strcmp(a.file_name(), b.file_name()) == 0);
+}
+
+}  // namespace
+
+// ---- the device-side entry points ---------------------------------------------------------------
+
+namespace detail {
+int barrier(BarrierOp op, int predicate, const std::source_location& where) {
+  if (!tls_runner) outside_a_kernel(barrier_name(op));
+  return tls_runner->barrier(op, predicate, where);
+}
+uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
+  if (!tls_runner) outside_a_kernel(warp_op_name(op));
+  return tls_runner->warp_op(op, mask, value, arg, width, where);
+}
+void* dynamic_shared_memory() {
+  if (!tls_runner) outside_a_kernel("HK_DYNAMIC_SHARED");
+  return tls_runner->dynamic_shared();
+}
+}  // namespace detail
+
+// ---- the scheduler ------------------------------------------------------------------------------
+
+BlockRunner& BlockRunner::here() {
+  thread_local BlockRunner runner;
+  return runner;
+}
+
+BlockRunner::BlockRunner() : host_(fiber_host()) {}
+
+void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s) {
+  launch_ = &k;
+  schedule_ = s;
+  block_idx_ = block_idx;
+  const dim3 bd = k.block;
+  threads_ = static_cast<int>(bd.x * bd.y * bd.z);
+  warps_ = (threads_ + 31) / 32;
+  if (bd.x != lanes_dim_.x || bd.y != lanes_dim_.y || bd.z != lanes_dim_.z) {  // else reuse the coordinates
+    lanes_.assign(static_cast<size_t>(threads_), Lane{});
+    for (int t = 0; t < threads_; ++t) {
+      Lane& l = lanes_[static_cast<size_t>(t)];
+      l.tid = t;
+      const unsigned u = static_cast<unsigned>(t);
+      l.idx = {u % bd.x, u / bd.x % bd.y, u / (bd.x * bd.y)};
+    }
+    lanes_dim_ = bd;
+  }
+  for (Lane& l : lanes_) l.state = LaneState::unstarted;
+  exited_ = at_warp_op_ = 0;
+  fault_.clear();
+  blockIdx = block_idx;
+  blockDim = bd;
+  gridDim = k.grid;
+  // Uninitialised shared memory reads as NaN / -1 rather than as the previous block's data.
+  shared_.resize((k.shared_bytes + sizeof(uint4) - 1) / sizeof(uint4));
+  if (!shared_.empty()) std::memset(shared_.data(), 0xff, shared_.size() * sizeof(uint4));
+  const uint64_t linear = block_idx.x + uint64_t(k.grid.x) * (block_idx.y + uint64_t(k.grid.y) * block_idx.z);
+  rng_ = s.seed ^ (linear * 0x2545f4914f6cdd1dull);
+
+  tls_runner = this;
+  thread_idx_ = &threadIdx;  // this OS thread's; one TLS lookup per block, not per switch
+  host_.describe = &BlockRunner::describe;
+  host_.describe_self = this;
+  for (int round = 0;; ++round) {
+    order_warps();
+    for (int w : warp_order_) run_warp(w, round == 0);
+    if (exited_ == threads_) break;
+    release_barrier();
+  }
+  tls_runner = nullptr;
+  host_.describe = nullptr;
+}
+
+// The body of every fiber: run unstarted threads of the warp being started, one after the
+// other, until one parks (then this fiber stays with it and a new fiber takes the next) or
+// none is left; then hand the OS thread to the next parked thread to resume.
+Fiber* BlockRunner::thread_main(void* self) {
+  auto* r = static_cast<BlockRunner*>(self);
+  Fiber* fiber = r->host_.current();
+  while (r->start_next_ < r->start_end_) {
+    Lane& l = r->lanes_[static_cast<size_t>(r->start_queue_[r->start_next_++])];
+    l.fiber = fiber;
+    l.state = LaneState::running;
+    *r->thread_idx_ = l.idx;
+    r->current_ = &l;
+    try {
+      r->launch_->run(r->launch_->closure);
+    } catch (const std::exception& e) {
+      r->fault_ = std::string("the kernel threw an exception: ") + e.what();
+    } catch (...) {
+      r->fault_ = "the kernel threw an exception";
+    }
+    if (!r->fault_.empty()) r->fault_on_thread();  // outside the handler: nothing left to destroy
+    l.state = LaneState::exited;
+    ++r->exited_;
+  }
+  return r->next_in_run_list();
+}
+
+// What runs after the current thread parks: a new fiber for the next unstarted thread, else
+// the next parked thread of the run list, else the scheduler.
+Fiber* BlockRunner::after_park() {
+  if (start_next_ < start_end_) return host_.create(&BlockRunner::thread_main, this);
+  return next_in_run_list();
+}
+
+Fiber* BlockRunner::next_in_run_list() {
+  if (run_next_ == run_end_) return host_.main();
+  Lane& l = lanes_[static_cast<size_t>(run_list_[static_cast<size_t>(run_next_++)])];
+  // The thread after this one: its stack top is cold by now (255 others ran since), and
+  // this one's kernel code gives the load time to arrive.
+  if (run_next_ < run_end_) {
+    const Lane& after = lanes_[static_cast<size_t>(run_list_[static_cast<size_t>(run_next_)])];
+    after.fiber->prefetch();
+  }
+  l.state = LaneState::running;
+  *thread_idx_ = l.idx;
+  current_ = &l;
+  return l.fiber;
+}
+
+// Scheduler side: runs a chain of simulated threads until it hands the OS thread back.
+void BlockRunner::dispatch(Fiber* first) {
+  if (first == host_.main()) return;
+  host_.switch_to(first);
+  if (!fault_.empty()) fault_in_block(fault_);
+}
+
+void BlockRunner::run_ready_lanes(bool all_ready) {
+  if (all_ready) {  // after a barrier: every lane of the warp, in order
+    run_list_.assign(lane_order_.begin(), lane_order_.end());
+  } else {
+    run_list_.clear();
+    for (int i : lane_order_)
+      if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) run_list_.push_back(i);
+  }
+  run_next_ = 0;
+  run_end_ = static_cast<int>(run_list_.size());
+  dispatch(next_in_run_list());
+}
+
+void BlockRunner::run_warp(int warp, bool start) {
+  order_lanes(warp);
+  if (start) {
+    start_queue_ = lane_order_.data();
+    start_next_ = 0;
+    start_end_ = static_cast<int>(lane_order_.size());
+    dispatch(host_.create(&BlockRunner::thread_main, this));
+  } else {
+    run_ready_lanes(true);  // a released barrier: no thread of the block has exited
+  }
+  while (at_warp_op_ > 0 && settle(warp)) run_ready_lanes(false);
+  if (at_warp_op_ > 0)
+    fault_in_block(warp_deadlock_message(&lanes_[static_cast<size_t>(warp) * 32], std::min(32, threads_ - warp * 32), warp));
+}
+
+int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+  Lane& l = *current_;
+  l.state = LaneState::at_barrier;
+  l.barrier_op = op;
+  l.value = static_cast<uint64_t>(predicate);
+  l.where = where;
+  host_.switch_to(after_park());
+  return static_cast<int>(l.result);
+}
+
+uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
+                              const std::source_location& where) {
+  Lane& l = *current_;
+  const int lane = l.tid & 31;
+  // A fault message goes straight into fault_: temporaries on this fiber's stack would
+  // never be destroyed, since the faulting fiber is abandoned, not unwound.
+  if (op != detail::WarpOp::activemask && !((mask >> lane) & 1u)) {
+    fault_ = std::string(warp_op_name(op)) + " at " + describe_location(where) + ": thread " + xyz(l.idx) +
+             " (lane " + std::to_string(lane) + ") passed mask " + hex(mask) + ", which does not name the calling lane";
+    fault_on_thread();
+  }
+  if (is_shuffle(op) && (width < 1 || width > 32 || (width & (width - 1)) != 0)) {
+    fault_ = std::string(warp_op_name(op)) + " at " + describe_location(where) + ": width " + std::to_string(width) +
+             " is not a power of two in 1..32";
+    fault_on_thread();
+  }
+  l.state = LaneState::at_warp_op;
+  l.warp_op = op;
+  l.mask = mask;
+  l.value = value;
+  l.arg = arg;
+  l.width = static_cast<int8_t>(width);
+  l.where = where;
+  ++at_warp_op_;
+  host_.switch_to(after_park());
+  return l.result;
+}
+
+bool BlockRunner::settle(int warp) {
+  const int base = warp * 32, count = std::min(32, threads_ - base);
+  uint32_t examined = 0;
+  bool progress = false;
+  for (int i = 0; i < count; ++i) {
+    const Lane& l = lanes_[static_cast<size_t>(base + i)];
+    if (l.state != LaneState::at_warp_op || l.warp_op == detail::WarpOp::activemask || ((examined >> i) & 1u))
+      continue;
+    examined |= 1u << i;
+    bool complete = true;
+    uint32_t exited = 0;
+    for (uint32_t m = l.mask; m; m &= m - 1) {
+      const int j = std::countr_zero(m);
+      if (j >= count)
+        fault_in_block(warp_group_head(l, warp) + "the mask names lane " + std::to_string(j) +
+                       ", but this warp has only " + std::to_string(count) + " lanes (the block has " +
+                       std::to_string(threads_) + " threads)");
+      const Lane& o = lanes_[static_cast<size_t>(base + j)];
+      if (o.state == LaneState::exited) {
+        exited |= m & -m;
+      } else if (o.state == LaneState::at_barrier) {
+        fault_in_block(warp_group_head(l, warp) + "deadlock: lane " + std::to_string(j) + " (thread " + xyz(o.idx) +
+                       ") waits at " + barrier_name(o.barrier_op) + " at " + describe_location(o.where) +
+                       " and can never reach the warp intrinsic");
+      } else if (o.state != LaneState::at_warp_op || o.warp_op != l.warp_op || o.mask != l.mask) {
+        complete = false;  // still elsewhere (maybe at another group that settles first)
+      }
+    }
+    if (exited) {
+      std::vector<const Lane*> gone;
+      for (uint32_t m = exited; m; m &= m - 1) gone.push_back(&lanes_[static_cast<size_t>(base + std::countr_zero(m))]);
+      fault_in_block(warp_group_head(l, warp) + "the mask names lanes that have exited: " + describe_threads(gone));
+    }
+    if (complete) {
+      settle_group(base, l.mask, l.warp_op);
+      examined |= l.mask;
+      progress = true;
+    }
+  }
+  if (progress) return true;
+  // __activemask(): once nothing else can move, the lanes parked at the same call are the
+  // ones that execute it together.
+  for (int i = 0; i < count; ++i) {
+    const Lane& l = lanes_[static_cast<size_t>(base + i)];
+    if (l.state != LaneState::at_warp_op || l.warp_op != detail::WarpOp::activemask) continue;
+    uint32_t group = 0;
+    for (int j = i; j < count; ++j) {
+      const Lane& o = lanes_[static_cast<size_t>(base + j)];
+      if (o.state == LaneState::at_warp_op && o.warp_op == detail::WarpOp::activemask && same_place(o.where, l.where))
+        group |= 1u << j;
+    }
+    for (uint32_t m = group; m; m &= m - 1) {
+      Lane& o = lanes_[static_cast<size_t>(base + std::countr_zero(m))];
+      o.result = group;
+      o.state = LaneState::ready;
+      --at_warp_op_;
+    }
+    return true;
+  }
+  return false;
+}
+
+void BlockRunner::settle_group(int base, uint32_t mask, detail::WarpOp op) {
+  auto lane = [&](int j) -> Lane& { return lanes_[static_cast<size_t>(base + j)]; };
+  uint32_t votes = 0;
+  for (uint32_t m = mask; m; m &= m - 1)
+    if (lane(std::countr_zero(m)).value != 0) votes |= m & -m;
+  for (uint32_t m = mask; m; m &= m - 1) {
+    const int j = std::countr_zero(m);
+    Lane& d = lane(j);
+    const int segment = j & ~(d.width - 1), end = segment + d.width;  // shuffles stay within `width` lanes
+    int src = j;
+    switch (op) {
+      case detail::WarpOp::syncwarp: d.result = 0; break;
+      case detail::WarpOp::ballot: d.result = votes; break;
+      case detail::WarpOp::all: d.result = votes == mask; break;
+      case detail::WarpOp::any: d.result = votes != 0; break;
+      case detail::WarpOp::shfl: src = segment + (d.arg & (d.width - 1)); break;
+      case detail::WarpOp::shfl_up: src = j - d.arg >= segment ? j - d.arg : j; break;
+      case detail::WarpOp::shfl_down: src = j + d.arg < end ? j + d.arg : j; break;
+      case detail::WarpOp::shfl_xor: src = (j ^ d.arg) >= 0 && (j ^ d.arg) < end ? j ^ d.arg : j; break;
+      case detail::WarpOp::activemask: break;
+    }
+    // Reading a lane outside the mask is undefined on the GPU; here it reads the caller's value.
+    if (is_shuffle(op)) d.result = ((mask >> src) & 1u) ? lane(src).value : d.value;
+  }
+  for (uint32_t m = mask; m; m &= m - 1) lane(std::countr_zero(m)).state = LaneState::ready;
+  at_warp_op_ -= std::popcount(mask);
+}
+
+void BlockRunner::release_barrier() {
+  // Every thread that hasn't exited waits at a barrier here (run_warp saw to that).
+  if (exited_ > 0) fault_in_block(barrier_after_exit_message(lanes_));
+  const Lane& first = lanes_.front();
+  bool diverged = false;
+  int count = 0;
+  for (const Lane& l : lanes_) {
+    diverged |= l.barrier_op != first.barrier_op || !same_place(l.where, first.where);
+    count += l.value != 0;
+  }
+  if (diverged) fault_in_block(divergent_barrier_message(lanes_));
+  // Released: every lane runs next round in lane order (run_ready_lanes(true)), so the
+  // lanes' states stay as they are; only the votes need writing back.
+  uint64_t result = 0;
+  switch (first.barrier_op) {
+    case detail::BarrierOp::sync: return;
+    case detail::BarrierOp::count: result = static_cast<uint64_t>(count); break;
+    case detail::BarrierOp::all: result = count == threads_; break;
+    case detail::BarrierOp::any: result = count > 0; break;
+  }
+  for (Lane& l : lanes_) l.result = result;
+}
+
+void BlockRunner::order_lanes(int warp) {
+  const int base = warp * 32, count = std::min(32, threads_ - base);
+  lane_order_.resize(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i)
+    lane_order_[static_cast<size_t>(i)] =
+        schedule_.order == Schedule::Order::reverse ? base + count - 1 - i : base + i;
+  if (schedule_.order == Schedule::Order::random)
+    for (int i = count - 1; i > 0; --i)
+      std::swap(lane_order_[static_cast<size_t>(i)], lane_order_[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
+}
+
+void BlockRunner::order_warps() {
+  warp_order_.resize(static_cast<size_t>(warps_));
+  for (int i = 0; i < warps_; ++i)
+    warp_order_[static_cast<size_t>(i)] = schedule_.order == Schedule::Order::reverse ? warps_ - 1 - i : i;
+  if (schedule_.order == Schedule::Order::random)
+    for (int i = warps_ - 1; i > 0; --i)
+      std::swap(warp_order_[static_cast<size_t>(i)], warp_order_[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
+}
+
+void BlockRunner::fault_on_thread() {
+  host_.switch_to(host_.main());  // the scheduler abandons the block and never resumes this fiber
+  std::abort();
+}
+
+void BlockRunner::abandon() {
+  for (Lane& l : lanes_)
+    if (l.state != LaneState::unstarted && l.state != LaneState::exited) {
+      host_.abandon(l.fiber);
+      l.state = LaneState::exited;
+    }
+  start_next_ = start_end_ = run_next_ = run_end_ = 0;
+  tls_runner = nullptr;
+  host_.describe = nullptr;
+}
+
+void BlockRunner::fault_in_block(const std::string& what) {
+  abandon();
+  throw CudaError("hk cuda_sim: kernel fault in block " + xyz(block_idx_) + " of " + describe_launch(*launch_) +
+                  ":\n  " + what);
+}
+
+void BlockRunner::describe(const void* self, int fd) {
+  const auto* r = static_cast<const BlockRunner*>(self);
+  if (!r->launch_) return;
+  put(fd, " in the kernel launched at ");
+  put(fd, r->launch_->where.file_name());
+  put(fd, ":");
+  put_uint(fd, r->launch_->where.line());
+  put(fd, " (");
+  put(fd, r->launch_->where.function_name());
+  put(fd, "), block ");
+  put_xyz(fd, r->block_idx_);
+  if (r->current_) {
+    put(fd, ", thread ");
+    put_xyz(fd, r->current_->idx);
+  }
+}
+
+}  // namespace hk::sim

@@ -1,0 +1,106 @@
+// The block scheduler: runs the threads of one CUDA block as fibers on one OS thread.
+//
+// A block runs in rounds. In each round the warps are visited one at a time (in the
+// schedule's order); each lane of the warp runs until it reaches a sync point or exits,
+// then the warp's shuffles and votes are settled — a group settles once every lane its
+// mask names is parked at the same intrinsic with the same mask — and the released lanes
+// run on, until every lane of the warp waits at __syncthreads or has exited. A round ends
+// with every live thread of the block at one barrier, which is then released.
+//
+// The no-barrier fast path: a fiber that finishes its thread starts the next unstarted
+// thread of the warp on the same stack, so threads that never synchronise cost a function
+// call each, not two context switches; only threads that park hold a fiber of their own.
+// And a thread that parks switches straight to the next thread to run (one jump), not
+// through the scheduler (two); the scheduler only runs between these chains.
+//
+// Anything that can never settle is a kernel fault, reported with the kernel, the source
+// line and the threads involved: threads at different barriers (divergence), a barrier
+// some threads exited before, a mask naming lanes that exited / don't exist / wait at a
+// barrier, lanes waiting at intrinsics that don't match.
+#pragma once
+
+#include <cstdint>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "cuda/sim/fiber.hpp"
+#include "cuda/sim/launch.hpp"
+
+namespace hk::sim {
+
+enum class LaneState : uint8_t { unstarted, ready, running, at_barrier, at_warp_op, exited };
+
+// One simulated CUDA thread: one cache line, since a barrier round touches every one.
+struct alignas(64) Lane {
+  Fiber* fiber = nullptr;   // set when it starts
+  uint64_t value = 0;       // what this lane contributes (shuffled bits, predicate)
+  uint64_t result = 0;      // what it gets back
+  std::source_location where;
+  uint3 idx{};
+  int tid = 0;              // linear index in the block
+  uint32_t mask = 0;        // warp intrinsics: the lanes named
+  int arg = 0;              // shuffles: source lane / delta / lane mask
+  int8_t width = 32;        // shuffles: segment width (checked: a power of two ≤ 32)
+  LaneState state = LaneState::unstarted;
+  detail::BarrierOp barrier_op{};
+  detail::WarpOp warp_op{};
+};
+static_assert(sizeof(Lane) == 64);
+
+// Internal to libhk (hidden): calls between the scheduler and the intrinsics stay direct.
+class __attribute__((visibility("hidden"))) BlockRunner {
+ public:
+  // This OS thread's runner.
+  static BlockRunner& here();
+  BlockRunner();
+
+  // Runs one block to completion; throws hk::CudaError on a kernel fault.
+  void run(const KernelLaunch&, uint3 block_idx, const Schedule&);
+
+  // Called on a simulated thread (through cuda/sim/device.hpp).
+  int barrier(detail::BarrierOp, int predicate, const std::source_location&);
+  uint64_t warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
+  void* dynamic_shared() { return shared_.data(); }
+
+ private:
+  static Fiber* thread_main(void* self);
+  Fiber* after_park();
+  Fiber* next_in_run_list();
+  void run_ready_lanes(bool all_ready);
+  void dispatch(Fiber* first);
+  void run_warp(int warp, bool start);
+  bool settle(int warp);
+  void settle_group(int base, uint32_t mask, detail::WarpOp);
+  void release_barrier();
+  void order_lanes(int warp);
+  void order_warps();
+  [[noreturn]] void fault_in_block(const std::string& what);
+  [[noreturn]] void fault_on_thread();  // on a simulated thread, with fault_ set
+  void abandon();
+  static void describe(const void* self, int fd);
+
+  FiberHost& host_;
+  const KernelLaunch* launch_ = nullptr;
+  Schedule schedule_;
+  uint64_t rng_ = 0;
+  uint3 block_idx_{};
+  int threads_ = 0, warps_ = 0;
+  int exited_ = 0, at_warp_op_ = 0;  // threads that exited / wait at a warp intrinsic
+  std::vector<Lane> lanes_;
+  dim3 lanes_dim_{0, 0, 0};  // the block shape lanes_ was laid out for
+  std::vector<int> lane_order_;  // one warp's lanes (block-wide indices) in schedule order
+  std::vector<int> warp_order_;
+  // Unstarted lanes of the warp being started: fibers take the next one from here.
+  const int* start_queue_ = nullptr;
+  int start_next_ = 0, start_end_ = 0;
+  // Parked lanes to resume, in order: each hands the OS thread to the next when it parks.
+  std::vector<int> run_list_;
+  int run_next_ = 0, run_end_ = 0;
+  Lane* current_ = nullptr;
+  uint3* thread_idx_ = nullptr;  // &threadIdx of this OS thread
+  std::string fault_;  // set by a simulated thread that misused an intrinsic
+  std::vector<uint4> shared_;  // dynamic shared memory, 16-byte aligned
+};
+
+}  // namespace hk::sim

@@ -1,0 +1,177 @@
+// Fiber stacks, the fiber entry trampoline, and the stack-overflow report.
+#include "cuda/sim/fiber.hpp"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "cuda/sim/diagnostics.hpp"
+#include "cuda/sim/launch.hpp"
+#include "hk/error.hpp"
+
+namespace hk::sim {
+
+namespace {
+
+// Below every stack. With -fstack-clash-protection (set on the files that compile kernels
+// for the simulator) frames are probed page by page, so one page would do; the larger
+// region also catches code built without it, at no cost (it is never committed).
+constexpr std::size_t kGuardBytes = 64 * 1024;
+constexpr std::size_t kSignalStackBytes = 64 * 1024;
+
+thread_local FiberHost* tls_host = nullptr;
+struct sigaction previous_segv;
+std::once_flag handler_once;
+
+void on_segv(int sig, siginfo_t* info, void* context) {
+  FiberHost* host = tls_host;
+  if (host && host->in_guard(info->si_addr)) {
+    put(2, "\nhk cuda_sim: fiber stack overflow");
+    if (host->describe) host->describe(host->describe_self, 2);
+    put(2, "\n  every simulated CUDA thread runs on a ");
+    put_uint(2, host->stack_bytes() / 1024);
+    put(2, " KiB stack: set HK_SIM_STACK_KB higher, or shrink the kernel's local arrays or recursion\n");
+    ::signal(SIGABRT, SIG_DFL);
+    std::abort();
+  }
+  // Not an overflow of ours: hand the fault to whoever handled SIGSEGV before us.
+  if (previous_segv.sa_flags & SA_SIGINFO) {
+    if (previous_segv.sa_sigaction) return previous_segv.sa_sigaction(sig, info, context);
+  } else if (previous_segv.sa_handler != SIG_DFL && previous_segv.sa_handler != SIG_IGN) {
+    return previous_segv.sa_handler(sig);
+  }
+  // Default action: reinstall it and return; the faulting instruction faults again.
+  ::sigaction(SIGSEGV, &previous_segv, nullptr);
+}
+
+void install_segv_handler() {
+  struct sigaction sa {};
+  sa.sa_sigaction = on_segv;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;  // the faulting stack is unusable: use the alternate one
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGSEGV, &sa, &previous_segv);
+}
+
+// Stacks are mapped at the same alignment, so without care the top of every stack — the
+// few cache lines a parked fiber touches — would fall into the same L1/L2 cache sets, and
+// a block of 256 fibers would thrash one set. Each stack starts below its top by a
+// different multiple of 9 cache lines ("colouring"), spreading them over a 64 KiB window.
+constexpr std::size_t kColourBytes = 64 * 1024, kColourStep = 9 * 64;
+
+Stack map_stack(std::size_t bytes, std::size_t index) {
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  Stack s;
+  s.colour = index * kColourStep % kColourBytes;
+  s.size = (bytes + kColourBytes + page - 1) / page * page;
+  s.guard = (kGuardBytes + page - 1) / page * page;
+  void* p = ::mmap(nullptr, s.guard + s.size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (p == MAP_FAILED)
+    throw OutOfMemory("hk cuda_sim: cannot map a " + std::to_string(s.size) + "-byte fiber stack: " +
+                          std::strerror(errno),
+                      s.guard + s.size);
+  s.base = static_cast<char*>(p);
+  if (::mprotect(s.base, s.guard, PROT_NONE) != 0) {
+    ::munmap(p, s.guard + s.size);
+    throw Error(std::string("hk cuda_sim: cannot protect a fiber stack guard: ") + std::strerror(errno));
+  }
+  return s;
+}
+
+}  // namespace
+
+FiberHost::FiberHost(std::size_t stack_bytes) : stack_bytes_(stack_bytes), main_(std::make_unique<Fiber>()) {
+  current_ = main_.get();
+  std::call_once(handler_once, install_segv_handler);
+  stack_t current{};
+  ::sigaltstack(nullptr, &current);
+  if (current.ss_flags & SS_DISABLE) {  // keep one somebody else (ASan, the program) set up
+    signal_stack_.resize(kSignalStackBytes);
+    stack_t ours{};
+    ours.ss_sp = signal_stack_.data();
+    ours.ss_size = signal_stack_.size();
+    if (::sigaltstack(&ours, nullptr) != 0) signal_stack_.clear();
+  }
+  tls_host = this;
+}
+
+FiberHost::~FiberHost() {
+  if (tls_host == this) tls_host = nullptr;
+  if (!signal_stack_.empty()) {
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    ::sigaltstack(&off, nullptr);
+  }
+  for (auto& f : all_) ::munmap(f->stack_.base, f->stack_.guard + f->stack_.size);
+}
+
+Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
+  Fiber* f;
+  if (!free_.empty()) {
+    f = free_.back();
+    free_.pop_back();
+  } else {
+    auto owned = std::make_unique<Fiber>();
+    owned->stack_ = map_stack(stack_bytes_, all_.size());
+#if HK_SIM_ASAN
+    owned->asan_lo_ = owned->stack_.lo();
+    owned->asan_size_ = owned->stack_.size;
+#endif
+    f = owned.get();
+    all_.push_back(std::move(owned));
+  }
+  f->entry_ = entry;
+  f->arg_ = arg;
+  f->finished_ = false;
+#if HK_SIM_ASAN
+  f->fake_stack_ = nullptr;
+#endif
+  f->context_ = ctx::make_fcontext(f->stack_.top(), f->stack_.size - f->stack_.colour, &FiberHost::trampoline);
+  return f;
+}
+
+void FiberHost::recycle(Fiber* f) { free_.push_back(f); }
+
+void FiberHost::abandon(Fiber* f) {
+#if HK_SIM_ASAN
+  // Its frames never returned: clear their redzones before the stack is reused.
+  ASAN_UNPOISON_MEMORY_REGION(f->stack_.lo(), f->stack_.size);
+#endif
+  recycle(f);
+}
+
+bool FiberHost::in_guard(const void* addr) const {
+  const char* a = static_cast<const char*>(addr);
+  for (const auto& f : all_)
+    if (a >= f->stack_.base && a < f->stack_.lo()) return true;
+  return false;
+}
+
+void FiberHost::trampoline(ctx::transfer_t t) {
+  FiberHost& host = *tls_host;
+  host.landed(t);
+  Fiber* self = host.current_;
+  Fiber* to = self->entry_(self->arg_);
+  // Finished: switch away for good; whoever lands recycles this fiber.
+  self->finished_ = true;
+  host.current_ = to;
+#if HK_SIM_ASAN
+  __sanitizer_start_switch_fiber(nullptr, to->asan_lo_, to->asan_size_);  // this stack is done
+#endif
+  ctx::jump_fcontext(to->context_, self);
+  __builtin_unreachable();  // a finished fiber is never resumed
+}
+
+FiberHost& fiber_host() {
+  thread_local std::unique_ptr<FiberHost> host;
+  if (!host) host = std::make_unique<FiberHost>(stack_bytes());
+  return *host;
+}
+
+}  // namespace hk::sim
