@@ -117,7 +117,7 @@ std::string render_grid(const Attribution& a, int64_t rows, int64_t cols) {
     out << trimmed(units) << "\n";
   }
   for (int64_t r = 0; r < grid_rows; ++r) {
-    char label[16];
+    char label[32];
     std::snprintf(label, sizeof label, "%5lld  ", static_cast<long long>(r * bh));
     out << label;
     for (int64_t c = 0; c < grid_cols; ++c) {

@@ -60,6 +60,7 @@ std::string render_grid(const Attribution& a, int64_t rows, int64_t cols);
 struct SimAttribution {
   hk::trace::Dim3 grid, block;
   int launches = 0;
+  int steps = 0;  // of launch 0: __syncthreads + 1
   std::vector<int> block_of, thread_of;  // per element: linear block / thread id; -1 never, -2 several
   struct Snapshot {
     int step = 0;            // the segment's step: __syncthreads passed before it
@@ -77,7 +78,9 @@ SimAttribution attribute_simulated(const std::function<void()>& fn, const void* 
 // "A rows 0..3, cols 4..7" for the values of a snapshot of a matmul with value-encoded
 // inputs (A[i][k] = i·K + k + 1, B[k][j] = −(k·N + j + 1), 0 = padding).
 std::string describe_tile(const std::vector<double>& values, int64_t k, int64_t n);
-std::string render_sim(const SimAttribution& a, int64_t rows, int64_t cols);
+// The block and thread grids over a rows × cols output (matrix = false: a 1-D output laid
+// out cols per line).
+std::string render_sim(const SimAttribution& a, int64_t rows, int64_t cols, bool matrix);
 
 // The whole explanation for a CPU variant; throws hk::Error subclasses with what was wrong.
 std::string explain_cpu(const ExplainRequest& request);

@@ -61,6 +61,7 @@ class Recorder final : public hk::trace::SimObserver {
     result_.grid = s.grid;
     result_.block = s.block;
     result_.launches = std::max(result_.launches, s.launch + 1);
+    if (s.launch == 0) result_.steps = std::max(result_.steps, s.step + 1);
     const int block = int(linear(s.block_idx, s.grid)), thread = int(linear(s.thread_idx, s.block));
     for (int64_t i = 0; i < count_; ++i) {
       const unsigned char* now = out_ + i * bytes_;
@@ -122,16 +123,24 @@ class Recorder final : public hk::trace::SimObserver {
 
 std::string coords(unsigned id, const Dim3& dim) {
   std::string s = std::to_string(id % dim.x);
-  if (dim.y > 1 || dim.z > 1) s += "," + std::to_string(id / dim.x % dim.y);
-  if (dim.z > 1) s += "," + std::to_string(id / (dim.x * dim.y));
+  if (dim.y > 1 || dim.z > 1) {
+    s += ',';
+    s += std::to_string(id / dim.x % dim.y);
+  }
+  if (dim.z > 1) {
+    s += ',';
+    s += std::to_string(id / (dim.x * dim.y));
+  }
   return s;
 }
 
-std::string grid_of(const std::vector<int>& ids, const Dim3& dim, int64_t rows, int64_t cols) {
+// Rows are labelled by the index of their first element: r for a matrix, r·cols for a 1-D
+// output laid out `cols` per line (row_stride).
+std::string grid_of(const std::vector<int>& ids, const Dim3& dim, int64_t rows, int64_t cols, int64_t row_stride) {
   std::vector<std::string> cells(ids.size());
-  size_t w = 1;
+  size_t w = std::to_string(std::max<int64_t>(cols - 1, 0)).size();
   for (size_t i = 0; i < ids.size(); ++i) {
-    cells[i] = ids[i] >= 0 ? coords(unsigned(ids[i]), dim) : ids[i] == -1 ? "." : "*";
+    cells[i] = ids[i] >= 0 ? coords(unsigned(ids[i]), dim) : std::string(ids[i] == -1 ? "." : "*");
     w = std::max(w, cells[i].size());
   }
   std::ostringstream out;
@@ -142,8 +151,8 @@ std::string grid_of(const std::vector<int>& ids, const Dim3& dim, int64_t rows, 
   }
   out << "\n";
   for (int64_t r = 0; r < rows; ++r) {
-    char label[16];
-    std::snprintf(label, sizeof label, "%5lld  ", static_cast<long long>(r));
+    char label[32];
+    std::snprintf(label, sizeof label, "%5lld  ", static_cast<long long>(r * row_stride));
     out << label;
     for (int64_t c = 0; c < cols; ++c) {
       const std::string& cell = cells[size_t(r * cols + c)];
@@ -198,14 +207,15 @@ std::string describe_tile(const std::vector<double>& values, int64_t k, int64_t 
   return s.empty() ? "nothing" : s;
 }
 
-std::string render_sim(const SimAttribution& a, int64_t rows, int64_t cols) {
+std::string render_sim(const SimAttribution& a, int64_t rows, int64_t cols, bool matrix) {
+  const int64_t stride = matrix ? 1 : cols;
   std::ostringstream s;
   s << "  block (blockIdx.x" << (a.grid.y > 1 || a.grid.z > 1 ? ",y" : "") << (a.grid.z > 1 ? ",z" : "")
     << ") that wrote each output element:\n"
-    << grid_of(a.block_of, a.grid, rows, cols);
+    << grid_of(a.block_of, a.grid, rows, cols, stride);
   s << "\n  thread (threadIdx.x" << (a.block.y > 1 || a.block.z > 1 ? ",y" : "") << (a.block.z > 1 ? ",z" : "")
     << ") within its block:\n"
-    << grid_of(a.thread_of, a.block, rows, cols);
+    << grid_of(a.thread_of, a.block, rows, cols, stride);
   return s.str();
 }
 
@@ -252,15 +262,31 @@ std::string explain_simulated(const ExplainRequest& q) {
   SimAttribution shown = a;
   shown.block_of.resize(size_t(rows * cols), -1);
   shown.thread_of.resize(size_t(rows * cols), -1);
-  s << "\n" << render_sim(shown, rows, cols);
+  s << "\n" << render_sim(shown, rows, cols, matmul);
   if (!a.snapshots.empty()) {
-    s << "\n  shared memory of block 0 after each step (a step ends at a __syncthreads):\n";
-    for (const SimAttribution::Snapshot& snap : a.snapshots) {
-      bool one_each = true;
+    // Steps are the stretches between __syncthreads; list what block 0 stored in each.
+    std::map<int, std::vector<const SimAttribution::Snapshot*>> by_step;
+    for (const SimAttribution::Snapshot& snap : a.snapshots) by_step[snap.step].push_back(&snap);
+    bool one_each = true;
+    for (const SimAttribution::Snapshot& snap : a.snapshots)
       for (size_t e = 0; e < snap.writer.size(); ++e) one_each &= snap.writer[e] == -1 || snap.writer[e] == int(e);
-      s << "    step " << snap.step << ": " << snap.array << " ← "
-        << (matmul && snap.element_bytes == 4 ? describe_tile(snap.values, k, n) : std::to_string(snap.values.size()) + " values")
-        << (one_each ? "; thread t stored slot t (one element per thread)" : "") << "\n";
+    s << "\n  shared memory of block 0, step by step (a step ends at a __syncthreads"
+      << (one_each ? "; thread t stores slot t of each tile" : "") << "):\n";
+    const int last = std::max(a.steps - 1, by_step.rbegin()->first);
+    for (int step = 0; step <= last; ++step) {
+      s << "    step " << step << ": ";
+      auto it = by_step.find(step);
+      if (it == by_step.end()) {
+        s << "no stores to shared memory\n";
+        continue;
+      }
+      for (size_t i = 0; i < it->second.size(); ++i) {
+        const SimAttribution::Snapshot& snap = *it->second[i];
+        s << (i ? "; " : "") << snap.array << " ← "
+          << (matmul && snap.element_bytes == 4 ? describe_tile(snap.values, k, n)
+                                                : std::to_string(snap.values.size()) + " values");
+      }
+      s << "\n";
     }
   }
   if (!check.empty()) throw hk::Error(s.str() + "\nexplain: the variant's result is wrong: " + check);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,7 @@ class Runner {
   bool wanted_variant(const std::string& v) const;
 
   RunOptions options_;
+  std::set<std::string> simulated_;  // cuda_sim variants checked already
   Team& team_;
   const Roofline& roofline_;
   const std::vector<GpuInfo>& gpus_;

@@ -341,7 +341,7 @@ TEST(BenchExplain, SimulatedTiledMatmulIsAttributedToBlocksThreadsAndTiles) {
   EXPECT_EQ((tiles[{0, "b_tile"}]), "B rows 0..3, cols 0..3");
   EXPECT_EQ((tiles[{2, "a_tile"}]), "A rows 0..3, cols 4..7");
   EXPECT_EQ((tiles[{2, "b_tile"}]), "B rows 4..7, cols 0..3");
-  std::string grid = render_sim(result, M, N);
+  std::string grid = render_sim(result, M, N, true);
   EXPECT_NE(grid.find("    7   0,1 0,1 0,1 0,1 1,1 1,1 1,1 1,1\n"), std::string::npos) << grid;  // blocks (x,y) of row 7
 }
 
