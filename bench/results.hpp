@@ -124,6 +124,7 @@ struct Report {
   std::vector<Crossover> crossovers;  // sweep only
   std::vector<std::string> notes;     // run-wide notes (no GPU, missing peers, failures)
   int failures = 0;
+  int errors = 0;  // cases that could not run at all (see notes)
 };
 
 }  // namespace hk_bench

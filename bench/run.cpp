@@ -46,7 +46,7 @@ int run_command(const Args& args) {
   Progress progress(steps, args.progress);
   for (const Case& c : cases) {
     Table t{c.op, c.dtype, c.title(), {}, {}};
-    for (const std::string& size : c.sizes) s.runner->run(c, size, t, progress);
+    for (const std::string& size : c.sizes) s.run_case(c, size, t, progress);
     annotate(t);
     if (c.sizes.size() > 1)  // a size sweep of its own: where would a GPU overtake?
       for (Crossover& x : crossovers_of(t, s.report.env.backends)) s.report.crossovers.push_back(x);
@@ -55,7 +55,7 @@ int run_command(const Args& args) {
   progress.finish();
   s.finish();
   emit(s.report, args, format_table(s.report));
-  return s.report.failures ? 1 : 0;
+  return s.report.errors ? 2 : s.report.failures ? 1 : 0;
 }
 
 int list_command() {

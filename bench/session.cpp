@@ -53,6 +53,16 @@ Session::Session(const Args& args, const std::string& command, double default_ma
                                 "with the L2 flushed before each repeat; end-to-end: steady clock incl. copies"}};
 }
 
+void Session::run_case(const Case& c, const std::string& size, Table& table, Progress& progress) {
+  try {
+    runner->run(c, size, table, progress);
+  } catch (const hk::Error& e) {
+    ++report.errors;
+    report.notes.push_back(c.title() + " " + size + " not run: " + e.what());
+    std::fprintf(stderr, "hk-bench: %s %s not run: %s\n", c.title().c_str(), size.c_str(), e.what());
+  }
+}
+
 void Session::finish() {
   Roofline end = measure_roofline(*team, probe_threads);
   for (size_t i = 0; i < end.cpu.size() && i < report.roofline.cpu.size(); ++i) {

@@ -20,6 +20,9 @@ struct Session {
   // load must not make every row look closer to the roof), applies the roofline to every
   // row, counts failures and adds the run-wide notes.
   void finish();
+  // Runs one case; an error that stops the whole case (e.g. its operands don't fit in
+  // memory) becomes a run-wide note and counts in report.errors instead of ending the run.
+  void run_case(const Case& c, const std::string& size, Table& table, Progress& progress);
 
   Report report;
   std::vector<int> probe_threads;

@@ -99,7 +99,11 @@ std::vector<Crossover> crossovers_of(const Table& t, const std::vector<hk::Backe
 
 std::string format_sweep_table(const Report& rep) {
   std::ostringstream out;
-  out << format_table(Report{rep.command, rep.argv, rep.env, rep.roofline, rep.settings, {}, {}, rep.notes, 0});
+  Report header = rep;
+  header.tables.clear();
+  header.crossovers.clear();
+  header.failures = 0;
+  out << format_table(header);
   for (const Table& t : rep.tables) {
     std::vector<std::string> shapes;
     std::map<std::string, std::map<std::string, std::string>> cells;  // implementation → shape → text
@@ -183,7 +187,7 @@ int sweep_command(const Args& in) {
   for (const Case& c : cases) {
     s.report.tables.push_back(Table{c.op, c.dtype, c.title(), {}, {}});
     current = &s.report.tables.back();
-    for (const std::string& size : c.sizes) s.runner->run(c, size, *current, progress);
+    for (const std::string& size : c.sizes) s.run_case(c, size, *current, progress);
     annotate(*current);
     for (Crossover& x : crossovers_of(*current, s.report.env.backends)) s.report.crossovers.push_back(x);
   }
@@ -191,7 +195,7 @@ int sweep_command(const Args& in) {
   progress.finish();
   s.finish();
   emit(s.report, args, format_sweep_table(s.report));
-  return s.report.failures ? 1 : 0;
+  return s.report.errors ? 2 : s.report.failures ? 1 : 0;
 }
 
 }  // namespace hk_bench
