@@ -1,120 +1,148 @@
-// Device discovery and memory for the cuda backend, through the CUDA runtime API.
-// Without a driver every cudart call returns cudaErrorInsufficientDriver (35); discovery
-// turns that into an "unavailable" BackendInfo with the reason instead of failing.
+// The cuda backend's DeviceRuntime: discovery (devices.cpp), the caching allocator
+// (device_allocator.cpp), per-thread streams and copies (streams.cpp), and running one
+// op's GPU work to completion with event timing.
 #include "cuda/cuda_runtime.hpp"
 
-#include <cuda_runtime_api.h>
+#include <cublas_v2.h>
 
 #include <mutex>
 #include <string>
 
 #include "cuda/cuda_check.hpp"
+#include "cuda/device_allocator.hpp"
+#include "cuda/kernel_resources.hpp"
+#include "cuda/streams.hpp"
 #include "hk/error.hpp"
 
 namespace hk::cuda {
 
-void throw_cuda_error(cudaError_t err, const char* call, const char* file, int line) {
-  int device = -1;
-  cudaGetDevice(&device);  // best effort; may fail for the same reason
-  cudaGetLastError();      // clear the sticky-free error state of this thread
-  std::string msg = std::string("CUDA error in ") + call + " at " + file + ":" + std::to_string(line) +
-                    " (device " + std::to_string(device) + "): " + cudaGetErrorString(err) + " (" +
-                    cudaGetErrorName(err) + ")";
-  if (err == cudaErrorMemoryAllocation) throw OutOfMemory(msg, 0);
-  throw CudaError(msg);
+int cublas_version() {
+  int v = 0;
+  return cublasGetVersion(nullptr, &v) == CUBLAS_STATUS_SUCCESS ? v : 0;
 }
 
 namespace {
 
-std::string error_text(cudaError_t err) {
-  return std::string(cudaGetErrorString(err)) + " (" + cudaGetErrorName(err) + ", " + std::to_string(int(err)) + ")";
-}
-
-BackendInfo discover() {
-  BackendInfo info{Backend::cuda, "cuda", false, "", {}};
-  int driver = 0;
-  cudaDriverGetVersion(&driver);
-  int count = 0;
-  cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess) {
-    cudaGetLastError();
-    info.reason = driver == 0 ? "no NVIDIA driver: cudaGetDeviceCount failed: " + error_text(err)
-                              : "cudaGetDeviceCount failed: " + error_text(err);
-    return info;
-  }
-  if (count == 0) {
-    info.reason = "no CUDA device found (driver " + std::to_string(driver / 1000) + "." +
-                  std::to_string(driver % 1000 / 10) + ")";
-    return info;
-  }
-  int usable = 0;
-  std::string too_old;
-  for (int d = 0; d < count; ++d) {
-    cudaDeviceProp p{};
-    if (cudaGetDeviceProperties(&p, d) != cudaSuccess) {
-      cudaGetLastError();
-      continue;
-    }
-    int cc = p.major * 10 + p.minor;
-    info.devices.push_back("cuda:" + std::to_string(d) + ": " + p.name + " (sm_" + std::to_string(cc) + ", " +
-                           std::to_string(p.multiProcessorCount) + " SMs, " +
-                           std::to_string(p.totalGlobalMem >> 20) + " MiB)");
-    if (cc >= kMinComputeCapability)
-      ++usable;
-    else
-      too_old += (too_old.empty() ? "" : ", ") + std::string(p.name) + " is sm_" + std::to_string(cc);
-  }
-  if (usable == 0) {
-    info.reason = "no usable CUDA device: " + too_old + "; hk needs sm_" + std::to_string(kMinComputeCapability) +
-                  " or newer";
-    return info;
-  }
-  info.available = true;
-  return info;
-}
-
 class CudaRuntime final : public detail::DeviceRuntime {
  public:
-  const BackendInfo& info() override {
-    std::call_once(once_, [this] { info_ = discover(); });
-    return info_;
+  const BackendInfo& info() override { return discovery().info; }
+
+  void* allocate(std::size_t bytes, int device) override { return allocator_.allocate(bytes, device); }
+  void deallocate(void* p, int device) noexcept override { allocator_.deallocate(p, device); }
+
+  void copy(void* dst, Device dst_device, const void* src, Device src_device, std::size_t bytes) override {
+    if (bytes == 0) return;
+    if (dst_device.is_cuda() && src_device.is_cuda())
+      copy_device_to_device(dst, dst_device.index(), src, src_device.index(), bytes);
+    else if (dst_device.is_cuda())
+      copy_host_to_device(dst, dst_device.index(), src, bytes);
+    else
+      copy_device_to_host(dst, src, src_device.index(), bytes);
   }
 
-  void* allocate(std::size_t bytes, int device) override {
-    HK_CUDA_CHECK(cudaSetDevice(device));
-    void* p = nullptr;
-    cudaError_t err = cudaMalloc(&p, bytes);
-    if (err == cudaErrorMemoryAllocation) {
-      cudaGetLastError();
-      throw OutOfMemory("hk: out of memory on cuda:" + std::to_string(device) + " allocating " +
-                            std::to_string(bytes) + " bytes",
-                        bytes);
+  void synchronize() override {
+    for (const CudaDeviceInfo& d : discovery().devices) {
+      if (!d.usable) continue;
+      HK_CUDA_CHECK(cudaSetDevice(d.index));
+      HK_CUDA_CHECK(cudaDeviceSynchronize());
     }
-    HK_CUDA_CHECK(err);
-    return p;
   }
 
-  void deallocate(void* p, int device) noexcept override {
-    cudaSetDevice(device);
-    cudaFree(p);
+  double run(int device, const std::function<void()>& kernel, const std::string& what) override {
+    ThreadResources& r = thread_resources(device);
+    HK_CUDA_CHECK(cudaEventRecord(r.start, r.stream));
+    try {
+      kernel();
+    } catch (...) {
+      // Don't let memory the kernel may still use be freed while unwinding.
+      if (cudaStreamSynchronize(r.stream) != cudaSuccess) cudaGetLastError();
+      throw;
+    }
+    HK_CUDA_CHECK(cudaEventRecord(r.stop, r.stream));
+    // A fault inside the kernel (an illegal address, a trap) surfaces here, the first
+    // call after it that waits for the stream.
+    if (cudaError_t err = cudaStreamSynchronize(r.stream); err != cudaSuccess)
+      throw_cuda_error(err, ("cudaStreamSynchronize after " + what).c_str(), __FILE__, __LINE__);
+    float ms = 0;
+    HK_CUDA_CHECK(cudaEventElapsedTime(&ms, r.start, r.stop));
+    return ms;
   }
 
-  void copy(void* dst, Device, const void* src, Device, std::size_t bytes) override {
-    HK_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));  // unified addressing
+  const std::vector<CudaDeviceInfo>& devices() override { return discovery().devices; }
+  CudaVersions versions() override { return discovery().versions; }
+  CudaMemoryStats memory_stats(int device) override { return allocator_.stats(device); }
+  void empty_cache() override { allocator_.empty_cache(); }
+
+  void flush_l2(int device) override {
+    const auto& devs = discovery().devices;
+    if (device < 0 || device >= static_cast<int>(devs.size()) || !devs[std::size_t(device)].usable)
+      throw BackendUnavailable("cuda_flush_l2: cuda:" + std::to_string(device) + " is not a usable device");
+    // Writing twice the L2 size replaces every line the previous kernel left behind.
+    std::size_t bytes = std::size_t(2) * std::size_t(std::max(devs[std::size_t(device)].l2_bytes, 1 << 20));
+    ThreadResources& r = thread_resources(device);  // makes `device` current for the buffer
+    DeviceBuffer scratch(bytes);
+    HK_CUDA_CHECK(cudaMemsetAsync(scratch.get(), 0, bytes, r.stream));
+    HK_CUDA_CHECK(cudaStreamSynchronize(r.stream));
   }
 
-  void synchronize() override { HK_CUDA_CHECK(cudaDeviceSynchronize()); }
+  std::vector<CudaKernelResources> kernel_resources() override { return compiled_kernel_resources(); }
+
+  DeviceAllocator& allocator() { return allocator_; }
 
  private:
+  const Discovery& discovery() {
+    std::call_once(once_, [this] { discovery_ = discover(); });
+    return discovery_;
+  }
+
   std::once_flag once_;
-  BackendInfo info_;
+  Discovery discovery_;
+  DeviceAllocator allocator_;
 };
+
+CudaRuntime& the_runtime() {
+  // Leaked on purpose: its destructor would free cached blocks after the CUDA runtime may
+  // already have shut down at process exit. The driver reclaims everything anyway.
+  static CudaRuntime* rt = new CudaRuntime;
+  return *rt;
+}
 
 }  // namespace
 
-detail::DeviceRuntime& runtime() {
-  static CudaRuntime rt;
-  return rt;
+detail::DeviceRuntime& runtime() { return the_runtime(); }
+
+cudaStream_t current_stream() {
+  int device = 0;
+  HK_CUDA_CHECK(cudaGetDevice(&device));
+  return thread_resources(device).stream;
+}
+
+cublasHandle_t cublas_handle() {
+  int device = 0;
+  HK_CUDA_CHECK(cudaGetDevice(&device));
+  ThreadResources& r = thread_resources(device);
+  if (!r.cublas) {
+    HK_CUDA_CHECK(cublasCreate(&r.cublas));
+    // Default math: fp32 GEMM stays fp32 (TF32 tensor cores only with
+    // CUBLAS_TF32_TENSOR_OP_MATH), so cuBLAS meets the same error bound as every variant.
+    // Pedantic mode would also forbid TF32 but may pick slower kernels: not a fair rung.
+    HK_CUDA_CHECK(cublasSetMathMode(r.cublas, CUBLAS_DEFAULT_MATH));
+  }
+  HK_CUDA_CHECK(cublasSetStream(r.cublas, r.stream));
+  return r.cublas;
+}
+
+DeviceBuffer::DeviceBuffer(std::size_t bytes) : bytes_(bytes) {
+  HK_CUDA_CHECK(cudaGetDevice(&device_));
+  stream_ = thread_resources(device_).stream;
+  if (bytes > 0) p_ = the_runtime().allocator().allocate(bytes, device_);
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (!p_) return;
+  // An error here is the queued work's own; DeviceRuntime::run reports it.
+  (void)cudaStreamSynchronize(stream_);
+  the_runtime().allocator().deallocate(p_, device_);
 }
 
 }  // namespace hk::cuda

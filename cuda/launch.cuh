@@ -17,6 +17,7 @@
 
 #ifdef __CUDACC__
 #include "cuda/cuda_check.hpp"
+#include "cuda/cuda_runtime.hpp"
 #else
 #include "cuda/sim/launch.hpp"
 #endif
@@ -36,7 +37,9 @@ class Launch {
   // Takes the kernel's own parameter types, so arguments convert exactly as in <<<>>>.
   void operator()(Params... args) const {
 #ifdef __CUDACC__
-    kernel_<<<grid_, block_, shared_bytes_, stream_>>>(args...);
+    // No stream given: the calling thread's hk stream, which DeviceRuntime::run times and
+    // waits for (never the legacy default stream, which hk's non-blocking streams ignore).
+    kernel_<<<grid_, block_, shared_bytes_, stream_ ? stream_ : current_stream()>>>(args...);
     if (cudaError_t err = cudaGetLastError(); err != cudaSuccess)
       throw_cuda_error(err, where_.function_name(), where_.file_name(), static_cast<int>(where_.line()));
 #else

@@ -120,10 +120,15 @@ TEST(Semantics, QuantizedReluMatchesItsDefinition) {
 
 TEST(Semantics, MatmulWithZeroK) {
   Tensor a = Tensor::empty({3, 0}), b = Tensor::empty({0, 4});
+  Tensor ai = Tensor::empty({3, 0}, DType::i8), bi = Tensor::empty({0, 4}, DType::i8);
   for (const hk::VariantInfo& v : hk::variants("matmul")) {
     if (!v.supported) continue;
-    auto c = hk::matmul(a, b, {v.backend, v.variant}).to_vector<float>();
-    EXPECT_EQ(c, std::vector<float>(12, 0.0f)) << v.variant;
+    for (DType t : v.dtypes) {
+      if (t == DType::f32)
+        EXPECT_EQ(hk::matmul(a, b, {v.backend, v.variant}).to_vector<float>(), std::vector<float>(12, 0.0f)) << v.variant;
+      else
+        EXPECT_EQ(hk::matmul(ai, bi, {v.backend, v.variant}).to_vector<int32_t>(), std::vector<int32_t>(12, 0)) << v.variant;
+    }
   }
 }
 

@@ -54,9 +54,13 @@ DeviceRuntime& usable_device_runtime(Device device) {
   const BackendInfo& info = rt->info();
   if (!info.available)
     throw BackendUnavailable("device " + device.to_string() + " is unavailable: " + info.reason);
-  if (device.index() >= static_cast<int>(info.devices.size()))
+  const std::vector<CudaDeviceInfo>& devices = rt->devices();
+  if (device.index() >= static_cast<int>(devices.size()))
     throw BackendUnavailable("device " + device.to_string() + " does not exist: " +
-                             std::to_string(info.devices.size()) + " CUDA device(s) found");
+                             std::to_string(devices.size()) + " CUDA device(s) found");
+  const CudaDeviceInfo& d = devices[static_cast<std::size_t>(device.index())];
+  if (!d.usable)
+    throw BackendUnavailable("device " + d.summary() + " is too old: hk needs compute capability 7.5 or newer");
   return *rt;
 }
 

@@ -1,11 +1,15 @@
 // Variant selection: the rules of DESIGN.md "Dispatch" in one place.
 #include "common/src/dispatch.hpp"
 
+#include "common/src/memory.hpp"
 #include "hk/cpu_features.hpp"
+#include "hk/cuda.hpp"
 #include "hk/error.hpp"
 #include "hk/runtime.hpp"
 
 namespace hk::detail {
+
+void begin_call_record(const Call& call);  // execute.cpp
 
 namespace {
 
@@ -60,10 +64,13 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
     throw InvalidArgument(std::string(op) + ": the tensors are on " + data_device.to_string() +
                           " but backend " + to_string(call.backend) +
                           " computes on host memory; move them with .to(hk::Device::cpu())");
-  if (call.backend == Backend::cuda && data_device.is_cpu())
-    throw BackendUnavailable(std::string(op) +
-                             ": staging host tensors through the cuda backend is not implemented "
-                             "yet; move the tensors with .to(hk::Device::cuda(0)) first");
+  call.op = op;
+  if (call.backend == Backend::cuda) {
+    // Host tensors are staged to the default CUDA device; device tensors compute where they are.
+    call.staged = data_device.is_cpu();
+    call.device = call.staged ? Device::cuda(default_cuda_device()) : data_device;
+    usable_device_runtime(call.device);  // BackendUnavailable when that device doesn't exist
+  }
 
   const Registry& reg = Registry::get();
   if (!options.variant.empty()) {
@@ -89,6 +96,7 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
   }
   call.context.threads = options.threads > 0 ? options.threads : num_threads();
   call.context.block_size = options.block_size;
+  begin_call_record(call);
   return call;
 }
 

@@ -1,18 +1,25 @@
-// Internal: choosing the variant that serves one call.
+// Internal: choosing the variant that serves one call, and running it.
 #pragma once
 
+#include <functional>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "hk/registry.hpp"
+#include "hk/tensor.hpp"
 #include "hk/types.hpp"
 
 namespace hk::detail {
 
 struct Call {
+  std::string_view op;
   const VariantRow* row = nullptr;
   const KernelFn* kernel = nullptr;  // the row's function for the input dtype
   Backend backend = Backend::cpu;
+  Device device = Device::cpu();     // where the kernel computes: cpu, or cuda:N
+  bool staged = false;               // host tensors computed on a device: hk copies them
   KernelContext context;
 };
 
@@ -21,8 +28,21 @@ struct Call {
 // kernel for op, else cpu), Options.variant (else the best supported one) and the kernel
 // for input dtype `dtype`. Throws BackendUnavailable (backend or variant can't run here:
 // says why) or InvalidArgument (unknown variant, dtype it doesn't take, data on a device the
-// backend can't read).
+// backend can't read). Starts this thread's last_call_timing() record.
 Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device);
+
+// Runs the kernel of a resolved call and fills this thread's last_call_timing(). `inputs`
+// are the tensors the kernel reads, `output` the one it writes (null for reductions).
+// With backend cuda and host tensors, this is where staging happens, for every op alike:
+// the inputs are copied to the call's device, the kernel writes a device temporary, and
+// the result is copied back into `output` — timed apart from the kernel. The body always
+// receives tensors that live where the kernel computes.
+using KernelBody = std::function<void(std::span<const Tensor* const> inputs, Tensor* output)>;
+void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, const KernelBody& body);
+
+// Adds a line to the running call's last_call_timing().note (kernels use it to say what
+// they had to do differently, e.g. pad an unaligned shape).
+void note_call(const std::string& text);
 
 // "" when backend can run here, else why not (backends.cpp).
 std::string unavailable_reason(Backend backend);

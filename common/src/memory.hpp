@@ -3,7 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
 
+#include "hk/cuda.hpp"
 #include "hk/runtime.hpp"
 #include "hk/types.hpp"
 
@@ -13,7 +17,9 @@ namespace hk::detail {
 void* host_allocate(std::size_t bytes);
 void host_free(void* p, std::size_t bytes) noexcept;
 
-// A GPU backend's memory and synchronisation services. Implemented in cuda/.
+// A GPU backend's devices, memory, copies and kernel execution. Implemented in cuda/.
+// Work is queued on one stream per host thread and device, so threads don't serialise on
+// each other; every call below returns when its work has finished.
 class DeviceRuntime {
  public:
   virtual ~DeviceRuntime() = default;
@@ -21,10 +27,23 @@ class DeviceRuntime {
   virtual const BackendInfo& info() = 0;
   virtual void* allocate(std::size_t bytes, int device) = 0;  // OutOfMemory / CudaError
   virtual void deallocate(void* p, int device) noexcept = 0;
-  // Copies between host and device or device and device; blocking.
+  // Copies between host and device or device and device; blocking. Host memory is staged
+  // through pinned buffers so that the DMA runs at full speed.
   virtual void copy(void* dst, Device dst_device, const void* src, Device src_device,
                     std::size_t bytes) = 0;
   virtual void synchronize() = 0;
+  // Runs `kernel` (a host function that queues GPU work on the calling thread's stream for
+  // `device`) with `device` current, waits for it and returns its GPU time in ms measured
+  // with events. A failure inside the kernel is reported as CudaError naming `what`.
+  virtual double run(int device, const std::function<void()>& kernel, const std::string& what) = 0;
+
+  // The services behind hk/cuda.hpp.
+  virtual const std::vector<CudaDeviceInfo>& devices() = 0;
+  virtual CudaVersions versions() = 0;
+  virtual CudaMemoryStats memory_stats(int device) = 0;
+  virtual void empty_cache() = 0;
+  virtual void flush_l2(int device) = 0;
+  virtual std::vector<CudaKernelResources> kernel_resources() = 0;
 };
 
 // The runtime for `kind` (null for the CPU, and for cuda when hk was built without it).

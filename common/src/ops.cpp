@@ -13,6 +13,7 @@ namespace hk {
 namespace {
 
 using detail::Call;
+using Inputs = std::span<const Tensor* const>;
 
 // Largest K for which 127²·K fits in int32: i8×i8→i32 stays exact.
 constexpr int64_t kMaxInt8K = 2147483647 / (127 * 127);  // 133,144
@@ -109,7 +110,10 @@ void binary(std::string_view op, const Tensor& x, const Tensor& y, Tensor& out, 
   require_output(op, out, x.shape(), DType::f32, {{"x", x}, {"y", y}});
   Call c = resolve(op, o, x);
   if (x.numel() == 0) return;
-  std::get<kernel::Binary>(*c.kernel)(x.data<float>(), y.data<float>(), out.data<float>(), x.numel(), c.context);
+  detail::execute(c, {&x, &y}, &out, [&](Inputs in, Tensor* r) {
+    std::get<kernel::Binary>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), x.numel(),
+                                        c.context);
+  });
 }
 
 Tensor binary(std::string_view op, const Tensor& x, const Tensor& y, const Options& o) {
@@ -122,7 +126,11 @@ Tensor binary(std::string_view op, const Tensor& x, const Tensor& y, const Optio
 double reduce(std::string_view op, const Tensor& x, const Tensor& y, const Options& o) {
   check_binary(op, x, y);
   Call c = resolve(op, o, x);
-  return std::get<kernel::Reduce>(*c.kernel)(x.data<float>(), y.data<float>(), x.numel(), c.context);
+  double result = 0;
+  detail::execute(c, {&x, &y}, nullptr, [&](Inputs in, Tensor*) {
+    result = std::get<kernel::Reduce>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), x.numel(), c.context);
+  });
+  return result;
 }
 
 }  // namespace
@@ -133,10 +141,14 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& o) {
   Call c = resolve("matmul", o, a);
   if (out.numel() == 0) return;
   const int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
-  if (a.dtype() == DType::f32)
-    std::get<kernel::MatmulF32>(*c.kernel)(a.data<float>(), b.data<float>(), out.data<float>(), m, k, n, c.context);
-  else
-    std::get<kernel::MatmulI8>(*c.kernel)(a.data<int8_t>(), b.data<int8_t>(), out.data<int32_t>(), m, k, n, c.context);
+  detail::execute(c, {&a, &b}, &out, [&](Inputs in, Tensor* r) {
+    if (a.dtype() == DType::f32)
+      std::get<kernel::MatmulF32>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), m, k, n,
+                                             c.context);
+    else
+      std::get<kernel::MatmulI8>(*c.kernel)(in[0]->data<int8_t>(), in[1]->data<int8_t>(), r->data<int32_t>(), m, k,
+                                            n, c.context);
+  });
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, const Options& o) {
@@ -151,10 +163,12 @@ void relu(const Tensor& x, Tensor& out, const Options& o) {
   require_output("relu", out, x.shape(), x.dtype(), {{"x", x}});
   Call c = resolve("relu", o, x);
   if (x.numel() == 0) return;
-  if (x.dtype() == DType::f32)
-    std::get<kernel::UnaryF32>(*c.kernel)(x.data<float>(), out.data<float>(), x.numel(), c.context);
-  else
-    std::get<kernel::UnaryI8>(*c.kernel)(x.data<int8_t>(), out.data<int8_t>(), x.numel(), c.context);
+  detail::execute(c, {&x}, &out, [&](Inputs in, Tensor* r) {
+    if (x.dtype() == DType::f32)
+      std::get<kernel::UnaryF32>(*c.kernel)(in[0]->data<float>(), r->data<float>(), x.numel(), c.context);
+    else
+      std::get<kernel::UnaryI8>(*c.kernel)(in[0]->data<int8_t>(), r->data<int8_t>(), x.numel(), c.context);
+  });
 }
 
 Tensor relu(const Tensor& x, const Options& o) {
@@ -186,7 +200,9 @@ void quantize(const Tensor& x, float scale, Tensor& out, const Options& o) {
   require_output("quantize", out, x.shape(), DType::i8, {{"x", x}});
   Call c = resolve("quantize", o, x);
   if (x.numel() == 0) return;
-  std::get<kernel::Quantize>(*c.kernel)(x.data<float>(), scale, out.data<int8_t>(), x.numel(), c.context);
+  detail::execute(c, {&x}, &out, [&](Inputs in, Tensor* r) {
+    std::get<kernel::Quantize>(*c.kernel)(in[0]->data<float>(), scale, r->data<int8_t>(), x.numel(), c.context);
+  });
 }
 
 Tensor quantize(const Tensor& x, float scale, const Options& o) {
@@ -202,10 +218,13 @@ void dequantize(const Tensor& q, float scale, Tensor& out, const Options& o) {
   require_output("dequantize", out, q.shape(), DType::f32, {{"q", q}});
   Call c = resolve("dequantize", o, q);
   if (q.numel() == 0) return;
-  if (q.dtype() == DType::i8)
-    std::get<kernel::DequantizeI8>(*c.kernel)(q.data<int8_t>(), scale, out.data<float>(), q.numel(), c.context);
-  else
-    std::get<kernel::DequantizeI32>(*c.kernel)(q.data<int32_t>(), scale, out.data<float>(), q.numel(), c.context);
+  detail::execute(c, {&q}, &out, [&](Inputs in, Tensor* r) {
+    if (q.dtype() == DType::i8)
+      std::get<kernel::DequantizeI8>(*c.kernel)(in[0]->data<int8_t>(), scale, r->data<float>(), q.numel(), c.context);
+    else
+      std::get<kernel::DequantizeI32>(*c.kernel)(in[0]->data<int32_t>(), scale, r->data<float>(), q.numel(),
+                                                 c.context);
+  });
 }
 
 Tensor dequantize(const Tensor& q, float scale, const Options& o) {

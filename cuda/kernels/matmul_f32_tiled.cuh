@@ -26,8 +26,9 @@ inline namespace HK_KERNEL_TARGET {
 
 // a: (m, k), b: (k, n), c: (m, n), row-major. Block (kTile, kTile); grid covers C.
 template <int kTile>
-__global__ void matmul_f32_tiled_kernel(const float* __restrict__ a, const float* __restrict__ b,
-                                        float* __restrict__ c, int64_t m, int64_t k, int64_t n) {
+__global__ void __launch_bounds__(kTile * kTile)
+    matmul_f32_tiled_kernel(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ c,
+                            int64_t m, int64_t k, int64_t n) {
   __shared__ float a_tile[kTile][kTile];
   __shared__ float b_tile[kTile][kTile];
   HK_TRACE_SHARED(a_tile);  // `hk-bench explain` shows the tiles step by step (cuda_sim only)

@@ -19,7 +19,9 @@ namespace hk::cuda {
 inline namespace HK_KERNEL_TARGET {
 
 // x, out: (n)
-__global__ void relu_f32_elementwise_kernel(const float* __restrict__ x, float* __restrict__ out, int64_t n) {
+// 256 threads per block (kBlock below): __launch_bounds__ lets the resource report compute occupancy.
+__global__ void __launch_bounds__(256)
+    relu_f32_elementwise_kernel(const float* __restrict__ x, float* __restrict__ out, int64_t n) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < n) out[i] = 0.0f > x[i] ? 0.0f : x[i];
 }

@@ -2,6 +2,7 @@
 // and timing.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -47,7 +48,30 @@ void set_num_threads(int);
 int num_threads();
 
 // Waits until every kernel queued on the current device has finished (no-op on the CPU).
+// hk's own ops return only when their result is ready, so this matters for work queued
+// outside hk on the same device.
 void synchronize();
+
+// Where the calling thread's most recent op spent its time — hk-bench reads it after each
+// timed call to show kernel-only and end-to-end figures side by side.
+struct CallTiming {
+  std::string op, variant;  // the row that ran
+  Backend backend = Backend::cpu;
+  // The kernel alone: CUDA events around it on the device (cuda), a steady clock around
+  // the kernel function (cpu, cuda_sim).
+  double kernel_ms = 0;
+  // Copies hk made because an op ran on cuda with host tensors: inputs to the device and
+  // the result back (0 when the tensors already lived on the device).
+  double transfer_ms = 0;
+  // The whole call from the choice of variant to its return: kernel, copies, staging
+  // allocations and synchronisation.
+  double total_ms = 0;
+  std::size_t bytes_to_device = 0, bytes_to_host = 0;
+  std::string note;  // what the variant had to do differently, e.g. pad an unaligned shape
+};
+// The calling thread's most recent op that got as far as choosing a variant (an op that
+// failed validation leaves it unchanged). Zero-size calls record zero times.
+const CallTiming& last_call_timing();
 
 struct TimingOptions {
   int warmup = 3;

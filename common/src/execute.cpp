@@ -1,0 +1,88 @@
+// Running one resolved call: staging host tensors through a device, timing the kernel
+// apart from the copies, and keeping the record hk::last_call_timing() returns.
+#include <array>
+#include <chrono>
+
+#include "common/src/dispatch.hpp"
+#include "common/src/memory.hpp"
+#include "hk/runtime.hpp"
+
+namespace hk {
+
+namespace {
+
+thread_local CallTiming t_last;
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+}  // namespace
+
+const CallTiming& last_call_timing() { return t_last; }
+
+namespace detail {
+
+void begin_call_record(const Call& call) {
+  t_last = CallTiming{};
+  t_last.op = std::string(call.op);
+  t_last.variant = call.row ? call.row->variant : std::string();
+  t_last.backend = call.backend;
+}
+
+void note_call(const std::string& text) {
+  if (!t_last.note.empty()) t_last.note += "; ";
+  t_last.note += text;
+}
+
+void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, const KernelBody& body) {
+  const auto start = Clock::now();
+  std::array<const Tensor*, 4> in{};
+  std::size_t count = 0;
+  for (const Tensor* t : inputs) in[count++] = t;
+  const std::span<const Tensor* const> in_span(in.data(), count);
+
+  if (call.backend != Backend::cuda) {  // cpu, cuda_sim: host memory, host clock
+    body(in_span, output);
+    t_last.kernel_ms = t_last.total_ms = ms_since(start);
+    return;
+  }
+
+  DeviceRuntime& rt = usable_device_runtime(call.device);
+  const std::string what = std::string(call.op) + " (cuda/" + t_last.variant + ")";
+  if (!call.staged) {
+    t_last.kernel_ms = rt.run(call.device.index(), [&] { body(in_span, output); }, what);
+    t_last.total_ms = ms_since(start);
+    return;
+  }
+
+  // Staging: device copies of the inputs, a device temporary for the result.
+  std::array<Tensor, 4> staged_in;
+  std::array<const Tensor*, 4> staged_ptr{};
+  double transfer_ms = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    staged_ptr[i] = &staged_in[i];
+    for (std::size_t j = 0; j < i; ++j)  // dot(x, x): one copy serves both operands
+      if (in[j]->raw_data() == in[i]->raw_data() && in[j]->nbytes() == in[i]->nbytes()) staged_ptr[i] = staged_ptr[j];
+    if (staged_ptr[i] != &staged_in[i]) continue;
+    const auto t = Clock::now();
+    staged_in[i] = in[i]->to(call.device);
+    transfer_ms += ms_since(t);
+    t_last.bytes_to_device += in[i]->nbytes();
+  }
+  Tensor staged_out;
+  if (output) staged_out = Tensor::empty(output->shape(), output->dtype(), call.device);
+  t_last.kernel_ms = rt.run(call.device.index(),
+                            [&] { body({staged_ptr.data(), count}, output ? &staged_out : nullptr); }, what);
+  if (output && output->nbytes() > 0) {
+    const auto t = Clock::now();
+    rt.copy(output->raw_data(), output->device(), staged_out.raw_data(), call.device, output->nbytes());
+    transfer_ms += ms_since(t);
+    t_last.bytes_to_host += output->nbytes();
+  }
+  t_last.transfer_ms = transfer_ms;
+  t_last.total_ms = ms_since(start);
+}
+
+}  // namespace detail
+
+}  // namespace hk

@@ -1,0 +1,28 @@
+// The library baselines of the cuda backend: what a user would otherwise call directly.
+// Same signatures as every registry kernel (hk/registry.hpp); pointers are device pointers
+// on the current device, and the work goes on the calling thread's stream.
+// cuda-only: these libraries run on a GPU, never under the simulator.
+#pragma once
+
+#include <cstdint>
+
+#include "hk/registry.hpp"
+
+namespace hk::cuda {
+
+// matmul_cublas.cpp
+void matmul_f32_cublas(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+void matmul_i8_cublas(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+
+// elementwise_thrust.cu
+void relu_f32_thrust(const float* x, float* out, int64_t n, const KernelContext&);
+void relu_i8_thrust(const int8_t* x, int8_t* out, int64_t n, const KernelContext&);
+void add_f32_thrust(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void mul_f32_thrust(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void squared_difference_f32_thrust(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+
+// reduce_cub.cu
+double dot_f32_cub(const float* x, const float* y, int64_t n, const KernelContext&);
+double euclidean_distance_f32_cub(const float* x, const float* y, int64_t n, const KernelContext&);
+
+}  // namespace hk::cuda

@@ -1,0 +1,361 @@
+// Tests that need a real CUDA device (ctest label `gpu`): device enumeration, device
+// memory and copies, every cuda variant (hk kernels and the cuBLAS/Thrust/CUB baselines)
+// against the CPU on device-resident tensors, host staging and its timing record, and
+// concurrent use from several host threads. Without a device each test reports
+// "skipped: no CUDA device (<the reason hk::backends() gives>)".
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "hk/registry.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using hk::Device;
+using hk::DType;
+using hk::Tensor;
+
+std::string no_gpu_reason() {
+  for (const hk::BackendInfo& b : hk::backends())
+    if (b.backend == hk::Backend::cuda) return b.available ? "" : b.reason;
+  return "hk::backends() lists no cuda backend";
+}
+
+#define HK_REQUIRE_GPU()                                                                   \
+  do {                                                                                     \
+    if (std::string why_ = no_gpu_reason(); !why_.empty())                                 \
+      GTEST_SKIP() << "skipped: no CUDA device (" << why_ << ")";                          \
+  } while (0)
+
+const Device kGpu = Device::cuda(0);
+
+// ---- devices -----------------------------------------------------------------------------
+
+TEST(GpuDevices, EnumerationIsCompleteAndPeaksFollowFromIt) {
+  HK_REQUIRE_GPU();
+  auto devices = hk::cuda_devices();
+  ASSERT_FALSE(devices.empty());
+  const hk::BackendInfo* info = nullptr;
+  auto all = hk::backends();
+  for (const auto& b : all)
+    if (b.backend == hk::Backend::cuda) info = &b;
+  ASSERT_NE(info, nullptr);
+  EXPECT_EQ(info->devices.size(), devices.size());
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const hk::CudaDeviceInfo& d = devices[i];
+    SCOPED_TRACE(d.summary());
+    EXPECT_EQ(d.index, int(i));
+    EXPECT_FALSE(d.name.empty());
+    EXPECT_EQ(d.usable, d.cc_major * 10 + d.cc_minor >= 75);
+    EXPECT_GT(d.sm_count, 0);
+    EXPECT_GT(d.memory_bytes, std::size_t(256) << 20);
+    EXPECT_GT(d.sm_clock_khz, 100000);  // > 100 MHz
+    EXPECT_GT(d.memory_clock_khz, 100000);
+    EXPECT_GE(d.memory_bus_bits, 32);
+    EXPECT_GT(d.l2_bytes, 0);
+    EXPECT_TRUE(d.fp32_lanes_per_sm == 64 || d.fp32_lanes_per_sm == 128);
+    EXPECT_DOUBLE_EQ(d.peak_fp32_flops, double(d.sm_count) * d.fp32_lanes_per_sm * 2.0 * d.sm_clock_khz * 1e3);
+    EXPECT_DOUBLE_EQ(d.peak_bandwidth_bytes, 2.0 * d.memory_clock_khz * 1e3 * d.memory_bus_bits / 8.0);
+    // Sanity against real parts: 1–400 TFLOP/s fp32 and 50 GB/s–10 TB/s.
+    EXPECT_GT(d.peak_fp32_flops, 1e12);
+    EXPECT_LT(d.peak_fp32_flops, 4e14);
+    EXPECT_GT(d.peak_bandwidth_bytes, 5e10);
+    EXPECT_LT(d.peak_bandwidth_bytes, 1e13);
+    EXPECT_GT(d.peak_int8_dp4a_ops, d.peak_fp32_flops);  // 8 ops per dp4a
+  }
+  hk::CudaVersions v = hk::cuda_versions();
+  EXPECT_GE(v.driver, v.runtime) << "a usable device implies a driver at least as new as the runtime";
+  EXPECT_GT(v.cublas, 0);
+  // A device index beyond the list is an error that says how many there are.
+  int past = int(devices.size());
+  try {
+    Tensor::zeros({4}, DType::f32, Device::cuda(past));
+    ADD_FAILURE() << "no exception for cuda:" << past;
+  } catch (const hk::BackendUnavailable& e) {
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+}
+
+// ---- memory ------------------------------------------------------------------------------
+
+TEST(GpuMemory, RoundTripsEveryDtypeAndSize) {
+  HK_REQUIRE_GPU();
+  // Sizes around the 4 MiB staging chunk: one partial, exactly one, several plus a tail.
+  for (int64_t n : {int64_t(1), int64_t(3), int64_t(4095), int64_t(1) << 20, (int64_t(4) << 20) + 1,
+                    (int64_t(9) << 20) + 3}) {
+    SCOPED_TRACE("n = " + std::to_string(n));
+    std::vector<int8_t> bytes(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = int8_t(i * 131 + 7);
+    Tensor host = Tensor::from_vector(bytes, {n});
+    Tensor dev = host.to(kGpu);
+    EXPECT_EQ(dev.device(), kGpu);
+    EXPECT_EQ(dev.to_vector<int8_t>(), bytes);
+    EXPECT_EQ(dev.clone().to(Device::cpu()).to_vector<int8_t>(), bytes);  // device → device → host
+  }
+  std::vector<float> f = hk_test::with_specials(hk_test::normal_floats(1031, 5));
+  Tensor tf = Tensor::from_vector(f, {1031}).to(kGpu);
+  auto back = tf.to_vector<float>();
+  for (std::size_t i = 0; i < f.size(); ++i) ASSERT_TRUE(hk_test::same_float(back[i], f[i])) << i;
+  std::vector<int32_t> iv = {INT32_MIN, -1, 0, 1, INT32_MAX};
+  EXPECT_EQ(Tensor::from_vector(iv, {5}).to(kGpu).to_vector<int32_t>(), iv);
+  // Unaligned caller memory (Tensor::wrap) stages just as well.
+  std::vector<char> raw(4099);
+  for (std::size_t i = 0; i < raw.size(); ++i) raw[i] = char(i);
+  auto* unaligned = reinterpret_cast<int8_t*>(raw.data() + 1);
+  Tensor w = Tensor::wrap(unaligned, {4097});
+  auto round = w.to(kGpu).to_vector<int8_t>();
+  EXPECT_EQ(0, std::memcmp(round.data(), unaligned, round.size()));
+  // full/zeros on the device.
+  EXPECT_EQ(Tensor::full({3}, -5, DType::i8, kGpu).to_vector<int8_t>(), std::vector<int8_t>(3, -5));
+  EXPECT_EQ(Tensor::zeros({0}, DType::f32, kGpu).numel(), 0);
+}
+
+TEST(GpuMemory, CacheReusesFreedBlocks) {
+  HK_REQUIRE_GPU();
+  const char* env = std::getenv("HK_CUDA_CACHE");
+  bool caching = !(env && (std::string(env) == "0" || std::string(env) == "off"));
+  hk::CudaMemoryStats before = hk::cuda_memory_stats(0);
+  { Tensor t = Tensor::empty({3 << 18}, DType::f32, kGpu); }  // 3 MiB, freed at once
+  hk::CudaMemoryStats mid = hk::cuda_memory_stats(0);
+  EXPECT_EQ(mid.in_use_bytes, before.in_use_bytes);
+  { Tensor t = Tensor::empty({3 << 18}, DType::f32, kGpu); }
+  hk::CudaMemoryStats after = hk::cuda_memory_stats(0);
+  if (caching) {
+    EXPECT_EQ(after.device_allocations, mid.device_allocations) << "the second block should come from the cache";
+    EXPECT_EQ(after.cache_hits, mid.cache_hits + 1);
+    EXPECT_GE(after.cached_bytes, std::size_t(3) << 20);
+  } else {
+    EXPECT_EQ(after.device_allocations, mid.device_allocations + 1);
+    EXPECT_EQ(after.cached_bytes, 0u);
+  }
+  EXPECT_GE(after.peak_in_use_bytes, std::size_t(3) << 20);
+  hk::cuda_empty_cache();
+  EXPECT_EQ(hk::cuda_memory_stats(0).cached_bytes, 0u);
+}
+
+TEST(GpuMemory, OutOfMemoryNamesTheSize) {
+  HK_REQUIRE_GPU();
+  const int64_t n = int64_t(1) << 40;  // 4 TiB of f32
+  try {
+    Tensor::empty({n}, DType::f32, kGpu);
+    ADD_FAILURE() << "allocated 4 TiB";
+  } catch (const hk::OutOfMemory& e) {
+    EXPECT_EQ(e.bytes(), std::size_t(n) * 4);
+    EXPECT_NE(std::string(e.what()).find(std::to_string(std::size_t(n) * 4)), std::string::npos) << e.what();
+  }
+  // The device is still usable afterwards.
+  EXPECT_EQ(Tensor::full({2}, 1.0, DType::f32, kGpu).to_vector<float>(), std::vector<float>(2, 1.0f));
+}
+
+// ---- every cuda variant on device-resident tensors, against the CPU ---------------------
+
+// Runs op on the CPU (naive) and on cuda with device tensors; compares exactly where hk
+// promises bits (integer-valued matmul, int8, elementwise) and within the fp64 bound for
+// reductions. The equivalence test covers the staged path against the oracles.
+void compare_with_cpu(const std::string& op, const std::string& variant, DType t) {
+  SCOPED_TRACE(op + "/" + variant + " " + hk::to_string(t));
+  hk::Options cpu{hk::Backend::cpu, "naive"}, gpu{hk::Backend::cuda, variant};
+  if (op == "matmul") {
+    for (auto [m, k, n] : {std::tuple{1, 1, 1}, {7, 13, 5}, {64, 64, 64}, {129, 67, 257}, {4, 0, 3}, {256, 512, 128}}) {
+      SCOPED_TRACE(std::to_string(m) + "×" + std::to_string(k) + "×" + std::to_string(n));
+      Tensor a, b;
+      if (t == DType::i8) {
+        a = Tensor::from_vector(hk_test::int8s(std::size_t(m * k), 1), {m, k});
+        b = Tensor::from_vector(hk_test::int8s(std::size_t(k * n), 2), {k, n});
+      } else {
+        a = Tensor::from_vector(hk_test::small_int_floats(std::size_t(m * k), 1), {m, k});
+        b = Tensor::from_vector(hk_test::small_int_floats(std::size_t(k * n), 2), {k, n});
+      }
+      Tensor want = hk::matmul(a, b, cpu);
+      Tensor got = hk::matmul(a.to(kGpu), b.to(kGpu), gpu);
+      ASSERT_EQ(got.device(), kGpu);
+      if (t == DType::i8)
+        ASSERT_EQ(got.to_vector<int32_t>(), want.to_vector<int32_t>());
+      else
+        ASSERT_EQ(got.to_vector<float>(), want.to_vector<float>());
+    }
+    return;
+  }
+  for (int64_t n : {int64_t(1), int64_t(7), int64_t(1031), int64_t(65537), int64_t(1) << 22}) {
+    SCOPED_TRACE("n = " + std::to_string(n));
+    Tensor x;
+    if (t == DType::i8) {
+      x = Tensor::from_vector(hk_test::int8s(std::size_t(n), 3), {n});
+    } else if (t == DType::i32) {
+      std::vector<int32_t> v(static_cast<std::size_t>(n));
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = int32_t(uint32_t(i) * 2654435761u) >> (i % 8);
+      x = Tensor::from_vector(v, {n});
+    } else {
+      x = Tensor::from_vector(hk_test::with_specials(hk_test::normal_floats(std::size_t(n), 3)), {n});
+    }
+    Tensor y = Tensor::from_vector(hk_test::normal_floats(std::size_t(n), 4), {n});
+    Tensor xd = x.to(kGpu), yd = y.to(kGpu);
+    auto same = [](const Tensor& got, const Tensor& want) {
+      ASSERT_EQ(got.dtype(), want.dtype());
+      if (got.dtype() == DType::i8) {
+        ASSERT_EQ(got.to_vector<int8_t>(), want.to_vector<int8_t>());
+      } else {
+        auto g = got.to_vector<float>(), w = want.to_vector<float>();
+        for (std::size_t i = 0; i < g.size(); ++i) ASSERT_TRUE(hk_test::same_float(g[i], w[i])) << i;
+      }
+    };
+    if (op == "relu") same(hk::relu(xd, gpu), hk::relu(x, cpu));
+    else if (op == "add") same(hk::add(xd, yd, gpu), hk::add(x, y, cpu));
+    else if (op == "mul") same(hk::mul(xd, yd, gpu), hk::mul(x, y, cpu));
+    else if (op == "squared_difference") same(hk::squared_difference(xd, yd, gpu), hk::squared_difference(x, y, cpu));
+    else if (op == "quantize") same(hk::quantize(xd, 0.37f, gpu), hk::quantize(x, 0.37f, cpu));
+    else if (op == "dequantize") same(hk::dequantize(xd, 0.37f, gpu), hk::dequantize(x, 0.37f, cpu));
+    else if (op == "dot" || op == "euclidean_distance") {
+      // Both sum exact double terms in double; only the order differs, so they agree to
+      // n·2⁻⁵³ of the sum of |terms|.
+      auto xv = hk_test::normal_floats(std::size_t(n), 3), yv = y.to_vector<float>();
+      Tensor xf = Tensor::from_vector(xv, {n});
+      bool dot = op == "dot";
+      double mag = 0;
+      for (std::size_t i = 0; i < xv.size(); ++i) {
+        double term = dot ? double(xv[i]) * yv[i] : (double(xv[i]) - yv[i]) * (double(xv[i]) - yv[i]);
+        mag += std::fabs(term);
+      }
+      double want = dot ? hk::dot(xf, y, cpu) : hk::euclidean_distance(xf, y, cpu);
+      double got = dot ? hk::dot(xf.to(kGpu), yd, gpu) : hk::euclidean_distance(xf.to(kGpu), yd, gpu);
+      if (!dot) want *= want, got *= got;
+      ASSERT_LE(std::fabs(got - want), 2.0 * double(n) * 0x1p-53 * mag + 1e-300) << "cpu " << want << ", gpu " << got;
+    } else {
+      FAIL() << "no comparison for op " << op;
+    }
+  }
+}
+
+TEST(GpuVariants, EveryCudaVariantMatchesTheCpuOnDeviceTensors) {
+  HK_REQUIRE_GPU();
+  int checked = 0;
+  for (const hk::VariantRow& row : hk::Registry::get().rows()) {
+    if (row.backend != hk::Backend::cuda || !hk::Registry::supported(row)) continue;
+    for (DType t : hk::Registry::dtypes(row)) {
+      compare_with_cpu(row.op, row.variant, t);
+      if (HasFatalFailure()) return;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST(GpuVariants, CublasInt8PadsUnalignedShapesAndSaysSo) {
+  HK_REQUIRE_GPU();
+  hk::Options o{hk::Backend::cuda, "cublas"};
+  auto run = [&](int64_t m, int64_t k, int64_t n) {
+    Tensor a = Tensor::from_vector(hk_test::int8s(std::size_t(m * k), 9), {m, k});
+    Tensor b = Tensor::from_vector(hk_test::int8s(std::size_t(k * n), 10), {k, n});
+    Tensor got = hk::matmul(a.to(kGpu), b.to(kGpu), o);
+    std::string note = hk::last_call_timing().note;
+    EXPECT_EQ(got.to_vector<int32_t>(), hk::matmul(a, b, {hk::Backend::cpu, "naive"}).to_vector<int32_t>());
+    return note;
+  };
+  EXPECT_EQ(run(8, 16, 12), "");
+  std::string note = run(7, 13, 5);
+  EXPECT_NE(note.find("zero-padded"), std::string::npos) << note;
+  EXPECT_NE(note.find("K → 16"), std::string::npos) << note;
+  // int8 extremes, incl. −128 (the CPU's wrap semantics are the same integer arithmetic).
+  std::vector<int8_t> lo(64 * 64, -128);
+  Tensor a = Tensor::from_vector(lo, {64, 64});
+  EXPECT_EQ(hk::matmul(a.to(kGpu), a.to(kGpu), o).to_vector<int32_t>(), std::vector<int32_t>(64 * 64, 128 * 128 * 64));
+}
+
+// ---- staging and the timing record --------------------------------------------------------
+
+TEST(GpuStaging, HostTensorsAreStagedAndTimedApart) {
+  HK_REQUIRE_GPU();
+  const int64_t n = int64_t(1) << 22;
+  Tensor x = Tensor::from_vector(hk_test::normal_floats(std::size_t(n), 1), {n});
+  Tensor y = hk::relu(x, {hk::Backend::cuda});
+  EXPECT_EQ(y.device(), Device::cpu());
+  const hk::CallTiming t = hk::last_call_timing();
+  EXPECT_EQ(t.op, "relu");
+  EXPECT_EQ(t.backend, hk::Backend::cuda);
+  EXPECT_EQ(t.bytes_to_device, x.nbytes());
+  EXPECT_EQ(t.bytes_to_host, x.nbytes());
+  EXPECT_GT(t.kernel_ms, 0.0);
+  EXPECT_GT(t.transfer_ms, 0.0);
+  EXPECT_GE(t.total_ms, t.transfer_ms);
+  auto got = y.to_vector<float>(), want = hk::relu(x, {hk::Backend::cpu}).to_vector<float>();
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_TRUE(hk_test::same_float(got[i], want[i])) << i;
+  // Device tensors: no transfers.
+  Tensor xd = x.to(kGpu);
+  hk::relu(xd, {hk::Backend::cuda});
+  EXPECT_EQ(hk::last_call_timing().transfer_ms, 0.0);
+  EXPECT_EQ(hk::last_call_timing().bytes_to_device, 0u);
+  // Mixed host and device operands are an error that names both devices.
+  try {
+    hk::add(x, xd, {hk::Backend::cuda});
+    ADD_FAILURE() << "mixed devices accepted";
+  } catch (const hk::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("cuda:0"), std::string::npos) << e.what();
+  }
+  // The output-parameter form writes into host memory the caller owns.
+  Tensor out = Tensor::empty({n});
+  hk::relu(x, out, {hk::Backend::cuda});
+  EXPECT_EQ(out.to_vector<float>().size(), std::size_t(n));
+  // time_kernel around device work, with the L2 flushed before each repeat as benchmarks do.
+  hk::Stats s = hk::time_kernel([&] {
+    hk::cuda_flush_l2(0);
+    hk::relu(xd, {hk::Backend::cuda});
+  }, {1, 3});
+  EXPECT_GT(s.median_ms, 0.0);
+  EXPECT_THROW(hk::cuda_flush_l2(int(hk::cuda_devices().size())), hk::BackendUnavailable);
+}
+
+// ---- concurrency ----------------------------------------------------------------------------
+
+// Several host threads, each on its own stream, running matmuls (device-resident and
+// staged) at once: every result must be exact and no call may fail.
+TEST(GpuConcurrency, ThreadsShareTheDeviceSafely) {
+  HK_REQUIRE_GPU();
+  Tensor a = Tensor::from_vector(hk_test::small_int_floats(192 * 160, 1), {192, 160});
+  Tensor b = Tensor::from_vector(hk_test::small_int_floats(160 * 224, 2), {160, 224});
+  const std::vector<float> want = hk::matmul(a, b, {hk::Backend::cpu, "naive"}).to_vector<float>();
+  std::vector<std::string> variants;
+  for (const hk::VariantInfo& v : hk::variants("matmul"))
+    if (v.backend == hk::Backend::cuda && v.supported) variants.push_back(v.variant);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        for (int i = 0; i < 25; ++i) {
+          hk::Options o{hk::Backend::cuda, variants[std::size_t(t + i) % variants.size()]};
+          Tensor c = (t % 2) ? hk::matmul(a, b, o) : hk::matmul(a.to(kGpu), b.to(kGpu), o);
+          if (c.to_vector<float>() != want) ++failures;
+        }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "thread " << t << ": " << e.what();
+        ++failures;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  hk::synchronize();
+}
+
+TEST(GpuDevices, TensorsOnASecondDeviceComputeThere) {
+  HK_REQUIRE_GPU();
+  auto devices = hk::cuda_devices();
+  if (devices.size() < 2 || !devices[1].usable) GTEST_SKIP() << "skipped: needs two usable CUDA devices";
+  Device d1 = Device::cuda(1);
+  Tensor x = Tensor::from_vector(hk_test::normal_floats(4096, 1), {4096});
+  std::size_t before = hk::cuda_memory_stats(1).in_use_bytes;
+  Tensor y = hk::relu(x.to(d1), {hk::Backend::cuda});
+  EXPECT_EQ(y.device(), d1);
+  EXPECT_GT(hk::cuda_memory_stats(1).in_use_bytes, before);
+  EXPECT_EQ(y.to_vector<float>(), hk::relu(x, {hk::Backend::cpu}).to_vector<float>());
+  EXPECT_EQ(x.to(d1).to(Device::cuda(0)).to_vector<float>(), x.to_vector<float>());  // peer copy
+  // Staging follows the default device.
+  int before_default = hk::default_cuda_device();
+  hk::set_default_cuda_device(1);
+  hk::relu(x, {hk::Backend::cuda});
+  hk::set_default_cuda_device(before_default);
+  EXPECT_EQ(hk::last_call_timing().bytes_to_device, x.nbytes());
+}
+
+}  // namespace

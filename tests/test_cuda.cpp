@@ -1,0 +1,231 @@
+// The cuda backend where no GPU is needed: what hk says when it can't run, the static
+// resource report of every compiled kernel, the occupancy arithmetic, and the per-call
+// timing record. (Tests that need a device live in tests/gpu/ and carry the label gpu.)
+#include <set>
+#include <thread>
+
+#include "test_util.hpp"
+
+namespace {
+
+using hk::Tensor;
+
+const hk::BackendInfo& cuda_info() {
+  static const hk::BackendInfo info = [] {
+    for (const hk::BackendInfo& b : hk::backends())
+      if (b.backend == hk::Backend::cuda) return b;
+    return hk::BackendInfo{};
+  }();
+  return info;
+}
+
+template <class E, class F> std::string message_of(F f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "no exception";
+  return {};
+}
+
+// ---- no usable device ------------------------------------------------------------------
+
+TEST(CudaUnavailable, EveryOpAndEveryPathSaysWhy) {
+  if (cuda_info().available) GTEST_SKIP() << "a CUDA device is usable here";
+  const std::string& why = cuda_info().reason;
+  ASSERT_FALSE(why.empty());
+  // Host tensors asked to run on cuda (the staging path) and device tensors both name it.
+  for (const std::string& op : hk::ops()) {
+    SCOPED_TRACE(op);
+    hk::DType t = op == "dequantize" ? hk::DType::i8 : hk::DType::f32;
+    std::string m = message_of<hk::BackendUnavailable>([&] { hk_test::call_op(op, t, {hk::Backend::cuda}); });
+    EXPECT_NE(m.find(why), std::string::npos) << m;
+  }
+  std::string m = message_of<hk::BackendUnavailable>([] { Tensor::zeros({4}).to(hk::Device::cuda(0)); });
+  EXPECT_NE(m.find(why), std::string::npos) << m;
+  m = message_of<hk::BackendUnavailable>([] { hk::cuda_flush_l2(0); });
+  EXPECT_NE(m.find(why), std::string::npos) << m;
+  // The device facts are empty rather than wrong, and nothing throws.
+  EXPECT_TRUE(hk::cuda_devices().empty() || !cuda_info().available);
+  hk::CudaMemoryStats s = hk::cuda_memory_stats(0);
+  EXPECT_EQ(s.in_use_bytes, 0u);
+  EXPECT_EQ(s.device_allocations, 0);
+  hk::cuda_empty_cache();
+  // automatic never picks an unusable backend.
+  EXPECT_EQ(hk::resolve_backend(hk::Backend::automatic), hk::Backend::cpu);
+}
+
+TEST(CudaUnavailable, ReasonNamesTheCause) {
+  if (cuda_info().available) GTEST_SKIP() << "a CUDA device is usable here";
+  const std::string& why = cuda_info().reason;
+  bool named = why.find("no NVIDIA driver") != std::string::npos || why.find("driver too old") != std::string::npos ||
+               why.find("no CUDA device") != std::string::npos || why.find("no usable CUDA device") != std::string::npos ||
+               why.find("not compiled in") != std::string::npos;
+  EXPECT_TRUE(named) << why;
+  hk::CudaVersions v = hk::cuda_versions();
+  if (why.find("no NVIDIA driver") != std::string::npos) {
+    EXPECT_EQ(v.driver, 0);
+  }
+}
+
+TEST(CudaDevice, DefaultDeviceIsSettable) {
+  int before = hk::default_cuda_device();
+  EXPECT_GE(before, 0);
+  hk::set_default_cuda_device(3);
+  EXPECT_EQ(hk::default_cuda_device(), 3);
+  EXPECT_THROW(hk::set_default_cuda_device(-1), hk::InvalidArgument);
+  hk::set_default_cuda_device(before);
+  EXPECT_THROW(hk::cuda_memory_stats(-1), hk::InvalidArgument);
+}
+
+// ---- static resource report ------------------------------------------------------------
+
+bool cuda_compiled_in() { return cuda_info().reason.find("not compiled in") == std::string::npos; }
+
+TEST(CudaResources, EveryCompiledKernelIsReported) {
+  auto rows = hk::cuda_kernel_resources();
+  if (!cuda_compiled_in()) {
+    EXPECT_TRUE(rows.empty());
+    GTEST_SKIP() << "hk was built without the cuda backend";
+  }
+  ASSERT_FALSE(rows.empty()) << "the build recorded no ptxas figures (cmake/ptxas_log.sh)";
+  std::set<std::string> sources;
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.source + ": " + r.kernel);
+    EXPECT_FALSE(r.kernel.empty());
+    EXPECT_GE(r.arch, 75);
+    EXPECT_GT(r.registers, 0);
+    EXPECT_LE(r.registers, 255);
+    sources.insert(r.source);
+  }
+  // The library baselines instantiate kernels in these files; hk's own kernels add theirs.
+  EXPECT_TRUE(sources.count("elementwise_thrust.cu"));
+  EXPECT_TRUE(sources.count("reduce_cub.cu"));
+}
+
+// The spill gate: on the architectures hk is tuned for, no kernel may spill registers to
+// local memory, and static shared memory must fit the 48 KiB a launch gets without
+// opting in (none of hk's launches opts in).
+TEST(CudaResources, NoKernelSpillsOnSm80OrSm90) {
+  if (!cuda_compiled_in()) GTEST_SKIP() << "hk was built without the cuda backend";
+  int checked = 0;
+  for (const auto& r : hk::cuda_kernel_resources()) {
+    if (r.arch != 80 && r.arch != 90) continue;
+    SCOPED_TRACE("sm_" + std::to_string(r.arch) + " " + r.source + ": " + r.kernel);
+    EXPECT_EQ(r.spill_store_bytes, 0);
+    EXPECT_EQ(r.spill_load_bytes, 0);
+    EXPECT_LE(r.shared_bytes, 48 * 1024);
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "this build compiled neither sm_80 nor sm_90 (CMAKE_CUDA_ARCHITECTURES)";
+}
+
+// hk's own kernels (cuda/kernels/*.cuh, compiled through register_cuda.cu) declare their
+// threads per block with __launch_bounds__, and each must be launchable as configured on
+// every architecture built: registers and shared memory leave room for at least one block.
+TEST(CudaResources, EveryHkKernelFitsItsLaunchOnEveryArchitecture) {
+  if (!cuda_compiled_in()) GTEST_SKIP() << "hk was built without the cuda backend";
+  int checked = 0;
+  for (const auto& r : hk::cuda_kernel_resources()) {
+    if (r.source != "register_cuda.cu") continue;
+    SCOPED_TRACE("sm_" + std::to_string(r.arch) + " " + r.kernel);
+    EXPECT_GT(r.block_threads, 0) << "declare the kernel's block size with __launch_bounds__";
+    hk::CudaOccupancy o = hk::cuda_occupancy(r.arch, r.registers, r.shared_bytes, r.block_threads);
+    EXPECT_GE(o.blocks_per_sm, 1) << o.limiter;
+    EXPECT_EQ(r.stack_bytes, 0) << "local memory in a hot kernel";
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+// ---- occupancy arithmetic (hand-computed from the calculator's rules) ------------------
+
+TEST(CudaOccupancy, MatchesTheCalculatorRules) {
+  // 256 threads, 32 registers, no smem on sm_80: 8 warps/block, 1024 regs/warp →
+  // 64 warps by registers = 8 blocks; threads allow 8 blocks; full occupancy.
+  hk::CudaOccupancy o = hk::cuda_occupancy(80, 32, 0, 256);
+  EXPECT_EQ(o.blocks_per_sm, 8);
+  EXPECT_EQ(o.warps_per_sm, 64);
+  EXPECT_DOUBLE_EQ(o.fraction, 1.0);
+  EXPECT_EQ(o.limiter, "threads");
+  // 128 registers: 4096 regs/warp → 16 warps → 2 blocks of 8 warps: 25%.
+  o = hk::cuda_occupancy(80, 128, 0, 256);
+  EXPECT_EQ(o.blocks_per_sm, 2);
+  EXPECT_DOUBLE_EQ(o.fraction, 0.25);
+  EXPECT_EQ(o.limiter, "registers");
+  // 40 KiB smem on sm_86 (100 KiB per SM, 1 KiB reserved per block): 2 blocks.
+  o = hk::cuda_occupancy(86, 32, 40 * 1024, 256);
+  EXPECT_EQ(o.blocks_per_sm, 2);
+  EXPECT_EQ(o.limiter, "shared memory");
+  // One-warp blocks on sm_75 hit the 16-blocks limit: 16 of the 32 warps.
+  o = hk::cuda_occupancy(75, 16, 0, 32);
+  EXPECT_EQ(o.blocks_per_sm, 16);
+  EXPECT_DOUBLE_EQ(o.fraction, 0.5);
+  EXPECT_EQ(o.limiter, "blocks");
+  // Not launchable / unknown.
+  EXPECT_EQ(hk::cuda_occupancy(90, 32, 0, 2048).blocks_per_sm, 0);
+  EXPECT_EQ(hk::cuda_occupancy(90, 32, 300 * 1024, 128).blocks_per_sm, 0);
+  EXPECT_EQ(hk::cuda_occupancy(61, 32, 0, 128).blocks_per_sm, 0);
+}
+
+// ---- cuda kernels under the simulator: the paths the equivalence test doesn't reach ------
+
+// The equivalence test writes into guarded outputs at an odd offset, which sends the
+// vectorized kernels down their scalar path; the allocating form gives them aligned
+// tensors, so the 16-byte path and its tail run here.
+TEST(CudaSimKernels, VectorizedPathsMatchTheCpu) {
+  const hk::Options sim{hk::Backend::cuda_sim, "vectorized"}, cpu{hk::Backend::cpu, "naive"};
+  for (int64_t n : {1, 3, 15, 16, 17, 64, 4099}) {
+    SCOPED_TRACE("n = " + std::to_string(n));
+    auto xv = hk_test::with_specials(hk_test::normal_floats(std::size_t(n), 1));
+    auto yv = hk_test::normal_floats(std::size_t(n), 2);
+    Tensor x = Tensor::from_vector(xv, {n}), y = Tensor::from_vector(yv, {n});
+    Tensor xi = Tensor::from_vector(hk_test::int8s(std::size_t(n), 3), {n});
+    auto same = [](const Tensor& got, const Tensor& want) {
+      auto g = got.to_vector<float>(), w = want.to_vector<float>();
+      for (std::size_t i = 0; i < g.size(); ++i) ASSERT_TRUE(hk_test::same_float(g[i], w[i])) << i;
+    };
+    same(hk::relu(x, sim), hk::relu(x, cpu));
+    same(hk::add(x, y, sim), hk::add(x, y, cpu));
+    same(hk::mul(x, y, sim), hk::mul(x, y, cpu));
+    same(hk::squared_difference(x, y, sim), hk::squared_difference(x, y, cpu));
+    EXPECT_EQ(hk::relu(xi, sim).to_vector<int8_t>(), hk::relu(xi, cpu).to_vector<int8_t>());
+  }
+}
+
+// ---- the per-call timing record ----------------------------------------------------------
+
+TEST(CallTiming, RecordsTheRowThatRan) {
+  Tensor a = Tensor::randn({64, 64}, 1), b = Tensor::randn({64, 64}, 2);
+  hk::matmul(a, b, {hk::Backend::cpu, "naive"});
+  const hk::CallTiming& t = hk::last_call_timing();
+  EXPECT_EQ(t.op, "matmul");
+  EXPECT_EQ(t.variant, "naive");
+  EXPECT_EQ(t.backend, hk::Backend::cpu);
+  EXPECT_GT(t.kernel_ms, 0.0);
+  EXPECT_GE(t.total_ms, t.kernel_ms);
+  EXPECT_EQ(t.transfer_ms, 0.0);
+  EXPECT_EQ(t.bytes_to_device, 0u);
+  hk::dot(a.reshape({4096}), b.reshape({4096}), {hk::Backend::cpu});
+  EXPECT_EQ(hk::last_call_timing().op, "dot");
+  // A call rejected before choosing a variant leaves the record alone.
+  EXPECT_THROW(hk::add(a, Tensor::zeros({3})), hk::InvalidArgument);
+  EXPECT_EQ(hk::last_call_timing().op, "dot");
+}
+
+TEST(CallTiming, IsPerThread) {
+  hk::relu(Tensor::zeros({8}), {hk::Backend::cpu});
+  std::string other;
+  std::thread([&] {
+    hk::add(Tensor::zeros({8}), Tensor::zeros({8}), {hk::Backend::cpu});
+    other = hk::last_call_timing().op;
+  }).join();
+  EXPECT_EQ(other, "add");
+  EXPECT_EQ(hk::last_call_timing().op, "relu");
+}
+
+}  // namespace
