@@ -76,16 +76,22 @@ TableCells table_cells(const Table& t) {
 std::vector<std::string> table_footnotes(const Table& t) {
   std::vector<std::string> out;
   bool cache = false;
+  std::vector<std::pair<std::string, std::string>> simulated;  // shape → variants checked
   for (const Result& r : t.rows) {
     cache |= r.cache_resident;
     if (r.status == Status::failed)
       out.push_back("FAILED " + r.backend + "/" + r.variant + " at " + r.shape + ": " + r.failure);
     else if (r.status == Status::skipped)
       out.push_back("not timed " + r.backend + "/" + r.variant + " at " + r.shape + ": " + r.failure);
-    else if (r.status == Status::validated)
-      out.push_back("cuda_sim/" + r.variant + ": correct at " + r.shape +
-                    " (functional simulation on the CPU: checked against fp64, never timed)");
+    else if (r.status == Status::validated) {
+      auto it = std::find_if(simulated.begin(), simulated.end(), [&](const auto& p) { return p.first == r.shape; });
+      if (it == simulated.end()) simulated.emplace_back(r.shape, r.variant);
+      else it->second += ", " + r.variant;
+    }
   }
+  for (const auto& [shape, variants] : simulated)
+    out.push_back("cuda_sim " + variants + ": correct at " + shape +
+                  " (a functional simulation on the CPU: checked against fp64, never timed)");
   if (cache) out.push_back("* working set fits in the last-level cache: the DRAM roof doesn't bind");
   for (const std::string& n : t.notes) out.push_back(n);
   return out;

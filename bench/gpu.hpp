@@ -1,6 +1,6 @@
-// What hk-bench needs from CUDA directly (hk's public API doesn't expose it): device
-// properties for the GPU roofline, and kernel timing with CUDA events and an L2 flush.
-// Built from gpu_cuda.cpp when hk has the cuda backend, else from gpu_none.cpp.
+// The GPU side of hk-bench, through hk's public API (hk/cuda.hpp, hk::last_call_timing):
+// devices with their peak rates for the roofline, and kernel-only timing with the L2 cache
+// flushed before each repeat. Without the cuda backend or a device the lists are empty.
 #pragma once
 
 #include <functional>
@@ -10,14 +10,14 @@
 
 namespace hk_bench {
 
-// Every visible CUDA device with its theoretical peaks (empty without CUDA or a driver).
+// Every usable CUDA device with its peak rates (from device properties).
 std::vector<GpuInfo> gpu_infos();
-// "cuda runtime", "cuda driver" versions (empty without CUDA).
+// "cuda runtime", "cuda driver", "cublas" versions (empty without the cuda backend).
 Fields gpu_library_versions();
 
-// Times fn on device 0: `warmup` untimed calls, then `repeats` calls each bracketed by
-// events on the default stream, with the L2 cache flushed (a device buffer larger than L2
-// rewritten) before each. Throws hk::BackendUnavailable without CUDA.
+// Times the kernel of fn (one hk op on the cuda backend): `warmup` untimed calls, then
+// `repeats` calls, each after hk::cuda_flush_l2, each timed by the CUDA events hk records
+// around the kernel (hk::last_call_timing().kernel_ms).
 Timing time_gpu_kernel(const std::function<void()>& fn, int warmup, int repeats);
 
 }  // namespace hk_bench

@@ -115,6 +115,7 @@ TEST(BenchCli, CsvAndMarkdownOfANonSquareMatmul) {
       continue;
     }
     EXPECT_EQ(c, columns) << line;
+    if (line.find(",cuda_sim,") != std::string::npos) continue;  // checked at its own small shape
     EXPECT_EQ(line.rfind("matmul,i8,40x33x24,", 0), 0u) << line;
     ++rows;
   }

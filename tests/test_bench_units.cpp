@@ -480,7 +480,7 @@ TEST(BenchFormats, MarkdownTablesAreWellFormed) {
   }
   EXPECT_EQ(table_rows, 4);  // separator + naive + failed + peer (the cuda_sim check is a footnote)
   EXPECT_TRUE(failed_row);
-  EXPECT_NE(md.find("cuda_sim/tiled: correct"), std::string::npos);
+  EXPECT_NE(md.find("cuda_sim tiled: correct at 64x64x64"), std::string::npos) << md;
 }
 
 TEST(BenchFormats, TerminalTableShowsFailedWithoutANumber) {
