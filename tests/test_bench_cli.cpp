@@ -166,6 +166,16 @@ TEST(BenchCli, BadArgumentsExitTwoNamingTheProblem) {
   EXPECT_NE(variant.err.find("nosuch"), std::string::npos) << variant.err;
 }
 
+TEST(BenchCli, ListShowsBackendsVariantsAndPeers) {
+  fs::path dir = work_dir("list");
+  Result r = hk_bench("list", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const hk::VariantInfo& v : hk::variants())
+    EXPECT_NE(r.out.find(v.variant), std::string::npos) << v.op << "/" << v.variant << " missing from\n" << r.out;
+  EXPECT_NE(r.out.find("backends:"), std::string::npos);
+  EXPECT_NE(r.out.find("peers:"), std::string::npos);
+}
+
 TEST(BenchCli, ExplainPrintsTheGrid) {
   fs::path dir = work_dir("explain");
   Result r = hk_bench("explain matmul --variant naive --size 4x5x6", dir);
