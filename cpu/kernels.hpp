@@ -16,6 +16,18 @@ void matmul_i8_naive(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, in
 void matmul_f32_blocked(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
 void matmul_i8_blocked(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
 
+// matmul_f32_simd.cpp / matmul_i8_simd.cpp — packed, cache-blocked GEMM with a
+// register-blocked SIMD micro-kernel (f32 FMA; int8 as int16 pairs), one thread.
+void matmul_f32_simd(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+void matmul_i8_simd(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+// matmul_parallel.cpp — the simd GEMMs split over ctx.threads threads of the pool.
+void matmul_f32_parallel(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+void matmul_i8_parallel(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+// matmul_i8_vnni.cpp — int8 GEMM with vpdpbusd (AVX512-VNNI or AVX-VNNI), over the pool.
+// cpu_has_vnni() is its registry requirement.
+void matmul_i8_vnni(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+bool cpu_has_vnni();
+
 // elementwise_naive.cpp
 void relu_f32_naive(const float* x, float* out, int64_t n, const KernelContext&);
 void relu_i8_naive(const int8_t* x, int8_t* out, int64_t n, const KernelContext&);

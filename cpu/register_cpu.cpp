@@ -17,6 +17,14 @@ void register_cpu(Registry& r) {
          "three nested loops, one dot product per output (teaching baseline)", 0});
   r.add({"matmul", B, "blocked", {matmul_f32_blocked, matmul_i8_blocked}, {},
          "i-k-j loops tiled into cache blocks (Options::block_size, default 64)", 10});
+  r.add({"matmul", B, "simd", {matmul_f32_simd, matmul_i8_simd}, {},
+         "packed panels, cache blocking from the cache sizes, register-blocked micro-kernel "
+         "(f32 FMA; int8 widened to int16 pairs), Highway dispatch, one thread", 20});
+  r.add({"matmul", B, "parallel", {matmul_f32_parallel, matmul_i8_parallel}, {},
+         "the simd GEMM over the thread pool: shared operand packed together, C in guided chunks", 30});
+  r.add({"matmul", B, "vnni", {matmul_i8_vnni}, {"AVX512-VNNI or AVX-VNNI", cpu_has_vnni},
+         "int8 GEMM with vpdpbusd (u8 × s8 with +128 shift and column-sum correction), "
+         "packed, over the thread pool", 40});
   r.add({"relu", B, "naive", {relu_f32_naive, relu_i8_naive}, {}, "plain loop, 0 > x ? 0 : x", 0});
   r.add({"add", B, "naive", {add_f32_naive}, {}, "plain loop", 0});
   r.add({"mul", B, "naive", {mul_f32_naive}, {}, "plain loop", 0});

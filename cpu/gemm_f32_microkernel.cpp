@@ -1,0 +1,128 @@
+// f32 GEMM micro-kernel: an MR×NR tile of C held in vector registers across the k loop.
+//
+// Why it beats `blocked`: there, every multiply-add also loads and stores an element of C.
+// Here the MR×NR partial sums never leave the registers while k runs, so each step of k
+// costs MR broadcasts of A and NR/L vector loads of B (L = lanes per vector) for MR·NR/L
+// fused multiply-adds — 14 loads feed 24 FMAs on AVX-512 (MR 12, NR 32) — and the FMA units,
+// not memory, set the pace. The packed panels (gemm_pack.hpp) make those loads contiguous.
+//
+// Tile shape per target: a tile needs MR·NV accumulators + NV vectors of B + one broadcast
+// register. AVX-512 has 32 vector registers → 12×(2 vectors) = 24 accumulators; AVX2 and
+// SSE4 have 16 → 6×(2 vectors) = 12. With FMA latency 4 and two FMA pipes, at least 8
+// independent accumulators are needed to keep the pipes busy; both shapes have more.
+//
+// Written once with Google Highway and compiled for every x86 target (SCALAR, SSE4, AVX2,
+// AVX-512); gemm_f32_microkernel() returns the best one HK_CPU_ISA allows. Highway expresses
+// this kernel fully: broadcast (Set), unaligned loads/stores, MulAdd → vfmadd231ps; the
+// compiler keeps the fully unrolled accumulator array in registers (checked in the
+// disassembly: no spills in the k loop).
+//
+// Limits: a fixed tile wastes lanes at the edges (a 7-row remainder still runs 12-row
+// FMAs; the result is written through a stack tile). That matters only for thin matrices.
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "cpu/gemm_f32_microkernel.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/cache_control.h>
+#include <hwy/highway.h>
+
+#include "cpu/gemm_microkernel.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace hk::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if HWY_TARGET <= HWY_AVX3  // 32 vector registers (x86 targets: lower value = wider)
+constexpr int kMR = 12, kNV = 2;
+#elif HWY_TARGET == HWY_SCALAR
+constexpr int kMR = 4, kNV = 4;  // 1-lane vectors: a 4×4 tile of scalars
+#else
+constexpr int kMR = 6, kNV = 2;
+#endif
+
+// a: kc × MR (packed), b: kc × NR (packed, NR = kNV·lanes), c: MR × NR tile with row stride ldc.
+// Computes the first NVU vectors of columns (NVU < kNV only at the right edge of C).
+template <int NVU>
+void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
+             const float* /*init*/, float* HWY_RESTRICT c, int64_t ldc, int64_t rows,
+             int64_t cols, bool accumulate) {
+  const hn::ScalableTag<float> d;
+  using V = hn::Vec<decltype(d)>;
+  constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
+  constexpr int64_t NR = kNV * L;  // the B panel's width
+  constexpr int64_t NU = NVU * L;  // the columns computed here
+
+  // Ask for the C tile now so that its lines (rows ldc apart, likely evicted since the
+  // previous k block) arrive while the k loop runs instead of stalling the stores after it.
+  for (int64_t r = 0; r < rows; ++r) {
+    hwy::Prefetch(c + r * ldc);
+    hwy::Prefetch(c + r * ldc + cols - 1);
+  }
+
+  V acc[kMR][NVU];
+#pragma GCC unroll 64
+  for (int r = 0; r < kMR; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < NVU; ++v) acc[r][v] = hn::Zero(d);
+
+  // The k loop: per step, NVU loads of B, kMR broadcasts of A, kMR·NVU FMAs.
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NVU];
+#pragma GCC unroll 8
+    for (int v = 0; v < NVU; ++v) bv[v] = hn::Load(d, b + v * L);  // packed B is 64-byte aligned
+#pragma GCC unroll 64
+    for (int r = 0; r < kMR; ++r) {
+      const V ar = hn::Set(d, a[r]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NVU; ++v) acc[r][v] = hn::MulAdd(ar, bv[v], acc[r][v]);
+    }
+    a += kMR;
+    b += NR;
+  }
+
+  if (rows == kMR && cols == NU) {  // a full tile: straight to C
+#pragma GCC unroll 64
+    for (int r = 0; r < kMR; ++r)
+#pragma GCC unroll 8
+      for (int v = 0; v < NVU; ++v) {
+        float* dst = c + r * ldc + v * L;
+        hn::StoreU(accumulate ? hn::Add(hn::LoadU(d, dst), acc[r][v]) : acc[r][v], d, dst);
+      }
+    return;
+  }
+  // An edge tile: through a stack buffer, so nothing outside rows × cols of C is touched.
+  HWY_ALIGN float tile[kMR * NU];
+#pragma GCC unroll 64
+  for (int r = 0; r < kMR; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < NVU; ++v) hn::Store(acc[r][v], d, tile + r * NU + v * L);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j)
+      c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * NU + j] : tile[r * NU + j];
+}
+
+MicrokernelF32 GetF32Microkernel() {
+  const hn::ScalableTag<float> d;
+  MicrokernelF32 k;
+  k.mr = kMR;
+  k.lanes = static_cast<int>(hn::Lanes(d));
+  k.nr = kNV * k.lanes;
+  k.kgroup = 1;
+  k.fn[0] = &F32Tile<1>;
+  k.fn[1] = &F32Tile<2>;
+  if constexpr (kNV >= 3) k.fn[2] = &F32Tile<3>;
+  if constexpr (kNV >= 4) k.fn[3] = &F32Tile<4>;
+  k.isa = hwy::TargetName(HWY_TARGET);
+  return k;
+}
+
+}  // namespace hk::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace hk::cpu {
+HWY_EXPORT(GetF32Microkernel);
+
+MicrokernelF32 gemm_f32_microkernel() { return HWY_DYNAMIC_DISPATCH(GetF32Microkernel)(); }
+}  // namespace hk::cpu
+#endif

@@ -1,0 +1,24 @@
+// The VNNI micro-kernels (u8 × s8 → s32 dot products of 4, `vpdpbusd`). Their files are the
+// only ones built with AVX-512 / AVX-VNNI flags, so they hold nothing but the tile functions:
+// any other code there (even an inline helper from a shared header) could end up executed on
+// a CPU without those instructions. matmul_i8_vnni.cpp checks the CPU before calling them.
+#pragma once
+
+#include <cstdint>
+
+namespace hk::cpu {
+
+using VnniTile = void (*)(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* init, int32_t* c,
+                          int64_t ldc, int64_t rows, int64_t cols, bool accumulate);
+
+// gemm_i8_vnni_avx512.cpp: zmm, AVX512-VNNI (+ AVX512F). vnni_zmm_tiles[v − 1] computes v
+// vectors (16 columns each) of an MR × NR tile (see Microkernel::fn).
+extern const int kVnniZmmMR, kVnniZmmNR;
+extern const VnniTile vnni_zmm_tiles[4];
+
+// gemm_i8_vnni_avx2.cpp: ymm, AVX-VNNI (VEX; Alder Lake, Zen 5) for CPUs without AVX-512.
+// vnni_ymm_tiles[v − 1] computes v vectors (8 columns each).
+extern const int kVnniYmmMR, kVnniYmmNR;
+extern const VnniTile vnni_ymm_tiles[4];
+
+}  // namespace hk::cpu

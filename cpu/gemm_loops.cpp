@@ -1,0 +1,65 @@
+// Block sizes from the cache hierarchy, and the per-thread packing buffers.
+#include "cpu/gemm_loops.hpp"
+
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#include "hk/cpu_features.hpp"
+#include "hk/error.hpp"
+
+namespace hk::cpu {
+
+namespace {
+
+int64_t cache_or(int bytes, int64_t fallback) { return bytes > 0 ? bytes : fallback; }
+
+}  // namespace
+
+GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std::size_t b_bytes) {
+  const CpuFeatures& f = cpu_features();
+  const int64_t l2 = cache_or(f.l2_bytes, 256 << 10), l3 = cache_or(f.l3_bytes, 8 << 20);
+  const auto a_size = static_cast<int64_t>(a_bytes), b_size = static_cast<int64_t>(b_bytes);
+  GemmBlocking blk;
+  // KC: long. Every k block costs one more pass over all of C (load, add, store), and for a
+  // C larger than the caches that pass runs at DRAM speed: on a Zen 4 core a 2048³ int8 GEMM
+  // took 48 ms with KC = 256 and 40 ms with KC = 2048. The limit is the B micro-panel
+  // (KC × NR), which the micro-kernel streams once per A micro-panel: it should stay in L2,
+  // at most an eighth of it, so the A block and C tiles fit beside it. (In L1 would be
+  // faster still, but for NR = 32 floats that means KC ≈ 128 and many more passes over C.)
+  // (Capped at 8192: the int8 column sums of one k block must stay far below 2³¹.)
+  blk.kc = std::clamp<int64_t>(l2 / (8 * int64_t{nr} * b_size) / (16 * kgroup) * (16 * kgroup), 16 * kgroup, 8192);
+  // MC: the packed A block (MC × KC) takes a quarter of L2, so it survives the B
+  // micro-panels and C tiles passing through while every B micro-panel sweeps it.
+  blk.mc = std::max<int64_t>(l2 / 4 / (blk.kc * a_size) / mr * mr, mr);
+  // NC: the packed B block (KC × NC) takes a quarter of L3 (shared with the other cores and
+  // with A and C); capped so small-L3 guesses stay sane.
+  blk.nc = std::clamp<int64_t>(l3 / 4 / (blk.kc * b_size) / nr * nr, nr, 8192);
+  // A parallel GEMM packs one operand block for all its threads: a quarter of L3 too.
+  blk.shared_bytes = l3 / 4;
+  return blk;
+}
+
+void* pack_scratch(int slot, std::size_t bytes) {
+  struct Buffer {
+    std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
+    std::size_t size = 0;
+  };
+  thread_local Buffer buffers[5];
+  Buffer& buf = buffers[slot];
+  if (buf.size < bytes) {
+    // Grow geometrically so that a sequence of slightly larger problems does not
+    // reallocate (and first-touch fresh pages) every time.
+    std::size_t want = std::max(bytes, buf.size * 2);
+    want = (want + 63) / 64 * 64;
+    buf.data.reset();
+    buf.size = 0;
+    void* p = std::aligned_alloc(64, want);
+    if (!p) throw OutOfMemory("matmul: could not allocate " + std::to_string(want) + " bytes of packing buffer", want);
+    buf.data.reset(p);
+    buf.size = want;
+  }
+  return buf.data.get();
+}
+
+}  // namespace hk::cpu

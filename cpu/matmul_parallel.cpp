@@ -1,0 +1,27 @@
+// matmul, parallel: the simd GEMMs (f32 and int8) spread over the persistent thread pool —
+// the shared operand packed once by all threads together, C computed in chunks of whole
+// tiles that the threads take as they go (gemm_parallel.hpp explains both).
+//
+// Why it beats `simd`: a GEMM does O(n³) work on O(n²) data, so the cores hardly compete for
+// memory and the speed-up approaches the thread count once the product is large enough to
+// amortize waking the pool (measured on 2 cores: 1.8–1.95× at 512³ and above). What limits it:
+// products below about 200³ run on one thread (gemm_pack.hpp, kInlineMacs); packing is
+// memory-bound and speeds up less than the arithmetic; and the threads meet once or twice
+// per product, so a core held by another program delays the phase it is in.
+#include "cpu/gemm_parallel.hpp"
+#include "cpu/kernels.hpp"
+
+namespace hk::cpu {
+
+// a: (m, k), b: (k, n), c: (m, n), row-major; on ctx.threads threads.
+void matmul_f32_parallel(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n,
+                         const KernelContext& ctx) {
+  gemm_parallel<PackF32>(gemm_f32_plan(), a, b, c, m, k, n, ctx.threads);
+}
+
+void matmul_i8_parallel(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n,
+                        const KernelContext& ctx) {
+  gemm_parallel<PackI8Pairs>(gemm_i8_pairs_plan(), a, b, c, m, k, n, ctx.threads);
+}
+
+}  // namespace hk::cpu

@@ -1,0 +1,240 @@
+// The GEMM building blocks below the registry: every micro-kernel on every SIMD target this
+// machine can run (not only the one dispatch picks), through the loop nest with tiny block
+// sizes so that every loop of it runs more than once and every edge case (partial tiles,
+// partial k groups, several k blocks accumulating into C) is hit. The equivalence test
+// covers the registered variants with the default blocking; this one covers the paths that
+// the default blocking and the best target never reach on this machine.
+#include <hwy/targets.h>
+
+#include "cpu/gemm_i8_vnni.hpp"
+#include "cpu/gemm_loops.hpp"
+#include "cpu/gemm_parallel.hpp"
+#include "hk/cpu_features.hpp"
+#include "hk/registry.hpp"
+#include "oracle.hpp"
+#include "test_util.hpp"
+
+// The ymm VNNI tile compiled a second time with AVX512-VNNI + VL (tests/vnni_ymm_evex.cpp):
+// the same source as the AVX-VNNI kernel, runnable on CPUs without AVX-VNNI.
+namespace hk::cpu {
+extern const int kVnniYmmMR_evex, kVnniYmmNR_evex;
+extern const VnniTile vnni_ymm_tiles_evex[4];
+}
+
+namespace {
+
+using namespace hk::cpu;
+using namespace hk_test;
+
+struct Shape3 { int64_t m, k, n; };
+
+// Shapes relative to the tile: exact tiles, one past, one short, single rows/columns, and a
+// right-edge tile of every vector count (the kernel's narrower edge variants).
+std::vector<Shape3> shapes_for(int mr, int nr, int lanes) {
+  std::vector<Shape3> s = {{1, 1, 1},           {int64_t(mr), 8, int64_t(nr)},    {int64_t(mr) + 1, 9, int64_t(nr) + 1},
+                           {3 * mr - 1, 37, 2 * nr + 3}, {2, 130, 3 * nr},          {5 * mr, 3, 1},
+                           {1, 67, 5 * nr - 1}, {4 * mr + 3, 100, 4 * nr + 5}};
+  for (int v = 1; v * lanes <= nr; ++v) s.push_back({mr + 2, 41, nr + v * lanes - 1});
+  return s;
+}
+
+// Blockings that make every loop of the nest iterate: small blocks (odd kc: k groups that
+// straddle block boundaries), and the blocking the variant would use.
+template <class P>
+std::vector<GemmBlocking> blockings_for(const GemmPlan<P>& plan) {
+  const int64_t mr = plan.kernel.mr, nr = plan.kernel.nr;
+  return {{mr, 7, nr}, {2 * mr, 16, 3 * nr}, {3 * mr, 33, 2 * nr}, plan.blocking};
+}
+
+// C (m × n) with guard columns on the right and rows below, at an unaligned offset: the
+// kernels must write exactly the m × n elements and nothing else.
+template <class T> struct GuardedC {
+  static constexpr int64_t kPad = 3;
+  int64_t m, n, ldc;
+  std::vector<T> buf;
+  T sentinel;
+  GuardedC(int64_t m_, int64_t n_, T s) : m(m_), n(n_), ldc(n_ + kPad), buf(size_t((m_ + 2) * (n_ + kPad) + 1), s), sentinel(s) {}
+  T* c() { return buf.data() + 1 + ldc; }  // one guard row above, one element of misalignment
+  T at(int64_t i, int64_t j) const { return buf[size_t(1 + ldc + i * ldc + j)]; }
+  bool guards_intact() const {
+    for (size_t idx = 0; idx < buf.size(); ++idx) {
+      int64_t off = int64_t(idx) - 1 - ldc;
+      bool inside = off >= 0 && off / ldc < m && off % ldc < n;
+      if (!inside && std::memcmp(&buf[idx], &sentinel, sizeof(T)) != 0) return false;
+    }
+    return true;
+  }
+};
+
+template <class P>
+void check_f32_plan(const GemmPlan<P>& plan, const std::string& what) {
+  for (const GemmBlocking& blk : blockings_for(plan))
+    for (const Shape3& s : shapes_for(plan.kernel.mr, plan.kernel.nr, plan.kernel.lanes)) {
+      SCOPED_TRACE(what + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) +
+                   ", blocks mc " + std::to_string(blk.mc) + " kc " + std::to_string(blk.kc) + " nc " +
+                   std::to_string(blk.nc));
+      auto a = small_int_floats(size_t(s.m * s.k), unsigned(s.m + s.k)), b = small_int_floats(size_t(s.k * s.n), 7);
+      auto ref = oracle::matmul(a, b, s.m, s.k, s.n);
+      GuardedC<float> c(s.m, s.n, std::bit_cast<float>(0x7fa5a5a5u));
+      gemm_serial<P>(plan.kernel, blk, a.data(), s.k, b.data(), s.n, c.c(), c.ldc, s.m, s.k, s.n);
+      ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(c.at(i, j), float(ref[size_t(i * s.n + j)])) << i << "," << j;
+    }
+}
+
+template <class P>
+void check_i8_plan(const GemmPlan<P>& plan, const std::string& what) {
+  for (const GemmBlocking& blk : blockings_for(plan))
+    for (const Shape3& s : shapes_for(plan.kernel.mr, plan.kernel.nr, plan.kernel.lanes)) {
+      SCOPED_TRACE(what + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) +
+                   ", blocks mc " + std::to_string(blk.mc) + " kc " + std::to_string(blk.kc) + " nc " +
+                   std::to_string(blk.nc));
+      auto a = int8s(size_t(s.m * s.k), unsigned(3 * s.m + s.k)), b = int8s(size_t(s.k * s.n), 11);
+      auto ref = oracle::matmul_i8(a, b, s.m, s.k, s.n);
+      GuardedC<int32_t> c(s.m, s.n, 0x5a5a5a5a);
+      gemm_serial<P>(plan.kernel, blk, a.data(), s.k, b.data(), s.n, c.c(), c.ldc, s.m, s.k, s.n);
+      ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(int64_t(c.at(i, j)), ref[size_t(i * s.n + j)]) << i << "," << j;
+    }
+}
+
+// −128 everywhere with a K so long that Σ a·b = 16384·K passes 2³¹: the exact answer wraps
+// modulo 2³², as matmul_i8_naive's does. For the VNNI kernels Σ (a+128)·b and the
+// correction wrap as well, and must still cancel exactly.
+template <class P>
+void check_i8_wraparound(const GemmPlan<P>& plan, const std::string& what) {
+  SCOPED_TRACE(what);
+  const int64_t m = plan.kernel.mr + 1, n = plan.kernel.nr + 2, k = 140001;
+  std::vector<int8_t> a(size_t(m * k), -128), b(size_t(k * n), -128);
+  a[5] = 127;
+  b[7] = 127;
+  b[size_t(k * n - 1)] = 0;
+  auto ref = oracle::matmul_i8(a, b, m, k, n);
+  GuardedC<int32_t> c(m, n, 0x5a5a5a5a);
+  gemm_serial<P>(plan.kernel, plan.blocking, a.data(), k, b.data(), n, c.c(), c.ldc, m, k, n);
+  ASSERT_TRUE(c.guards_intact());
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      ASSERT_EQ(c.at(i, j), static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(i * n + j)]))) << i << "," << j;
+}
+
+// Runs fn once per Highway target this CPU supports (after HK_CPU_ISA) and restores the
+// normal dispatch afterwards.
+template <class F> void for_each_target(F fn) {
+  hk::variants();  // builds the registry, whose register_cpu() applies HK_CPU_ISA to Highway
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+    fn(std::string(hwy::TargetName(target)));
+    if (testing::Test::HasFatalFailure()) break;
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+}
+
+TEST(GemmKernels, F32OnEveryTarget) {
+  int targets = 0;
+  for_each_target([&](const std::string& name) {
+    auto plan = make_gemm_plan<PackF32>(gemm_f32_microkernel());
+    EXPECT_EQ(name, plan.kernel.isa) << "dispatch did not follow the target";
+    check_f32_plan(plan, "f32 " + name);
+    ++targets;
+  });
+  EXPECT_GE(targets, 1);
+}
+
+TEST(GemmKernels, I8PairsOnEveryTarget) {
+  for_each_target([&](const std::string& name) {
+    auto plan = make_gemm_plan<PackI8Pairs>(gemm_i8_microkernel());
+    EXPECT_EQ(name, plan.kernel.isa);
+    check_i8_plan(plan, "int16 pairs " + name);
+    if (!HasFatalFailure()) check_i8_wraparound(plan, "int16 pairs " + name);
+  });
+}
+
+TEST(GemmKernels, VnniZmm) {
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (!(f.avx512f && f.avx512vnni)) GTEST_SKIP() << "no AVX512-VNNI (after HK_CPU_ISA)";
+  auto plan = make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "AVX512-VNNI"));
+  check_i8_plan(plan, "vnni zmm");
+  if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni zmm");
+}
+
+TEST(GemmKernels, VnniYmm) {
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (f.avx2 && f.avx_vnni) {  // the production (VEX) build
+    auto plan = make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniYmmMR, kVnniYmmNR, 8, vnni_ymm_tiles, "AVX-VNNI"));
+    check_i8_plan(plan, "vnni ymm (AVX-VNNI)");
+    if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni ymm (AVX-VNNI)");
+  }
+  if (f.avx512f && f.avx512vl && f.avx512vnni) {  // the same source, EVEX-encoded
+    auto plan = make_gemm_plan<PackI8Vnni>(
+        vnni_microkernel(kVnniYmmMR_evex, kVnniYmmNR_evex, 8, vnni_ymm_tiles_evex, "AVX512-VNNI ymm"));
+    check_i8_plan(plan, "vnni ymm (EVEX)");
+    if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni ymm (EVEX)");
+  }
+  if (!(f.avx2 && f.avx_vnni) && !(f.avx512f && f.avx512vl && f.avx512vnni))
+    GTEST_SKIP() << "neither AVX-VNNI nor AVX512-VNNI+VL (after HK_CPU_ISA)";
+}
+
+std::vector<double> oracle_product(const std::vector<float>& a, const std::vector<float>& b, int64_t m, int64_t k, int64_t n) {
+  return oracle::matmul(a, b, m, k, n);
+}
+std::vector<int64_t> oracle_product(const std::vector<int8_t>& a, const std::vector<int8_t>& b, int64_t m, int64_t k, int64_t n) {
+  return oracle::matmul_i8(a, b, m, k, n);
+}
+
+// The parallel nest: more threads than the pool has, more threads than tiles, cuts in
+// both directions, and (with tiny blocks) several k blocks, shared blocks and NC chunks.
+template <class P, class Fill>
+void check_parallel(GemmPlan<P> plan, Fill fill, const std::string& what) {
+  GemmPlan<P> tiny = plan, all_k = plan;
+  tiny.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr, 1};       // shared: one k block of MC / NR
+  all_k.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr, 1 << 30};  // shared: every k block at once
+  for (const GemmPlan<P>* p : {&plan, &tiny, &all_k})
+    for (int threads : {2, 3, 7})
+      for (Shape3 s : std::vector<Shape3>{{1, 200, 2000}, {2000, 200, 1}, {301, 150, 299}, {64, 64, 64}, {3, 700, 40}, {97, 333, 45}}) {
+        SCOPED_TRACE(what + (p == &tiny ? " tiny blocks, " : p == &all_k ? " small blocks, all k shared, " : ", ") + std::to_string(threads) + " threads, " +
+                     std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
+        auto a = fill(size_t(s.m * s.k), 1), b = fill(size_t(s.k * s.n), 2);
+        auto ref = oracle_product(a, b, s.m, s.k, s.n);
+        std::vector<typename P::C> c(size_t(s.m * s.n) + 1, typename P::C(-1));
+        gemm_parallel<P>(*p, a.data(), b.data(), c.data(), s.m, s.k, s.n, threads, /*inline_macs=*/0);
+        ASSERT_EQ(c.back(), typename P::C(-1)) << "wrote past C";
+        for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], typename P::C(ref[i])) << i;
+      }
+}
+
+TEST(GemmKernels, ParallelSplitCoversC) {
+  auto ints = [](size_t n, unsigned seed) { return small_int_floats(n, seed); };
+  auto i8s = [](size_t n, unsigned seed) { return int8s(n, seed); };
+  check_parallel(make_gemm_plan<PackF32>(gemm_f32_microkernel()), ints, "f32");
+  if (HasFatalFailure()) return;
+  check_parallel(make_gemm_plan<PackI8Pairs>(gemm_i8_microkernel()), i8s, "int16 pairs");
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (!HasFatalFailure() && f.avx512f && f.avx512vnni)
+    check_parallel(make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "zmm")), i8s,
+                   "vnni");
+}
+
+}  // namespace
+
+namespace {
+
+// quantized_matmul calls hk::matmul on int8 tensors, so the registry's choice for int8 is
+// its int8 path: vnni where the CPU (after HK_CPU_ISA) has it, else the int16-pair GEMM on
+// the thread pool — never a slower rung.
+TEST(GemmRegistry, BestInt8MatmulIsTheFastestSupportedPath) {
+  const hk::VariantRow* best = hk::Registry::get().best("matmul", hk::Backend::cpu, hk::DType::i8);
+  ASSERT_NE(best, nullptr);
+  const hk::CpuFeatures& f = hk::cpu_features();
+  const bool vnni = (f.avx512f && f.avx512vnni) || (f.avx2 && f.avx_vnni);
+  EXPECT_EQ(best->variant, vnni ? "vnni" : "parallel");
+  const hk::VariantRow* best_f32 = hk::Registry::get().best("matmul", hk::Backend::cpu, hk::DType::f32);
+  ASSERT_NE(best_f32, nullptr);
+  EXPECT_EQ(best_f32->variant, "parallel");
+}
+
+}  // namespace
