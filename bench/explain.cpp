@@ -162,7 +162,8 @@ std::string explain_cpu(const ExplainRequest& q) {
   if (!a.pool_used) {
     s << (any_chunk ? "  the pool ran every parallel_for inline on the calling thread: the work is below the "
                       "variant's grain size (small problems never pay for waking threads); try a larger --size\n"
-                    : "  the thread pool was not used: this variant runs on the calling thread only\n");
+                    : "  the thread pool was not used: everything ran on the calling thread (a sequential variant,\n"
+                      "  or a parallel one keeping a problem this small on one thread; try a larger --size)\n");
   } else {
     std::map<int, int> chunks_per_job;
     for (const ChunkRecord& c : a.chunks)
@@ -175,13 +176,29 @@ std::string explain_cpu(const ExplainRequest& q) {
       s << "  (every chunk ran on the calling thread: the pool lets the caller take over the chunks of a worker\n"
            "  that has not woken up yet — on a busy machine that is common)\n";
   }
+  std::vector<int64_t> wrote(a.chunks.size(), 0);
+  for (int o : a.owner)
+    if (o >= 0) ++wrote[size_t(o)];
+  std::map<int, std::pair<int, int>> idle_busy;  // per call: chunks that wrote nothing / something
   for (size_t i = 0; i < a.chunks.size(); ++i) {
     const ChunkRecord& c = a.chunks[i];
-    if (c.job < 0) s << "    " << chunk_letter(int(i)) << ": outside any parallel_for, on T0 (calling thread)\n";
-    else
+    if (c.job < 0) {
+      s << "    " << chunk_letter(int(i)) << ": outside any parallel_for, on T0 (calling thread)";
+    } else {
       s << "    " << chunk_letter(int(i)) << ": call " << c.job << ", indices [" << c.begin << ", " << c.end << ") of "
-        << c.n << ", on " << thread_name(c.thread) << "\n";
+        << c.n << ", on " << thread_name(c.thread);
+      auto& [idle, busy] = idle_busy[c.job];
+      (wrote[i] ? busy : idle) += 1;
+    }
+    s << (wrote[i] ? ", wrote " + std::to_string(wrote[i]) + " elements\n" : ", wrote no output element\n");
   }
+  for (const auto& [job, counts] : idle_busy)
+    if (counts.first > 0 && counts.second > 0) {
+      s << "  note: in call " << job << " some chunks wrote nothing while another wrote the output: this kernel hands\n"
+           "  out its work inside the pool's chunks (dynamic scheduling), and explain runs the chunks one at a time,\n"
+           "  so the first to run took all of it. In a real run the threads share that work.\n";
+      break;
+    }
   // A 1-D output: lines of 32 elements when it is small, else one strip of blocks.
   int64_t rows = q.op == "matmul" ? q.dims[0] : count <= 1024 ? (count + 31) / 32 : 1;
   int64_t cols = q.op == "matmul" ? q.dims[2] : count <= 1024 ? std::min<int64_t>(count, 32) : count;

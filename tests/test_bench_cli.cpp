@@ -184,6 +184,24 @@ TEST(BenchCli, ExplainPrintsTheGrid) {
   EXPECT_NE(r.out.find("    3  A A A A A A\n"), std::string::npos) << r.out;
 }
 
+// A CPU variant that splits its work (if the registry has one named `parallel`): at a size
+// big enough to split, every element of C is written, and by one chunk of a split call.
+TEST(BenchCli, ExplainParallelMatmulShowsTheSplit) {
+  bool parallel = false;
+  for (const hk::VariantInfo& v : hk::variants("matmul"))
+    parallel |= v.backend == hk::Backend::cpu && v.variant == "parallel" && v.supported;
+  if (!parallel) GTEST_SKIP() << "no cpu variant 'parallel' of matmul in this build";
+  fs::path dir = work_dir("explain_parallel");
+  Result r = hk_bench("explain matmul --variant parallel --size 512 --threads 2", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("result checked against fp64: correct"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the pool ran "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("call 0, indices [0, "), std::string::npos) << r.out;
+  auto grid = r.out.substr(r.out.find("output c (512 x 512)"));
+  grid = grid.substr(0, grid.find("elements per thread"));
+  EXPECT_EQ(grid.find(" ."), std::string::npos) << "an element nobody wrote:\n" << grid;
+}
+
 // The grid of `title` in explain's output: row label → cells.
 std::map<int, std::vector<std::string>> grid_section(const std::string& text, const std::string& title) {
   std::map<int, std::vector<std::string>> rows;
