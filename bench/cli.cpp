@@ -70,7 +70,7 @@ options:
   --threads LIST    thread counts, e.g. 1,2: a thread sweep (default 1 and hk's pool size).
                     A variant that never splits its work is shown once, with 1 thread
   --repeats N       timed calls per row (default: enough to fill --min-time, at least 5)
-  --min-time S      seconds of timed calls per row (default 0.5)
+  --min-time S      seconds of timed calls per row (default 1)
   --warmup N        untimed calls after validation, before timing (default 2)
   --max-call S      don't time an implementation whose one call takes longer than S seconds
                     (default 10; sweep 2, predicted from the previous size)

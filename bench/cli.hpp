@@ -14,7 +14,7 @@ struct Args {
   std::vector<std::string> ops, backends, variants, sizes;
   std::vector<int> threads;
   int repeats = 0;
-  double min_time = 0.5;
+  double min_time = 1.0;
   int warmup = 2;
   double max_call = -1;  // < 0: the command's default (run 10 s, sweep 2 s)
   bool peers = true;

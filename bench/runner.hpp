@@ -21,7 +21,7 @@ struct RunOptions {
   std::vector<std::string> variants;  // only these variant or peer names; empty = all
   std::vector<int> threads;           // thread counts for variants that split their work
   int repeats = 0;                    // 0 = as many as --min-time allows (at least 5)
-  double min_time = 0.5;              // seconds of timed calls per row
+  double min_time = 1.0;              // seconds of timed calls per row
   int warmup = 2;                     // untimed calls before timing (after validation)
   double max_call = 10;               // a variant whose one call takes longer is not timed
   bool peers = true;
