@@ -113,7 +113,8 @@ std::string thread_chart(const Table& t, const std::string& shape, int index) {
 // crossover when there is one.
 std::string size_chart(const Report& rep, const Table& t) {
   std::set<std::string> shapes;
-  for (const Result& r : t.rows) shapes.insert(r.shape);
+  for (const Result& r : t.rows)
+    if (r.status == Status::ok) shapes.insert(r.shape);  // not the cuda_sim checks' own shape
   if (shapes.size() < 2) return "";
   std::map<std::string, int> max_threads;
   for (const Result& r : t.rows)
@@ -183,9 +184,10 @@ std::string format_html(const Report& rep) {
 
   for (const Table& t : rep.tables) {
     s << "<h2 id=\"" << slug(t.title) << "\">" << esc(t.title) << "</h2>\n<div class=\"charts\">\n";
-    std::vector<std::string> shapes;
+    std::vector<std::string> shapes;  // of the timed and failed rows (cuda_sim checks have their own)
     for (const Result& r : t.rows)
-      if (std::find(shapes.begin(), shapes.end(), r.shape) == shapes.end()) shapes.push_back(r.shape);
+      if (r.status != Status::validated && std::find(shapes.begin(), shapes.end(), r.shape) == shapes.end())
+        shapes.push_back(r.shape);
     std::string sizes = size_chart(rep, t);
     for (size_t i = 0; i < shapes.size(); ++i) {
       if (shapes.size() > 1 && i + 1 != shapes.size() && rep.command == "sweep") continue;  // sweep: the largest size only

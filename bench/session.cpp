@@ -77,7 +77,7 @@ void Session::finish() {
     for (Result& r : t.rows) {
       apply_roofline(report.roofline, report.env.gpus, r.writes_output, r);
       report.failures += r.status == Status::failed;
-      above_peak |= r.percent_of_peak > 105 && !r.cache_resident;
+      above_peak |= r.percent_of_peak > 110 && !r.cache_resident;  // beyond run-to-run noise
     }
   if (above_peak)
     report.notes.push_back("some rows exceed the measured peak: other load disturbed the peak probes (load average " +

@@ -378,6 +378,8 @@ Report synthetic_report() {
   t.rows.push_back(bad);
   Result sim = timed("matmul", hk::DType::f32, "cuda_sim", "tiled", 0, 0, 2.68e8, 3.1e6);
   sim.status = Status::validated;
+  sim.dims = {37, 29, 45};  // the simulator is checked at its own small shape
+  sim.shape = "37x29x45";
   t.rows.push_back(sim);
   t.rows.push_back(timed("matmul", hk::DType::f32, "peer", "openblas", 1, 2, 2.68e8, 3.1e6));
   for (Result& x : t.rows) apply_roofline(r.roofline, {}, true, x);
@@ -480,7 +482,7 @@ TEST(BenchFormats, MarkdownTablesAreWellFormed) {
   }
   EXPECT_EQ(table_rows, 4);  // separator + naive + failed + peer (the cuda_sim check is a footnote)
   EXPECT_TRUE(failed_row);
-  EXPECT_NE(md.find("cuda_sim tiled: correct at 64x64x64"), std::string::npos) << md;
+  EXPECT_NE(md.find("cuda_sim tiled: correct at 37x29x45"), std::string::npos) << md;
 }
 
 TEST(BenchFormats, TerminalTableShowsFailedWithoutANumber) {
@@ -506,6 +508,8 @@ TEST(BenchFormats, HtmlIsSelfContainedWithSizedCharts) {
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_NE(html.find("class=\"chart bars\""), std::string::npos);
+  EXPECT_EQ(html.find("id=\"sizes-"), std::string::npos) << "one timed size: no size sweep to draw";
+  EXPECT_EQ(html.find("id=\"ladder-matmul-f32-1\""), std::string::npos) << "no ladder for the cuda_sim check's shape";
   EXPECT_NE(html.find("FAILED validation — no number"), std::string::npos);
   EXPECT_NE(html.find("a &lt;note&gt; with &quot;quotes&quot; &amp; more"), std::string::npos);  // escaped
 }
