@@ -44,4 +44,28 @@ void quantize_f32_naive(const float* x, float scale, int8_t* q, int64_t n, const
 void dequantize_i8_naive(const int8_t* q, float scale, float* x, int64_t n, const KernelContext&);
 void dequantize_i32_naive(const int32_t* q, float scale, float* x, int64_t n, const KernelContext&);
 
+// elementwise_simd.cpp / quantize_simd.cpp / reduce_simd.cpp — Highway, best target at run time.
+void relu_f32_simd(const float* x, float* out, int64_t n, const KernelContext&);
+void relu_i8_simd(const int8_t* x, int8_t* out, int64_t n, const KernelContext&);
+void add_f32_simd(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void mul_f32_simd(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void squared_difference_f32_simd(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void quantize_f32_simd(const float* x, float scale, int8_t* q, int64_t n, const KernelContext&);
+void dequantize_i8_simd(const int8_t* q, float scale, float* x, int64_t n, const KernelContext&);
+void dequantize_i32_simd(const int32_t* q, float scale, float* x, int64_t n, const KernelContext&);
+double dot_f32_simd(const float* x, const float* y, int64_t n, const KernelContext&);
+double euclidean_distance_f32_simd(const float* x, const float* y, int64_t n, const KernelContext&);
+
+// elementwise_parallel.cpp / reduce_parallel.cpp — the simd kernels over the thread pool.
+void relu_f32_parallel(const float* x, float* out, int64_t n, const KernelContext&);
+void relu_i8_parallel(const int8_t* x, int8_t* out, int64_t n, const KernelContext&);
+void add_f32_parallel(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void mul_f32_parallel(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void squared_difference_f32_parallel(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
+void quantize_f32_parallel(const float* x, float scale, int8_t* q, int64_t n, const KernelContext&);
+void dequantize_i8_parallel(const int8_t* q, float scale, float* x, int64_t n, const KernelContext&);
+void dequantize_i32_parallel(const int32_t* q, float scale, float* x, int64_t n, const KernelContext&);
+double dot_f32_parallel(const float* x, const float* y, int64_t n, const KernelContext&);
+double euclidean_distance_f32_parallel(const float* x, const float* y, int64_t n, const KernelContext&);
+
 }  // namespace hk::cpu

@@ -34,6 +34,27 @@ void register_cpu(Registry& r) {
          "plain loop, double accumulator", 0});
   r.add({"quantize", B, "naive", {quantize_f32_naive}, {}, "divide, clamp, round half to even", 0});
   r.add({"dequantize", B, "naive", {dequantize_i8_naive, dequantize_i32_naive}, {}, "float(q) · scale", 0});
+  // Highway: one source per kernel, compiled for every x86 target, best chosen at run time
+  // (capped by HK_CPU_ISA). No requirement: the SCALAR target runs anywhere.
+  r.add({"relu", B, "simd", {relu_f32_simd, relu_i8_simd}, {}, "Highway SIMD, compare+select, runtime target", 20});
+  r.add({"add", B, "simd", {add_f32_simd}, {}, "Highway SIMD, runtime target", 20});
+  r.add({"mul", B, "simd", {mul_f32_simd}, {}, "Highway SIMD, runtime target", 20});
+  r.add({"squared_difference", B, "simd", {squared_difference_f32_simd}, {}, "Highway SIMD, runtime target", 20});
+  r.add({"dot", B, "simd", {dot_f32_simd}, {}, "Highway SIMD, 4 double accumulators", 20});
+  r.add({"euclidean_distance", B, "simd", {euclidean_distance_f32_simd}, {}, "Highway SIMD, 4 double accumulators", 20});
+  r.add({"quantize", B, "simd", {quantize_f32_simd}, {}, "Highway SIMD, divide, clamp, round half to even", 20});
+  r.add({"dequantize", B, "simd", {dequantize_i8_simd, dequantize_i32_simd}, {}, "Highway SIMD, float(q) · scale", 20});
+  // The simd kernels split over the thread pool; below the grain they run inline.
+  r.add({"relu", B, "parallel", {relu_f32_parallel, relu_i8_parallel}, {}, "simd over the thread pool in chunks", 30});
+  r.add({"add", B, "parallel", {add_f32_parallel}, {}, "simd over the thread pool in chunks", 30});
+  r.add({"mul", B, "parallel", {mul_f32_parallel}, {}, "simd over the thread pool in chunks", 30});
+  r.add({"squared_difference", B, "parallel", {squared_difference_f32_parallel}, {}, "simd over the thread pool in chunks", 30});
+  r.add({"dot", B, "parallel", {dot_f32_parallel}, {}, "simd over fixed blocks on the pool, summed in block order", 30});
+  r.add({"euclidean_distance", B, "parallel", {euclidean_distance_f32_parallel}, {},
+         "simd over fixed blocks on the pool, summed in block order", 30});
+  r.add({"quantize", B, "parallel", {quantize_f32_parallel}, {}, "simd over the thread pool in chunks", 30});
+  r.add({"dequantize", B, "parallel", {dequantize_i8_parallel, dequantize_i32_parallel}, {},
+         "simd over the thread pool in chunks", 30});
   // clang-format on
 }
 

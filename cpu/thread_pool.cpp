@@ -26,6 +26,8 @@ thread_local bool tls_in_region = false;
 // core from the rest of the program for long.
 constexpr auto kSpin = std::chrono::microseconds(100);
 
+constexpr int64_t kChunksPerThread = 8;
+
 // Spins until `word` differs from `old` or kSpin has passed; then blocks in the kernel.
 template <class T> T wait_change(const std::atomic<T>& word, T old) {
   auto deadline = std::chrono::steady_clock::now() + kSpin;
@@ -99,8 +101,14 @@ void ThreadPool::worker_loop(Worker& self) {
   for (;;) {
     seen = wait_change(self.wake, seen);
     if (stopping_.load(std::memory_order_acquire)) return;
-    run_chunks();
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    // Late for a job that is already closed: nothing to do, and no reason to make a later
+    // caller wait for this worker (a cheap look before the real one below).
+    if (!(job_.load(std::memory_order_acquire) & 1)) continue;
+    // Announce, then look: with both seq_cst, either the caller's closing of the job sees
+    // this worker as active (and waits for it), or this worker sees the job closed.
+    active_.fetch_add(1, std::memory_order_seq_cst);
+    if (job_.load(std::memory_order_seq_cst) & 1) run_chunks();
+    if (active_.fetch_sub(1, std::memory_order_release) == 1) active_.notify_one();
   }
 }
 
@@ -108,14 +116,17 @@ void ThreadPool::run_chunks() {
   for (;;) {
     int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
     if (c >= chunks_) return;
-    int64_t begin = c * chunk_, end = std::min(n_, begin + chunk_);
-    try {
-      (*body_)(begin, end);
-    } catch (...) {
-      std::lock_guard lock(error_mutex_);
-      if (!error_) error_ = std::current_exception();
-      next_chunk_.store(chunks_, std::memory_order_relaxed);  // hand out no more work
+    if (!failed_.load(std::memory_order_relaxed)) {
+      int64_t begin = c * chunk_, end = std::min(n_, begin + chunk_);
+      try {
+        (*body_)(begin, end);
+      } catch (...) {
+        std::lock_guard lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+        failed_.store(true, std::memory_order_relaxed);  // the chunks not yet started are skipped
+      }
     }
+    if (done_chunks_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks_) done_chunks_.notify_one();
   }
 }
 
@@ -152,22 +163,33 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
     body(0, n);
     return;
   }
+  // Set up the job while it is closed and no worker is active (the previous call waited).
   body_ = &body;
   n_ = n;
-  chunk_ = (n + workers) / (workers + 1);  // one equal share per participating thread
+  // Several chunks per thread, claimed dynamically: a thread that is slowed down (its core
+  // shared with another program, a page fault) holds up only a small piece, and the others
+  // take over the rest. Never below the grain, so each chunk stays worth its claim.
+  const int64_t per_thread = (n + workers) / (workers + 1);
+  chunk_ = std::max(grain, (per_thread + kChunksPerThread - 1) / kChunksPerThread);
   chunks_ = (n + chunk_ - 1) / chunk_;
   next_chunk_.store(0, std::memory_order_relaxed);
+  done_chunks_.store(0, std::memory_order_relaxed);
+  failed_.store(false, std::memory_order_relaxed);
   error_ = nullptr;
-  pending_.store(workers, std::memory_order_relaxed);
+  const uint64_t closed = job_.load(std::memory_order_relaxed);
+  job_.store(closed + 1, std::memory_order_seq_cst);  // open: publishes the fields above
   for (int i = 0; i < workers; ++i) {
-    workers_[static_cast<std::size_t>(i)]->wake.fetch_add(1, std::memory_order_release);
-    workers_[static_cast<std::size_t>(i)]->wake.notify_one();
+    Worker& w = *workers_[static_cast<std::size_t>(i)];
+    w.wake.fetch_add(1, std::memory_order_release);
+    w.wake.notify_one();  // a system call only if the worker sleeps
   }
   tls_in_region = true;
-  run_chunks();
+  run_chunks();  // the caller works too, and takes over the chunks of late workers
   tls_in_region = false;
-  for (int left = pending_.load(std::memory_order_acquire); left != 0;)
-    left = wait_change(pending_, left);
+  for (int64_t done = done_chunks_.load(std::memory_order_acquire); done != chunks_;)
+    done = wait_change(done_chunks_, done);
+  job_.store(closed + 2, std::memory_order_seq_cst);  // close: late workers now stay out
+  for (int a = active_.load(std::memory_order_seq_cst); a != 0;) a = wait_change(active_, a);
   body_ = nullptr;
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }

@@ -6,10 +6,18 @@
 // worker that just finished a job spins for a short while first, so back-to-back calls
 // start in well under a microsecond instead of paying a futex wake each time.
 //
+// The caller never waits for a worker that has not started: chunks (up to 8 per thread,
+// none below the grain) are claimed from a shared counter, so if a worker is slow to wake (asleep, or its core busy with another
+// program) the caller claims that worker's chunk itself, closes the job once every claimed
+// chunk is done, and returns. A worker that wakes after that finds the job closed and goes
+// back to waiting. So a parallel_for costs at most about what running the body inline
+// costs, plus the wake-up calls, however late the workers are.
+//
 // Rules: work below `grain` runs inline on the caller; a parallel_for issued from inside a
 // parallel region (nested) runs inline; while one host thread uses the pool another host
 // thread's parallel_for runs inline rather than waiting; the first exception thrown by the
-// body is rethrown in the caller after every chunk has stopped.
+// body is rethrown in the caller after every chunk has stopped (chunks not yet started are
+// skipped).
 #pragma once
 
 #include <atomic>
@@ -76,11 +84,15 @@ class ThreadPool {
   std::atomic<int> size_{1};
   std::atomic<bool> stopping_{false};
 
-  // The current job (valid while pending_ > 0 or the caller is in parallel_for).
+  // The current job. The caller writes these fields only while the job is closed and no
+  // worker is active, and publishes them by opening the job.
   const FunctionRef<void(int64_t, int64_t)>* body_ = nullptr;
   int64_t n_ = 0, chunk_ = 0, chunks_ = 0;
-  alignas(64) std::atomic<int64_t> next_chunk_{0};
-  alignas(64) std::atomic<int> pending_{0};  // participating workers not yet done
+  alignas(64) std::atomic<uint64_t> job_{0};         // odd while a job is open
+  alignas(64) std::atomic<int64_t> next_chunk_{0};   // the next chunk to claim
+  alignas(64) std::atomic<int64_t> done_chunks_{0};  // claimed chunks finished (or skipped)
+  alignas(64) std::atomic<int> active_{0};           // workers that may be reading the job
+  std::atomic<bool> failed_{false};
   std::mutex error_mutex_;
   std::exception_ptr error_;
 };

@@ -1,5 +1,8 @@
 // The persistent thread pool, parallel_map and time_kernel.
+#include <sched.h>
+
 #include <atomic>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -91,6 +94,46 @@ TEST(ThreadPool, ConcurrentCallersAndResize) {
   for (auto& t : callers) t.join();
   EXPECT_EQ(errors.load(), 0);
   EXPECT_THROW(pool.resize(0), hk::InvalidArgument);
+}
+
+// Workers that wake late (asleep, or sharing one CPU with the caller) must neither hold up
+// the caller nor touch a job after its parallel_for returned. Pinning the process to one
+// CPU makes late workers the common case; every job's state outlives the job, so a body
+// running late is detected, not a use-after-free.
+TEST(ThreadPool, LateWorkersNeverRunAFinishedJob) {
+  cpu_set_t saved, one;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  CPU_ZERO(&one);
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &saved)) {
+      CPU_SET(c, &one);
+      break;
+    }
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  struct Job {
+    std::atomic<bool> returned{false};
+    std::atomic<int64_t> covered{0}, late{0};
+  };
+  std::vector<std::unique_ptr<Job>> jobs;
+  {
+    ThreadPool pool(3);  // its workers inherit the one-CPU mask
+    for (int j = 0; j < 1000; ++j) {
+      jobs.push_back(std::make_unique<Job>());
+      Job* job = jobs.back().get();
+      pool.parallel_for(64, 1, 3, [job, j](int64_t b, int64_t e) {
+        if (job->returned.load()) job->late++;
+        if ((j + b) % 5 == 0) std::this_thread::yield();  // let workers in at varied moments
+        job->covered += e - b;
+      });
+      job->returned = true;
+      if (j % 3 == 0) std::this_thread::yield();  // ... and between jobs
+      ASSERT_EQ(job->covered.load(), 64) << "job " << j;
+    }
+  }  // joins the workers: any late body has run by now
+  ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+  int64_t late = 0;
+  for (auto& job : jobs) late += job->late.load();
+  EXPECT_EQ(late, 0);
 }
 
 TEST(ThreadPool, GlobalPoolFollowsSetNumThreads) {

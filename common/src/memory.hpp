@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -14,8 +15,20 @@
 namespace hk::detail {
 
 // 64-byte aligned host memory; OutOfMemory (with the byte count) on failure. bytes may be 0.
+// host_free must be given the same byte count. Large blocks are cached for reuse
+// (host_allocator.cpp; HK_HOST_CACHE).
 void* host_allocate(std::size_t bytes);
 void host_free(void* p, std::size_t bytes) noexcept;
+
+struct HostCacheStats {
+  bool enabled = false;           // HK_HOST_CACHE != 0
+  std::size_t limit_bytes = 0;    // the bound on cached_bytes
+  std::size_t cached_bytes = 0;   // freed large blocks held for reuse
+  uint64_t hits = 0, misses = 0;  // large allocations served from the cache / mapped fresh
+};
+HostCacheStats host_cache_stats();
+// Returns every cached block to the kernel.
+void host_cache_release() noexcept;
 
 // A GPU backend's devices, memory, copies and kernel execution. Implemented in cuda/.
 // Work is queued on one stream per host thread and device, so threads don't serialise on

@@ -1,0 +1,263 @@
+// The bandwidth-bound ops against the machine's own memory speed, in one process:
+// memcpy of the same bytes (the peer of relu/add/mul/squared_difference/quantize/
+// dequantize) and an AVX-512 streaming read of the same bytes (the peer of dot and
+// euclidean_distance), each on 1 and 2 threads over hk's pool. hk's ops run through their
+// output-parameter forms, so no allocation is timed, except in relu_allocating: y =
+// hk::relu(x) each call, the host allocator's job (compare with HK_HOST_CACHE=0).
+//
+//   hk-micro-bandwidth --benchmark_filter=n:16777216 --benchmark_repetitions=5
+//                      --benchmark_enable_random_interleaving=true
+//                      --benchmark_report_aggregates_only=true
+//
+// Each row reports bytes_per_second = bytes read + bytes written per call / time (relu over
+// n floats moves 8n bytes, as memcpy of 4n bytes does), and ratio counters measured in
+// pairs within the row: vs_memcpy / vs_stream_read (the peer moving the same bytes on the
+// same thread count: > 1 means hk is faster), vs_stream_copy (an AVX-512 copy with
+// non-temporal stores, the fastest copy we know here) and, for `parallel`, vs_simd.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cpu/thread_pool.hpp"
+#include "hk/hk.hpp"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+using hk::Tensor;
+
+const std::vector<int64_t> kSizes = {1024, 1 << 14, 1 << 16, 1 << 17, 1 << 18, 1 << 20, 1 << 22, 1 << 24};  // floats: 4 KiB .. 64 MiB
+
+// Splits [0, bytes) over `threads` threads of hk's pool in 4 KiB-aligned pieces.
+template <class F> void split(std::size_t bytes, int threads, const F& f) {
+  const int64_t pages = static_cast<int64_t>((bytes + 4095) / 4096);
+  hk::cpu::ThreadPool::global().parallel_for(pages, 1, threads, [&](int64_t b, int64_t e) {
+    std::size_t begin = std::size_t(b) * 4096, end = std::min(bytes, std::size_t(e) * 4096);
+    f(begin, end);
+  });
+}
+
+void BM_Memcpy(benchmark::State& state) {
+  const std::size_t bytes = std::size_t(state.range(0)) * sizeof(float);
+  const int threads = int(state.range(1));
+  Tensor src = Tensor::randn({state.range(0)}, 1), dst = Tensor::zeros({state.range(0)});
+  auto* s = static_cast<const char*>(static_cast<const void*>(src.data<float>()));
+  auto* d = static_cast<char*>(static_cast<void*>(dst.data<float>()));
+  for (auto _ : state) {
+    split(bytes, threads, [&](std::size_t b, std::size_t e) { std::memcpy(d + b, s + b, e - b); });
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(2 * bytes));
+}
+
+#if defined(__x86_64__)
+// The fastest way to read memory: zmm loads into eight independent float sums.
+__attribute__((target("avx512f"))) float stream_read(const float* a, std::size_t n) {
+  __m512 s[8];
+  for (auto& v : s) v = _mm512_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 128 <= n; i += 128)
+    for (int k = 0; k < 8; ++k) s[k] = _mm512_add_ps(s[k], _mm512_loadu_ps(a + i + 16 * k));
+  for (int k = 1; k < 8; ++k) s[0] = _mm512_add_ps(s[0], s[k]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, s[0]);
+  float r = 0;
+  for (float v : lanes) r += v;
+  for (; i < n; ++i) r += a[i];
+  return r;
+}
+
+// Copies with zmm loads and non-temporal stores: what a copy can reach when it skips the
+// read-for-ownership of the destination, as hk's elementwise kernels do for large outputs.
+// glibc's memcpy may choose another strategy; both are peers.
+__attribute__((target("avx512f"))) void stream_copy(char* dst, const char* src, std::size_t bytes) {
+  std::size_t i = 0;
+  for (; i < bytes && reinterpret_cast<uintptr_t>(dst + i) % 64 != 0; ++i) dst[i] = src[i];
+  for (; i + 256 <= bytes; i += 256)
+    for (int k = 0; k < 4; ++k)
+      _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + i + 64 * k),
+                          _mm512_loadu_si512(reinterpret_cast<const void*>(src + i + 64 * k)));
+  _mm_sfence();
+  for (; i < bytes; ++i) dst[i] = src[i];
+}
+
+void BM_StreamCopy(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx512f")) {
+    state.SkipWithError("needs AVX-512");
+    return;
+  }
+  const std::size_t bytes = std::size_t(state.range(0)) * sizeof(float);
+  const int threads = int(state.range(1));
+  Tensor src = Tensor::randn({state.range(0)}, 1), dst = Tensor::zeros({state.range(0)});
+  auto* s = static_cast<const char*>(static_cast<const void*>(src.data<float>()));
+  auto* d = static_cast<char*>(static_cast<void*>(dst.data<float>()));
+  for (auto _ : state) {
+    split(bytes, threads, [&](std::size_t b, std::size_t e) { stream_copy(d + b, s + b, e - b); });
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(2 * bytes));
+}
+
+// Reads two arrays of n floats: the bytes dot(x, y) reads.
+void BM_StreamRead(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx512f")) {
+    state.SkipWithError("needs AVX-512");
+    return;
+  }
+  const int64_t n = state.range(0);
+  const int threads = int(state.range(1));
+  Tensor x = Tensor::randn({n}, 1), y = Tensor::randn({n}, 2);
+  for (auto _ : state) {
+    float sums[2] = {0, 0};
+    split(std::size_t(n) * sizeof(float), threads, [&](std::size_t b, std::size_t e) {
+      float r = stream_read(x.data<float>() + b / 4, (e - b) / 4) + stream_read(y.data<float>() + b / 4, (e - b) / 4);
+      benchmark::DoNotOptimize(r);
+      sums[b == 0 ? 0 : 1] += r;
+    });
+    benchmark::DoNotOptimize(sums);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * n * 8);
+}
+#endif
+
+struct OpCase {
+  const char* op;
+  int bytes_per_element;  // read + written
+  bool reduction;         // peer: a streaming read of x and y (else memcpy of the same traffic)
+};
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// hk's op against its peer, timed in pairs: each iteration times the peer, then (for the
+// parallel variant) the simd variant, then the op itself, all on the same bytes. The ratio
+// counters are medians of per-iteration ratios, so load that drifts over seconds cancels
+// out. Small sizes repeat each timed call `reps` times to stay well above clock resolution.
+void BM_Op(benchmark::State& state, const OpCase& c, const std::string& variant) {
+  const int64_t n = state.range(0);
+  const int threads = int(state.range(1));
+  const hk::Options o{hk::Backend::cpu, variant, threads}, simd{hk::Backend::cpu, "simd", 1};
+  const std::string op = c.op;
+  Tensor x = Tensor::randn({n}, 1), y = Tensor::randn({n}, 2);
+  Tensor out = Tensor::zeros({n});
+  Tensor q = Tensor::zeros({n}, hk::DType::i8), qi = Tensor::randn({n}, 3, hk::DType::i8);
+  Tensor xi = Tensor::randn({n}, 4, hk::DType::i8), outi = Tensor::zeros({n}, hk::DType::i8);
+  auto run = [&](const hk::Options& opt) {
+    if (op == "relu") hk::relu(x, out, opt);
+    else if (op == "relu_allocating") benchmark::DoNotOptimize(hk::relu(x, opt).data<float>());
+    else if (op == "relu_i8") hk::relu(xi, outi, opt);
+    else if (op == "add") hk::add(x, y, out, opt);
+    else if (op == "mul") hk::mul(x, y, out, opt);
+    else if (op == "squared_difference") hk::squared_difference(x, y, out, opt);
+    else if (op == "dot") benchmark::DoNotOptimize(hk::dot(x, y, opt));
+    else if (op == "euclidean_distance") benchmark::DoNotOptimize(hk::euclidean_distance(x, y, opt));
+    else if (op == "quantize") hk::quantize(x, 0.05f, q, opt);
+    else if (op == "dequantize") hk::dequantize(qi, 0.05f, out, opt);
+    benchmark::ClobberMemory();
+  };
+  const std::size_t traffic = std::size_t(n) * std::size_t(c.bytes_per_element);
+  // The peer moves the same bytes: memcpy of traffic/2 (read + write), or a read of x and y.
+  // hk tensors as buffers: the same allocator (and huge pages) as the op's operands.
+  const int64_t half = c.reduction ? 0 : int64_t(traffic / 2);
+  Tensor src = Tensor::full({half}, 1, hk::DType::i8), dst = Tensor::zeros({half}, hk::DType::i8);
+#if defined(__x86_64__)
+  if (c.reduction && !__builtin_cpu_supports("avx512f")) {
+    state.SkipWithError("the streaming-read peer needs AVX-512");
+    return;
+  }
+#endif
+  auto peer = [&] {
+    if (c.reduction) {
+#if defined(__x86_64__)
+      split(std::size_t(n) * sizeof(float), threads, [&](std::size_t b, std::size_t e) {
+        float r = stream_read(x.data<float>() + b / 4, (e - b) / 4) + stream_read(y.data<float>() + b / 4, (e - b) / 4);
+        benchmark::DoNotOptimize(r);
+      });
+#endif
+    } else {
+      const int8_t* from = src.data<int8_t>();
+      int8_t* to = dst.data<int8_t>();
+      split(std::size_t(half), threads, [&](std::size_t b, std::size_t e) { std::memcpy(to + b, from + b, e - b); });
+      benchmark::ClobberMemory();
+    }
+  };
+  const int reps = int(std::max<std::size_t>(1, (std::size_t(1) << 20) / std::max<std::size_t>(traffic, 1)));
+  auto time = [&](const auto& f) {  // seconds for `reps` calls
+    auto t0 = Clock::now();
+    for (int r = 0; r < reps; ++r) f();
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  auto copy_peer = [&] {
+#if defined(__x86_64__)
+    if (!c.reduction && __builtin_cpu_supports("avx512f")) {
+      const int8_t* from = src.data<int8_t>();
+      int8_t* to = dst.data<int8_t>();
+      split(std::size_t(half), threads, [&](std::size_t b, std::size_t e) {
+        stream_copy(reinterpret_cast<char*>(to + b), reinterpret_cast<const char*>(from + b), e - b);
+      });
+      benchmark::ClobberMemory();
+    }
+#endif
+  };
+  std::vector<double> vs_peer, vs_copy, vs_simd;
+  for (auto _ : state) {
+    const double t_peer = time(peer);
+    const double t_copy = c.reduction ? 0.0 : time(copy_peer);
+    const double t_simd = variant == "parallel" ? time([&] { run(simd); }) : 0.0;
+    const double t = time([&] { run(o); });
+    state.SetIterationTime(t);
+    vs_peer.push_back(t_peer / t);
+    if (!c.reduction) vs_copy.push_back(t_copy / t);
+    if (variant == "parallel") vs_simd.push_back(t_simd / t);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * reps * int64_t(traffic));
+  state.counters["calls_per_iteration"] = reps;
+  state.counters[c.reduction ? "vs_stream_read" : "vs_memcpy"] = median(vs_peer);
+  if (!c.reduction) state.counters["vs_stream_copy"] = median(vs_copy);
+  if (variant == "parallel") state.counters["vs_simd"] = median(vs_simd);
+}
+
+const OpCase kOps[] = {{"relu", 8, false},     {"relu_allocating", 8, false},   {"relu_i8", 2, false},
+                       {"add", 12, false},     {"mul", 12, false},              {"squared_difference", 12, false},
+                       {"dot", 8, true},       {"euclidean_distance", 8, true}, {"quantize", 5, false},
+                       {"dequantize", 5, false}};
+
+void args(benchmark::internal::Benchmark* b, std::initializer_list<int> thread_counts) {
+  b->ArgNames({"n", "threads"});
+  for (int64_t n : kSizes)
+    for (int threads : thread_counts) b->Args({n, threads});
+}
+void one_and_two_threads(benchmark::internal::Benchmark* b) { args(b, {1, 2}); }
+void one_thread(benchmark::internal::Benchmark* b) { args(b, {1}); }
+
+int register_all() {
+  benchmark::RegisterBenchmark("memcpy", BM_Memcpy)->Apply(one_and_two_threads)->UseRealTime();
+#if defined(__x86_64__)
+  benchmark::RegisterBenchmark("stream_read", BM_StreamRead)->Apply(one_and_two_threads)->UseRealTime();
+  benchmark::RegisterBenchmark("stream_copy", BM_StreamCopy)->Apply(one_and_two_threads)->UseRealTime();
+#endif
+  for (const OpCase& c : kOps)
+    for (const char* variant : {"simd", "parallel"})
+      benchmark::RegisterBenchmark((std::string(c.op) + "/" + variant).c_str(),
+                                   [&c, variant](benchmark::State& s) { BM_Op(s, c, variant); })
+          ->Apply(std::string(variant) == "simd" ? one_thread : one_and_two_threads)
+          ->UseManualTime();
+  return 0;
+}
+
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,91 @@
+// Quantize (f32 → i8) and dequantize (i8 or i32 → f32), simd, with Google Highway.
+//
+// Same ladder step as elementwise_simd.cpp: one source for every x86 target, the best
+// chosen at run time. What is special here is the change of element width: a vector of
+// 16 floats becomes 16 int8 (a quarter-width vector), so the loop is driven by the f32 tag
+// and the narrow side is loaded or stored through Rebind<int8_t, ...>, which has the same
+// lane count. That keeps one loop shape for all three kernels.
+//
+// Bit-exact with quantize_naive.cpp on every target:
+// - x / scale is an IEEE division (not a multiply by 1/scale, which rounds differently).
+// - NaN → 0 before the clamp; the clamp to [−127, 127] happens in float, so the conversion
+//   never sees an out-of-range value and needs no saturation.
+// - NearestInt converts with the default rounding mode, round half to even, exactly like
+//   std::nearbyint in the naive kernel (Highway's SCALAR target implements the same rule).
+// - dequantize: int → float conversion rounds to nearest even (int32 beyond 2²⁴ is not
+//   exact in float, and both paths round it the same way), then one IEEE multiply.
+// Limit: quantize's i8 output is a quarter of the bytes it reads, so on AVX2 (8-byte i8
+// vectors) it cannot use streaming stores; it is still far from the memory bound's cost.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "cpu/quantize_simd.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include "hwy/highway.h"
+#include "cpu/simd_transform-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace hk::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+void QuantizeF32(const float* HWY_RESTRICT x, float scale, int8_t* HWY_RESTRICT q, size_t n, bool stream) {
+  Transform(hn::ScalableTag<float>(), q, n, stream, [x, scale](auto d, size_t i) HWY_ATTR {
+    auto v = hn::Div(hn::LoadU(d, x + i), hn::Set(d, scale));
+    v = hn::IfThenZeroElse(hn::IsNaN(v), v);
+    v = hn::Min(hn::Max(v, hn::Set(d, -127.0f)), hn::Set(d, 127.0f));
+    return hn::DemoteTo(hn::Rebind<int8_t, decltype(d)>(), hn::NearestInt(v));
+  });
+}
+
+void DequantizeI8(const int8_t* HWY_RESTRICT q, float scale, float* HWY_RESTRICT x, size_t n, bool stream) {
+  Transform(hn::ScalableTag<float>(), x, n, stream, [q, scale](auto d, size_t i) HWY_ATTR {
+    const hn::Rebind<int32_t, decltype(d)> di32;
+    const hn::Rebind<int8_t, decltype(d)> di8;
+    const auto qi = hn::PromoteTo(di32, hn::LoadU(di8, q + i));
+    return hn::Mul(hn::ConvertTo(d, qi), hn::Set(d, scale));
+  });
+}
+
+void DequantizeI32(const int32_t* HWY_RESTRICT q, float scale, float* HWY_RESTRICT x, size_t n, bool stream) {
+  Transform(hn::ScalableTag<float>(), x, n, stream, [q, scale](auto d, size_t i) HWY_ATTR {
+    const hn::Rebind<int32_t, decltype(d)> di32;
+    return hn::Mul(hn::ConvertTo(d, hn::LoadU(di32, q + i)), hn::Set(d, scale));
+  });
+}
+
+}  // namespace hk::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "cpu/kernels.hpp"
+#include "cpu/simd_kernels.hpp"
+
+namespace hk::cpu {
+
+HWY_EXPORT(QuantizeF32);
+HWY_EXPORT(DequantizeI8);
+HWY_EXPORT(DequantizeI32);
+
+namespace simd {
+void quantize_f32(const float* x, float scale, int8_t* q, size_t n, bool stream) {
+  HWY_DYNAMIC_DISPATCH(QuantizeF32)(x, scale, q, n, stream);
+}
+void dequantize_i8(const int8_t* q, float scale, float* x, size_t n, bool stream) {
+  HWY_DYNAMIC_DISPATCH(DequantizeI8)(q, scale, x, n, stream);
+}
+void dequantize_i32(const int32_t* q, float scale, float* x, size_t n, bool stream) {
+  HWY_DYNAMIC_DISPATCH(DequantizeI32)(q, scale, x, n, stream);
+}
+}  // namespace simd
+
+void quantize_f32_simd(const float* x, float scale, int8_t* q, int64_t n, const KernelContext&) {
+  simd::quantize_f32(x, scale, q, size_t(n), simd::stream_stores(size_t(n)));
+}
+void dequantize_i8_simd(const int8_t* q, float scale, float* x, int64_t n, const KernelContext&) {
+  simd::dequantize_i8(q, scale, x, size_t(n), simd::stream_stores(size_t(n) * sizeof(float)));
+}
+void dequantize_i32_simd(const int32_t* q, float scale, float* x, int64_t n, const KernelContext&) {
+  simd::dequantize_i32(q, scale, x, size_t(n), simd::stream_stores(size_t(n) * sizeof(float)));
+}
+
+}  // namespace hk::cpu
+#endif  // HWY_ONCE
