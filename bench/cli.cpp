@@ -64,7 +64,8 @@ options:
                     euclidean_distance, quantize, dequantize, or all); op:dtype picks one
                     dtype (matmul:i8). Default: the lecture suite
   --backend LIST    cpu, cuda, cuda_sim, peer (default: every available one)
-  --variant LIST    registry variants and peer names (openblas, onednn, memcpy, stream_read)
+  --variant LIST    registry variants and peer names (openblas, onednn, memcpy, stream_copy,
+                    stream_read)
   --sizes LIST      n for elementwise ops and reductions; N (= NxNxN) or MxKxN for matmul;
                     A..B for a doubling range (A..B*4: ×4 steps)
   --threads LIST    thread counts, e.g. 1,2: a thread sweep (default 1 and hk's pool size).
@@ -74,7 +75,7 @@ options:
   --warmup N        untimed calls after validation, before timing (default 2)
   --max-call S      don't time an implementation whose one call takes longer than S seconds
                     (default 10; sweep 2, predicted from the previous size)
-  --no-peers        leave out OpenBLAS, oneDNN, memcpy and the streaming read
+  --no-peers        leave out OpenBLAS, oneDNN, the copies and the streaming read
   --format F        table (default), markdown, csv or json (schema: bench/hk-bench.schema.json)
   --output FILE     write the report to FILE instead of stdout
   --html FILE       also write one self-contained HTML report with SVG charts

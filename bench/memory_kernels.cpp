@@ -53,9 +53,48 @@ __attribute__((target("avx2"))) double sum_avx2(const float* x, int64_t n) {
   for (float v : lanes) s += v;
   return s + sum_scalar(x + i, n - i);
 }
+
+// dst and src 64-byte aligned (hk tensors are), n a multiple of 16 (callers split so).
+__attribute__((target("avx512f"))) void copy_avx512(float* dst, const float* src, int64_t n, bool nt) {
+  if (nt) {
+    for (int64_t i = 0; i < n; i += 16) _mm512_stream_ps(dst + i, _mm512_load_ps(src + i));
+    _mm_sfence();
+  } else {
+    for (int64_t i = 0; i < n; i += 16) _mm512_store_ps(dst + i, _mm512_load_ps(src + i));
+  }
+}
+
+__attribute__((target("avx2"))) void copy_avx2(float* dst, const float* src, int64_t n, bool nt) {
+  if (nt) {
+    for (int64_t i = 0; i < n; i += 8) _mm256_stream_ps(dst + i, _mm256_load_ps(src + i));
+    _mm_sfence();
+  } else {
+    for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(dst + i, _mm256_load_ps(src + i));
+  }
+}
 #endif
 
+void copy_floats(float* dst, const float* src, int64_t n, bool nt) {
+#if defined(__x86_64__)
+  const hk::CpuFeatures& f = hk::detected_cpu_features();
+  int64_t done = 0;
+  if (f.avx512f) copy_avx512(dst, src, done = n / 16 * 16, nt);
+  else if (f.avx2) copy_avx2(dst, src, done = n / 8 * 8, nt);
+  std::memcpy(dst + done, src + done, size_t(n - done) * sizeof(float));
+#else
+  (void)nt;
+  std::memcpy(dst, src, size_t(n) * sizeof(float));
+#endif
+}
+
 }  // namespace
+
+void parallel_vector_copy(Team& team, int threads, float* dst, const float* src, int64_t n, bool nontemporal) {
+  team.run(threads, [&](int i, int count) {
+    auto [b, e] = Team::part(n, i, count, 16);  // 64-byte boundaries
+    if (e > b) copy_floats(dst + b, src + b, e - b, nontemporal);
+  });
+}
 
 std::string stream_isa() {
   const hk::CpuFeatures& f = hk::detected_cpu_features();

@@ -20,6 +20,9 @@ double stream_sum(Team& team, int threads, const float* x, int64_t n);
 // memcpy split over `threads` threads (glibc's memcpy, which uses non-temporal stores for
 // large copies).
 void parallel_copy(Team& team, int threads, void* dst, const void* src, std::size_t bytes);
+// A vector copy of n floats with ordinary stores (what an elementwise kernel does) or
+// non-temporal ones, split over `threads` threads; the widest vectors the CPU has.
+void parallel_vector_copy(Team& team, int threads, float* dst, const float* src, int64_t n, bool nontemporal);
 // "AVX-512 (zmm loads)", "AVX2 (ymm loads)" or "scalar loads".
 std::string stream_isa();
 

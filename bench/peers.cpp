@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "hk/cpu_features.hpp"
 #include "memory_kernels.hpp"
 
 namespace hk_bench {
@@ -33,6 +34,31 @@ PeerRun memcpy_peer(Workload& w, Team& team) {
   };
   p.check = [src, dst, bytes]() -> std::string {
     return std::memcmp(dst->data<int8_t>(), src->data<int8_t>(), size_t(bytes)) == 0 ? "" : "copy differs from source";
+  };
+  p.max_threads = team.size();
+  return p;
+}
+
+// A vector copy of the same bytes, the widest vectors, with non-temporal stores when the
+// copy is larger than the last-level cache (the line goes straight to memory: no read for
+// ownership) and ordinary stores when it fits: the best way to move those bytes, where
+// glibc's memcpy can be slower.
+PeerRun stream_copy_peer(Workload& w, Team& team) {
+  const auto floats = static_cast<int64_t>(w.work().bytes / 2 / 4);
+  auto src = std::make_shared<hk::Tensor>(hk::Tensor::randn({floats}, 11));
+  auto dst = std::make_shared<hk::Tensor>(hk::Tensor::zeros({floats}));
+  const int64_t l3 = hk::detected_cpu_features().l3_bytes;
+  const bool nontemporal = double(floats) * 8 > double(l3 > 0 ? l3 : 8 << 20);
+  PeerRun p;
+  p.name = "stream_copy";
+  p.summary = "copy of the same bytes with " + stream_isa() + " and " +
+              (nontemporal ? "non-temporal" : "ordinary") + " stores, split over threads";
+  p.work = {0, 2.0 * double(floats) * 4};
+  p.run = [src, dst, floats, nontemporal, &team](int threads) {
+    parallel_vector_copy(team, threads, dst->data<float>(), src->data<float>(), floats, nontemporal);
+  };
+  p.check = [src, dst, floats]() -> std::string {
+    return std::memcmp(dst->data<float>(), src->data<float>(), size_t(floats) * 4) == 0 ? "" : "copy differs from source";
   };
   p.max_threads = team.size();
   return p;
@@ -72,7 +98,7 @@ std::vector<PeerRun> peers_for(Workload& w, Team& team) {
   const std::string& op = w.op();
   if (op == "matmul") return w.dtype() == hk::DType::f32 ? openblas_peers(w) : onednn_peers(w);
   if (op == "dot" || op == "euclidean_distance") return {stream_peer(w, team)};
-  if (has_output(op)) return {memcpy_peer(w, team)};
+  if (has_output(op)) return {memcpy_peer(w, team), stream_copy_peer(w, team)};
   return {};
 }
 

@@ -1,7 +1,7 @@
 // Peers: what a user would otherwise run, measured in the same process and the same run as
 // hk's variants, so every ratio comes from one run. OpenBLAS cblas_sgemm (fp32 matmul),
-// oneDNN dnnl_gemm_u8s8s32 (int8 matmul), memcpy of the same bytes (elementwise ops) and a
-// streaming read of the same inputs (reductions). OpenBLAS and oneDNN are optional: CMake
+// oneDNN dnnl_gemm_u8s8s32 (int8 matmul), memcpy and a streaming vector copy of the same bytes
+// (elementwise ops) and a streaming read of the same inputs (reductions). OpenBLAS and oneDNN are optional: CMake
 // compiles them in when it finds them, else the table says the peer is missing.
 //
 // A peer is validated before it is timed, like every hk variant: the BLAS peers through the
@@ -20,7 +20,7 @@
 namespace hk_bench {
 
 struct PeerRun {
-  std::string name;     // the row's variant column: "openblas", "onednn", "memcpy", "stream_read"
+  std::string name;     // the row's variant column: "openblas", "onednn", "memcpy", "stream_copy", "stream_read"
   std::string summary;  // what it computes, with the library version
   hk::Work work;        // its own work (memcpy moves the same bytes as the op)
   bool writes = true;   // held to the copy roof (true) or the read roof
