@@ -17,6 +17,8 @@ namespace hk_bench {
 double stream_sum(const float* x, int64_t n);
 // stream_sum split over `threads` threads of the team; the parts' sums are added.
 double stream_sum(Team& team, int threads, const float* x, int64_t n);
+// Σ x[i] + Σ y[i] in one pass over both (two streams at once, as a dot product reads them).
+double stream_sum(Team& team, int threads, const float* x, const float* y, int64_t n);
 // memcpy split over `threads` threads (glibc's memcpy, which uses non-temporal stores for
 // large copies).
 void parallel_copy(Team& team, int threads, void* dst, const void* src, std::size_t bytes);

@@ -56,7 +56,7 @@ Roofline measure_roofline(Team& team, const std::vector<int>& thread_counts) {
   int64_t bytes = std::max<int64_t>(int64_t(64) << 20, int64_t(cpu.l3_bytes) * 4);
   const int64_t floats = bytes / 4;
   hk::Tensor a = hk::Tensor::full({floats}, 1.0), b = hk::Tensor::zeros({floats});
-  roof.memory_how = "streaming read (" + stream_isa() + "); copy: the best of memcpy and vector copies with " +
+  roof.memory_how = "read: streaming sums (" + stream_isa() + ", one and two streams); copy: the best of memcpy and vector copies with " +
                     "ordinary and non-temporal stores; " + std::to_string(bytes >> 20) + " MiB buffers";
   for (int threads : thread_counts) {
     Peaks p;
@@ -64,8 +64,13 @@ Roofline measure_roofline(Team& team, const std::vector<int>& thread_counts) {
     p.fp32_gflops = compute_peak(team, threads, fp32) * 1e-9;
     if (int8) p.int8_gops = compute_peak(team, threads, *int8) * 1e-9;
     for (int rep = 0; rep < 6; ++rep) {
+      // The read roof: the best of one stream over the buffer and two streams over its halves
+      // (as a dot product reads x and y).
       auto t = Clock::now();
       volatile double s = stream_sum(team, threads, a.data<float>(), floats);
+      p.read_gbps = std::max(p.read_gbps, double(bytes) / seconds_since(t) * 1e-9);
+      t = Clock::now();
+      s = stream_sum(team, threads, a.data<float>(), a.data<float>() + floats / 2, floats / 2);
       (void)s;
       p.read_gbps = std::max(p.read_gbps, double(bytes) / seconds_since(t) * 1e-9);
       // The copy roof: the best of glibc's memcpy and vector copies with ordinary and with
