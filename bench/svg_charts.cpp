@@ -143,7 +143,7 @@ std::string line_chart(const std::string& id, const std::string& title, const st
     << top + plot_h / 2 << ")\">" << escape_xml(y_label) << "</text>\n";
   for (size_t i = 0; i < series.size(); ++i) {
     const Series& se = series[i];
-    const char* color = se.peer ? "#777" : kPalette[i % 10];
+    const char* color = kPalette[i % 10];  // peers: their own colour, dashed
     std::string pts;
     for (auto [px, py] : se.points) pts += num(fx(px)) + "," + num(fy(py)) + " ";
     s << "<polyline class=\"series\" points=\"" << pts << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"2\""
