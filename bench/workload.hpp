@@ -62,7 +62,8 @@ class Workload {
 // HK_BENCH_BREAK=op/backend/variant (op may be "matmul:i8" to pick a dtype) makes hk-bench
 // corrupt one output element after every call of that variant.
 bool broken_by_env(const std::string& op, hk::DType dtype, const std::string& backend, const std::string& variant);
-// Flips one output value (or the scalar result) of ops, on the host or the device.
+// Makes one output value (or the scalar result) of ops wrong — NaN for floats, a flipped bit
+// or an off-by-one for integers — on the host or the device.
 void corrupt(Operands& ops);
 
 }  // namespace hk_bench

@@ -90,6 +90,24 @@ TEST(BenchValidation, AcceptsNaiveResultsAndCatchesEveryCorruption) {
   }
 }
 
+// Large products are checked by a random-vector test of every row plus exact bounds on three
+// full rows and columns and random entries: an int8 error anywhere, and an f32 error beyond the
+// element's bound on a checked row, must be caught.
+TEST(BenchValidation, LargeMatmulChecksCatchSmallErrors) {
+  Workload i8("matmul", hk::DType::i8, {300, 40, 300});
+  i8.call({hk::Backend::cpu, "naive", 1}, i8.host());
+  ASSERT_EQ(i8.check(i8.host()), "");
+  i8.host().out.data<int32_t>()[13 * 300 + 17] += 1;  // off by one, on no specially checked row
+  EXPECT_NE(i8.check(i8.host()), "");
+
+  Workload f32("matmul", hk::DType::f32, {300, 40, 300});
+  f32.call({hk::Backend::cpu, "naive", 1}, f32.host());
+  ASSERT_EQ(f32.check(f32.host()), "");
+  float& c = f32.host().out.data<float>()[150 * 300 + 7];  // the middle row
+  c += 1e-3f * (std::fabs(c) + 1.0f);                      // far beyond 2·K·u relative
+  EXPECT_NE(f32.check(f32.host()), "");
+}
+
 TEST(BenchValidation, BreakSwitchMatchesOpDtypeBackendAndVariant) {
   setenv("HK_BENCH_BREAK", "matmul:i8/cpu/blocked,relu/cpu/naive", 1);
   EXPECT_TRUE(broken_by_env("matmul", hk::DType::i8, "cpu", "blocked"));
