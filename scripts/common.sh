@@ -3,10 +3,11 @@ set -euo pipefail
 HK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HK_JOBS="${HK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
-# Packages hk cannot build without, and the ones that add peers and checks when present.
+# Packages hk cannot build without, and the ones that add peers and checks when present:
+# OpenBLAS and oneDNN are hk-bench peers; chromium renders the HTML report in a test.
 HK_REQUIRED_PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
                       libhwy-dev libboost-context-dev)
-HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev)
+HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev chromium)
 # The fuzz stage of scripts/test.sh: libFuzzer comes with clang's runtime libraries.
 HK_FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev)
 

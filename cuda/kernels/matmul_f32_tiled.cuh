@@ -31,6 +31,8 @@ __global__ void __launch_bounds__(kTile * kTile)
                             int64_t m, int64_t k, int64_t n) {
   __shared__ float a_tile[kTile][kTile];
   __shared__ float b_tile[kTile][kTile];
+  HK_TRACE_SHARED(a_tile);  // `hk-bench explain` shows the tiles step by step (cuda_sim only)
+  HK_TRACE_SHARED(b_tile);
   const int tx = threadIdx.x, ty = threadIdx.y;
   const int64_t row = int64_t(blockIdx.y) * kTile + ty;  // of C and A
   const int64_t col = int64_t(blockIdx.x) * kTile + tx;  // of C and B

@@ -23,6 +23,7 @@
 #ifdef __CUDACC__
 #include <cuda_runtime.h>
 #define HK_KERNEL_TARGET gpu
+#define HK_TRACE_SHARED(array) ((void)0)  // the simulator's hook for hk-bench explain
 #define HK_DYNAMIC_SHARED(T, name)                                   \
   extern __shared__ __align__(16) unsigned char hk_dynamic_shared_[]; \
   T* name = reinterpret_cast<T*>(hk_dynamic_shared_)

@@ -56,6 +56,10 @@ uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, c
   if (!tls_runner) outside_a_kernel(warp_op_name(op));
   return tls_runner->warp_op(op, mask, value, arg, width, where);
 }
+void trace_shared(const char* name, void* data, std::size_t bytes, std::size_t element_bytes) {
+  if (!tls_runner) outside_a_kernel("HK_TRACE_SHARED");
+  tls_runner->trace_shared(name, data, bytes, element_bytes);
+}
 void* dynamic_shared_memory() {
   if (!tls_runner) outside_a_kernel("HK_DYNAMIC_SHARED");
   return tls_runner->dynamic_shared();
@@ -71,8 +75,11 @@ BlockRunner& BlockRunner::here() {
 
 BlockRunner::BlockRunner() : host_(fiber_host()) {}
 
-void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s) {
+void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s, int trace_launch) {
   launch_ = &k;
+  observer_ = trace::sim_observer();
+  trace_launch_ = trace_launch;
+  traced_shared_.clear();
   schedule_ = s;
   block_idx_ = block_idx;
   const dim3 bd = k.block;
@@ -105,6 +112,7 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s)
   host_.describe = &BlockRunner::describe;
   host_.describe_self = this;
   for (int round = 0;; ++round) {
+    round_ = round;
     order_warps();
     for (int w : warp_order_) run_warp(w, round == 0);
     if (exited_ == threads_) break;
@@ -134,6 +142,7 @@ Fiber* BlockRunner::thread_main(void* self) {
       r->fault_ = "the kernel threw an exception";
     }
     if (!r->fault_.empty()) r->fault_on_thread();  // outside the handler: nothing left to destroy
+    if (r->observer_) r->report_segment();
     l.state = LaneState::exited;
     ++r->exited_;
   }
@@ -198,6 +207,7 @@ void BlockRunner::run_warp(int warp, bool start) {
 }
 
 int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+  if (observer_) report_segment();
   Lane& l = *current_;
   l.state = LaneState::at_barrier;
   l.barrier_op = op;
@@ -323,6 +333,29 @@ void BlockRunner::settle_group(int base, uint32_t mask, detail::WarpOp op) {
   }
   for (uint32_t m = mask; m; m &= m - 1) lane(std::countr_zero(m)).state = LaneState::ready;
   at_warp_op_ -= std::popcount(mask);
+}
+
+trace::SimSegment BlockRunner::segment() const {
+  trace::SimSegment seg;
+  seg.grid = {launch_->grid.x, launch_->grid.y, launch_->grid.z};
+  seg.block = {launch_->block.x, launch_->block.y, launch_->block.z};
+  seg.block_idx = {block_idx_.x, block_idx_.y, block_idx_.z};
+  if (current_) seg.thread_idx = {current_->idx.x, current_->idx.y, current_->idx.z};
+  seg.step = round_;
+  seg.launch = trace_launch_;
+  seg.shared = traced_shared_.data();
+  seg.shared_count = traced_shared_.size();
+  return seg;
+}
+
+void BlockRunner::report_segment() { observer_->segment_done(segment()); }
+
+void BlockRunner::trace_shared(const char* name, void* data, std::size_t bytes, std::size_t element_bytes) {
+  if (!observer_) return;
+  for (const trace::SharedArray& a : traced_shared_)
+    if (a.data == data) return;
+  traced_shared_.push_back({name, data, bytes, element_bytes});
+  observer_->shared_declared(segment(), traced_shared_.back());
 }
 
 void BlockRunner::release_barrier() {

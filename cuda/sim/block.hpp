@@ -26,6 +26,7 @@
 
 #include "cuda/sim/fiber.hpp"
 #include "cuda/sim/launch.hpp"
+#include "hk/trace.hpp"
 
 namespace hk::sim {
 
@@ -55,13 +56,16 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   static BlockRunner& here();
   BlockRunner();
 
-  // Runs one block to completion; throws hk::CudaError on a kernel fault.
-  void run(const KernelLaunch&, uint3 block_idx, const Schedule&);
+  // Runs one block to completion; throws hk::CudaError on a kernel fault. trace_launch
+  // numbers the launch for an hk/trace.hpp observer (hk-bench explain).
+  void run(const KernelLaunch&, uint3 block_idx, const Schedule&, int trace_launch = 0);
 
   // Called on a simulated thread (through cuda/sim/device.hpp).
   int barrier(detail::BarrierOp, int predicate, const std::source_location&);
   uint64_t warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
   void* dynamic_shared() { return shared_.data(); }
+  // HK_TRACE_SHARED: shows a __shared__ array to the observer (nothing without one).
+  void trace_shared(const char* name, void* data, std::size_t bytes, std::size_t element_bytes);
 
  private:
   static Fiber* thread_main(void* self);
@@ -79,6 +83,8 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   [[noreturn]] void fault_on_thread();  // on a simulated thread, with fault_ set
   void abandon();
   static void describe(const void* self, int fd);
+  trace::SimSegment segment() const;
+  void report_segment();  // on a simulated thread: tell observer_ what it just ran
 
   FiberHost& host_;
   const KernelLaunch* launch_ = nullptr;
@@ -101,6 +107,11 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   uint3* thread_idx_ = nullptr;  // &threadIdx of this OS thread
   std::string fault_;  // set by a simulated thread that misused an intrinsic
   std::vector<uint4> shared_;  // dynamic shared memory, 16-byte aligned
+  // hk/trace.hpp (hk-bench explain): the observer of this block, if one is installed, the
+  // barriers released so far, and the shared arrays the kernel showed it.
+  trace::SimObserver* observer_ = nullptr;
+  int round_ = 0, trace_launch_ = 0;
+  std::vector<trace::SharedArray> traced_shared_;
 };
 
 }  // namespace hk::sim

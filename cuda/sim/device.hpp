@@ -105,6 +105,8 @@ int barrier(BarrierOp, int predicate, const std::source_location&);
 uint64_t warp_op(WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
 // The block's dynamic shared memory (the launch's shared_bytes), 16-byte aligned.
 void* dynamic_shared_memory();
+// HK_TRACE_SHARED: shows a __shared__ array to an hk/trace.hpp observer, if one is installed.
+void trace_shared(const char* name, void* data, std::size_t bytes, std::size_t element_bytes);
 
 template <class T> uint64_t to_bits(T v) {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 8, "shuffles move 4- or 8-byte values");
@@ -129,6 +131,10 @@ using hk::sim::warpSize;
 
 // The kernel's dynamic shared memory as a T* (portability.cuh gives the nvcc spelling).
 #define HK_DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(::hk::sim::detail::dynamic_shared_memory())
+// Lets `hk-bench explain` see what each thread stores into a __shared__ array, step by step
+// (a function call per thread when no one watches; nothing at all under nvcc).
+#define HK_TRACE_SHARED(array) \
+  ::hk::sim::detail::trace_shared(#array, &(array), sizeof(array), sizeof(std::remove_all_extents_t<decltype(array)>))
 
 // ---- barriers and warp intrinsics ---------------------------------------------------------
 // The source_location default arguments record where each thread waits, for diagnostics.

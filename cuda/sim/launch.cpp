@@ -1,6 +1,7 @@
 // Grid launch: checks the configuration like the CUDA runtime does, then hands blocks to
 // OS threads (hk's thread pool) one at a time, in the schedule's order.
 #include "cuda/sim/launch.hpp"
+#include "hk/trace.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -137,6 +138,7 @@ void launch(const KernelLaunch& k) {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(a) * i + c) % blocks);
   };
 
+  const int trace_launch = trace::sim_observer() ? trace::next_sim_launch() : 0;  // hk-bench explain
   std::atomic<uint64_t> next_block{0};
   std::atomic<bool> failed{false};
   auto run_blocks = [&](int64_t, int64_t) {
@@ -146,7 +148,7 @@ void launch(const KernelLaunch& k) {
       const uint3 idx{static_cast<unsigned>(b % gx), static_cast<unsigned>(b / gx % gy),
                       static_cast<unsigned>(b / (gx * gy))};
       try {
-        runner.run(k, idx, s);
+        runner.run(k, idx, s, trace_launch);
       } catch (...) {
         failed.store(true, std::memory_order_relaxed);  // the other OS threads stop taking blocks
         throw;

@@ -1,0 +1,372 @@
+// hk-bench end to end: runs the built binary on small cases and checks what it prints —
+// JSON against the schema, CSV and markdown, a deliberately broken variant shown as FAILED
+// with no number, the sweep without a GPU, explain, bad arguments — and renders the HTML
+// report in headless Chromium to check that the charts are there and have a size.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "bench_json.hpp"
+#include "hk/hk.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+fs::path work_dir(const std::string& name) {
+  fs::path d = fs::path(HK_TEST_OUTPUT_DIR) / "bench_cli" / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs hk-bench with `args` (shell words) and environment assignments `env` ("A=1 B=2").
+Result hk_bench(const std::string& args, const fs::path& dir, const std::string& env = "") {
+  std::string cmd = (env.empty() ? "" : "env " + env + " ") + std::string(HK_BENCH_EXE) + " " + args + " >" +
+                    (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
+  int rc = std::system(cmd.c_str());
+  Result r;
+  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = read_file(dir / "stdout");
+  r.err = read_file(dir / "stderr");
+  return r;
+}
+
+bench_json::Value schema() { return bench_json::parse(read_file(HK_BENCH_SCHEMA)); }
+
+void expect_valid(const bench_json::Value& doc) {
+  for (const std::string& e : bench_json::validate(doc, schema())) ADD_FAILURE() << "schema: " << e;
+}
+
+const char* kQuick = "--min-time 0.01 --warmup 1 --progress never";
+
+TEST(BenchCli, JsonRunValidatesAndABrokenVariantIsFailedWithoutANumber) {
+  fs::path dir = work_dir("json");
+  Result r = hk_bench(std::string("--op matmul:f32,relu --sizes 48 --threads 1,2 --format json ") + kQuick, dir,
+                   "HK_BENCH_BREAK=matmul:f32/cpu/blocked");
+  ASSERT_EQ(r.status, 1) << "a FAILED row must make hk-bench exit 1\n" << r.err;
+  bench_json::Value doc = bench_json::parse(r.out);
+  expect_valid(doc);
+  EXPECT_EQ(doc.at("failures").num, 1);
+  int ok_rows = 0, failed_rows = 0;
+  for (const bench_json::Value& row : doc.at("results").items) {
+    const std::string status = row.at("status").str;
+    if (row.at("variant").str == "blocked" && row.at("op").str == "matmul") {
+      EXPECT_EQ(status, "failed");
+      EXPECT_TRUE(row.at("time_ms").is_null());
+      EXPECT_TRUE(row.at("gflops").is_null());
+      EXPECT_NE(row.at("failure").str.find("fp64"), std::string::npos) << row.at("failure").str;
+      ++failed_rows;
+    } else if (status == "ok") {
+      const bench_json::Value& t = row.at("time_ms");
+      EXPECT_GT(t.at("median").num, 0);
+      EXPECT_LE(t.at("min").num, t.at("median").num);
+      EXPECT_LE(t.at("median").num, t.at("max").num);
+      EXPECT_FALSE(row.at("percent_of_peak").is_null()) << row.at("variant").str;
+      ++ok_rows;
+    }
+  }
+  EXPECT_EQ(failed_rows, 1);
+  EXPECT_GE(ok_rows, 2);  // matmul naive and relu naive at least
+  const bench_json::Value& vars = doc.at("environment").at("variables");
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  EXPECT_EQ(vars.at("OPENBLAS_CORETYPE").str, coretype ? coretype : "(unset)");
+  EXPECT_EQ(doc.at("roofline").at("cpu").items.size(), 2u);  // probed at 1 and 2 threads
+}
+
+TEST(BenchCli, CsvAndMarkdownOfANonSquareMatmul) {
+  fs::path dir = work_dir("csv");
+  Result r = hk_bench(std::string("--op matmul:i8 --sizes 40x33x24 --threads 1 --format csv --output ") +
+                       (dir / "out.csv").string() + " " + kQuick,
+                   dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string csv = read_file(dir / "out.csv");
+  EXPECT_NE(csv.find("# cpu model: "), std::string::npos);
+  EXPECT_NE(csv.find("# env OPENBLAS_CORETYPE: "), std::string::npos);
+  std::istringstream in(csv);
+  int rows = 0;
+  size_t columns = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#", 0) == 0) continue;
+    size_t c = size_t(std::count(line.begin(), line.end(), ','));
+    if (!columns) {
+      columns = c;
+      EXPECT_EQ(line.rfind("op,dtype,shape,", 0), 0u) << line;
+      continue;
+    }
+    EXPECT_EQ(c, columns) << line;
+    if (line.find(",cuda_sim,") != std::string::npos) continue;  // checked at its own small shape
+    EXPECT_EQ(line.rfind("matmul,i8,40x33x24,", 0), 0u) << line;
+    ++rows;
+  }
+  EXPECT_GE(rows, 2);
+
+  Result md = hk_bench(std::string("--op matmul:i8 --sizes 40x33x24 --threads 1 --format markdown ") + kQuick, dir);
+  ASSERT_EQ(md.status, 0) << md.err;
+  EXPECT_NE(md.out.find("## matmul i8"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| naive | cpu | 1 | 40x33x24 |"), std::string::npos) << md.out;
+}
+
+TEST(BenchCli, SweepWithoutAGpuSaysSo) {
+  fs::path dir = work_dir("sweep");
+  Result r = hk_bench(std::string("sweep --op relu --sizes 1024..4096 --format json ") + kQuick, dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  bench_json::Value doc = bench_json::parse(r.out);
+  expect_valid(doc);
+  EXPECT_EQ(doc.at("command").str, "sweep");
+  ASSERT_FALSE(doc.at("crossovers").items.empty());
+  bool gpu = false;
+  for (const bench_json::Value& b : doc.at("environment").at("backends").items)
+    gpu |= b.at("name").str == "cuda" && b.at("available").b;
+  if (!gpu)
+    for (const bench_json::Value& x : doc.at("crossovers").items) {
+      EXPECT_FALSE(x.at("found").b);
+      EXPECT_NE(x.at("text").str.find("no GPU"), std::string::npos) << x.at("text").str;
+    }
+  std::set<std::string> shapes;
+  for (const bench_json::Value& row : doc.at("results").items)
+    if (row.at("status").str != "validated")  // cuda_sim checks run at their own small shape
+      shapes.insert(std::to_string(int(row.at("shape").items[0].num)));
+  EXPECT_EQ(shapes, (std::set<std::string>{"1024", "2048", "4096"}));
+}
+
+TEST(BenchCli, BadArgumentsExitTwoNamingTheProblem) {
+  fs::path dir = work_dir("bad");
+  Result op = hk_bench("--op nosuchop", dir);
+  EXPECT_EQ(op.status, 2);
+  EXPECT_NE(op.err.find("nosuchop"), std::string::npos) << op.err;
+  Result size = hk_bench("--op matmul --sizes 12x", dir);
+  EXPECT_EQ(size.status, 2);
+  EXPECT_NE(size.err.find("12x"), std::string::npos) << size.err;
+  Result fmt = hk_bench("--format yaml", dir);
+  EXPECT_EQ(fmt.status, 2);
+  EXPECT_NE(fmt.err.find("yaml"), std::string::npos) << fmt.err;
+  Result variant = hk_bench("explain matmul --variant nosuch", dir);
+  EXPECT_EQ(variant.status, 2);
+  EXPECT_NE(variant.err.find("nosuch"), std::string::npos) << variant.err;
+}
+
+TEST(BenchCli, ListShowsBackendsVariantsAndPeers) {
+  fs::path dir = work_dir("list");
+  Result r = hk_bench("list", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const hk::VariantInfo& v : hk::variants())
+    EXPECT_NE(r.out.find(v.variant), std::string::npos) << v.op << "/" << v.variant << " missing from\n" << r.out;
+  EXPECT_NE(r.out.find("backends:"), std::string::npos);
+  EXPECT_NE(r.out.find("peers:"), std::string::npos);
+}
+
+TEST(BenchCli, ExplainPrintsTheGrid) {
+  fs::path dir = work_dir("explain");
+  Result r = hk_bench("explain matmul --variant naive --size 4x5x6", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("output c (4 x 6)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    3  A A A A A A\n"), std::string::npos) << r.out;
+}
+
+// A CPU variant that splits its work (if the registry has one named `parallel`): at a size
+// big enough to split, every element of C is written, and by one chunk of a split call.
+TEST(BenchCli, ExplainParallelMatmulShowsTheSplit) {
+  bool parallel = false;
+  for (const hk::VariantInfo& v : hk::variants("matmul"))
+    parallel |= v.backend == hk::Backend::cpu && v.variant == "parallel" && v.supported;
+  if (!parallel) GTEST_SKIP() << "no cpu variant 'parallel' of matmul in this build";
+  fs::path dir = work_dir("explain_parallel");
+  Result r = hk_bench("explain matmul --variant parallel --size 512 --threads 2", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("result checked against fp64: correct"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the pool ran "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("call 0, indices [0, "), std::string::npos) << r.out;
+  auto grid = r.out.substr(r.out.find("output c (512 x 512)"));
+  grid = grid.substr(0, grid.find("elements per thread"));
+  EXPECT_EQ(grid.find(" ."), std::string::npos) << "an element nobody wrote:\n" << grid;
+}
+
+// The grid of `title` in explain's output: row label → cells.
+std::map<int, std::vector<std::string>> grid_section(const std::string& text, const std::string& title) {
+  std::map<int, std::vector<std::string>> rows;
+  auto at = text.find(title);
+  if (at == std::string::npos) return rows;
+  std::istringstream in(text.substr(at));
+  std::string line;
+  std::getline(in, line);  // the title
+  std::getline(in, line);  // column numbers
+  while (std::getline(in, line) && !line.empty()) {
+    std::istringstream cells(line);
+    int label;
+    cells >> label;
+    for (std::string c; cells >> c;) rows[label].push_back(c);
+  }
+  return rows;
+}
+
+bool has_sim_variant(const std::string& op, const std::string& variant) {
+  for (const hk::VariantInfo& v : hk::variants(op))
+    if (v.backend == hk::Backend::cuda_sim && v.variant == variant && v.supported) return true;
+  return false;
+}
+
+// The tiled matmul under the simulator, 20x12x16 with 8x8 tiles: C(i, j) is computed by
+// block (j / 8, i / 8), thread (j % 8, i % 8); block (0, 0) loads A[0..7][0..7] and
+// B[0..7][0..7] first, then A[0..7][8..11] and B[8..11][0..7] padded with zeros (K = 12).
+TEST(BenchCli, ExplainTiledMatmulOnTheSimulatorGivesTheKnownMapping) {
+  if (!has_sim_variant("matmul", "tiled")) GTEST_SKIP() << "no cuda_sim variant 'tiled' of matmul in this build";
+  fs::path dir = work_dir("explain_tiled");
+  Result r = hk_bench("explain matmul --variant tiled --size 20x12x16 --block-size 8", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("launch: grid 2x3x1 blocks of 8x8x1 threads; result checked against fp64: correct"),
+            std::string::npos) << r.out;
+  auto blocks = grid_section(r.out, "block (blockIdx.x,y)");
+  auto threads = grid_section(r.out, "thread (threadIdx.x,y)");
+  ASSERT_EQ(blocks.size(), 20u) << r.out;
+  ASSERT_EQ(threads.size(), 20u) << r.out;
+  for (int i = 0; i < 20; ++i)
+    for (int j = 0; j < 16; ++j) {
+      ASSERT_EQ(blocks[i].at(size_t(j)), std::to_string(j / 8) + "," + std::to_string(i / 8)) << i << "," << j;
+      ASSERT_EQ(threads[i].at(size_t(j)), std::to_string(j % 8) + "," + std::to_string(i % 8)) << i << "," << j;
+    }
+  EXPECT_NE(r.out.find("step 0: a_tile ← A rows 0..7, cols 0..7; b_tile ← B rows 0..7, cols 0..7\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("step 2: a_tile ← A rows 0..7, cols 8..11 + 32 zeros (outside the matrices); "
+                       "b_tile ← B rows 8..11, cols 0..7 + 32 zeros (outside the matrices)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("thread t stores slot t of each tile"), std::string::npos) << r.out;
+}
+
+TEST(BenchCli, ExplainElementwiseReluOnTheSimulator) {
+  if (!has_sim_variant("relu", "elementwise")) GTEST_SKIP() << "no cuda_sim variant 'elementwise' of relu in this build";
+  fs::path dir = work_dir("explain_relu");
+  Result r = hk_bench("explain relu --variant elementwise --size 300", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto blocks = grid_section(r.out, "block (blockIdx.x)");
+  auto threads = grid_section(r.out, "thread (threadIdx.x)");
+  ASSERT_EQ(blocks.size(), 10u) << r.out;  // 300 elements, 32 per line
+  for (int i = 0; i < 300; ++i) {
+    const int line = i / 32 * 32, col = i % 32;
+    ASSERT_EQ(blocks[line].at(size_t(col)), std::to_string(i / 256)) << i;
+    ASSERT_EQ(threads[line].at(size_t(col)), std::to_string(i % 256)) << i;
+  }
+  EXPECT_EQ(blocks[288].at(12), ".");  // past the end
+}
+
+// ---- the HTML report in a real browser ---------------------------------------------------
+
+std::string find_chromium() {
+  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
+    std::string cmd = std::string("command -v ") + name + " >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) == 0) return name;
+  }
+  return "";
+}
+
+std::string chromium_command(const std::string& chromium, const fs::path& dir) {
+  char profile[] = "/tmp/hk-chromium-XXXXXX";
+  std::string user_data = mkdtemp(profile) ? profile : (dir / "profile").string();
+  return "timeout 120 " + chromium +
+         " --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking"
+         " --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=" + user_data;
+}
+
+TEST(BenchHtml, RendersInHeadlessChromiumWithSizedCharts) {
+  std::string chromium = find_chromium();
+  if (chromium.empty()) GTEST_SKIP() << "chromium not installed (Debian package: chromium); the HTML render test needs it";
+  fs::path dir = work_dir("html");
+  fs::path report = dir / "report.html";
+  Result r = hk_bench(std::string("--op matmul:f32,relu:f32 --sizes 32,64 --threads 1,2 --html ") + report.string() + " " + kQuick,
+                   dir, "HK_BENCH_BREAK=relu/cpu/naive");
+  ASSERT_EQ(r.status, 1) << r.err;  // the broken relu
+  std::string html = read_file(report);
+  ASSERT_FALSE(html.empty());
+  EXPECT_EQ(html.find("<script"), std::string::npos) << "the report must work without scripts";
+
+  // A copy with a measuring script: the browser reports each chart's rendered size.
+  std::string probe = html;
+  const std::string script = R"(<script>
+const out = [];
+for (const svg of document.querySelectorAll('svg.chart')) {
+  const r = svg.getBoundingClientRect();
+  out.push({id: svg.id, w: Math.round(r.width), h: Math.round(r.height),
+            bars: svg.querySelectorAll('rect.bar').length, failed: svg.querySelectorAll('rect.failed').length,
+            lines: svg.querySelectorAll('polyline.series').length});
+}
+const pre = document.createElement('pre');
+pre.id = 'hk-measure';
+pre.textContent = JSON.stringify({charts: out, width: document.documentElement.scrollWidth});
+document.body.appendChild(pre);
+</script>)";
+  probe.insert(probe.rfind("</body>"), script);
+  std::ofstream(dir / "probe.html") << probe;
+  std::string base = chromium_command(chromium, dir);
+  std::string dom_cmd = base + " --window-size=1200,900 --dump-dom file://" + (dir / "probe.html").string() + " >" +
+                        (dir / "dom.html").string() + " 2>" + (dir / "chromium.log").string();
+  ASSERT_EQ(std::system(dom_cmd.c_str()), 0) << read_file(dir / "chromium.log");
+  std::string dom = read_file(dir / "dom.html");
+  auto start = dom.find("<pre id=\"hk-measure\">");
+  ASSERT_NE(start, std::string::npos) << "the measuring script did not run";
+  start += std::string("<pre id=\"hk-measure\">").size();
+  std::string json = dom.substr(start, dom.find("</pre>", start) - start);
+  bench_json::Value m = bench_json::parse(json);
+
+  int ladders = 0, sizes = 0, threads = 0, failed = 0;
+  for (const bench_json::Value& c : m.at("charts").items) {
+    const std::string id = c.at("id").str;
+    SCOPED_TRACE(id);
+    EXPECT_GE(c.at("w").num, 400);  // drawn at its size, not collapsed
+    EXPECT_GE(c.at("h").num, 100);
+    EXPECT_LE(c.at("w").num, 1200);  // and within the window
+    if (id.rfind("ladder-", 0) == 0) {
+      ++ladders;
+      EXPECT_GT(c.at("bars").num + c.at("failed").num, 0);
+      failed += int(c.at("failed").num);
+    } else if (id.rfind("sizes-", 0) == 0) {
+      ++sizes;
+      EXPECT_GT(c.at("lines").num, 0);
+    } else if (id.rfind("threads-", 0) == 0) {
+      ++threads;
+      EXPECT_GT(c.at("lines").num, 0);
+    }
+  }
+  EXPECT_EQ(ladders, 4);  // matmul and relu, two sizes each
+  EXPECT_EQ(sizes, 2);    // one size sweep per op
+  EXPECT_GE(threads, 2);  // the peers run at 1 and 2 threads
+  EXPECT_EQ(failed, 2);   // the broken relu at both sizes, drawn as FAILED
+  EXPECT_LE(m.at("width").num, 1200) << "the page overflows the window horizontally";
+
+  // A screenshot, for people to look at (kept in the build tree).
+  fs::path png = dir / "report.png";
+  std::string shot = base + " --window-size=1200,2400 --screenshot=" + png.string() + " file://" + report.string() +
+                     " >" + (dir / "chromium-shot.log").string() + " 2>&1";
+  ASSERT_EQ(std::system(shot.c_str()), 0) << read_file(dir / "chromium-shot.log");
+  std::string bytes = read_file(png);
+  ASSERT_GT(bytes.size(), 24u);
+  EXPECT_EQ(bytes.substr(1, 3), "PNG");
+  auto be32 = [&](size_t at) {
+    return (uint32_t(uint8_t(bytes[at])) << 24) | (uint32_t(uint8_t(bytes[at + 1])) << 16) |
+           (uint32_t(uint8_t(bytes[at + 2])) << 8) | uint32_t(uint8_t(bytes[at + 3]));
+  };
+  EXPECT_EQ(be32(16), 1200u);  // IHDR width
+  EXPECT_EQ(be32(20), 2400u);  // IHDR height
+}
+
+}  // namespace
