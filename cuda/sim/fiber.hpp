@@ -98,10 +98,14 @@ class __attribute__((visibility("hidden"))) FiberHost {
 class Fiber {
  public:
   bool finished() const { return finished_; }
-  // Starts loading the registers and frames the next switch to this fiber will read.
+  // Starts loading the registers and frames the next switch to this fiber will read: the
+  // saved registers, then the frames of the intrinsic it parked in and of the kernel.
   void prefetch() const {
-    __builtin_prefetch(context_);
-    __builtin_prefetch(static_cast<const char*>(context_) + 64);
+    const char* p = static_cast<const char*>(context_);
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + 128);
+    __builtin_prefetch(p + 192);
   }
 
  private:
