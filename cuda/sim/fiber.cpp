@@ -15,6 +15,38 @@
 #include "cuda/sim/launch.hpp"
 #include "hk/error.hpp"
 
+#if HK_SIM_OWN_SWITCH
+// The x86-64 switch (see fiber.hpp). The layout it pops is also what create() lays out at
+// the top of a new stack: r15 r14 r13 r12 rbx rbp, then the return address.
+asm(R"(
+  .text
+  .globl hk_sim_switch
+  .hidden hk_sim_switch
+  .type hk_sim_switch, @function
+  .p2align 4
+hk_sim_switch:
+  .cfi_startproc
+  endbr64
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+  .cfi_endproc
+  .size hk_sim_switch, .-hk_sim_switch
+)");
+#endif
+
 namespace hk::sim {
 
 namespace {
@@ -133,14 +165,15 @@ Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
     f = free_.back();
     free_.pop_back();
   } else {
-    auto owned = std::make_unique<Fiber>();
-    owned->stack_ = map_stack(stack_bytes_, all_.size());
+    if (all_.size() == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<Fiber[]>(kChunk));
+    f = &chunks_.back()[all_.size() % kChunk];
+    all_.reserve(all_.size() + 1);  // before mapping: a failed push_back would leak the stack
+    f->stack_ = map_stack(stack_bytes_, all_.size());
 #if HK_SIM_ASAN
-    owned->asan_lo_ = owned->stack_.lo();
-    owned->asan_size_ = owned->stack_.size;
+    f->asan_lo_ = f->stack_.lo();
+    f->asan_size_ = f->stack_.size;
 #endif
-    f = owned.get();
-    all_.push_back(std::move(owned));
+    all_.push_back(f);
   }
   f->entry_ = entry;
   f->arg_ = arg;
@@ -153,7 +186,20 @@ Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
   if (f->tsan_fiber_) __tsan_destroy_fiber(f->tsan_fiber_);
   f->tsan_fiber_ = __tsan_create_fiber(0);
 #endif
+#if HK_SIM_OWN_SWITCH
+  // What hk_sim_switch pops: six zeroed registers (rbp = 0 ends backtraces), then
+  // trampoline as the return address, placed so that trampoline starts with the stack
+  // aligned as after a call (rsp + 8 a multiple of 16).
+  auto* top = reinterpret_cast<void**>(reinterpret_cast<uintptr_t>(f->stack_.top()) & ~uintptr_t{15});
+  void** sp = top - 2;
+  sp[0] = reinterpret_cast<void*>(&FiberHost::trampoline);
+  sp[1] = nullptr;
+  sp -= 6;
+  for (int i = 0; i < 6; ++i) sp[i] = nullptr;
+  f->context_ = sp;
+#else
   f->context_ = ctx::make_fcontext(f->stack_.top(), f->stack_.size - f->stack_.colour, &FiberHost::trampoline);
+#endif
   return f;
 }
 
@@ -174,21 +220,35 @@ bool FiberHost::in_guard(const void* addr) const {
   return false;
 }
 
+#if HK_SIM_OWN_SWITCH
+void FiberHost::trampoline() { tls_host->start_fiber(); }
+#else
 void FiberHost::trampoline(ctx::transfer_t t) {
   FiberHost& host = *tls_host;
-  host.landed(t);
-  Fiber* self = host.current_;
+  host.previous_->context_ = t.fctx;
+  host.start_fiber();
+}
+#endif
+
+void FiberHost::start_fiber() {
+  landed();
+  Fiber* self = current_;
   Fiber* to = self->entry_(self->arg_);
   // Finished: switch away for good; whoever lands recycles this fiber.
   self->finished_ = true;
-  host.current_ = to;
+  current_ = to;
+  previous_ = self;
 #if HK_SIM_ASAN
   __sanitizer_start_switch_fiber(nullptr, to->asan_lo_, to->asan_size_);  // this stack is done
 #endif
 #if HK_SIM_TSAN
   __tsan_switch_to_fiber(to->tsan_fiber_, 0);
 #endif
-  ctx::jump_fcontext(to->context_, self);
+#if HK_SIM_OWN_SWITCH
+  hk_sim_switch(&self->context_, to->context_);
+#else
+  ctx::jump_fcontext(to->context_, nullptr);
+#endif
   __builtin_unreachable();  // a finished fiber is never resumed
 }
 

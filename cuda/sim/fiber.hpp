@@ -1,9 +1,19 @@
 // Fibers for the simulator: one per simulated CUDA thread that is waiting at a sync point.
 //
-// Why Boost.Context's fcontext and not ucontext: swapcontext makes a signal-mask system call
-// on every switch (~1.2 µs here), fcontext saves a handful of registers (~6 ns); a tiled
-// matmul parks every thread at two barriers per tile, so the switch is the simulator's
-// inner loop.
+// The switch is the simulator's inner loop (a tiled matmul parks every thread at two
+// barriers per tile). Why not ucontext: swapcontext makes a signal-mask system call on
+// every switch (~1.2 µs here). Boost.Context's fcontext saves a handful of registers
+// (~6 ns in a ping-pong), but in a chain of 256 fibers it costs ~15 ns a switch here: it
+// saves and reloads MXCSR and the x87 control word (ldmxcsr/fldcw stall the pipeline), and
+// it resumes with an indirect jump instead of a `ret`, so the return-stack predictor is off
+// by one after every switch and the next `ret` mispredicts. On x86-64 hk therefore switches
+// with its own ten instructions (hk_sim_switch in fiber.cpp, ~3.5 ns in the same chain):
+// push the callee-saved registers, swap stack pointers, pop, `ret`. Every fiber parks at
+// the same call site, so each `ret` returns where the predictor expects. The FP control
+// words are not switched: device code has no way to change them (the GPU has no rounding
+// mode register to set), so all fibers share the OS thread's. Elsewhere (arm64, or with
+// CET shadow stacks, which forbid a `ret` to another stack's address) Boost.Context's
+// fcontext does the switch.
 //
 // Stacks are mmap()ed with a PROT_NONE guard region below them, pooled per OS thread (a
 // block's fibers never leave the OS thread that runs the block), and reused block after
@@ -16,6 +26,12 @@
 #include <cstddef>
 #include <memory>
 #include <vector>
+
+#if defined(__x86_64__) && !(defined(__CET__) && (__CET__ & 2))
+#define HK_SIM_OWN_SWITCH 1
+#else
+#define HK_SIM_OWN_SWITCH 0
+#endif
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HK_SIM_ASAN 1
@@ -32,6 +48,13 @@
 #include <sanitizer/tsan_interface.h>
 #else
 #define HK_SIM_TSAN 0
+#endif
+
+#if HK_SIM_OWN_SWITCH
+// Saves the callee-saved registers on the running stack and its stack pointer in *save,
+// then continues on the stack `to` (saved by an earlier call, or laid out by
+// FiberHost::create) by popping them and returning.
+extern "C" __attribute__((visibility("hidden"))) void hk_sim_switch(void** save, void* to);
 #endif
 
 namespace hk::sim {
@@ -83,34 +106,42 @@ class __attribute__((visibility("hidden"))) FiberHost {
   const void* describe_self = nullptr;
 
  private:
+#if HK_SIM_OWN_SWITCH
+  static void trampoline();
+#else
   static void trampoline(ctx::transfer_t);
-  void landed(ctx::transfer_t);
+#endif
+  [[noreturn]] void start_fiber();
+  void landed();
   void recycle(Fiber*);
 
   std::size_t stack_bytes_;
   std::unique_ptr<Fiber> main_;
-  std::vector<std::unique_ptr<Fiber>> all_;
+  // Fibers sit side by side, one cache line each, in chunks: a round over a block's threads
+  // walks them in (or against) memory order, which the hardware prefetcher follows.
+  static constexpr std::size_t kChunk = 64;
+  std::vector<std::unique_ptr<Fiber[]>> chunks_;
+  std::vector<Fiber*> all_;
   std::vector<Fiber*> free_;
   Fiber* current_ = nullptr;
+  Fiber* previous_ = nullptr;  // the fiber that made the last switch: whom a landing fiber follows
   std::vector<char> signal_stack_;
 };
 
-class Fiber {
+class alignas(64) Fiber {
  public:
+  static constexpr int kPrefetchLines = 6;
   bool finished() const { return finished_; }
   // Starts loading the registers and frames the next switch to this fiber will read: the
   // saved registers, then the frames of the intrinsic it parked in and of the kernel.
   void prefetch() const {
     const char* p = static_cast<const char*>(context_);
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + 64);
-    __builtin_prefetch(p + 128);
-    __builtin_prefetch(p + 192);
+    for (int line = 0; line < kPrefetchLines; ++line) __builtin_prefetch(p + 64 * line);
   }
 
  private:
   friend class FiberHost;
-  ctx::fcontext_t context_ = nullptr;  // where it continues (valid while suspended)
+  void* context_ = nullptr;  // its saved stack pointer (valid while suspended)
   Stack stack_;                        // empty for main()
   Fiber* (*entry_)(void*) = nullptr;
   void* arg_ = nullptr;
@@ -133,19 +164,24 @@ FiberHost& fiber_host();
 inline void FiberHost::switch_to(Fiber* to) {
   Fiber* from = current_;
   current_ = to;
+  previous_ = from;
 #if HK_SIM_ASAN
   __sanitizer_start_switch_fiber(&from->fake_stack_, to->asan_lo_, to->asan_size_);
 #endif
 #if HK_SIM_TSAN
   __tsan_switch_to_fiber(to->tsan_fiber_, 0);
 #endif
-  landed(ctx::jump_fcontext(to->context_, from));
+#if HK_SIM_OWN_SWITCH
+  hk_sim_switch(&from->context_, to->context_);
+#else
+  previous_->context_ = ctx::jump_fcontext(to->context_, nullptr).fctx;  // whoever switched back here
+#endif
+  landed();
 }
 
-// Runs on the fiber that was just switched to: `t.data` is the fiber that switched here.
-inline void FiberHost::landed(ctx::transfer_t t) {
-  Fiber* from = static_cast<Fiber*>(t.data);
-  from->context_ = t.fctx;
+// Runs on the fiber that was just switched to; previous_ is the fiber that switched here.
+inline void FiberHost::landed() {
+  Fiber* from = previous_;
 #if HK_SIM_ASAN
   const void* lo = nullptr;
   std::size_t size = 0;
