@@ -56,6 +56,22 @@ int barrier(BarrierOp op, int predicate, const std::source_location& where) {
   if (!tls_runner) outside_a_kernel(barrier_name(op));
   return tls_runner->barrier(op, predicate, where);
 }
+ParkPlan barrier_park(BarrierOp op, int predicate, const std::source_location& where) {
+  if (!tls_runner) outside_a_kernel(barrier_name(op));
+#if HK_SIM_INLINE_PARK
+  return tls_runner->park_at_barrier(op, predicate, where);
+#else
+  tls_runner->barrier(op, predicate, where);  // switches (and tells the sanitizer) itself
+  return {nullptr, nullptr};
+#endif
+}
+int barrier_resume() {
+#if HK_SIM_INLINE_PARK
+  return tls_runner->resume_from_barrier();
+#else
+  return tls_runner->barrier_result();
+#endif
+}
 uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
   if (!tls_runner) outside_a_kernel(warp_op_name(op));
   return tls_runner->warp_op(op, mask, value, arg, width, where);
@@ -215,7 +231,7 @@ void BlockRunner::run_warp(int warp, bool start) {
     fault_in_block(warp_deadlock_message(&lanes_[static_cast<size_t>(warp) * 32], std::min(32, threads_ - warp * 32), warp));
 }
 
-int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+inline void BlockRunner::arrive(detail::BarrierOp op, int predicate, const std::source_location& where) {
   if (observer_) report_segment();
   Lane& l = *current_;
   l.state = LaneState::at_barrier;
@@ -228,9 +244,21 @@ int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_
     diverged_ = true;
   }
   votes_ += predicate != 0;
+}
+
+int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+  arrive(op, predicate, where);
   host_.switch_to(after_park());
   return static_cast<int>(barrier_result_);  // set by release_barrier before this thread resumed
 }
+
+#if HK_SIM_INLINE_PARK
+detail::ParkPlan BlockRunner::park_at_barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+  arrive(op, predicate, where);
+  const FiberHost::Plan plan = host_.plan_switch(after_park());
+  return {plan.save, plan.to};
+}
+#endif
 
 uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
                               const std::source_location& where) {

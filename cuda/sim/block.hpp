@@ -62,6 +62,14 @@ class __attribute__((visibility("hidden"))) BlockRunner {
 
   // Called on a simulated thread (through cuda/sim/device.hpp).
   int barrier(detail::BarrierOp, int predicate, const std::source_location&);
+#if HK_SIM_INLINE_PARK
+  detail::ParkPlan park_at_barrier(detail::BarrierOp, int predicate, const std::source_location&);
+  int resume_from_barrier() {
+    host_.landed();
+    return static_cast<int>(barrier_result_);
+  }
+#endif
+  int barrier_result() const { return static_cast<int>(barrier_result_); }
   uint64_t warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
   void* dynamic_shared() { return shared_.data(); }
   // HK_TRACE_SHARED: shows a __shared__ array to the observer (nothing without one).
@@ -69,6 +77,7 @@ class __attribute__((visibility("hidden"))) BlockRunner {
 
  private:
   static Fiber* thread_main(void* self);
+  void arrive(detail::BarrierOp, int predicate, const std::source_location&);
   Fiber* after_park();
   Fiber* next_in_run_list();
   void run_lanes(const int* list, int count);

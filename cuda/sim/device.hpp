@@ -30,6 +30,8 @@
 #include <source_location>
 #include <type_traits>
 
+#include "cuda/sim/switch.hpp"
+
 // ---- qualifiers ----------------------------------------------------------------------------
 #define __global__
 #define __device__
@@ -100,6 +102,25 @@ enum class WarpOp : uint8_t { syncwarp, shfl, shfl_up, shfl_down, shfl_xor, ball
 // Parks the calling simulated thread until the whole block reaches the barrier; returns
 // the predicate count (count), all-true (all) or any-true (any).
 int barrier(BarrierOp, int predicate, const std::source_location&);
+// The same in three steps, so that the switch is made inline at the barrier's call site
+// (see cuda/sim/switch.hpp): barrier_park records the arrival and says which fiber runs
+// next (or, from a libhk that must announce switches to a sanitizer, does the whole
+// barrier and returns {}); barrier_resume runs after the switch back and returns the result.
+struct ParkPlan {
+  void** save;
+  void* to;
+};
+ParkPlan barrier_park(BarrierOp, int predicate, const std::source_location&);
+int barrier_resume();
+__attribute__((always_inline)) inline int sync_block(BarrierOp op, int predicate, const std::source_location& where) {
+#if HK_SIM_INLINE_PARK
+  const ParkPlan plan = barrier_park(op, predicate, where);
+  if (plan.save) park_and_switch(plan.save, plan.to);
+  return barrier_resume();
+#else
+  return barrier(op, predicate, where);
+#endif
+}
 // Parks the calling thread until every lane named in `mask` reaches the same warp
 // intrinsic; returns this lane's result (shuffles: the source lane's bits; votes: the vote).
 uint64_t warp_op(WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
@@ -141,16 +162,21 @@ using hk::sim::warpSize;
 using hk_sim_where = std::source_location;
 #define HK_SIM_HERE hk_sim_where where = hk_sim_where::current()
 
-inline void __syncthreads(HK_SIM_HERE) { hk::sim::detail::barrier(hk::sim::detail::BarrierOp::sync, 0, where); }
-inline int __syncthreads_count(int pred, HK_SIM_HERE) {
-  return hk::sim::detail::barrier(hk::sim::detail::BarrierOp::count, pred != 0, where);
+// always_inline: each __syncthreads() in a kernel is its own switch site (switch.hpp).
+#define HK_SIM_BARRIER inline __attribute__((always_inline))
+HK_SIM_BARRIER void __syncthreads(HK_SIM_HERE) {
+  hk::sim::detail::sync_block(hk::sim::detail::BarrierOp::sync, 0, where);
 }
-inline int __syncthreads_and(int pred, HK_SIM_HERE) {
-  return hk::sim::detail::barrier(hk::sim::detail::BarrierOp::all, pred != 0, where);
+HK_SIM_BARRIER int __syncthreads_count(int pred, HK_SIM_HERE) {
+  return hk::sim::detail::sync_block(hk::sim::detail::BarrierOp::count, pred != 0, where);
 }
-inline int __syncthreads_or(int pred, HK_SIM_HERE) {
-  return hk::sim::detail::barrier(hk::sim::detail::BarrierOp::any, pred != 0, where);
+HK_SIM_BARRIER int __syncthreads_and(int pred, HK_SIM_HERE) {
+  return hk::sim::detail::sync_block(hk::sim::detail::BarrierOp::all, pred != 0, where);
 }
+HK_SIM_BARRIER int __syncthreads_or(int pred, HK_SIM_HERE) {
+  return hk::sim::detail::sync_block(hk::sim::detail::BarrierOp::any, pred != 0, where);
+}
+#undef HK_SIM_BARRIER
 
 inline void __syncwarp(unsigned mask = 0xffffffffu, HK_SIM_HERE) {
   hk::sim::detail::warp_op(hk::sim::detail::WarpOp::syncwarp, mask, 0, 0, 32, where);

@@ -16,8 +16,8 @@
 #include "hk/error.hpp"
 
 #if HK_SIM_OWN_SWITCH
-// The x86-64 switch (see fiber.hpp). The layout it pops is also what create() lays out at
-// the top of a new stack: r15 r14 r13 r12 rbx rbp, then the return address.
+// The out-of-line x86-64 switch (see switch.hpp): saves the callee-saved registers and the
+// address of its second half, switches stacks, and jumps to the resume address it finds.
 asm(R"(
   .text
   .globl hk_sim_switch
@@ -33,8 +33,13 @@ hk_sim_switch:
   pushq %r13
   pushq %r14
   pushq %r15
+  leaq 1f(%rip), %rax
+  pushq %rax
   movq %rsp, (%rdi)
   movq %rsi, %rsp
+  popq %rax
+  jmpq *%rax
+1:
   popq %r15
   popq %r14
   popq %r13
@@ -44,7 +49,23 @@ hk_sim_switch:
   ret
   .cfi_endproc
   .size hk_sim_switch, .-hk_sim_switch
+
+  .globl hk_sim_fiber_start
+  .hidden hk_sim_fiber_start
+  .type hk_sim_fiber_start, @function
+  .p2align 4
+hk_sim_fiber_start:
+  endbr64
+  xorl %ebp, %ebp
+  popq %rax
+  pushq $0
+  jmpq *%rax
+  .size hk_sim_fiber_start, .-hk_sim_fiber_start
 )");
+// A new fiber's first resume address: clears rbp (backtraces end at the fiber's first
+// frame, not in the stack of whoever switched to it), then enters the function whose
+// address lies above, as if called from a null return address.
+extern "C" __attribute__((visibility("hidden"))) void hk_sim_fiber_start();
 #endif
 
 namespace hk::sim {
@@ -187,15 +208,12 @@ Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
   f->tsan_fiber_ = __tsan_create_fiber(0);
 #endif
 #if HK_SIM_OWN_SWITCH
-  // What hk_sim_switch pops: six zeroed registers (rbp = 0 ends backtraces), then
-  // trampoline as the return address, placed so that trampoline starts with the stack
-  // aligned as after a call (rsp + 8 a multiple of 16).
+  // Resumes at hk_sim_fiber_start, which enters trampoline with the stack aligned as after
+  // a call (rsp + 8 a multiple of 16: the top is).
   auto* top = reinterpret_cast<void**>(reinterpret_cast<uintptr_t>(f->stack_.top()) & ~uintptr_t{15});
   void** sp = top - 2;
-  sp[0] = reinterpret_cast<void*>(&FiberHost::trampoline);
-  sp[1] = nullptr;
-  sp -= 6;
-  for (int i = 0; i < 6; ++i) sp[i] = nullptr;
+  sp[0] = reinterpret_cast<void*>(&hk_sim_fiber_start);
+  sp[1] = reinterpret_cast<void*>(&FiberHost::trampoline);
   f->context_ = sp;
 #else
   f->context_ = ctx::make_fcontext(f->stack_.top(), f->stack_.size - f->stack_.colour, &FiberHost::trampoline);

@@ -1,19 +1,5 @@
 // Fibers for the simulator: one per simulated CUDA thread that is waiting at a sync point.
-//
-// The switch is the simulator's inner loop (a tiled matmul parks every thread at two
-// barriers per tile). Why not ucontext: swapcontext makes a signal-mask system call on
-// every switch (~1.2 µs here). Boost.Context's fcontext saves a handful of registers
-// (~6 ns in a ping-pong), but in a chain of 256 fibers it costs ~15 ns a switch here: it
-// saves and reloads MXCSR and the x87 control word (ldmxcsr/fldcw stall the pipeline), and
-// it resumes with an indirect jump instead of a `ret`, so the return-stack predictor is off
-// by one after every switch and the next `ret` mispredicts. On x86-64 hk therefore switches
-// with its own ten instructions (hk_sim_switch in fiber.cpp, ~3.5 ns in the same chain):
-// push the callee-saved registers, swap stack pointers, pop, `ret`. Every fiber parks at
-// the same call site, so each `ret` returns where the predictor expects. The FP control
-// words are not switched: device code has no way to change them (the GPU has no rounding
-// mode register to set), so all fibers share the OS thread's. Elsewhere (arm64, or with
-// CET shadow stacks, which forbid a `ret` to another stack's address) Boost.Context's
-// fcontext does the switch.
+// How they switch, and why not ucontext or (on x86-64) Boost.Context: cuda/sim/switch.hpp.
 //
 // Stacks are mmap()ed with a PROT_NONE guard region below them, pooled per OS thread (a
 // block's fibers never leave the OS thread that runs the block), and reused block after
@@ -23,15 +9,11 @@
 
 #include <boost/context/detail/fcontext.hpp>
 
+#include "cuda/sim/switch.hpp"
+
 #include <cstddef>
 #include <memory>
 #include <vector>
-
-#if defined(__x86_64__) && !(defined(__CET__) && (__CET__ & 2))
-#define HK_SIM_OWN_SWITCH 1
-#else
-#define HK_SIM_OWN_SWITCH 0
-#endif
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HK_SIM_ASAN 1
@@ -48,13 +30,6 @@
 #include <sanitizer/tsan_interface.h>
 #else
 #define HK_SIM_TSAN 0
-#endif
-
-#if HK_SIM_OWN_SWITCH
-// Saves the callee-saved registers on the running stack and its stack pointer in *save,
-// then continues on the stack `to` (saved by an earlier call, or laid out by
-// FiberHost::create) by popping them and returning.
-extern "C" __attribute__((visibility("hidden"))) void hk_sim_switch(void** save, void* to);
 #endif
 
 namespace hk::sim {
@@ -93,6 +68,17 @@ class __attribute__((visibility("hidden"))) FiberHost {
   // Suspends the running fiber and runs `to` (a new fiber, a suspended one, or main());
   // returns when something switches back.
   void switch_to(Fiber* to);
+#if HK_SIM_INLINE_PARK
+  // switch_to's bookkeeping, for a switch the caller makes itself (park_and_switch): where
+  // to save the running fiber, and the context to resume. Then landed(), on arrival.
+  struct Plan {
+    void** save;
+    void* to;
+  };
+  Plan plan_switch(Fiber* to);
+#endif
+  // Runs on the fiber that was just switched to; previous_ is the fiber that switched here.
+  void landed();
   Fiber* current() const { return current_; }
   Fiber* main() { return main_.get(); }
 
@@ -112,7 +98,6 @@ class __attribute__((visibility("hidden"))) FiberHost {
   static void trampoline(ctx::transfer_t);
 #endif
   [[noreturn]] void start_fiber();
-  void landed();
   void recycle(Fiber*);
 
   std::size_t stack_bytes_;
@@ -132,8 +117,8 @@ class alignas(64) Fiber {
  public:
   static constexpr int kPrefetchLines = 6;
   bool finished() const { return finished_; }
-  // Starts loading the registers and frames the next switch to this fiber will read: the
-  // saved registers, then the frames of the intrinsic it parked in and of the kernel.
+  // Starts loading the frames the next switch to this fiber will read: its resume address
+  // and saved registers, then the frames of the intrinsic it parked in and of the kernel.
   void prefetch() const {
     const char* p = static_cast<const char*>(context_);
     for (int line = 0; line < kPrefetchLines; ++line) __builtin_prefetch(p + 64 * line);
@@ -141,7 +126,7 @@ class alignas(64) Fiber {
 
  private:
   friend class FiberHost;
-  void* context_ = nullptr;  // its saved stack pointer (valid while suspended)
+  void* context_ = nullptr;  // its saved context (valid while suspended; switch.hpp)
   Stack stack_;                        // empty for main()
   Fiber* (*entry_)(void*) = nullptr;
   void* arg_ = nullptr;
@@ -179,7 +164,15 @@ inline void FiberHost::switch_to(Fiber* to) {
   landed();
 }
 
-// Runs on the fiber that was just switched to; previous_ is the fiber that switched here.
+#if HK_SIM_INLINE_PARK
+inline FiberHost::Plan FiberHost::plan_switch(Fiber* to) {
+  Fiber* from = current_;
+  current_ = to;
+  previous_ = from;
+  return {&from->context_, to->context_};
+}
+#endif
+
 inline void FiberHost::landed() {
   Fiber* from = previous_;
 #if HK_SIM_ASAN
