@@ -39,12 +39,15 @@ uint64_t splitmix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-bool same_place(const std::source_location& a, const std::source_location& b) {
-  // Fast path: one call site, one source_location object (equal bits), every thread.
-  static_assert(std::is_trivially_copyable_v<std::source_location>);
-  if (std::memcmp(&a, &b, sizeof a) == 0) return true;
+[[gnu::noinline]] bool same_place_slow(const std::source_location& a, const std::source_location& b) {
   return a.line() == b.line() && a.column() == b.column() &&
          (a.file_name() == b.file_name() || std::strcmp(a.file_name(), b.file_name()) == 0);
+}
+
+inline bool same_place(const std::source_location& a, const std::source_location& b) {
+  // Fast path: one call site, one source_location object (equal bits), every thread.
+  static_assert(std::is_trivially_copyable_v<std::source_location>);
+  return std::memcmp(&a, &b, sizeof a) == 0 || same_place_slow(a, b);
 }
 
 }  // namespace
@@ -62,14 +65,14 @@ ParkPlan barrier_park(BarrierOp op, int predicate, const std::source_location& w
   return tls_runner->park_at_barrier(op, predicate, where);
 #else
   tls_runner->barrier(op, predicate, where);  // switches (and tells the sanitizer) itself
-  return {nullptr, nullptr};
+  return {nullptr, nullptr, tls_runner};
 #endif
 }
-int barrier_resume() {
+int barrier_resume(void* runner) {
 #if HK_SIM_INLINE_PARK
-  return tls_runner->resume_from_barrier();
+  return static_cast<BlockRunner*>(runner)->resume_from_barrier();
 #else
-  return tls_runner->barrier_result();
+  return static_cast<BlockRunner*>(runner)->barrier_result();
 #endif
 }
 uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
@@ -256,7 +259,7 @@ int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_
 detail::ParkPlan BlockRunner::park_at_barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
   arrive(op, predicate, where);
   const FiberHost::Plan plan = host_.plan_switch(after_park());
-  return {plan.save, plan.to};
+  return {plan.save, plan.to, this};
 }
 #endif
 

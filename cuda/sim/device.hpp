@@ -105,18 +105,20 @@ int barrier(BarrierOp, int predicate, const std::source_location&);
 // The same in three steps, so that the switch is made inline at the barrier's call site
 // (see cuda/sim/switch.hpp): barrier_park records the arrival and says which fiber runs
 // next (or, from a libhk that must announce switches to a sanitizer, does the whole
-// barrier and returns {}); barrier_resume runs after the switch back and returns the result.
+// barrier and returns no switch); barrier_resume runs after the switch back and returns
+// the result. `runner` is the block's scheduler, handed through (one TLS lookup, not two).
 struct ParkPlan {
   void** save;
   void* to;
+  void* runner;
 };
 ParkPlan barrier_park(BarrierOp, int predicate, const std::source_location&);
-int barrier_resume();
+int barrier_resume(void* runner);
 __attribute__((always_inline)) inline int sync_block(BarrierOp op, int predicate, const std::source_location& where) {
 #if HK_SIM_INLINE_PARK
   const ParkPlan plan = barrier_park(op, predicate, where);
   if (plan.save) park_and_switch(plan.save, plan.to);
-  return barrier_resume();
+  return barrier_resume(plan.runner);
 #else
   return barrier(op, predicate, where);
 #endif

@@ -239,17 +239,21 @@ bool FiberHost::in_guard(const void* addr) const {
 }
 
 #if HK_SIM_OWN_SWITCH
-void FiberHost::trampoline() { tls_host->start_fiber(); }
+void FiberHost::trampoline() {
+  FiberHost& host = *tls_host;
+  host.landed();  // first: under ASan the switch must be finished before anything else
+  host.start_fiber();
+}
 #else
 void FiberHost::trampoline(ctx::transfer_t t) {
   FiberHost& host = *tls_host;
   host.previous_->context_ = t.fctx;
+  host.landed();
   host.start_fiber();
 }
 #endif
 
 void FiberHost::start_fiber() {
-  landed();
   Fiber* self = current_;
   Fiber* to = self->entry_(self->arg_);
   // Finished: switch away for good; whoever lands recycles this fiber.

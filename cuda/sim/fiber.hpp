@@ -97,7 +97,9 @@ class __attribute__((visibility("hidden"))) FiberHost {
 #else
   static void trampoline(ctx::transfer_t);
 #endif
-  [[noreturn]] void start_fiber();
+  // Runs the new fiber's entry, then leaves it for good. Not [[noreturn]]: ASan would
+  // reset its idea of the stack before the call, while the switch to here is unfinished.
+  void start_fiber();
   void recycle(Fiber*);
 
   std::size_t stack_bytes_;
