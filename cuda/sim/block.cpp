@@ -75,6 +75,22 @@ int barrier_resume(void* runner) {
   return static_cast<BlockRunner*>(runner)->barrier_result();
 #endif
 }
+ParkPlan warp_park(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
+  if (!tls_runner) outside_a_kernel(warp_op_name(op));
+#if HK_SIM_INLINE_PARK
+  return tls_runner->park_at_warp_op(op, mask, value, arg, width, where);
+#else
+  tls_runner->warp_op(op, mask, value, arg, width, where);  // switches (and tells the sanitizer) itself
+  return {nullptr, nullptr, tls_runner};
+#endif
+}
+uint64_t warp_resume(void* runner) {
+#if HK_SIM_INLINE_PARK
+  return static_cast<BlockRunner*>(runner)->resume_from_warp_op();
+#else
+  return static_cast<BlockRunner*>(runner)->warp_result();
+#endif
+}
 uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
   if (!tls_runner) outside_a_kernel(warp_op_name(op));
   return tls_runner->warp_op(op, mask, value, arg, width, where);
@@ -265,6 +281,22 @@ detail::ParkPlan BlockRunner::park_at_barrier(detail::BarrierOp op, int predicat
 
 uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
                               const std::source_location& where) {
+  arrive_at_warp_op(op, mask, value, arg, width, where);
+  host_.switch_to(after_park());
+  return current_->result;  // this lane's again, since it was resumed
+}
+
+#if HK_SIM_INLINE_PARK
+detail::ParkPlan BlockRunner::park_at_warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
+                                              const std::source_location& where) {
+  arrive_at_warp_op(op, mask, value, arg, width, where);
+  const FiberHost::Plan plan = host_.plan_switch(after_park());
+  return {plan.save, plan.to, this};
+}
+#endif
+
+inline void BlockRunner::arrive_at_warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
+                                           const std::source_location& where) {
   Lane& l = *current_;
   const int lane = l.tid & 31;
   // A fault message goes straight into fault_: temporaries on this fiber's stack would
@@ -287,8 +319,6 @@ uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, 
   l.width = static_cast<int8_t>(width);
   l.where = where;
   ++at_warp_op_;
-  host_.switch_to(after_park());
-  return l.result;
 }
 
 bool BlockRunner::settle(int warp) {

@@ -70,6 +70,15 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   }
 #endif
   int barrier_result() const { return static_cast<int>(barrier_result_); }
+#if HK_SIM_INLINE_PARK
+  detail::ParkPlan park_at_warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width,
+                                   const std::source_location&);
+  uint64_t resume_from_warp_op() {
+    host_.landed();
+    return current_->result;
+  }
+#endif
+  uint64_t warp_result() const { return current_->result; }
   uint64_t warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
   void* dynamic_shared() { return shared_.data(); }
   // HK_TRACE_SHARED: shows a __shared__ array to the observer (nothing without one).
@@ -78,6 +87,7 @@ class __attribute__((visibility("hidden"))) BlockRunner {
  private:
   static Fiber* thread_main(void* self);
   void arrive(detail::BarrierOp, int predicate, const std::source_location&);
+  void arrive_at_warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
   Fiber* after_park();
   Fiber* next_in_run_list();
   void run_lanes(const int* list, int count);
