@@ -65,14 +65,14 @@ ParkPlan barrier_park(BarrierOp op, int predicate, const std::source_location& w
   return tls_runner->park_at_barrier(op, predicate, where);
 #else
   tls_runner->barrier(op, predicate, where);  // switches (and tells the sanitizer) itself
-  return {nullptr, nullptr, tls_runner};
+  return {nullptr, nullptr};
 #endif
 }
-int barrier_resume(void* runner) {
+int barrier_resume() {
 #if HK_SIM_INLINE_PARK
-  return static_cast<BlockRunner*>(runner)->resume_from_barrier();
+  return tls_runner->resume_from_barrier();
 #else
-  return static_cast<BlockRunner*>(runner)->barrier_result();
+  return tls_runner->barrier_result();
 #endif
 }
 ParkPlan warp_park(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
@@ -81,14 +81,14 @@ ParkPlan warp_park(WarpOp op, unsigned mask, uint64_t value, int arg, int width,
   return tls_runner->park_at_warp_op(op, mask, value, arg, width, where);
 #else
   tls_runner->warp_op(op, mask, value, arg, width, where);  // switches (and tells the sanitizer) itself
-  return {nullptr, nullptr, tls_runner};
+  return {nullptr, nullptr};
 #endif
 }
-uint64_t warp_resume(void* runner) {
+uint64_t warp_resume() {
 #if HK_SIM_INLINE_PARK
-  return static_cast<BlockRunner*>(runner)->resume_from_warp_op();
+  return tls_runner->resume_from_warp_op();
 #else
-  return static_cast<BlockRunner*>(runner)->warp_result();
+  return tls_runner->warp_result();
 #endif
 }
 uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
@@ -275,7 +275,7 @@ int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_
 detail::ParkPlan BlockRunner::park_at_barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
   arrive(op, predicate, where);
   const FiberHost::Plan plan = host_.plan_switch(after_park());
-  return {plan.save, plan.to, this};
+  return {plan.save, plan.to};
 }
 #endif
 
@@ -291,7 +291,7 @@ detail::ParkPlan BlockRunner::park_at_warp_op(detail::WarpOp op, unsigned mask, 
                                               const std::source_location& where) {
   arrive_at_warp_op(op, mask, value, arg, width, where);
   const FiberHost::Plan plan = host_.plan_switch(after_park());
-  return {plan.save, plan.to, this};
+  return {plan.save, plan.to};
 }
 #endif
 
