@@ -118,7 +118,9 @@ __attribute__((always_inline)) inline int sync_block(BarrierOp op, int predicate
 #if HK_SIM_INLINE_PARK
   const ParkPlan plan = barrier_park(op, predicate, where);
   if (plan.save) park_and_switch(plan.save, plan.to);
-  return barrier_resume();
+  // A plain __syncthreads() has no result, and landing after an inline switch needs no
+  // bookkeeping (FiberHost::landed only informs ASan, which never parks inline).
+  return op == BarrierOp::sync ? 0 : barrier_resume();
 #else
   return barrier(op, predicate, where);
 #endif

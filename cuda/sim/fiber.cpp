@@ -198,7 +198,6 @@ Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
   }
   f->entry_ = entry;
   f->arg_ = arg;
-  f->finished_ = false;
 #if HK_SIM_ASAN
   f->fake_stack_ = nullptr;
 #endif
@@ -256,8 +255,10 @@ void FiberHost::trampoline(ctx::transfer_t t) {
 void FiberHost::start_fiber() {
   Fiber* self = current_;
   Fiber* to = self->entry_(self->arg_);
-  // Finished: switch away for good; whoever lands recycles this fiber.
-  self->finished_ = true;
+  // Finished: back to the pool, and away for good. Nothing can take it from the pool before
+  // the switch below has left its stack (the next create() runs on another fiber), so
+  // the landing side has nothing to check.
+  recycle(self);
   current_ = to;
   previous_ = self;
 #if HK_SIM_ASAN
