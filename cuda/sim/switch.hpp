@@ -4,13 +4,14 @@
 // The switch is the simulator's inner loop (a tiled matmul parks every thread at two
 // barriers per tile). Why not ucontext: swapcontext makes a signal-mask system call on
 // every switch (~1.2 µs here). Why not Boost.Context's fcontext on x86-64: it costs ~6 ns
-// in a ping-pong but ~15 ns a switch in a chain of 256 fibers here: it saves and reloads
-// MXCSR and the x87 control word (ldmxcsr/fldcw stall the pipeline) and resumes with an
-// indirect jump after a `call`, which leaves the return-stack predictor one entry off, so
-// the next `ret` mispredicts. hk's switch saves what the ABI says a call preserves and
-// nothing else (~3.5 ns in the same chain). The FP control words are not switched: device
-// code has no way to change them (the GPU has no rounding-mode register to set), so all
-// fibers share the OS thread's.
+// in a ping-pong, but ~15 ns a switch in a chain of 256 fibers that each park inside a
+// function that then returns, as a barrier does (hk-micro-sim: BM_FcontextChain): it saves
+// and reloads MXCSR and the x87 control word (ldmxcsr/fldcw stall the pipeline) and resumes
+// with an indirect jump after a `call`, which leaves the return-stack predictor one entry
+// off, so the next `ret` mispredicts. hk's switch saves what the ABI says a call preserves
+// and nothing else: ~5 ns in the same chain (BM_HkSwitchChain). The FP control words are
+// not switched: device code has no way to change them (the GPU has no rounding-mode
+// register to set), so all fibers share the OS thread's.
 //
 // The saved context of a suspended fiber is a stack pointer; the word there is the address
 // at which the fiber continues, and whatever else it must keep it pushed above that word
