@@ -58,6 +58,8 @@ usage:
                    [--block-size B]  which thread (pool chunk, or CUDA block and thread)
                                      computed each output element, and a GPU block's
                                      shared-memory tiles per step; a small case for a projector
+  hk-bench resources                 registers, shared memory, spills (ptxas) and theoretical
+                                     occupancy of each CUDA kernel per compiled architecture
 
 options:
   --op OPS          comma list of ops (matmul, relu, add, mul, squared_difference, dot,
@@ -109,8 +111,8 @@ Args parse_args(int argc, char** argv) {
   int i = 1;
   if (i < argc && argv[i][0] != '-') {
     std::string c = argv[i++];
-    if (c != "run" && c != "list" && c != "sweep" && c != "explain")
-      throw hk::InvalidArgument("unknown command '" + c + "': use run, list, sweep or explain (see --help)");
+    if (c != "run" && c != "list" && c != "sweep" && c != "explain" && c != "resources")
+      throw hk::InvalidArgument("unknown command '" + c + "': use run, list, sweep, explain or resources (see --help)");
     a.command = c;
     if (c == "explain") {
       if (i >= argc || argv[i][0] == '-')

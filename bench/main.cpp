@@ -15,6 +15,7 @@ int main(int argc, char** argv) try {
   if (args.command == "list") return hk_bench::list_command();
   if (args.command == "sweep") return hk_bench::sweep_command(args);
   if (args.command == "explain") return hk_bench::explain_command(args);
+  if (args.command == "resources") return hk_bench::resources_command();
   return hk_bench::run_command(args);
 } catch (const hk::InvalidArgument& e) {
   std::fprintf(stderr, "hk-bench: %s\n", e.what());

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "bench_json.hpp"
+#include "hk/cuda.hpp"
 #include "hk/hk.hpp"
 
 namespace {
@@ -174,6 +175,37 @@ TEST(BenchCli, ListShowsBackendsVariantsAndPeers) {
     EXPECT_NE(r.out.find(v.variant), std::string::npos) << v.op << "/" << v.variant << " missing from\n" << r.out;
   EXPECT_NE(r.out.find("backends:"), std::string::npos);
   EXPECT_NE(r.out.find("peers:"), std::string::npos);
+}
+
+// One line per hk kernel and architecture with ptxas's figures, in the build's own record
+// (hk::cuda_kernel_resources); a build without CUDA says so instead of printing an empty table.
+TEST(BenchCli, ResourcesListsEveryKernelPerArchitecture) {
+  fs::path dir = work_dir("resources");
+  Result r = hk_bench("resources", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<hk::CudaKernelResources> own;
+  for (const auto& k : hk::cuda_kernel_resources())
+    if (k.block_threads > 0) own.push_back(k);
+  if (hk::cuda_kernel_resources().empty()) {
+    EXPECT_NE(r.out.find("without the cuda backend"), std::string::npos) << r.out;
+    return;
+  }
+  // Data lines: "<name> <sm> <regs> <smem> <stack> <st/ld> <threads> <blocks/SM> <n>% <limiter>".
+  std::multiset<std::vector<int>> printed;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find('%') == std::string::npos || line.find("occupancy") != std::string::npos) continue;
+    std::istringstream words(line.substr(0, line.find('%')));
+    std::vector<std::string> w;
+    for (std::string x; words >> x;) w.push_back(x);
+    ASSERT_GE(w.size(), 8u) << line;
+    const std::size_t e = w.size();  // the numbers are the last eight fields (the name may be blank)
+    printed.insert({std::stoi(w[e - 8]), std::stoi(w[e - 7]), std::stoi(w[e - 6]), std::stoi(w[e - 5]), std::stoi(w[e - 3])});
+  }
+  std::multiset<std::vector<int>> expected;
+  for (const auto& k : own) expected.insert({k.arch, k.registers, k.shared_bytes, k.stack_bytes, k.block_threads});
+  EXPECT_EQ(printed, expected) << r.out;
+  EXPECT_FALSE(own.empty());
 }
 
 TEST(BenchCli, ExplainPrintsTheGrid) {

@@ -1,7 +1,7 @@
 // The bandwidth-bound ops against the machine's own memory speed, in one process:
 // memcpy of the same bytes (the peer of relu/add/mul/squared_difference/quantize/
-// dequantize) and an AVX-512 streaming read of the same bytes (the peer of dot and
-// euclidean_distance), each on 1 and 2 threads over hk's pool. hk's ops run through their
+// dequantize) and a streaming read of the same bytes (the peer of dot and
+// euclidean_distance), each on 1 and 2 threads. hk's ops run through their
 // output-parameter forms, so no allocation is timed, except in relu_allocating: y =
 // hk::relu(x) each call, the host allocator's job (compare with HK_HOST_CACHE=0).
 //
@@ -12,8 +12,9 @@
 // Each row reports bytes_per_second = bytes read + bytes written per call / time (relu over
 // n floats moves 8n bytes, as memcpy of 4n bytes does), and ratio counters measured in
 // pairs within the row: vs_memcpy / vs_stream_read (the peer moving the same bytes on the
-// same thread count: > 1 means hk is faster), vs_stream_copy (an AVX-512 copy with
-// non-temporal stores, the fastest copy we know here) and, for `parallel`, vs_simd.
+// same thread count: > 1 means hk is faster), vs_stream_copy (a vector copy with
+// non-temporal stores, the fastest copy we know here; both peers are hk-bench's, from
+// bench/memory_kernels.hpp) and, for `parallel`, vs_simd.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -22,12 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "cpu/thread_pool.hpp"
 #include "hk/hk.hpp"
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include "memory_kernels.hpp"
+#include "team.hpp"
 
 namespace {
 
@@ -35,97 +33,45 @@ using hk::Tensor;
 
 const std::vector<int64_t> kSizes = {1024, 1 << 14, 1 << 16, 1 << 17, 1 << 18, 1 << 20, 1 << 22, 1 << 24};  // floats: 4 KiB .. 64 MiB
 
-// Splits [0, bytes) over `threads` threads of hk's pool in 4 KiB-aligned pieces.
-template <class F> void split(std::size_t bytes, int threads, const F& f) {
-  const int64_t pages = static_cast<int64_t>((bytes + 4095) / 4096);
-  hk::cpu::ThreadPool::global().parallel_for(pages, 1, threads, [&](int64_t b, int64_t e) {
-    std::size_t begin = std::size_t(b) * 4096, end = std::min(bytes, std::size_t(e) * 4096);
-    f(begin, end);
-  });
+// The peers run on hk-bench's own team of threads (bench/team.hpp), never on hk's pool, so
+// a peer's time never depends on the thing it is compared with.
+hk_bench::Team& team() {
+  static hk_bench::Team t(2);
+  return t;
 }
 
 void BM_Memcpy(benchmark::State& state) {
-  const std::size_t bytes = std::size_t(state.range(0)) * sizeof(float);
-  const int threads = int(state.range(1));
-  Tensor src = Tensor::randn({state.range(0)}, 1), dst = Tensor::zeros({state.range(0)});
-  auto* s = static_cast<const char*>(static_cast<const void*>(src.data<float>()));
-  auto* d = static_cast<char*>(static_cast<void*>(dst.data<float>()));
-  for (auto _ : state) {
-    split(bytes, threads, [&](std::size_t b, std::size_t e) { std::memcpy(d + b, s + b, e - b); });
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(2 * bytes));
-}
-
-#if defined(__x86_64__)
-// The fastest way to read memory: zmm loads into eight independent float sums.
-__attribute__((target("avx512f"))) float stream_read(const float* a, std::size_t n) {
-  __m512 s[8];
-  for (auto& v : s) v = _mm512_setzero_ps();
-  std::size_t i = 0;
-  for (; i + 128 <= n; i += 128)
-    for (int k = 0; k < 8; ++k) s[k] = _mm512_add_ps(s[k], _mm512_loadu_ps(a + i + 16 * k));
-  for (int k = 1; k < 8; ++k) s[0] = _mm512_add_ps(s[0], s[k]);
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, s[0]);
-  float r = 0;
-  for (float v : lanes) r += v;
-  for (; i < n; ++i) r += a[i];
-  return r;
-}
-
-// Copies with zmm loads and non-temporal stores: what a copy can reach when it skips the
-// read-for-ownership of the destination, as hk's elementwise kernels do for large outputs.
-// glibc's memcpy may choose another strategy; both are peers.
-__attribute__((target("avx512f"))) void stream_copy(char* dst, const char* src, std::size_t bytes) {
-  std::size_t i = 0;
-  for (; i < bytes && reinterpret_cast<uintptr_t>(dst + i) % 64 != 0; ++i) dst[i] = src[i];
-  for (; i + 256 <= bytes; i += 256)
-    for (int k = 0; k < 4; ++k)
-      _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + i + 64 * k),
-                          _mm512_loadu_si512(reinterpret_cast<const void*>(src + i + 64 * k)));
-  _mm_sfence();
-  for (; i < bytes; ++i) dst[i] = src[i];
-}
-
-void BM_StreamCopy(benchmark::State& state) {
-  if (!__builtin_cpu_supports("avx512f")) {
-    state.SkipWithError("needs AVX-512");
-    return;
-  }
-  const std::size_t bytes = std::size_t(state.range(0)) * sizeof(float);
-  const int threads = int(state.range(1));
-  Tensor src = Tensor::randn({state.range(0)}, 1), dst = Tensor::zeros({state.range(0)});
-  auto* s = static_cast<const char*>(static_cast<const void*>(src.data<float>()));
-  auto* d = static_cast<char*>(static_cast<void*>(dst.data<float>()));
-  for (auto _ : state) {
-    split(bytes, threads, [&](std::size_t b, std::size_t e) { stream_copy(d + b, s + b, e - b); });
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(2 * bytes));
-}
-
-// Reads two arrays of n floats: the bytes dot(x, y) reads.
-void BM_StreamRead(benchmark::State& state) {
-  if (!__builtin_cpu_supports("avx512f")) {
-    state.SkipWithError("needs AVX-512");
-    return;
-  }
   const int64_t n = state.range(0);
   const int threads = int(state.range(1));
-  Tensor x = Tensor::randn({n}, 1), y = Tensor::randn({n}, 2);
+  Tensor src = Tensor::randn({n}, 1), dst = Tensor::zeros({n});
   for (auto _ : state) {
-    float sums[2] = {0, 0};
-    split(std::size_t(n) * sizeof(float), threads, [&](std::size_t b, std::size_t e) {
-      float r = stream_read(x.data<float>() + b / 4, (e - b) / 4) + stream_read(y.data<float>() + b / 4, (e - b) / 4);
-      benchmark::DoNotOptimize(r);
-      sums[b == 0 ? 0 : 1] += r;
-    });
-    benchmark::DoNotOptimize(sums);
+    hk_bench::parallel_copy(team(), threads, dst.data<float>(), src.data<float>(), std::size_t(n) * sizeof(float));
+    benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * n * 8);
 }
-#endif
+
+// A vector copy with non-temporal stores: what a copy reaches when it skips the
+// read-for-ownership of the destination, as hk's elementwise kernels do for large outputs.
+void BM_StreamCopy(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  const int threads = int(state.range(1));
+  Tensor src = Tensor::randn({n}, 1), dst = Tensor::zeros({n});
+  for (auto _ : state) {
+    hk_bench::parallel_vector_copy(team(), threads, dst.data<float>(), src.data<float>(), n, /*nontemporal=*/true);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * n * 8);
+}
+
+// Reads two arrays of n floats in one pass: the bytes dot(x, y) reads, as it reads them.
+void BM_StreamRead(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  const int threads = int(state.range(1));
+  Tensor x = Tensor::randn({n}, 1), y = Tensor::randn({n}, 2);
+  for (auto _ : state) benchmark::DoNotOptimize(hk_bench::stream_sum(team(), threads, x.data<float>(), y.data<float>(), n));
+  state.SetBytesProcessed(int64_t(state.iterations()) * n * 8);
+}
 
 struct OpCase {
   const char* op;
@@ -171,24 +117,11 @@ void BM_Op(benchmark::State& state, const OpCase& c, const std::string& variant)
   // hk tensors as buffers: the same allocator (and huge pages) as the op's operands.
   const int64_t half = c.reduction ? 0 : int64_t(traffic / 2);
   Tensor src = Tensor::full({half}, 1, hk::DType::i8), dst = Tensor::zeros({half}, hk::DType::i8);
-#if defined(__x86_64__)
-  if (c.reduction && !__builtin_cpu_supports("avx512f")) {
-    state.SkipWithError("the streaming-read peer needs AVX-512");
-    return;
-  }
-#endif
   auto peer = [&] {
     if (c.reduction) {
-#if defined(__x86_64__)
-      split(std::size_t(n) * sizeof(float), threads, [&](std::size_t b, std::size_t e) {
-        float r = stream_read(x.data<float>() + b / 4, (e - b) / 4) + stream_read(y.data<float>() + b / 4, (e - b) / 4);
-        benchmark::DoNotOptimize(r);
-      });
-#endif
+      benchmark::DoNotOptimize(hk_bench::stream_sum(team(), threads, x.data<float>(), y.data<float>(), n));
     } else {
-      const int8_t* from = src.data<int8_t>();
-      int8_t* to = dst.data<int8_t>();
-      split(std::size_t(half), threads, [&](std::size_t b, std::size_t e) { std::memcpy(to + b, from + b, e - b); });
+      hk_bench::parallel_copy(team(), threads, dst.data<int8_t>(), src.data<int8_t>(), std::size_t(half));
       benchmark::ClobberMemory();
     }
   };
@@ -198,17 +131,10 @@ void BM_Op(benchmark::State& state, const OpCase& c, const std::string& variant)
     for (int r = 0; r < reps; ++r) f();
     return std::chrono::duration<double>(Clock::now() - t0).count();
   };
-  auto copy_peer = [&] {
-#if defined(__x86_64__)
-    if (!c.reduction && __builtin_cpu_supports("avx512f")) {
-      const int8_t* from = src.data<int8_t>();
-      int8_t* to = dst.data<int8_t>();
-      split(std::size_t(half), threads, [&](std::size_t b, std::size_t e) {
-        stream_copy(reinterpret_cast<char*>(to + b), reinterpret_cast<const char*>(from + b), e - b);
-      });
-      benchmark::ClobberMemory();
-    }
-#endif
+  auto copy_peer = [&] {  // whole floats: traffic/2 is a multiple of 4 for every op that copies
+    hk_bench::parallel_vector_copy(team(), threads, reinterpret_cast<float*>(dst.data<int8_t>()),
+                                   reinterpret_cast<const float*>(src.data<int8_t>()), half / 4, /*nontemporal=*/true);
+    benchmark::ClobberMemory();
   };
   std::vector<double> vs_peer, vs_copy, vs_simd;
   for (auto _ : state) {
@@ -243,10 +169,8 @@ void one_thread(benchmark::internal::Benchmark* b) { args(b, {1}); }
 
 int register_all() {
   benchmark::RegisterBenchmark("memcpy", BM_Memcpy)->Apply(one_and_two_threads)->UseRealTime();
-#if defined(__x86_64__)
   benchmark::RegisterBenchmark("stream_read", BM_StreamRead)->Apply(one_and_two_threads)->UseRealTime();
   benchmark::RegisterBenchmark("stream_copy", BM_StreamCopy)->Apply(one_and_two_threads)->UseRealTime();
-#endif
   for (const OpCase& c : kOps)
     for (const char* variant : {"simd", "parallel"})
       benchmark::RegisterBenchmark((std::string(c.op) + "/" + variant).c_str(),
