@@ -11,7 +11,9 @@
 // thread of the warp on the same stack, so threads that never synchronise cost a function
 // call each, not two context switches; only threads that park hold a fiber of their own.
 // And a thread that parks switches straight to the next thread to run (one jump), not
-// through the scheduler (two); the scheduler only runs between these chains.
+// through the scheduler (two); the scheduler only runs between these chains. The
+// intrinsics ask the runner which thread is next (barrier_park / warp_park) and make that
+// jump themselves, inline at their call site (cuda/sim/switch.hpp says why).
 //
 // Anything that can never settle is a kernel fault, reported with the kernel, the source
 // line and the threads involved: threads at different barriers (divergence), a barrier
