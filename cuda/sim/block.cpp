@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <type_traits>
 
 #include "hk/error.hpp"
 
@@ -38,9 +39,15 @@ uint64_t splitmix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-bool same_place(const std::source_location& a, const std::source_location& b) {
+[[gnu::noinline]] bool same_place_slow(const std::source_location& a, const std::source_location& b) {
   return a.line() == b.line() && a.column() == b.column() &&
          (a.file_name() == b.file_name() || std::strcmp(a.file_name(), b.file_name()) == 0);
+}
+
+inline bool same_place(const std::source_location& a, const std::source_location& b) {
+  // Fast path: one call site, one source_location object (equal bits), every thread.
+  static_assert(std::is_trivially_copyable_v<std::source_location>);
+  return std::memcmp(&a, &b, sizeof a) == 0 || same_place_slow(a, b);
 }
 
 }  // namespace
@@ -51,6 +58,38 @@ namespace detail {
 int barrier(BarrierOp op, int predicate, const std::source_location& where) {
   if (!tls_runner) outside_a_kernel(barrier_name(op));
   return tls_runner->barrier(op, predicate, where);
+}
+ParkPlan barrier_park(BarrierOp op, int predicate, const std::source_location& where) {
+  if (!tls_runner) outside_a_kernel(barrier_name(op));
+#if HK_SIM_INLINE_PARK
+  return tls_runner->park_at_barrier(op, predicate, where);
+#else
+  tls_runner->barrier(op, predicate, where);  // switches (and tells the sanitizer) itself
+  return {nullptr, nullptr};
+#endif
+}
+int barrier_resume() {
+#if HK_SIM_INLINE_PARK
+  return tls_runner->resume_from_barrier();
+#else
+  return tls_runner->barrier_result();
+#endif
+}
+ParkPlan warp_park(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
+  if (!tls_runner) outside_a_kernel(warp_op_name(op));
+#if HK_SIM_INLINE_PARK
+  return tls_runner->park_at_warp_op(op, mask, value, arg, width, where);
+#else
+  tls_runner->warp_op(op, mask, value, arg, width, where);  // switches (and tells the sanitizer) itself
+  return {nullptr, nullptr};
+#endif
+}
+uint64_t warp_resume() {
+#if HK_SIM_INLINE_PARK
+  return tls_runner->resume_from_warp_op();
+#else
+  return tls_runner->warp_result();
+#endif
 }
 uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width, const std::source_location& where) {
   if (!tls_runner) outside_a_kernel(warp_op_name(op));
@@ -94,9 +133,12 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s,
       l.idx = {u % bd.x, u / bd.x % bd.y, u / (bd.x * bd.y)};
     }
     lanes_dim_ = bd;
+    orders_for_ = -1;
   }
   for (Lane& l : lanes_) l.state = LaneState::unstarted;
   exited_ = at_warp_op_ = 0;
+  arrived_ = votes_ = 0;
+  diverged_ = false;
   fault_.clear();
   blockIdx = block_idx;
   blockDim = bd;
@@ -111,6 +153,7 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s,
   thread_idx_ = &threadIdx;  // this OS thread's; one TLS lookup per block, not per switch
   host_.describe = &BlockRunner::describe;
   host_.describe_self = this;
+  fix_orders();
   for (int round = 0;; ++round) {
     round_ = round;
     order_warps();
@@ -158,12 +201,13 @@ Fiber* BlockRunner::after_park() {
 
 Fiber* BlockRunner::next_in_run_list() {
   if (run_next_ == run_end_) return host_.main();
-  Lane& l = lanes_[static_cast<size_t>(run_list_[static_cast<size_t>(run_next_++)])];
+  Lane& l = lanes_[static_cast<size_t>(run_list_[run_next_++])];
   // The thread after this one: its stack top is cold by now (255 others ran since), and
-  // this one's kernel code gives the load time to arrive.
+  // this one's kernel code gives the loads time to arrive. Its Fiber was fetched one step
+  // earlier, with the one after it, so that neither load waits on the other.
   if (run_next_ < run_end_) {
-    const Lane& after = lanes_[static_cast<size_t>(run_list_[static_cast<size_t>(run_next_)])];
-    after.fiber->prefetch();
+    lanes_[static_cast<size_t>(run_list_[run_next_])].fiber->prefetch();
+    if (run_next_ + 1 < run_end_) __builtin_prefetch(lanes_[static_cast<size_t>(run_list_[run_next_ + 1])].fiber);
   }
   l.state = LaneState::running;
   *thread_idx_ = l.idx;
@@ -178,47 +222,81 @@ void BlockRunner::dispatch(Fiber* first) {
   if (!fault_.empty()) fault_in_block(fault_);
 }
 
-void BlockRunner::run_ready_lanes(bool all_ready) {
-  if (all_ready) {  // after a barrier: every lane of the warp, in order
-    run_list_.assign(lane_order_.begin(), lane_order_.end());
-  } else {
-    run_list_.clear();
-    for (int i : lane_order_)
-      if (lanes_[static_cast<size_t>(i)].state == LaneState::ready) run_list_.push_back(i);
-  }
+void BlockRunner::run_lanes(const int* list, int count) {
+  run_list_ = list;
   run_next_ = 0;
-  run_end_ = static_cast<int>(run_list_.size());
+  run_end_ = count;
   dispatch(next_in_run_list());
 }
 
 void BlockRunner::run_warp(int warp, bool start) {
-  order_lanes(warp);
+  const int* order = order_lanes(warp);
+  const int count = std::min(32, threads_ - warp * 32);
   if (start) {
-    start_queue_ = lane_order_.data();
+    start_queue_ = order;
     start_next_ = 0;
-    start_end_ = static_cast<int>(lane_order_.size());
+    start_end_ = count;
     dispatch(host_.create(&BlockRunner::thread_main, this));
   } else {
-    run_ready_lanes(true);  // a released barrier: no thread of the block has exited
+    run_lanes(order, count);  // a released barrier: every lane (no thread of the block has exited)
   }
-  while (at_warp_op_ > 0 && settle(warp)) run_ready_lanes(false);
+  while (at_warp_op_ > 0 && settle(warp)) {  // the lanes a warp intrinsic released, in order
+    ready_.clear();
+    for (int i = 0; i < count; ++i)
+      if (lanes_[static_cast<size_t>(order[i])].state == LaneState::ready) ready_.push_back(order[i]);
+    run_lanes(ready_.data(), static_cast<int>(ready_.size()));
+  }
   if (at_warp_op_ > 0)
     fault_in_block(warp_deadlock_message(&lanes_[static_cast<size_t>(warp) * 32], std::min(32, threads_ - warp * 32), warp));
 }
 
-int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+inline void BlockRunner::arrive(detail::BarrierOp op, int predicate, const std::source_location& where) {
   if (observer_) report_segment();
   Lane& l = *current_;
   l.state = LaneState::at_barrier;
   l.barrier_op = op;
-  l.value = static_cast<uint64_t>(predicate);
-  l.where = where;
-  host_.switch_to(after_park());
-  return static_cast<int>(l.result);
+  l.where = where;  // for the messages, should the block fault
+  if (arrived_++ == 0) {
+    gathering_op_ = op;
+    gathering_where_ = where;
+  } else if (op != gathering_op_ || !same_place(where, gathering_where_)) {
+    diverged_ = true;
+  }
+  votes_ += predicate != 0;
 }
+
+int BlockRunner::barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+  arrive(op, predicate, where);
+  host_.switch_to(after_park());
+  return static_cast<int>(barrier_result_);  // set by release_barrier before this thread resumed
+}
+
+#if HK_SIM_INLINE_PARK
+detail::ParkPlan BlockRunner::park_at_barrier(detail::BarrierOp op, int predicate, const std::source_location& where) {
+  arrive(op, predicate, where);
+  const FiberHost::Plan plan = host_.plan_switch(after_park());
+  return {plan.save, plan.to};
+}
+#endif
 
 uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
                               const std::source_location& where) {
+  arrive_at_warp_op(op, mask, value, arg, width, where);
+  host_.switch_to(after_park());
+  return current_->result;  // this lane's again, since it was resumed
+}
+
+#if HK_SIM_INLINE_PARK
+detail::ParkPlan BlockRunner::park_at_warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
+                                              const std::source_location& where) {
+  arrive_at_warp_op(op, mask, value, arg, width, where);
+  const FiberHost::Plan plan = host_.plan_switch(after_park());
+  return {plan.save, plan.to};
+}
+#endif
+
+inline void BlockRunner::arrive_at_warp_op(detail::WarpOp op, unsigned mask, uint64_t value, int arg, int width,
+                                           const std::source_location& where) {
   Lane& l = *current_;
   const int lane = l.tid & 31;
   // A fault message goes straight into fault_: temporaries on this fiber's stack would
@@ -241,8 +319,6 @@ uint64_t BlockRunner::warp_op(detail::WarpOp op, unsigned mask, uint64_t value, 
   l.width = static_cast<int8_t>(width);
   l.where = where;
   ++at_warp_op_;
-  host_.switch_to(after_park());
-  return l.result;
 }
 
 bool BlockRunner::settle(int warp) {
@@ -360,45 +436,50 @@ void BlockRunner::trace_shared(const char* name, void* data, std::size_t bytes, 
 
 void BlockRunner::release_barrier() {
   // Every thread that hasn't exited waits at a barrier here (run_warp saw to that).
+  // The arrivals were checked as they came (barrier()): nothing here walks the block.
   if (exited_ > 0) fault_in_block(barrier_after_exit_message(lanes_));
-  const Lane& first = lanes_.front();
-  bool diverged = false;
-  int count = 0;
-  for (const Lane& l : lanes_) {
-    diverged |= l.barrier_op != first.barrier_op || !same_place(l.where, first.where);
-    count += l.value != 0;
+  if (diverged_) fault_in_block(divergent_barrier_message(lanes_));
+  // Released: every lane runs next round in lane order (run_warp), so the lanes' states
+  // stay as they are.
+  switch (gathering_op_) {
+    case detail::BarrierOp::sync: barrier_result_ = 0; break;
+    case detail::BarrierOp::count: barrier_result_ = static_cast<uint64_t>(votes_); break;
+    case detail::BarrierOp::all: barrier_result_ = votes_ == threads_; break;
+    case detail::BarrierOp::any: barrier_result_ = votes_ > 0; break;
   }
-  if (diverged) fault_in_block(divergent_barrier_message(lanes_));
-  // Released: every lane runs next round in lane order (run_ready_lanes(true)), so the
-  // lanes' states stay as they are; only the votes need writing back.
-  uint64_t result = 0;
-  switch (first.barrier_op) {
-    case detail::BarrierOp::sync: return;
-    case detail::BarrierOp::count: result = static_cast<uint64_t>(count); break;
-    case detail::BarrierOp::all: result = count == threads_; break;
-    case detail::BarrierOp::any: result = count > 0; break;
-  }
-  for (Lane& l : lanes_) l.result = result;
+  arrived_ = votes_ = 0;
 }
 
-void BlockRunner::order_lanes(int warp) {
+void BlockRunner::fix_orders() {
+  const int order = static_cast<int>(schedule_.order);
+  if (orders_for_ == order) return;
+  const bool reverse = schedule_.order == Schedule::Order::reverse;
+  lane_order_.resize(static_cast<size_t>(threads_));
+  for (int base = 0; base < threads_; base += 32) {
+    const int count = std::min(32, threads_ - base);
+    for (int i = 0; i < count; ++i) lane_order_[static_cast<size_t>(base + i)] = reverse ? base + count - 1 - i : base + i;
+  }
+  warp_order_.resize(static_cast<size_t>(warps_));
+  for (int i = 0; i < warps_; ++i) warp_order_[static_cast<size_t>(i)] = reverse ? warps_ - 1 - i : i;
+  orders_for_ = order;
+}
+
+// Random: a fresh shuffle of the warp's lanes (the forward and reverse orders are fixed).
+const int* BlockRunner::order_lanes(int warp) {
   const int base = warp * 32, count = std::min(32, threads_ - base);
-  lane_order_.resize(static_cast<size_t>(count));
-  for (int i = 0; i < count; ++i)
-    lane_order_[static_cast<size_t>(i)] =
-        schedule_.order == Schedule::Order::reverse ? base + count - 1 - i : base + i;
-  if (schedule_.order == Schedule::Order::random)
-    for (int i = count - 1; i > 0; --i)
-      std::swap(lane_order_[static_cast<size_t>(i)], lane_order_[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
+  int* order = lane_order_.data() + base;
+  if (schedule_.order == Schedule::Order::random) {
+    for (int i = 0; i < count; ++i) order[i] = base + i;
+    for (int i = count - 1; i > 0; --i) std::swap(order[i], order[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
+  }
+  return order;
 }
 
 void BlockRunner::order_warps() {
-  warp_order_.resize(static_cast<size_t>(warps_));
-  for (int i = 0; i < warps_; ++i)
-    warp_order_[static_cast<size_t>(i)] = schedule_.order == Schedule::Order::reverse ? warps_ - 1 - i : i;
-  if (schedule_.order == Schedule::Order::random)
-    for (int i = warps_ - 1; i > 0; --i)
-      std::swap(warp_order_[static_cast<size_t>(i)], warp_order_[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
+  if (schedule_.order != Schedule::Order::random) return;
+  for (int i = 0; i < warps_; ++i) warp_order_[static_cast<size_t>(i)] = i;
+  for (int i = warps_ - 1; i > 0; --i)
+    std::swap(warp_order_[static_cast<size_t>(i)], warp_order_[splitmix64(rng_) % static_cast<uint64_t>(i + 1)]);
 }
 
 void BlockRunner::fault_on_thread() {

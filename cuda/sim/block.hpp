@@ -11,7 +11,9 @@
 // thread of the warp on the same stack, so threads that never synchronise cost a function
 // call each, not two context switches; only threads that park hold a fiber of their own.
 // And a thread that parks switches straight to the next thread to run (one jump), not
-// through the scheduler (two); the scheduler only runs between these chains.
+// through the scheduler (two); the scheduler only runs between these chains. The
+// intrinsics ask the runner which thread is next (barrier_park / warp_park) and make that
+// jump themselves, inline at their call site (cuda/sim/switch.hpp says why).
 //
 // Anything that can never settle is a kernel fault, reported with the kernel, the source
 // line and the threads involved: threads at different barriers (divergence), a barrier
@@ -62,6 +64,23 @@ class __attribute__((visibility("hidden"))) BlockRunner {
 
   // Called on a simulated thread (through cuda/sim/device.hpp).
   int barrier(detail::BarrierOp, int predicate, const std::source_location&);
+#if HK_SIM_INLINE_PARK
+  detail::ParkPlan park_at_barrier(detail::BarrierOp, int predicate, const std::source_location&);
+  int resume_from_barrier() {
+    host_.landed();
+    return static_cast<int>(barrier_result_);
+  }
+#endif
+  int barrier_result() const { return static_cast<int>(barrier_result_); }
+#if HK_SIM_INLINE_PARK
+  detail::ParkPlan park_at_warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width,
+                                   const std::source_location&);
+  uint64_t resume_from_warp_op() {
+    host_.landed();
+    return current_->result;
+  }
+#endif
+  uint64_t warp_result() const { return current_->result; }
   uint64_t warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
   void* dynamic_shared() { return shared_.data(); }
   // HK_TRACE_SHARED: shows a __shared__ array to the observer (nothing without one).
@@ -69,16 +88,19 @@ class __attribute__((visibility("hidden"))) BlockRunner {
 
  private:
   static Fiber* thread_main(void* self);
+  void arrive(detail::BarrierOp, int predicate, const std::source_location&);
+  void arrive_at_warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
   Fiber* after_park();
   Fiber* next_in_run_list();
-  void run_ready_lanes(bool all_ready);
+  void run_lanes(const int* list, int count);
   void dispatch(Fiber* first);
   void run_warp(int warp, bool start);
   bool settle(int warp);
   void settle_group(int base, uint32_t mask, detail::WarpOp);
   void release_barrier();
-  void order_lanes(int warp);
+  const int* order_lanes(int warp);
   void order_warps();
+  void fix_orders();
   [[noreturn]] void fault_in_block(const std::string& what);
   [[noreturn]] void fault_on_thread();  // on a simulated thread, with fault_ set
   void abandon();
@@ -95,14 +117,31 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   int exited_ = 0, at_warp_op_ = 0;  // threads that exited / wait at a warp intrinsic
   std::vector<Lane> lanes_;
   dim3 lanes_dim_{0, 0, 0};  // the block shape lanes_ was laid out for
-  std::vector<int> lane_order_;  // one warp's lanes (block-wide indices) in schedule order
+  // The schedule's order of lanes within each warp (block-wide indices, warp w's at
+  // [32w, 32w + its lane count)) and of warps. Forward and reverse never change, so they
+  // are laid out once per block shape (orders_for_ says for which order); random deals a
+  // new order to every warp in every round.
+  std::vector<int> lane_order_;
   std::vector<int> warp_order_;
+  int orders_for_ = -1;
   // Unstarted lanes of the warp being started: fibers take the next one from here.
   const int* start_queue_ = nullptr;
   int start_next_ = 0, start_end_ = 0;
   // Parked lanes to resume, in order: each hands the OS thread to the next when it parks.
-  std::vector<int> run_list_;
+  // Points into lane_order_ (a warp released from a barrier) or ready_ (lanes released
+  // from a warp intrinsic).
+  const int* run_list_ = nullptr;
   int run_next_ = 0, run_end_ = 0;
+  std::vector<int> ready_;
+  // The barrier being gathered, checked as each thread arrives so that releasing it costs
+  // the same for 32 threads as for 1024: the first arrival's barrier and source line,
+  // whether any later one differs, and the predicate count. barrier_result_ is the
+  // released barrier's count / and / or, read by each thread as it resumes.
+  int arrived_ = 0, votes_ = 0;
+  bool diverged_ = false;
+  detail::BarrierOp gathering_op_{};
+  std::source_location gathering_where_;
+  uint64_t barrier_result_ = 0;
   Lane* current_ = nullptr;
   uint3* thread_idx_ = nullptr;  // &threadIdx of this OS thread
   std::string fault_;  // set by a simulated thread that misused an intrinsic

@@ -30,6 +30,8 @@
 #include <source_location>
 #include <type_traits>
 
+#include "cuda/sim/switch.hpp"
+
 // ---- qualifiers ----------------------------------------------------------------------------
 #define __global__
 #define __device__
@@ -100,9 +102,45 @@ enum class WarpOp : uint8_t { syncwarp, shfl, shfl_up, shfl_down, shfl_xor, ball
 // Parks the calling simulated thread until the whole block reaches the barrier; returns
 // the predicate count (count), all-true (all) or any-true (any).
 int barrier(BarrierOp, int predicate, const std::source_location&);
+// The same in three steps, so that the switch is made inline at the barrier's call site
+// (see cuda/sim/switch.hpp): barrier_park records the arrival and says which fiber runs
+// next (or, from a libhk that must announce switches to a sanitizer, does the whole
+// barrier and returns no switch); barrier_resume runs after the switch back and returns
+// the result. (It looks the scheduler up again, a hot thread-local, rather than reading it
+// back from the parked frame: that frame is cold on resume and ~6 ns slower here.)
+struct ParkPlan {
+  void** save;
+  void* to;
+};
+ParkPlan barrier_park(BarrierOp, int predicate, const std::source_location&);
+int barrier_resume();
+__attribute__((always_inline)) inline int sync_block(BarrierOp op, int predicate, const std::source_location& where) {
+#if HK_SIM_INLINE_PARK
+  const ParkPlan plan = barrier_park(op, predicate, where);
+  if (plan.save) park_and_switch(plan.save, plan.to);
+  // A plain __syncthreads() has no result, and landing after an inline switch needs no
+  // bookkeeping (FiberHost::landed only informs ASan, which never parks inline).
+  return op == BarrierOp::sync ? 0 : barrier_resume();
+#else
+  return barrier(op, predicate, where);
+#endif
+}
 // Parks the calling thread until every lane named in `mask` reaches the same warp
 // intrinsic; returns this lane's result (shuffles: the source lane's bits; votes: the vote).
 uint64_t warp_op(WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
+// The same in three steps, like barrier_park / barrier_resume below.
+ParkPlan warp_park(WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
+uint64_t warp_resume();
+__attribute__((always_inline)) inline uint64_t sync_warp(WarpOp op, unsigned mask, uint64_t value, int arg, int width,
+                                                         const std::source_location& where) {
+#if HK_SIM_INLINE_PARK
+  const ParkPlan plan = warp_park(op, mask, value, arg, width, where);
+  if (plan.save) park_and_switch(plan.save, plan.to);
+  return warp_resume();
+#else
+  return warp_op(op, mask, value, arg, width, where);
+#endif
+}
 // The block's dynamic shared memory (the launch's shared_bytes), 16-byte aligned.
 void* dynamic_shared_memory();
 // HK_TRACE_SHARED: shows a __shared__ array to an hk/trace.hpp observer, if one is installed.
@@ -141,53 +179,62 @@ using hk::sim::warpSize;
 using hk_sim_where = std::source_location;
 #define HK_SIM_HERE hk_sim_where where = hk_sim_where::current()
 
-inline void __syncthreads(HK_SIM_HERE) { hk::sim::detail::barrier(hk::sim::detail::BarrierOp::sync, 0, where); }
-inline int __syncthreads_count(int pred, HK_SIM_HERE) {
-  return hk::sim::detail::barrier(hk::sim::detail::BarrierOp::count, pred != 0, where);
+// always_inline: each __syncthreads(), shuffle or vote in a kernel is its own switch site
+// (switch.hpp).
+#define HK_SIM_SITE inline __attribute__((always_inline))
+#define HK_SIM_BARRIER HK_SIM_SITE
+HK_SIM_BARRIER void __syncthreads(HK_SIM_HERE) {
+  hk::sim::detail::sync_block(hk::sim::detail::BarrierOp::sync, 0, where);
 }
-inline int __syncthreads_and(int pred, HK_SIM_HERE) {
-  return hk::sim::detail::barrier(hk::sim::detail::BarrierOp::all, pred != 0, where);
+HK_SIM_BARRIER int __syncthreads_count(int pred, HK_SIM_HERE) {
+  return hk::sim::detail::sync_block(hk::sim::detail::BarrierOp::count, pred != 0, where);
 }
-inline int __syncthreads_or(int pred, HK_SIM_HERE) {
-  return hk::sim::detail::barrier(hk::sim::detail::BarrierOp::any, pred != 0, where);
+HK_SIM_BARRIER int __syncthreads_and(int pred, HK_SIM_HERE) {
+  return hk::sim::detail::sync_block(hk::sim::detail::BarrierOp::all, pred != 0, where);
+}
+HK_SIM_BARRIER int __syncthreads_or(int pred, HK_SIM_HERE) {
+  return hk::sim::detail::sync_block(hk::sim::detail::BarrierOp::any, pred != 0, where);
 }
 
-inline void __syncwarp(unsigned mask = 0xffffffffu, HK_SIM_HERE) {
-  hk::sim::detail::warp_op(hk::sim::detail::WarpOp::syncwarp, mask, 0, 0, 32, where);
+
+HK_SIM_SITE void __syncwarp(unsigned mask = 0xffffffffu, HK_SIM_HERE) {
+  hk::sim::detail::sync_warp(hk::sim::detail::WarpOp::syncwarp, mask, 0, 0, 32, where);
 }
 // The lanes of this warp that execute this call together: under the simulator, the lanes
 // that are parked at this same __activemask() once no other warp intrinsic can progress.
-inline unsigned __activemask(HK_SIM_HERE) {
-  return static_cast<unsigned>(hk::sim::detail::warp_op(hk::sim::detail::WarpOp::activemask, 0, 0, 0, 32, where));
+HK_SIM_SITE unsigned __activemask(HK_SIM_HERE) {
+  return static_cast<unsigned>(hk::sim::detail::sync_warp(hk::sim::detail::WarpOp::activemask, 0, 0, 0, 32, where));
 }
 
-template <class T> T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize, HK_SIM_HERE) {
+template <class T> HK_SIM_SITE T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize, HK_SIM_HERE) {
   using namespace hk::sim::detail;
-  return from_bits<T>(warp_op(WarpOp::shfl, mask, to_bits(var), src_lane, width, where));
+  return from_bits<T>(sync_warp(WarpOp::shfl, mask, to_bits(var), src_lane, width, where));
 }
-template <class T> T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize, HK_SIM_HERE) {
+template <class T> HK_SIM_SITE T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize, HK_SIM_HERE) {
   using namespace hk::sim::detail;
-  return from_bits<T>(warp_op(WarpOp::shfl_up, mask, to_bits(var), static_cast<int>(delta), width, where));
+  return from_bits<T>(sync_warp(WarpOp::shfl_up, mask, to_bits(var), static_cast<int>(delta), width, where));
 }
-template <class T> T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize, HK_SIM_HERE) {
+template <class T> HK_SIM_SITE T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize, HK_SIM_HERE) {
   using namespace hk::sim::detail;
-  return from_bits<T>(warp_op(WarpOp::shfl_down, mask, to_bits(var), static_cast<int>(delta), width, where));
+  return from_bits<T>(sync_warp(WarpOp::shfl_down, mask, to_bits(var), static_cast<int>(delta), width, where));
 }
-template <class T> T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize, HK_SIM_HERE) {
+template <class T> HK_SIM_SITE T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize, HK_SIM_HERE) {
   using namespace hk::sim::detail;
-  return from_bits<T>(warp_op(WarpOp::shfl_xor, mask, to_bits(var), lane_mask, width, where));
+  return from_bits<T>(sync_warp(WarpOp::shfl_xor, mask, to_bits(var), lane_mask, width, where));
 }
-inline unsigned __ballot_sync(unsigned mask, int pred, HK_SIM_HERE) {
-  return static_cast<unsigned>(hk::sim::detail::warp_op(hk::sim::detail::WarpOp::ballot, mask, pred != 0, 0, 32, where));
+HK_SIM_SITE unsigned __ballot_sync(unsigned mask, int pred, HK_SIM_HERE) {
+  return static_cast<unsigned>(hk::sim::detail::sync_warp(hk::sim::detail::WarpOp::ballot, mask, pred != 0, 0, 32, where));
 }
-inline int __all_sync(unsigned mask, int pred, HK_SIM_HERE) {
-  return static_cast<int>(hk::sim::detail::warp_op(hk::sim::detail::WarpOp::all, mask, pred != 0, 0, 32, where));
+HK_SIM_SITE int __all_sync(unsigned mask, int pred, HK_SIM_HERE) {
+  return static_cast<int>(hk::sim::detail::sync_warp(hk::sim::detail::WarpOp::all, mask, pred != 0, 0, 32, where));
 }
-inline int __any_sync(unsigned mask, int pred, HK_SIM_HERE) {
-  return static_cast<int>(hk::sim::detail::warp_op(hk::sim::detail::WarpOp::any, mask, pred != 0, 0, 32, where));
+HK_SIM_SITE int __any_sync(unsigned mask, int pred, HK_SIM_HERE) {
+  return static_cast<int>(hk::sim::detail::sync_warp(hk::sim::detail::WarpOp::any, mask, pred != 0, 0, 32, where));
 }
 
 #undef HK_SIM_HERE
+#undef HK_SIM_BARRIER
+#undef HK_SIM_SITE
 
 // Blocks of one launch run on several OS threads: fences are real fences.
 inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }

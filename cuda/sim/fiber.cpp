@@ -15,6 +15,59 @@
 #include "cuda/sim/launch.hpp"
 #include "hk/error.hpp"
 
+#if HK_SIM_OWN_SWITCH
+// The out-of-line x86-64 switch (see switch.hpp): saves the callee-saved registers and the
+// address of its second half, switches stacks, and jumps to the resume address it finds.
+asm(R"(
+  .text
+  .globl hk_sim_switch
+  .hidden hk_sim_switch
+  .type hk_sim_switch, @function
+  .p2align 4
+hk_sim_switch:
+  .cfi_startproc
+  endbr64
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  leaq 1f(%rip), %rax
+  pushq %rax
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  popq %rax
+  jmpq *%rax
+1:
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+  .cfi_endproc
+  .size hk_sim_switch, .-hk_sim_switch
+
+  .globl hk_sim_fiber_start
+  .hidden hk_sim_fiber_start
+  .type hk_sim_fiber_start, @function
+  .p2align 4
+hk_sim_fiber_start:
+  endbr64
+  xorl %ebp, %ebp
+  popq %rax
+  pushq $0
+  jmpq *%rax
+  .size hk_sim_fiber_start, .-hk_sim_fiber_start
+)");
+// A new fiber's first resume address: clears rbp (backtraces end at the fiber's first
+// frame, not in the stack of whoever switched to it), then enters the function whose
+// address lies above, as if called from a null return address.
+extern "C" __attribute__((visibility("hidden"))) void hk_sim_fiber_start();
+#endif
+
 namespace hk::sim {
 
 namespace {
@@ -133,18 +186,18 @@ Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
     f = free_.back();
     free_.pop_back();
   } else {
-    auto owned = std::make_unique<Fiber>();
-    owned->stack_ = map_stack(stack_bytes_, all_.size());
+    if (all_.size() == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<Fiber[]>(kChunk));
+    f = &chunks_.back()[all_.size() % kChunk];
+    all_.reserve(all_.size() + 1);  // before mapping: a failed push_back would leak the stack
+    f->stack_ = map_stack(stack_bytes_, all_.size());
 #if HK_SIM_ASAN
-    owned->asan_lo_ = owned->stack_.lo();
-    owned->asan_size_ = owned->stack_.size;
+    f->asan_lo_ = f->stack_.lo();
+    f->asan_size_ = f->stack_.size;
 #endif
-    f = owned.get();
-    all_.push_back(std::move(owned));
+    all_.push_back(f);
   }
   f->entry_ = entry;
   f->arg_ = arg;
-  f->finished_ = false;
 #if HK_SIM_ASAN
   f->fake_stack_ = nullptr;
 #endif
@@ -153,7 +206,17 @@ Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
   if (f->tsan_fiber_) __tsan_destroy_fiber(f->tsan_fiber_);
   f->tsan_fiber_ = __tsan_create_fiber(0);
 #endif
+#if HK_SIM_OWN_SWITCH
+  // Resumes at hk_sim_fiber_start, which enters trampoline with the stack aligned as after
+  // a call (rsp + 8 a multiple of 16: the top is).
+  auto* top = reinterpret_cast<void**>(reinterpret_cast<uintptr_t>(f->stack_.top()) & ~uintptr_t{15});
+  void** sp = top - 2;
+  sp[0] = reinterpret_cast<void*>(&hk_sim_fiber_start);
+  sp[1] = reinterpret_cast<void*>(&FiberHost::trampoline);
+  f->context_ = sp;
+#else
   f->context_ = ctx::make_fcontext(f->stack_.top(), f->stack_.size - f->stack_.colour, &FiberHost::trampoline);
+#endif
   return f;
 }
 
@@ -174,21 +237,41 @@ bool FiberHost::in_guard(const void* addr) const {
   return false;
 }
 
+#if HK_SIM_OWN_SWITCH
+void FiberHost::trampoline() {
+  FiberHost& host = *tls_host;
+  host.landed();  // first: under ASan the switch must be finished before anything else
+  host.start_fiber();
+}
+#else
 void FiberHost::trampoline(ctx::transfer_t t) {
   FiberHost& host = *tls_host;
-  host.landed(t);
-  Fiber* self = host.current_;
+  host.previous_->context_ = t.fctx;
+  host.landed();
+  host.start_fiber();
+}
+#endif
+
+void FiberHost::start_fiber() {
+  Fiber* self = current_;
   Fiber* to = self->entry_(self->arg_);
-  // Finished: switch away for good; whoever lands recycles this fiber.
-  self->finished_ = true;
-  host.current_ = to;
+  // Finished: back to the pool, and away for good. Nothing can take it from the pool before
+  // the switch below has left its stack (the next create() runs on another fiber), so
+  // the landing side has nothing to check.
+  recycle(self);
+  current_ = to;
+  previous_ = self;
 #if HK_SIM_ASAN
   __sanitizer_start_switch_fiber(nullptr, to->asan_lo_, to->asan_size_);  // this stack is done
 #endif
 #if HK_SIM_TSAN
   __tsan_switch_to_fiber(to->tsan_fiber_, 0);
 #endif
-  ctx::jump_fcontext(to->context_, self);
+#if HK_SIM_OWN_SWITCH
+  hk_sim_switch(&self->context_, to->context_);
+#else
+  ctx::jump_fcontext(to->context_, nullptr);
+#endif
   __builtin_unreachable();  // a finished fiber is never resumed
 }
 

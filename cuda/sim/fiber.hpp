@@ -1,9 +1,5 @@
 // Fibers for the simulator: one per simulated CUDA thread that is waiting at a sync point.
-//
-// Why Boost.Context's fcontext and not ucontext: swapcontext makes a signal-mask system call
-// on every switch (~1.2 µs here), fcontext saves a handful of registers (~6 ns); a tiled
-// matmul parks every thread at two barriers per tile, so the switch is the simulator's
-// inner loop.
+// How they switch, and why not ucontext or (on x86-64) Boost.Context: cuda/sim/switch.hpp.
 //
 // Stacks are mmap()ed with a PROT_NONE guard region below them, pooled per OS thread (a
 // block's fibers never leave the OS thread that runs the block), and reused block after
@@ -12,6 +8,8 @@
 #pragma once
 
 #include <boost/context/detail/fcontext.hpp>
+
+#include "cuda/sim/switch.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -70,6 +68,17 @@ class __attribute__((visibility("hidden"))) FiberHost {
   // Suspends the running fiber and runs `to` (a new fiber, a suspended one, or main());
   // returns when something switches back.
   void switch_to(Fiber* to);
+#if HK_SIM_INLINE_PARK
+  // switch_to's bookkeeping, for a switch the caller makes itself (park_and_switch): where
+  // to save the running fiber, and the context to resume. Then landed(), on arrival.
+  struct Plan {
+    void** save;
+    void* to;
+  };
+  Plan plan_switch(Fiber* to);
+#endif
+  // Runs on the fiber that was just switched to; previous_ is the fiber that switched here.
+  void landed();
   Fiber* current() const { return current_; }
   Fiber* main() { return main_.get(); }
 
@@ -83,34 +92,45 @@ class __attribute__((visibility("hidden"))) FiberHost {
   const void* describe_self = nullptr;
 
  private:
+#if HK_SIM_OWN_SWITCH
+  static void trampoline();
+#else
   static void trampoline(ctx::transfer_t);
-  void landed(ctx::transfer_t);
+#endif
+  // Runs the new fiber's entry, then leaves it for good. Not [[noreturn]]: ASan would
+  // reset its idea of the stack before the call, while the switch to here is unfinished.
+  void start_fiber();
   void recycle(Fiber*);
 
   std::size_t stack_bytes_;
   std::unique_ptr<Fiber> main_;
-  std::vector<std::unique_ptr<Fiber>> all_;
+  // Fibers sit side by side, one cache line each, in chunks: a round over a block's threads
+  // walks them in (or against) memory order, which the hardware prefetcher follows.
+  static constexpr std::size_t kChunk = 64;
+  std::vector<std::unique_ptr<Fiber[]>> chunks_;
+  std::vector<Fiber*> all_;
   std::vector<Fiber*> free_;
   Fiber* current_ = nullptr;
+  Fiber* previous_ = nullptr;  // the fiber that made the last switch: whom a landing fiber follows
   std::vector<char> signal_stack_;
 };
 
-class Fiber {
+class alignas(64) Fiber {
  public:
-  bool finished() const { return finished_; }
-  // Starts loading the registers and frames the next switch to this fiber will read.
+  static constexpr int kPrefetchLines = 6;
+  // Starts loading the frames the next switch to this fiber will read: its resume address
+  // and saved registers, then the frames of the intrinsic it parked in and of the kernel.
   void prefetch() const {
-    __builtin_prefetch(context_);
-    __builtin_prefetch(static_cast<const char*>(context_) + 64);
+    const char* p = static_cast<const char*>(context_);
+    for (int line = 0; line < kPrefetchLines; ++line) __builtin_prefetch(p + 64 * line);
   }
 
  private:
   friend class FiberHost;
-  ctx::fcontext_t context_ = nullptr;  // where it continues (valid while suspended)
+  void* context_ = nullptr;  // its saved context (valid while suspended; switch.hpp)
   Stack stack_;                        // empty for main()
   Fiber* (*entry_)(void*) = nullptr;
   void* arg_ = nullptr;
-  bool finished_ = false;
 #if HK_SIM_TSAN
   void* tsan_fiber_ = nullptr;  // owned, except main()'s: the OS thread's own
 #endif
@@ -129,19 +149,33 @@ FiberHost& fiber_host();
 inline void FiberHost::switch_to(Fiber* to) {
   Fiber* from = current_;
   current_ = to;
+  previous_ = from;
 #if HK_SIM_ASAN
   __sanitizer_start_switch_fiber(&from->fake_stack_, to->asan_lo_, to->asan_size_);
 #endif
 #if HK_SIM_TSAN
   __tsan_switch_to_fiber(to->tsan_fiber_, 0);
 #endif
-  landed(ctx::jump_fcontext(to->context_, from));
+#if HK_SIM_OWN_SWITCH
+  hk_sim_switch(&from->context_, to->context_);
+#else
+  previous_->context_ = ctx::jump_fcontext(to->context_, nullptr).fctx;  // whoever switched back here
+#endif
+  landed();
 }
 
-// Runs on the fiber that was just switched to: `t.data` is the fiber that switched here.
-inline void FiberHost::landed(ctx::transfer_t t) {
-  Fiber* from = static_cast<Fiber*>(t.data);
-  from->context_ = t.fctx;
+#if HK_SIM_INLINE_PARK
+inline FiberHost::Plan FiberHost::plan_switch(Fiber* to) {
+  Fiber* from = current_;
+  current_ = to;
+  previous_ = from;
+  return {&from->context_, to->context_};
+}
+#endif
+
+// Empty unless ASan is on: device.hpp's inline barriers rely on that (they skip it).
+inline void FiberHost::landed() {
+  Fiber* from = previous_;
 #if HK_SIM_ASAN
   const void* lo = nullptr;
   std::size_t size = 0;
@@ -151,7 +185,7 @@ inline void FiberHost::landed(ctx::transfer_t t) {
     from->asan_size_ = size;
   }
 #endif
-  if (from->finished_) recycle(from);
+  (void)from;
 }
 
 }  // namespace hk::sim
