@@ -24,12 +24,13 @@
 // site (park_and_switch below, used by device.hpp) gives each barrier its own jump, whose
 // target is always the same (the other barrier), so it is always predicted.
 //
-// Elsewhere (arm64, or with CET shadow stacks, which forbid switching stacks behind the
-// processor's back) fiber.cpp switches with Boost.Context's fcontext, and under ASan/TSan
+// Elsewhere (arm64; CET shadow stacks, which forbid switching stacks behind the processor's
+// back; or a build with -DHK_SIM_BOOST_SWITCH=ON, as CI's tsan stage is, so that this path
+// is tested too) fiber.cpp switches with Boost.Context's fcontext, and under ASan/TSan
 // every switch goes through FiberHost::switch_to, which tells the sanitizer.
 #pragma once
 
-#if defined(__x86_64__) && !(defined(__CET__) && (__CET__ & 2))
+#if defined(__x86_64__) && !(defined(__CET__) && (__CET__ & 2)) && !defined(HK_SIM_FORCE_BOOST_SWITCH)
 #define HK_SIM_OWN_SWITCH 1
 #else
 #define HK_SIM_OWN_SWITCH 0
