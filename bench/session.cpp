@@ -80,8 +80,11 @@ void Session::finish() {
       above_peak |= r.percent_of_peak > 110 && !r.cache_resident;  // beyond run-to-run noise
     }
   if (above_peak)
-    report.notes.push_back("some rows exceed the measured peak: other load disturbed the peak probes (load average " +
-                           report.env.value("load average") + " at start); re-run when the machine is quieter");
+    report.notes.push_back(
+        "some rows exceed the measured peak by more than 10%: either part of their working set stayed in the "
+        "last-level cache from one call to the next (the bandwidth probes use buffers of at least 4x its size, "
+        "where nothing survives), or other load disturbed the peak probes (load average " +
+        report.env.value("load average") + " at start; if it was high, re-run when the machine is quieter)");
   for (const hk::BackendInfo& b : report.env.backends) {
     if (b.available) continue;
     if (b.backend == hk::Backend::cuda)
