@@ -89,7 +89,11 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
     double w = std::max(1.0, x(b.value) - label_w);
     s << "<rect class=\"bar\" x=\"" << label_w << "\" y=\"" << y << "\" width=\"" << num(w) << "\" height=\"" << bar_h
       << "\" fill=\"" << (b.peer ? "#9c9c9c" : "#4e79a7") << "\"/>\n";
-    s << "<text x=\"" << num(label_w + w + 6) << "\" y=\"" << y + bar_h * 0.7 << "\" fill=\"#222\">" << escape_xml(b.text)
+    // The value goes after the bar, or after the peak line when it would be drawn across it
+    // (a bar at 80–99% of peak); ~6.5 px per character at this font size.
+    double text_x = label_w + w + 6;
+    if (text_x < x(100) && text_x + 6.5 * double(b.text.size()) > x(100) - 2) text_x = x(100) + 6;
+    s << "<text x=\"" << num(text_x) << "\" y=\"" << y + bar_h * 0.7 << "\" fill=\"#222\">" << escape_xml(b.text)
       << "</text>\n";
   }
   s << "</svg>\n";
