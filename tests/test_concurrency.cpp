@@ -18,14 +18,7 @@ namespace {
 using hk::DType;
 using hk::Tensor;
 
-std::vector<uint8_t> bytes_of(const Tensor& t) {
-  const auto* p = static_cast<const uint8_t*>(t.raw_data());
-  return {p, p + t.nbytes()};
-}
-std::vector<uint8_t> bytes_of(double d) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&d);
-  return {p, p + sizeof d};
-}
+using hk_test::bytes_of;
 
 struct Job {
   std::string name;

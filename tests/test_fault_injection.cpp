@@ -37,14 +37,7 @@ struct Armed {
 // be compared with the run before them.
 using Call = std::function<std::vector<uint8_t>()>;
 
-std::vector<uint8_t> bytes_of(const Tensor& t) {
-  const auto* p = static_cast<const uint8_t*>(t.raw_data());
-  return {p, p + t.nbytes()};
-}
-std::vector<uint8_t> bytes_of(double d) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&d);
-  return {p, p + sizeof d};
-}
+using hk_test::bytes_of;
 
 struct Outcome {
   int64_t allocations = 0;  // host allocations the call makes

@@ -14,6 +14,16 @@
 
 namespace hk_test {
 
+// A result as raw bytes, for "bit-identical to the serial run / the run before" checks.
+inline std::vector<uint8_t> bytes_of(const hk::Tensor& t) {
+  const auto* p = static_cast<const uint8_t*>(t.raw_data());
+  return {p, p + t.nbytes()};
+}
+inline std::vector<uint8_t> bytes_of(double d) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&d);
+  return {p, p + sizeof d};
+}
+
 inline std::vector<float> normal_floats(size_t n, unsigned seed, float scale = 1.0f) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> d(0.0f, scale);
