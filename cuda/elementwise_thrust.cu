@@ -1,7 +1,7 @@
 // relu, add, mul, squared_difference — thrust: the library baseline for elementwise ops.
 // thrust::transform with a functor is what most CUDA code would write first; hk's own
-// elementwise kernel (vectorised loads) is measured against it. The functors are the
-// CPU's expressions, so the results are bit-identical (nvcc keeps IEEE semantics without
+// elementwise kernel (vectorised loads) is measured against it. The functors are hk's
+// own kernels' (cuda/kernels/elementwise_ops.cuh), the CPU's expressions, so the results are bit-identical (nvcc keeps IEEE semantics without
 // fast-math: no flush-to-zero, and there is no a·b + c here for it to fuse).
 #include <thrust/system/cuda/execution_policy.h>
 #include <thrust/system_error.h>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cuda/cuda_check.hpp"
+#include "cuda/kernels/elementwise_ops.cuh"
 #include "cuda/cuda_runtime.hpp"
 #include "cuda/library_kernels.hpp"
 
@@ -17,24 +18,11 @@ namespace hk::cuda {
 
 namespace {
 
-struct ReluF32 {
-  __device__ float operator()(float x) const { return 0.0f > x ? 0.0f : x; }  // NaN stays NaN, -0 stays -0
-};
-struct ReluI8 {
-  __device__ int8_t operator()(int8_t x) const { return x < 0 ? int8_t{0} : x; }
-};
-struct Add {
-  __device__ float operator()(float x, float y) const { return x + y; }
-};
-struct Mul {
-  __device__ float operator()(float x, float y) const { return x * y; }
-};
-struct SquaredDifference {
-  __device__ float operator()(float x, float y) const {
-    const float d = x - y;
-    return d * d;
-  }
-};
+using elementwise::Add;
+using elementwise::Mul;
+using elementwise::ReluF32;
+using elementwise::ReluI8;
+using elementwise::SquaredDifference;
 
 // par_nosync: thrust doesn't wait for the kernel; DeviceRuntime::run does, once per op.
 // Thrust reports CUDA failures as exceptions; they become CudaError like every other.

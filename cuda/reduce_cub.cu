@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "cuda/cuda_check.hpp"
+#include "cuda/kernels/elementwise_ops.cuh"
 #include "cuda/cuda_runtime.hpp"
 #include "cuda/library_kernels.hpp"
 
@@ -17,18 +18,11 @@ namespace hk::cuda {
 
 namespace {
 
-struct DotTerm {
+// Term i of the sum: hk's own per-element term (elementwise_ops.cuh) of x[i] and y[i].
+template <class Term> struct Indexed {
   const float* x;
   const float* y;
-  __device__ double operator()(int64_t i) const { return double(x[i]) * double(y[i]); }
-};
-struct SquaredDifferenceTerm {
-  const float* x;
-  const float* y;
-  __device__ double operator()(int64_t i) const {
-    const double d = double(x[i]) - double(y[i]);
-    return d * d;
-  }
+  __device__ double operator()(int64_t i) const { return Term{}(x[i], y[i]); }
 };
 
 template <class Term> double sum(Term term, int64_t n) {
@@ -49,11 +43,11 @@ template <class Term> double sum(Term term, int64_t n) {
 }  // namespace
 
 double dot_f32_cub(const float* x, const float* y, int64_t n, const KernelContext&) {
-  return sum(DotTerm{x, y}, n);
+  return sum(Indexed<block_reduce::DotTerm>{x, y}, n);
 }
 
 double euclidean_distance_f32_cub(const float* x, const float* y, int64_t n, const KernelContext&) {
-  return std::sqrt(sum(SquaredDifferenceTerm{x, y}, n));
+  return std::sqrt(sum(Indexed<block_reduce::SquaredDifferenceTerm>{x, y}, n));
 }
 
 }  // namespace hk::cuda

@@ -12,12 +12,13 @@
 // for small arrays and the round trip through DRAM when ops are chained (fusion, not a
 // faster kernel, is the next step).
 //
-// The per-element expressions are the CPU's, so results are bit-identical: relu as
-// `0 > x ? 0 : x` (NaN and −0.0 stay), no a·b + c for the compiler to fuse.
+// The per-element expressions (elementwise_ops.cuh) are the CPU's, so results are
+// bit-identical.
 #pragma once
 
 #include <cstdint>
 
+#include "cuda/kernels/elementwise_ops.cuh"
 #include "cuda/launch.cuh"
 
 namespace hk::cuda {
@@ -27,24 +28,6 @@ namespace elementwise {
 
 constexpr unsigned kBlock = 256;
 
-struct ReluF32 {
-  __device__ float operator()(float x) const { return 0.0f > x ? 0.0f : x; }
-};
-struct ReluI8 {
-  __device__ int8_t operator()(int8_t x) const { return x < 0 ? int8_t{0} : x; }
-};
-struct Add {
-  __device__ float operator()(float x, float y) const { return x + y; }
-};
-struct Mul {
-  __device__ float operator()(float x, float y) const { return x * y; }
-};
-struct SquaredDifference {
-  __device__ float operator()(float x, float y) const {
-    const float d = x - y;
-    return d * d;
-  }
-};
 
 // Applies op to the 16 bytes of one int4, read as 4 floats or 16 int8. Register shifts
 // rather than a byte array keep everything in registers (no local memory).

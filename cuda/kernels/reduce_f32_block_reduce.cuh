@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cuda/kernels/elementwise_ops.cuh"
 #include "cuda/launch.cuh"
 #include "cuda/scratch.cuh"
 
@@ -28,15 +29,6 @@ namespace block_reduce {
 
 constexpr int kBlock = 256, kItems = 8, kChunk = kBlock * kItems, kWarps = kBlock / 32;
 
-struct DotTerm {
-  __device__ double operator()(float x, float y) const { return double(x) * double(y); }
-};
-struct SquaredDifferenceTerm {
-  __device__ double operator()(float x, float y) const {
-    const double d = double(x) - double(y);
-    return d * d;
-  }
-};
 
 // The block's 256 values → thread 0's return value (other threads' results are partial).
 __device__ inline double block_sum(double v) {
