@@ -19,18 +19,7 @@ const hk::BackendInfo& cuda_info() {
   return info;
 }
 
-template <class E, class F> std::string message_of(F f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
+using hk_test::message_of;
 
 // ---- no usable device ------------------------------------------------------------------
 

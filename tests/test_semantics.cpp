@@ -12,19 +12,7 @@ using hk_test::same_float;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-// Runs f, expects exception E, and returns its message.
-template <class E, class F> std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
+using hk_test::message_of;
 
 // Every relu variant on the CPU keeps NaN, keeps +inf, maps −inf to 0.
 TEST(Semantics, ReluNonFinite) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "hk/hk.hpp"
@@ -22,6 +23,20 @@ inline std::vector<uint8_t> bytes_of(const hk::Tensor& t) {
 inline std::vector<uint8_t> bytes_of(double d) {
   const auto* p = reinterpret_cast<const uint8_t*>(&d);
   return {p, p + sizeof d};
+}
+
+// Runs f, expects exception E (a failure otherwise), and returns its message.
+template <class E, class F> std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "no exception";
+  return {};
 }
 
 inline std::vector<float> normal_floats(size_t n, unsigned seed, float scale = 1.0f) {
