@@ -35,8 +35,6 @@ GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std:
   // NC: the packed B block (KC × NC) takes a quarter of L3 (shared with the other cores and
   // with A and C); capped so small-L3 guesses stay sane.
   blk.nc = std::clamp<int64_t>(l3 / 4 / (blk.kc * b_size) / nr * nr, nr, 8192);
-  // A parallel GEMM packs one operand block for all its threads: a quarter of L3 too.
-  blk.shared_bytes = l3 / 4;
   return blk;
 }
 
@@ -45,7 +43,7 @@ void* pack_scratch(int slot, std::size_t bytes) {
     std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
     std::size_t size = 0;
   };
-  thread_local Buffer buffers[5];
+  thread_local Buffer buffers[3];
   Buffer& buf = buffers[slot];
   if (buf.size < bytes) {
     // Grow geometrically so that a sequence of slightly larger problems does not

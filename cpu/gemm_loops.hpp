@@ -37,7 +37,6 @@ namespace hk::cpu {
 
 struct GemmBlocking {
   int64_t mc = 0, kc = 0, nc = 0;
-  int64_t shared_bytes = 8 << 20;  // a packed block that all threads read (in L3)
 };
 
 // MC, KC, NC for a micro-kernel of mr × nr with packed element sizes a_bytes and b_bytes,
@@ -45,8 +44,7 @@ struct GemmBlocking {
 GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std::size_t b_bytes);
 
 // The calling thread's packing buffer number `slot` (0: A block, 1: B block, 2: B
-// compensation; 3, 4: the blocks a parallel GEMM shares), at least `bytes` long and 64-byte
-// aligned. Buffers live as long as the
+// compensation), at least `bytes` long and 64-byte aligned. Buffers live as long as the
 // thread and only grow, so repeated GEMMs allocate nothing (pool workers are persistent).
 void* pack_scratch(int slot, std::size_t bytes);
 

@@ -1,13 +1,13 @@
 // matmul, parallel: the simd GEMMs (f32 and int8) spread over the persistent thread pool —
-// the shared operand packed once by all threads together, C computed in chunks of whole
-// tiles that the threads take as they go (gemm_parallel.hpp explains both).
+// C cut into one part per thread, each thread packing and computing its part on its own
+// (gemm_parallel.hpp explains why nothing is shared).
 //
 // Why it beats `simd`: a GEMM does O(n³) work on O(n²) data, so the cores hardly compete for
 // memory and the speed-up approaches the thread count once the product is large enough to
 // amortize waking the pool (measured on 2 cores: 1.8–1.95× at 512³ and above). What limits it:
 // products below about 200³ run on one thread (gemm_pack.hpp, kInlineMacs); packing is
-// memory-bound and speeds up less than the arithmetic; and the threads meet once or twice
-// per product, so a core held by another program delays the phase it is in.
+// memory-bound, and with one cut the operand that is not cut is packed by every thread; and
+// the parts are fixed, so a core held by another program delays the whole product.
 #include "cpu/gemm_parallel.hpp"
 #include "cpu/kernels.hpp"
 

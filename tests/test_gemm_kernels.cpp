@@ -186,25 +186,51 @@ std::vector<int64_t> oracle_product(const std::vector<int8_t>& a, const std::vec
   return oracle::matmul_i8(a, b, m, k, n);
 }
 
-// The parallel nest: more threads than the pool has, more threads than tiles, cuts in
-// both directions, and (with tiny blocks) several k blocks, shared blocks and NC chunks.
+// The parallel split: more threads than cores, more threads than tiles, grids in
+// both directions and in two dimensions (4 and 6 threads), parts that end inside a
+// micro-tile, and (with tiny blocks) several k blocks and NC chunks in each part.
 template <class P, class Fill>
 void check_parallel(GemmPlan<P> plan, Fill fill, const std::string& what) {
-  GemmPlan<P> tiny = plan, all_k = plan;
-  tiny.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr, 1};       // shared: one k block of MC / NR
-  all_k.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr, 1 << 30};  // shared: every k block at once
-  for (const GemmPlan<P>* p : {&plan, &tiny, &all_k})
-    for (int threads : {2, 3, 7})
+  GemmPlan<P> tiny = plan;
+  tiny.blocking = {2 * plan.kernel.mr, 24, 3 * plan.kernel.nr};
+  ThreadPool& pool = ThreadPool::global();
+  struct Restore {  // the pool as the other tests expect it
+    ThreadPool& pool;
+    int size;
+    ~Restore() { pool.resize(size); }
+  } restore{pool, pool.size()};
+  for (const GemmPlan<P>* p : {&plan, &tiny})
+    for (int threads : {2, 3, 4, 6, 7})
       for (Shape3 s : std::vector<Shape3>{{1, 200, 2000}, {2000, 200, 1}, {301, 150, 299}, {64, 64, 64}, {3, 700, 40}, {97, 333, 45}}) {
-        SCOPED_TRACE(what + (p == &tiny ? " tiny blocks, " : p == &all_k ? " small blocks, all k shared, " : ", ") + std::to_string(threads) + " threads, " +
+        SCOPED_TRACE(what + (p == &tiny ? " tiny blocks, " : ", ") + std::to_string(threads) + " threads, " +
                      std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
         auto a = fill(size_t(s.m * s.k), 1), b = fill(size_t(s.k * s.n), 2);
         auto ref = oracle_product(a, b, s.m, s.k, s.n);
         std::vector<typename P::C> c(size_t(s.m * s.n) + 1, typename P::C(-1));
+        pool.resize(threads);  // gemm_parallel uses at most the pool's threads
         gemm_parallel<P>(*p, a.data(), b.data(), c.data(), s.m, s.k, s.n, threads, /*inline_macs=*/0);
         ASSERT_EQ(c.back(), typename P::C(-1)) << "wrote past C";
         for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], typename P::C(ref[i])) << i;
       }
+}
+
+// The grid: one part per thread where the units allow, and the cut that packs least.
+TEST(GemmKernels, ParallelGridPacksLeast) {
+  auto grid = [](int64_t m, int64_t n, int64_t mu, int64_t nu, int t) {
+    const GemmGrid g = gemm_grid(m, n, mu, nu, t);
+    return std::pair{g.tm, g.tn};
+  };
+  using G = std::pair<int64_t, int64_t>;
+  EXPECT_EQ(grid(2048, 2048, 256, 128, 2), G(1, 2));  // a tie: columns
+  EXPECT_EQ(grid(4096, 512, 512, 32, 2), G(2, 1));    // tall C: cut rows, each thread packs all of the small B
+  EXPECT_EQ(grid(512, 4096, 64, 256, 2), G(1, 2));
+  EXPECT_EQ(grid(2048, 2048, 256, 128, 4), G(2, 2));  // 2 × 2 packs 1/2 + 1/2; 1 × 4 packs 1 + 1/4
+  EXPECT_EQ(grid(2048, 2048, 256, 128, 6), G(2, 3));
+  EXPECT_EQ(grid(8, 2000, 1, 125, 4), G(1, 4));       // one row of tiles: columns only
+  EXPECT_EQ(grid(2000, 1, 250, 1, 3), G(3, 1));
+  EXPECT_EQ(grid(16, 16, 2, 1, 7), G(2, 1));          // fewer units than threads: fewer threads
+  EXPECT_EQ(grid(8, 16, 1, 1, 2), G(1, 1));           // one unit: serial
+  EXPECT_EQ(grid(2048, 2048, 256, 128, 1), G(1, 1));
 }
 
 TEST(GemmKernels, ParallelSplitCoversC) {
