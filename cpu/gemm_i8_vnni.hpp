@@ -1,7 +1,8 @@
-// The VNNI micro-kernels (u8 × s8 → s32 dot products of 4, `vpdpbusd`). Their files are the
-// only ones built with AVX-512 / AVX-VNNI flags, so they hold nothing but the tile functions:
-// any other code there (even an inline helper from a shared header) could end up executed on
-// a CPU without those instructions. matmul_i8_vnni.cpp checks the CPU before calling them.
+// The VNNI micro-kernels (u8 × s8 → s32 dot products of 4, `vpdpbusd`) and their AVX-512
+// packing. Their files are the only ones built with AVX-512 / AVX-VNNI flags, so they hold
+// nothing but these functions: any other code there (even an inline helper from a shared
+// header) could end up executed on a CPU without those instructions. matmul_i8_vnni.cpp
+// checks the CPU before calling them.
 #pragma once
 
 #include <cstdint>
@@ -20,5 +21,11 @@ extern const VnniTile vnni_zmm_tiles[4];
 // vnni_ymm_tiles[v − 1] computes v vectors (8 columns each).
 extern const int kVnniYmmMR, kVnniYmmNR;
 extern const VnniTile vnni_ymm_tiles[4];
+
+// gemm_pack_vnni_avx512.cpp: pack_a / pack_b of PackI8Vnni (gemm_pack.hpp; the same bytes)
+// with AVX-512 F + BW + VNNI, for MR = 8 and NR a multiple of 16 (other tiles fall back to
+// the portable routines).
+void pack_a_vnni_zmm(const int8_t* a, int64_t lda, int64_t rows, int64_t kc, int mr, uint8_t* dst);
+void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int nr, int8_t* dst, int32_t* comp);
 
 }  // namespace hk::cpu

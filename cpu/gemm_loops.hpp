@@ -78,11 +78,26 @@ void macro_kernel(const Microkernel<typename P::PA, typename P::PB, typename P::
   }
 }
 
+// A micro-kernel with the block sizes and packing routines that suit it: everything a GEMM
+// flavour needs. The packers are gemm_pack.cpp's portable ones unless a faster routine for
+// the kernel's instruction set writes the same bytes (the VNNI kernel's AVX-512 packing).
+template <class P>
+struct GemmPlan {
+  using PackA = void (*)(const typename P::In* a, int64_t lda, int64_t rows, int64_t kc, int mr, typename P::PA* dst);
+  using PackB = void (*)(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int nr, typename P::PB* dst,
+                         typename P::C* comp);
+  Microkernel<typename P::PA, typename P::PB, typename P::C> kernel;
+  GemmBlocking blocking;
+  PackA pack_a = &cpu::pack_a<P>;
+  PackB pack_b = &cpu::pack_b<P>;
+};
+
 // C (m × n, row stride ldc) = A (m × k, lda) · B (k × n, ldb) on the calling thread.
 template <class P>
-void gemm_serial(const Microkernel<typename P::PA, typename P::PB, typename P::C>& uk, const GemmBlocking& blk,
-                 const typename P::In* a, int64_t lda, const typename P::In* b, int64_t ldb, typename P::C* c,
-                 int64_t ldc, int64_t m, int64_t k, int64_t n) {
+void gemm_serial(const GemmPlan<P>& plan, const typename P::In* a, int64_t lda, const typename P::In* b, int64_t ldb,
+                 typename P::C* c, int64_t ldc, int64_t m, int64_t k, int64_t n) {
+  const auto& uk = plan.kernel;
+  const GemmBlocking& blk = plan.blocking;
   using PA = typename P::PA;
   using PB = typename P::PB;
   using C = typename P::C;
@@ -101,22 +116,15 @@ void gemm_serial(const Microkernel<typename P::PA, typename P::PB, typename P::C
     for (int64_t pc = 0; pc < k; pc += kc_max) {
       const int64_t kc = std::min(kc_max, k - pc);
       const bool accumulate = pc > 0;  // the first k block overwrites C, later ones add to it
-      pack_b<P>(b + pc * ldb + jc, ldb, kc, nc, uk.nr, pb, comp);
+      plan.pack_b(b + pc * ldb + jc, ldb, kc, nc, uk.nr, pb, comp);
       for (int64_t ic = 0; ic < m; ic += blk.mc) {
         const int64_t mc = std::min(blk.mc, m - ic);
-        pack_a<P>(a + ic * lda + pc, lda, mc, kc, uk.mr, pa);
+        plan.pack_a(a + ic * lda + pc, lda, mc, kc, uk.mr, pa);
         macro_kernel<P>(uk, pa, pb, comp, c + ic * ldc + jc, ldc, mc, nc, kc, accumulate);
       }
     }
   }
 }
-
-// A micro-kernel with the block sizes that suit it: everything a GEMM flavour needs.
-template <class P>
-struct GemmPlan {
-  Microkernel<typename P::PA, typename P::PB, typename P::C> kernel;
-  GemmBlocking blocking;
-};
 
 template <class P>
 GemmPlan<P> make_gemm_plan(const Microkernel<typename P::PA, typename P::PB, typename P::C>& kernel) {
@@ -126,5 +134,8 @@ GemmPlan<P> make_gemm_plan(const Microkernel<typename P::PA, typename P::PB, typ
 // The plans of the variants, chosen once per process (after the HK_CPU_ISA cap).
 const GemmPlan<PackF32>& gemm_f32_plan();        // matmul_f32_simd.cpp
 const GemmPlan<PackI8Pairs>& gemm_i8_pairs_plan();  // matmul_i8_simd.cpp
+// The zmm VNNI kernel with its AVX-512 packing when the CPU has AVX512-BW (matmul_i8_vnni.cpp;
+// only for CPUs with AVX512-VNNI).
+GemmPlan<PackI8Vnni> vnni_zmm_plan();
 
 }  // namespace hk::cpu

@@ -79,7 +79,7 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
                                                                      : GemmGrid{};
   const int64_t parts = grid.tm * grid.tn;
   if (parts <= 1) {
-    gemm_serial<P>(uk, plan.blocking, a, k, b, n, c, n, m, k, n);
+    gemm_serial<P>(plan, a, k, b, n, c, n, m, k, n);
     return;
   }
   ThreadPool::global().parallel_for(parts, 1, static_cast<int>(parts), [&](int64_t first, int64_t last) {
@@ -87,7 +87,7 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
       const int64_t pi = p / grid.tn, pj = p % grid.tn;
       const int64_t i0 = pi * row_units / grid.tm * mr, i1 = std::min((pi + 1) * row_units / grid.tm * mr, m);
       const int64_t j0 = pj * col_units / grid.tn * lanes, j1 = std::min((pj + 1) * col_units / grid.tn * lanes, n);
-      gemm_serial<P>(uk, plan.blocking, a + i0 * k, k, b + j0, n, c + i0 * n + j0, n, i1 - i0, k, j1 - j0);
+      gemm_serial<P>(plan, a + i0 * k, k, b + j0, n, c + i0 * n + j0, n, i1 - i0, k, j1 - j0);
     }
   });
 }

@@ -28,7 +28,7 @@ const GemmPlan<PackF32>& gemm_f32_plan() {
 void matmul_f32_simd(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n,
                      const KernelContext&) {
   const GemmPlan<PackF32>& plan = gemm_f32_plan();
-  gemm_serial<PackF32>(plan.kernel, plan.blocking, a, k, b, n, c, n, m, k, n);
+  gemm_serial<PackF32>(plan, a, k, b, n, c, n, m, k, n);
 }
 
 }  // namespace hk::cpu

@@ -23,7 +23,7 @@ const GemmPlan<PackI8Pairs>& gemm_i8_pairs_plan() {
 void matmul_i8_simd(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n,
                     const KernelContext&) {
   const GemmPlan<PackI8Pairs>& plan = gemm_i8_pairs_plan();
-  gemm_serial<PackI8Pairs>(plan.kernel, plan.blocking, a, k, b, n, c, n, m, k, n);
+  gemm_serial<PackI8Pairs>(plan, a, k, b, n, c, n, m, k, n);
 }
 
 }  // namespace hk::cpu

@@ -44,6 +44,16 @@ MicrokernelVnni vnni_microkernel(int mr, int nr, int lanes, const VnniTile* tile
   return k;
 }
 
+GemmPlan<PackI8Vnni> vnni_zmm_plan() {
+  GemmPlan<PackI8Vnni> plan =
+      make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "AVX512-VNNI"));
+  if (cpu_features().avx512bw) {  // every AVX512-VNNI CPU so far; the packing needs its byte ops
+    plan.pack_a = &pack_a_vnni_zmm;
+    plan.pack_b = &pack_b_vnni_zmm;
+  }
+  return plan;
+}
+
 namespace {
 
 bool zmm_vnni() {
@@ -57,7 +67,7 @@ bool ymm_vnni() {
 
 const std::optional<GemmPlan<PackI8Vnni>>& vnni_plan() {
   static const std::optional<GemmPlan<PackI8Vnni>> plan = []() -> std::optional<GemmPlan<PackI8Vnni>> {
-    if (zmm_vnni()) return make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "AVX512-VNNI"));
+    if (zmm_vnni()) return vnni_zmm_plan();
     if (ymm_vnni()) return make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniYmmMR, kVnniYmmNR, 8, vnni_ymm_tiles, "AVX-VNNI"));
     return std::nullopt;
   }();

@@ -76,7 +76,9 @@ void check_f32_plan(const GemmPlan<P>& plan, const std::string& what) {
       auto a = small_int_floats(size_t(s.m * s.k), unsigned(s.m + s.k)), b = small_int_floats(size_t(s.k * s.n), 7);
       auto ref = oracle::matmul(a, b, s.m, s.k, s.n);
       GuardedC<float> c(s.m, s.n, std::bit_cast<float>(0x7fa5a5a5u));
-      gemm_serial<P>(plan.kernel, blk, a.data(), s.k, b.data(), s.n, c.c(), c.ldc, s.m, s.k, s.n);
+      GemmPlan<P> blocked = plan;
+      blocked.blocking = blk;
+      gemm_serial<P>(blocked, a.data(), s.k, b.data(), s.n, c.c(), c.ldc, s.m, s.k, s.n);
       ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
       for (int64_t i = 0; i < s.m; ++i)
         for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(c.at(i, j), float(ref[size_t(i * s.n + j)])) << i << "," << j;
@@ -93,7 +95,9 @@ void check_i8_plan(const GemmPlan<P>& plan, const std::string& what) {
       auto a = int8s(size_t(s.m * s.k), unsigned(3 * s.m + s.k)), b = int8s(size_t(s.k * s.n), 11);
       auto ref = oracle::matmul_i8(a, b, s.m, s.k, s.n);
       GuardedC<int32_t> c(s.m, s.n, 0x5a5a5a5a);
-      gemm_serial<P>(plan.kernel, blk, a.data(), s.k, b.data(), s.n, c.c(), c.ldc, s.m, s.k, s.n);
+      GemmPlan<P> blocked = plan;
+      blocked.blocking = blk;
+      gemm_serial<P>(blocked, a.data(), s.k, b.data(), s.n, c.c(), c.ldc, s.m, s.k, s.n);
       ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
       for (int64_t i = 0; i < s.m; ++i)
         for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(int64_t(c.at(i, j)), ref[size_t(i * s.n + j)]) << i << "," << j;
@@ -113,7 +117,7 @@ void check_i8_wraparound(const GemmPlan<P>& plan, const std::string& what) {
   b[size_t(k * n - 1)] = 0;
   auto ref = oracle::matmul_i8(a, b, m, k, n);
   GuardedC<int32_t> c(m, n, 0x5a5a5a5a);
-  gemm_serial<P>(plan.kernel, plan.blocking, a.data(), k, b.data(), n, c.c(), c.ldc, m, k, n);
+  gemm_serial<P>(plan, a.data(), k, b.data(), n, c.c(), c.ldc, m, k, n);
   ASSERT_TRUE(c.guards_intact());
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
@@ -157,9 +161,52 @@ TEST(GemmKernels, I8PairsOnEveryTarget) {
 TEST(GemmKernels, VnniZmm) {
   const hk::CpuFeatures& f = hk::cpu_features();
   if (!(f.avx512f && f.avx512vnni)) GTEST_SKIP() << "no AVX512-VNNI (after HK_CPU_ISA)";
+  // With the portable packing, and with the AVX-512 packing the vnni variant uses.
   auto plan = make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "AVX512-VNNI"));
   check_i8_plan(plan, "vnni zmm");
   if (!HasFatalFailure()) check_i8_wraparound(plan, "vnni zmm");
+  if (HasFatalFailure() || !f.avx512bw) return;
+  auto packed_zmm = vnni_zmm_plan();
+  ASSERT_NE(packed_zmm.pack_a, plan.pack_a);
+  check_i8_plan(packed_zmm, "vnni zmm, AVX-512 packing");
+  if (!HasFatalFailure()) check_i8_wraparound(packed_zmm, "vnni zmm, AVX-512 packing");
+}
+
+// The AVX-512 VNNI packing writes exactly the portable layout: every byte of the packed
+// panels and every compensation sum, for row, k and column counts around each edge (a
+// partial 8-row panel, a partial k quad, a partial 64-byte chunk, a partial 48-column
+// panel), from inside a larger matrix (lda, ldb > the block), with guard bytes after each
+// buffer that must stay untouched.
+TEST(GemmKernels, VnniZmmPackingMatchesPortable) {
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (!(f.avx512f && f.avx512bw && f.avx512vnni)) GTEST_SKIP() << "no AVX512-VNNI + BW (after HK_CPU_ISA)";
+  const int mr = kVnniZmmMR, nr = kVnniZmmNR;
+  constexpr int64_t kGuard = 256;
+  for (int64_t kc : {1, 3, 4, 5, 63, 64, 65, 127, 128, 200, 2048})
+    for (int64_t rows : {1, 7, 8, 9, 16, 30}) {
+      SCOPED_TRACE("A: " + std::to_string(rows) + " rows, kc " + std::to_string(kc));
+      const int64_t lda = kc + 37;
+      auto a = int8s(size_t(rows * lda), unsigned(rows + kc));
+      const int64_t bytes = (rows + mr - 1) / mr * mr * round_up(kc, 4) + kGuard;
+      std::vector<uint8_t> want(size_t(bytes), 0xA5), got(size_t(bytes), 0xA5);
+      pack_a<PackI8Vnni>(a.data(), lda, rows, kc, mr, want.data());
+      pack_a_vnni_zmm(a.data(), lda, rows, kc, mr, got.data());
+      ASSERT_EQ(want, got);
+    }
+  for (int64_t kc : {1, 2, 3, 4, 5, 8, 9, 100, 1000})
+    for (int64_t cols : {1, 15, 16, 17, 47, 48, 49, 64, 65, 96, 100, 200}) {
+      SCOPED_TRACE("B: kc " + std::to_string(kc) + ", " + std::to_string(cols) + " columns");
+      const int64_t ldb = cols + 29;
+      auto b = int8s(size_t(kc * ldb), unsigned(kc * 7 + cols));
+      b[0] = -128;
+      const int64_t padded = round_up(cols, nr), bytes = padded * round_up(kc, 4) + kGuard;
+      std::vector<int8_t> want(size_t(bytes), 0x5A), got(size_t(bytes), 0x5A);
+      std::vector<int32_t> want_comp(size_t(padded + 16), 7), got_comp(size_t(padded + 16), 7);
+      pack_b<PackI8Vnni>(b.data(), ldb, kc, cols, nr, want.data(), want_comp.data());
+      pack_b_vnni_zmm(b.data(), ldb, kc, cols, nr, got.data(), got_comp.data());
+      ASSERT_EQ(want, got);
+      ASSERT_EQ(want_comp, got_comp);
+    }
 }
 
 TEST(GemmKernels, VnniYmm) {
