@@ -21,7 +21,7 @@ void register_cpu(Registry& r) {
          "packed panels, cache blocking from the cache sizes, register-blocked micro-kernel "
          "(f32 FMA; int8 widened to int16 pairs), Highway dispatch, one thread", 20});
   r.add({"matmul", B, "parallel", {matmul_f32_parallel, matmul_i8_parallel}, {},
-         "the simd GEMM over the thread pool: shared operand packed together, C in guided chunks", 30});
+         "the simd GEMM over the thread pool: C cut into one part per thread, each packing its own", 30});
   r.add({"matmul", B, "vnni", {matmul_i8_vnni}, {"AVX512-VNNI or AVX-VNNI", cpu_has_vnni},
          "int8 GEMM with vpdpbusd (u8 × s8 with +128 shift and column-sum correction), "
          "packed, over the thread pool", 40});
