@@ -28,9 +28,10 @@ constexpr auto kSpin = std::chrono::microseconds(100);
 
 constexpr int64_t kChunksPerThread = 8;
 
-// Spins until `word` differs from `old` or kSpin has passed; then blocks in the kernel.
-template <class T> T wait_change(const std::atomic<T>& word, T old) {
-  auto deadline = std::chrono::steady_clock::now() + kSpin;
+// Spins until `word` differs from `old` or `spin` has passed; then blocks in the kernel.
+template <class T> T wait_change(const std::atomic<T>& word, T old,
+                                 std::chrono::steady_clock::duration spin = kSpin) {
+  auto deadline = std::chrono::steady_clock::now() + spin;
   for (int i = 0;; ++i) {
     T v = word.load(std::memory_order_acquire);
     if (v != old) return v;
@@ -184,10 +185,16 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
     w.wake.notify_one();  // a system call only if the worker sleeps
   }
   tls_in_region = true;
+  const auto started = std::chrono::steady_clock::now();
   run_chunks();  // the caller works too, and takes over the chunks of late workers
   tls_in_region = false;
+  // The last chunks still running on workers: wait for them spinning for up to a quarter of
+  // the time the caller worked, at least kSpin. Parts of a long job (a 20 ms GEMM) end
+  // 0.1–0.3 ms apart, and a caller asleep on the futex by then woke ~0.1 ms late on the VM
+  // this was measured on; spinning costs at most a quarter more of the caller's core.
+  const auto spin = std::max<std::chrono::steady_clock::duration>(kSpin, (std::chrono::steady_clock::now() - started) / 4);
   for (int64_t done = done_chunks_.load(std::memory_order_acquire); done != chunks_;)
-    done = wait_change(done_chunks_, done);
+    done = wait_change(done_chunks_, done, spin);
   job_.store(closed + 2, std::memory_order_seq_cst);  // close: late workers now stay out
   for (int a = active_.load(std::memory_order_seq_cst); a != 0;) a = wait_change(active_, a);
   body_ = nullptr;
