@@ -134,7 +134,7 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
       // The rows two groups ahead: each row is a stream of only cols / 64 lines, too short for
       // the hardware prefetcher to follow (this took pack_b from 1.2–1.4% to 0.9–1.1% of a
       // 2048³ product on two threads, by perf samples).
-      if (4 * q + 11 < kc)  // (all four inside B: a prefetch cannot fault, but stays in bounds)
+      if (4 * q + 11 < kc)  // all four rows inside B
         for (int t = 0; t < 4; ++t) _mm_prefetch(reinterpret_cast<const char*>(r0 + (8 + t) * ldb + c0), _MM_HINT_T0);
       const __m512i x0 = _mm512_maskz_loadu_epi8(m, r0 + c0);
       const __m512i x1 = has1 ? _mm512_maskz_loadu_epi8(m, r0 + ldb + c0) : zero;
