@@ -3,7 +3,7 @@
 //
 // Why it matters: the VNNI kernel does 64 multiply-adds per instruction, so packing — a
 // memory-bound transpose that the kernel cannot overlap — was 2.7% of a 2048³ product on one
-// thread (0.40 ms for A, 0.61 ms for B, measured in place) and more on two, where both
+// thread (0.42 ms for A, 0.64 ms for B, measured in place) and more on two, where both
 // threads pack all of A (gemm_parallel.hpp). The portable routines move 16 bytes per
 // instruction and sum B's columns 16-bit lane by lane; here:
 //
