@@ -24,13 +24,13 @@
 #include <immintrin.h>
 
 #include "cpu/gemm_i8_vnni.hpp"
+#include "cpu/gemm_pack.hpp"
 
 // GCC 12's unmasked AVX-512 unpack/permute intrinsics pass an `_mm512_undefined` vector as the
 // unused merge source, which -Wmaybe-uninitialized reports once they are inlined.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-#include "cpu/gemm_pack.hpp"
 
 namespace hk::cpu {
 
