@@ -51,7 +51,7 @@ std::vector<PeerRun> onednn_peers(Workload& w) {
 #else
 
 bool onednn_built_in() { return false; }
-Fields onednn_versions() { return {{"onednn", "not built in"}}; }
+Fields onednn_versions() { return {{"onednn", std::string("not built in: ") + HK_BENCH_ONEDNN_ABSENT}}; }
 std::vector<PeerRun> onednn_peers(Workload&) { return {}; }
 
 #endif

@@ -40,7 +40,7 @@ std::vector<PeerRun> openblas_peers(Workload& w) {
 #else
 
 bool openblas_built_in() { return false; }
-Fields openblas_versions() { return {{"openblas", "not built in"}}; }
+Fields openblas_versions() { return {{"openblas", std::string("not built in: ") + HK_BENCH_OPENBLAS_ABSENT}}; }
 std::vector<PeerRun> openblas_peers(Workload&) { return {}; }
 
 #endif

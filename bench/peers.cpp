@@ -103,9 +103,9 @@ std::vector<PeerRun> peers_for(Workload& w, Team& team) {
 
 std::string missing_peer_note(const std::string& op, hk::DType dtype) {
   if (op == "matmul" && dtype == hk::DType::f32 && !openblas_built_in())
-    return "no OpenBLAS peer: hk-bench was built without OpenBLAS (install libopenblas-dev and reconfigure)";
+    return std::string("no OpenBLAS peer: hk-bench was built without it (") + HK_BENCH_OPENBLAS_ABSENT + "; install and reconfigure)";
   if (op == "matmul" && dtype == hk::DType::i8 && !onednn_built_in())
-    return "no oneDNN peer: hk-bench was built without oneDNN (install libdnnl-dev and reconfigure)";
+    return std::string("no oneDNN peer: hk-bench was built without it (") + HK_BENCH_ONEDNN_ABSENT + "; install and reconfigure)";
   return "";
 }
 

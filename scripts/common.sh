@@ -4,12 +4,16 @@ HK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HK_JOBS="${HK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 # Packages hk cannot build without, and the ones that add peers and checks when present:
-# OpenBLAS and oneDNN are hk-bench peers; chromium renders the HTML report in a test.
+# OpenBLAS and oneDNN are hk-bench peers (oneDNN's CMake package needs the OpenCL headers,
+# which libdnnl-dev only recommends); chromium renders the HTML report in a test. The
+# clean-room stage of scripts/test.sh fails when either list misses one.
 HK_REQUIRED_PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
                       libhwy-dev libboost-context-dev)
-HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev chromium)
+HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev ocl-icd-opencl-dev chromium)
 # The fuzz stage of scripts/test.sh: libFuzzer comes with clang's runtime libraries.
 HK_FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev)
+# The clean-room stage: a minimal Debian root, entered in a private mount namespace.
+HK_CLEAN_ROOM_PACKAGES=(debootstrap util-linux)
 
 hk_missing() {
   local p

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Builds hk and runs every test, in four stages (README.md "Tests and CI"):
+# Builds hk and runs every test, in six stages (README.md "Tests and CI"):
 #   release     Release build (cuda backend for the default architectures when nvcc is
 #               present): the full ctest suite
+#   generators  libhk with CMake's other Linux generators (Unix Makefiles, Ninja
+#               Multi-Config), CUDA for one architecture: the ptxas resource table is made
+#               from a clean folder and again after an object changes
+#   clean-room  a fresh minimal Debian 12 root (scripts/clean_room.sh): the README's Quick
+#               start as written, a default-generator build installed to a prefix, outside
+#               programs built against it (root only; skipped with the reason otherwise)
 #   asan-ubsan  CPU-only, AddressSanitizer + LeakSanitizer + UBSan (float-cast-overflow
 #               included): the full suite except the install test (label packaging)
 #   tsan        CPU-only, ThreadSanitizer: the tests labelled concurrency or sim
@@ -9,16 +15,52 @@
 #               split over the HK_CPU_ISA levels so every SIMD path is fuzzed
 # HK_TEST_STAGES="release tsan" runs only the stages named.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-HK_TEST_STAGES="${HK_TEST_STAGES:-release asan-ubsan tsan fuzz}"
+HK_TEST_STAGES="${HK_TEST_STAGES:-release generators clean-room asan-ubsan tsan fuzz}"
 HK_FUZZ_SECONDS="${HK_FUZZ_SECONDS:-60}"
 
 hk_install_dependencies
 case " $HK_TEST_STAGES " in *" fuzz "*) hk_install_packages required "${HK_FUZZ_PACKAGES[@]}" ;; esac
+case " $HK_TEST_STAGES " in
+  *" clean-room "*) [ "$(id -u)" -ne 0 ] || hk_install_packages required "${HK_CLEAN_ROOM_PACKAGES[@]}" ;;
+esac
 
 # (The sanitizer options of the ctest stages are in CMakePresets.json's test presets.)
 stage_release() { hk_build release && ctest --preset release -j "$HK_JOBS"; }
 stage_asan_ubsan() { hk_build asan-ubsan && ctest --preset asan-ubsan -j "$HK_JOBS"; }
 stage_tsan() { hk_build tsan hk_tsan_tests && ctest --preset tsan -j "$HK_JOBS"; }
+
+# The generators packagers use. With nvcc, the resource table must have rows after a
+# clean build, and be collected again when one kernel object is newer than it.
+stage_generators() {
+  local g dir args=(-DHK_BUILD_TESTS=OFF -DHK_BUILD_BENCH=OFF) table rows obj
+  if command -v nvcc > /dev/null; then args+=(-DCMAKE_CUDA_ARCHITECTURES=75-real); else echo "hk: no nvcc, CPU-only builds"; fi
+  for g in "Unix Makefiles" "Ninja Multi-Config"; do
+    dir="$HK_ROOT/build/generator-${g// /-}"
+    echo "hk: $g, clean build folder $dir"
+    rm -rf "$dir"
+    cmake -S "$HK_ROOT" -B "$dir" -G "$g" "${args[@]}" > /dev/null || return 1
+    cmake --build "$dir" --config Release -j "$HK_JOBS" --target hk > "$dir/build.log" 2>&1 || { tail -n 30 "$dir/build.log"; return 1; }
+    command -v nvcc > /dev/null || continue
+    table=$(find "$dir" -name cuda_resources.inc)
+    rows=$(sed -n 's/^#define HK_CUDA_RESOURCE_ROWS //p' $table)
+    [ "${rows:-0}" -gt 0 ] || { echo "hk: $g: empty or missing resource table (${table:-none})" >&2; return 1; }
+    obj=$(find "$dir" -name 'reduce_cub.cu.o' | head -n 1)
+    touch "$obj"
+    cmake --build "$dir" --config Release -j "$HK_JOBS" --target hk > "$dir/rebuild.log" 2>&1 || { tail -n 30 "$dir/rebuild.log"; return 1; }
+    grep -q "Collecting the ptxas resource report" "$dir/rebuild.log" ||
+      { echo "hk: $g: a newer kernel object did not regenerate the resource table" >&2; return 1; }
+    echo "hk: $g: $rows resource rows; regenerated after an object changed"
+  done
+}
+
+# Exit status 3: skipped, with the reason printed.
+stage_clean_room() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "hk: clean-room skipped: it needs root (debootstrap and chroot)"
+    return 3
+  fi
+  "$HK_ROOT/scripts/clean_room.sh"
+}
 
 # libFuzzer over the public API: new inputs go to a scratch copy of the seed corpus; a
 # finding prints the call and leaves the input in build/fuzz/artifacts/.
@@ -43,15 +85,21 @@ stage_fuzz() {
   echo "hk: fuzz corpus: $(ls "$HK_ROOT/fuzz/corpus" | wc -l) seed inputs + $(ls "$work/corpus" | wc -l) found this run"
 }
 
-passed=0 failed=0 summary=""
+passed=0 failed=0 skipped=0 summary=""
 for s in $HK_TEST_STAGES; do
   echo "==== hk test stage: $s"
   start=$(date +%s)
-  if "stage_${s//-/_}"; then result=passed; passed=$((passed + 1)); else result=FAILED; failed=$((failed + 1)); fi
+  rc=0
+  "stage_${s//-/_}" || rc=$?
+  case $rc in
+    0) result=passed; passed=$((passed + 1)) ;;
+    3) result=skipped; skipped=$((skipped + 1)) ;;
+    *) result=FAILED; failed=$((failed + 1)) ;;
+  esac
   summary+="  $(printf '%-11s %-7s %5d s' "$s" "$result" $(( $(date +%s) - start )))"$'\n'
-  [ "$result" = passed ] || break  # a failed stage stops the run: its output is the last thing printed
+  [ "$result" != FAILED ] || break  # a failed stage stops the run: its output is the last thing printed
 done
 echo "==== hk test stages"
 printf '%s' "$summary"
-echo "stages: $passed passed, $failed failed"
+echo "stages: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
