@@ -5,6 +5,7 @@
 #include <memory>
 #include <new>
 
+#include "common/src/fault_injection.hpp"
 #include "hk/cpu_features.hpp"
 #include "hk/error.hpp"
 
@@ -52,6 +53,7 @@ void* pack_scratch(int slot, std::size_t bytes) {
     want = (want + 63) / 64 * 64;
     buf.data.reset();
     buf.size = 0;
+    hk::detail::fault_injection::on_host_allocate(want);  // tests make this fail like a tensor's
     void* p = std::aligned_alloc(64, want);
     if (!p) throw OutOfMemory("matmul: could not allocate " + std::to_string(want) + " bytes of packing buffer", want);
     buf.data.reset(p);

@@ -9,8 +9,9 @@
 // its few nanoseconds of setup vanish next to reading it; problems below the grain run
 // inline, block by block, with the same result.
 #include <cmath>
-#include <vector>
+#include <memory>
 
+#include "common/src/memory.hpp"
 #include "cpu/kernels.hpp"
 #include "cpu/simd_kernels.hpp"
 #include "cpu/thread_pool.hpp"
@@ -26,15 +27,22 @@ double blockwise(const float* x, const float* y, int64_t n, const KernelContext&
                  double (*sum)(const float*, const float*, size_t)) {
   const int64_t blocks = (n + kBlock - 1) / kBlock;
   if (blocks <= 1) return sum(x, y, size_t(n));
-  std::vector<double> partial(static_cast<size_t>(blocks));
+  // From hk's allocator, so that running out is an OutOfMemory like any other allocation.
+  const std::size_t bytes = static_cast<size_t>(blocks) * sizeof(double);
+  struct Free {
+    std::size_t bytes;
+    void operator()(double* p) const { hk::detail::host_free(p, bytes); }
+  };
+  std::unique_ptr<double, Free> owned(static_cast<double*>(hk::detail::host_allocate(bytes)), Free{bytes});
+  double* partial = owned.get();
   ThreadPool::global().parallel_for(blocks, kGrainBlocks, ctx.threads, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) {
       const int64_t begin = k * kBlock, len = std::min(kBlock, n - begin);
-      partial[size_t(k)] = sum(x + begin, y + begin, size_t(len));
+      partial[k] = sum(x + begin, y + begin, size_t(len));
     }
   });
   double total = 0.0;
-  for (double p : partial) total += p;  // block order, whatever thread computed each
+  for (int64_t k = 0; k < blocks; ++k) total += partial[k];  // block order, whatever thread computed each
   return total;
 }
 

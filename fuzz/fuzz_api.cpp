@@ -25,6 +25,7 @@
 #include "fuzz/expect.hpp"
 #include "fuzz/input.hpp"
 #include "hk/hk.hpp"
+#include "hk/registry.hpp"
 
 namespace hk_fuzz {
 namespace {
@@ -216,10 +217,19 @@ bool run(Outcome expected, F&& call, std::initializer_list<const Buffer*> inputs
   return got == Outcome::ok;
 }
 
-// Options::block_size is the variant's to interpret: one may reject an edge it can't use
-// (the tiled CUDA matmul takes 8, 16 or 32) with InvalidArgument.
-Outcome block_size_may_fail(const Options& o, Outcome expected) {
-  return expected == Outcome::ok && o.block_size > 0 ? Outcome::invalid_argument : Outcome::ok;
+// Options::block_size is the variant's to interpret. Only the tiled CUDA matmul rejects
+// an edge (it takes 8, 16 or 32, as docs say); every other variant ignores the option or
+// takes any positive edge, so any other rejection is a finding.
+Outcome block_size_may_fail(std::string_view op, const Options& o, DType t, bool on_gpu, Outcome expected) {
+  if (expected != Outcome::ok || op != "matmul" || o.block_size <= 0) return Outcome::ok;
+  if (o.block_size == 8 || o.block_size == 16 || o.block_size == 32) return Outcome::ok;
+  hk::Backend b = o.backend;
+  if (b == hk::Backend::automatic) b = on_gpu || available(hk::Backend::cuda) ? hk::Backend::cuda : hk::Backend::cpu;
+  if (b != hk::Backend::cuda && b != hk::Backend::cuda_sim) return Outcome::ok;
+  std::string variant = o.variant;
+  if (variant.empty())
+    if (const hk::VariantRow* best = hk::Registry::get().best("matmul", b, t)) variant = best->variant;
+  return variant == "tiled" ? Outcome::invalid_argument : Outcome::ok;
 }
 
 void check(const std::string& verdict) {
@@ -273,7 +283,7 @@ void fuzz_matmul(Input& in, bool composite) {
     if (e == Outcome::ok) e = resolve("matmul", o, ta, a.info.on_gpu);
     Tensor result;
     if (!run(e, [&] { if (into) hk::matmul(a.tensor, b.tensor, out.tensor, o); else result = hk::matmul(a.tensor, b.tensor, o); },
-             {&a, &b}, into ? &out : nullptr, block_size_may_fail(o, e)))
+             {&a, &b}, into ? &out : nullptr, block_size_may_fail("matmul", o, ta, a.info.on_gpu, e)))
       return;
     if (into) result = out.tensor;
     if (ta == DType::f32) {
@@ -303,7 +313,7 @@ void fuzz_matmul(Input& in, bool composite) {
   if (e == Outcome::ok) e = resolve("dequantize", without_variant(o), DType::i32, a.info.on_gpu);
   Tensor result;
   if (!run(e, [&] { result = hk::quantized_matmul(a.tensor, b.tensor, s_a, s_b, o); }, {&a, &b}, nullptr,
-           block_size_may_fail(o, e)))
+           block_size_may_fail("matmul", o, DType::i8, a.info.on_gpu, e)))
     return;
   auto q = [](const Buffer& x, float sc) {
     return x.info.dtype == DType::i8 ? x.values<int8_t>() : quantized(x.values<float>(), sc);
@@ -394,7 +404,7 @@ void fuzz_elementwise(Input& in, int which) {
     if (op == "quantized_relu") result = hk::quantized_relu(X, sc, o);
     if (op == "symmetric_scale") scale_result = hk::symmetric_scale(X);
   };
-  if (!run(e, call, {&x, &y}, into ? &out : nullptr, block_size_may_fail(o, e))) return;
+  if (!run(e, call, {&x, &y}, into ? &out : nullptr, block_size_may_fail(op, o, x.info.dtype, x.info.on_gpu, e))) return;
   if (into) result = out.tensor;
   if (x.info.on_gpu) return;  // zero-size: nothing to compare
   const size_t n = size_t(count(sx));
@@ -464,7 +474,7 @@ void fuzz_parallel_map(Input& in) {
   // Inputs: checked one by one below (run() takes a fixed list).
   std::vector<std::vector<uint8_t>> before;
   for (const Buffer& b : items) before.push_back(b.bytes());
-  if (also == Outcome::ok) also = block_size_may_fail(o, e);
+  if (also == Outcome::ok) also = block_size_may_fail("relu", o, DType::f32, false, e);
   if (!run(e, call, {}, nullptr, also)) return;
   if (result.size() != items.size()) finding("parallel_map returned " + std::to_string(result.size()) + " tensors");
   for (size_t j = 0; j < items.size(); ++j) {

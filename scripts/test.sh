@@ -80,7 +80,15 @@ stage_fuzz() {
       echo "hk: the fuzzer found a problem (HK_CPU_ISA=${isa}); the input is in build/fuzz/artifacts/" >&2
       return 1
     }
-    grep -E "stat::number_of_executed_units|Done [0-9]+ runs" "$work/log-$isa.txt" || true
+    # A fuzzer that ran no input proves nothing: its final stats must count some.
+    local units
+    units=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log-$isa.txt" | tail -n 1)
+    if [ "${units:-0}" -le 0 ]; then
+      tail -n 20 "$work/log-$isa.txt"
+      echo "hk: the fuzzer ran no input (HK_CPU_ISA=${isa})" >&2
+      return 1
+    fi
+    echo "hk: fuzzer executed $units inputs (HK_CPU_ISA=${isa})"
   done
   echo "hk: fuzz corpus: $(ls "$HK_ROOT/fuzz/corpus" | wc -l) seed inputs + $(ls "$work/corpus" | wc -l) found this run"
 }

@@ -96,7 +96,10 @@ double seconds_budget() {
 }
 
 TEST(Concurrency, MixedCallsMatchSerialResults) {
-  const Inputs host(61, 67, 45, 20011), simulated(13, 17, 11, 1001);
+  // Big enough that every parallel variant splits at threads 2 and 3: the GEMMs pass their
+  // inline bound (2^24 multiply-adds), and the vectors every elementwise grain (i8 relu's
+  // is the largest).
+  const Inputs host(257, 263, 255, 524365), simulated(13, 17, 11, 1001);
   std::vector<Job> jobs = make_jobs(host, simulated);
   ASSERT_FALSE(jobs.empty());
   const int pool_before = hk::num_threads();

@@ -29,7 +29,10 @@ const MatmulShape kMatmulShapes[] = {
     {17, 300, 4100},  // N beyond any N-block
     {0, 5, 3},     {4, 0, 3},    {3, 5, 0},     {0, 0, 0}};
 
-const Shape kElementwiseShapes[] = {{0}, {1}, {7}, {16}, {31}, {1031}, {3, 5, 7}, {2, 3, 4, 5}, {65537}, {4, 0}};
+// 524,365 elements: every parallel variant splits it over two threads (even i8 relu, whose
+// grain is the largest), with a ragged last chunk.
+const Shape kElementwiseShapes[] = {{0},     {1},          {7},     {16}, {31}, {1031}, {3, 5, 7}, {2, 3, 4, 5},
+                                    {65537}, {524365}, {4, 0}};
 
 std::string label(const Shape& s) { return hk::to_string(s); }
 
@@ -166,6 +169,29 @@ void reduce_cases(const Options& o, bool distance) {
       double ref = oracle::dot(xv, yv);
       ASSERT_LE(std::fabs(got - ref), oracle::abs_dot(xv, yv) * 2.0 * double(n + 2) * kU + 1e-300)
           << "fp64: " << ref;
+    }
+  }
+  // Small integers: every product and partial sum is exact in the accumulators, so the
+  // result must be exact too, and a lost term or chunk shows (the bound above is loose at
+  // large n).
+  for (const Shape& shape : kReduceShapes) {
+    SCOPED_TRACE("integer fill, shape " + label(shape));
+    size_t n = size_t(numel(shape));
+    std::vector<float> xv(n), yv(n);
+    std::mt19937 rng(33);
+    for (size_t i = 0; i < n; ++i) {
+      xv[i] = float(int(rng() % 15) - 7);
+      yv[i] = float(int(rng() % 15) - 7);
+    }
+    Tensor x = Tensor::from_vector(xv, shape), y = Tensor::from_vector(yv, shape);
+    int64_t exact = 0;
+    for (size_t i = 0; i < n; ++i)
+      exact += distance ? int64_t(xv[i] - yv[i]) * int64_t(xv[i] - yv[i]) : int64_t(xv[i]) * int64_t(yv[i]);
+    if (distance) {
+      double ref = std::sqrt(double(exact));
+      ASSERT_LE(std::fabs(hk::euclidean_distance(x, y, o) - ref), 2.0 * ref * 0x1p-52) << "sqrt of " << exact;
+    } else {
+      ASSERT_EQ(hk::dot(x, y, o), double(exact));
     }
   }
   // A NaN anywhere makes the result NaN.

@@ -4,7 +4,9 @@
 // Leaks are LeakSanitizer's to find: in the ASan+UBSan build every case ends with a leak
 // check. (Counting heap bytes in use instead is too noisy: glibc keeps freed chunks in
 // per-thread caches that mallinfo2 counts as in use.)
+#include <exception>
 #include <functional>
+#include <thread>
 
 #include "common/src/fault_injection.hpp"
 #include "hk/registry.hpp"
@@ -48,7 +50,9 @@ struct Outcome {
 // host allocations one successful call makes. `inputs` must be unchanged by every failed call.
 Outcome inject_every_allocation(const Call& call, const std::vector<const Tensor*>& inputs) {
   Outcome r;
-  std::vector<uint8_t> expected;
+  // Once unarmed first: scratch that persists between calls (the per-thread GEMM packing
+  // buffers) is allocated by the first call only, and would be counted but never fail.
+  std::vector<uint8_t> expected = call();
   {
     Armed count_only(0);
     expected = call();
@@ -181,6 +185,60 @@ TEST(FaultInjection, EveryHostVariant) {
   EXPECT_GT(rows, 0);
   std::printf("[fault injection] %lld injected allocation failures over %d variant × dtype rows\n",
               static_cast<long long>(total), rows);
+}
+
+// Runs `call` on a new thread, whose thread-local GEMM packing buffers start empty, so
+// every run allocates them afresh; rethrows what the call threw.
+Call on_fresh_thread(Call call) {
+  return [call] {
+    std::vector<uint8_t> result;
+    std::exception_ptr error;
+    std::thread([&] {
+      try {
+        result = call();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }).join();
+    if (error) std::rethrow_exception(error);
+    return result;
+  };
+}
+
+// Scratch that kernels take beside the output: GEMM packing buffers (through the
+// output-parameter form, which allocates nothing else) and the parallel reductions'
+// partial sums. Each must fail as OutOfMemory too.
+TEST(FaultInjection, KernelScratchAndOutputParameterForms) {
+  Tensor af = floats({70, 90}, 5), bf = floats({90, 66}, 6);
+  Tensor ai = Tensor::randn({70, 90}, 7, DType::i8), bi = Tensor::randn({90, 66}, 8, DType::i8);
+  Tensor xf = floats({100003}, 9), yf = floats({100003}, 10);
+  int packing_rows = 0;
+  for (const hk::VariantInfo& v : hk::variants("matmul")) {
+    if (!v.supported || v.backend != hk::Backend::cpu) continue;
+    for (DType t : v.dtypes) {
+      SCOPED_TRACE("cpu/matmul/" + v.variant + " " + hk::to_string(t) + " into out");
+      const Tensor &a = t == DType::i8 ? ai : af, &b = t == DType::i8 ? bi : bf;
+      Tensor out = Tensor::zeros({70, 66}, t == DType::i8 ? DType::i32 : DType::f32);
+      hk::Options o{hk::Backend::cpu, v.variant, 1};  // one thread: it packs on the fresh thread
+      Outcome r = inject_every_allocation(on_fresh_thread([&, o] {
+                                            hk::matmul(a, b, out, o);
+                                            return bytes_of(out);
+                                          }),
+                                          {&a, &b});
+      packing_rows += r.allocations > 0;
+    }
+  }
+  EXPECT_GT(packing_rows, 0) << "no cpu matmul variant packs: the packing buffers were never failed";
+  for (const hk::VariantInfo& v : hk::variants()) {
+    if (!v.supported || v.backend != hk::Backend::cpu || (v.op != "dot" && v.op != "euclidean_distance")) continue;
+    if (v.variant != "parallel") continue;
+    SCOPED_TRACE("cpu/" + v.op + "/parallel");
+    hk::Options o{hk::Backend::cpu, "parallel", 2};
+    const bool dot = v.op == "dot";
+    Outcome r = inject_every_allocation(
+        [&, o] { return bytes_of(dot ? hk::dot(xf, yf, o) : hk::euclidean_distance(xf, yf, o)); }, {&xf, &yf});
+    EXPECT_GE(r.allocations, 1) << "the partial sums were not allocated through hk's allocator";
+  }
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -117,29 +120,71 @@ void install_segv_handler() {
 // different multiple of 9 cache lines ("colouring"), spreading them over a 64 KiB window.
 constexpr std::size_t kColourBytes = 64 * 1024, kColourStep = 9 * 64;
 
-Stack map_stack(std::size_t bytes, std::size_t index) {
+std::atomic<std::size_t> stacks_mapped{0};
+
+std::size_t read_max_map_count() {
+  std::size_t n = 65530;  // Linux's default
+  if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+    unsigned long long v = 0;
+    if (std::fscanf(f, "%llu", &v) == 1 && v > 0) n = static_cast<std::size_t>(v);
+    std::fclose(f);
+  }
+  return n;
+}
+
+[[noreturn]] void out_of_maps(const char* what, std::size_t bytes, int err) {
+  throw OutOfMemory(std::string("hk cuda_sim: cannot ") + what + " a fiber stack (" + std::to_string(bytes) +
+                        " bytes): " + std::strerror(err) + "; " + std::to_string(stacks_mapped.load()) +
+                        " stacks are mapped, the simulator's budget is " + std::to_string(fiber_stack_budget()) +
+                        " (an eighth of vm.max_map_count)",
+                    bytes);
+}
+
+std::size_t colour_of(std::size_t index) { return index * kColourStep % kColourBytes; }
+
+Stack map_stack(std::size_t bytes, std::size_t colour) {
   const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   Stack s;
-  s.colour = index * kColourStep % kColourBytes;
+  s.colour = colour;
   s.size = (bytes + kColourBytes + page - 1) / page * page;
   s.guard = (kGuardBytes + page - 1) / page * page;
+  if (stacks_mapped.fetch_add(1) >= fiber_stack_budget()) {
+    stacks_mapped.fetch_sub(1);
+    throw OutOfMemory("hk cuda_sim: a simulated block needs more fiber stacks than the simulator may map (" +
+                          std::to_string(fiber_stack_budget()) +
+                          ", an eighth of vm.max_map_count, for all threads together); run fewer simulating "
+                          "threads at once (Options::threads, HK_NUM_THREADS)",
+                      s.guard + s.size);
+  }
   void* p = ::mmap(nullptr, s.guard + s.size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (p == MAP_FAILED)
-    throw OutOfMemory("hk cuda_sim: cannot map a " + std::to_string(s.size) + "-byte fiber stack: " +
-                          std::strerror(errno),
-                      s.guard + s.size);
+  if (p == MAP_FAILED) {
+    const int err = errno;
+    stacks_mapped.fetch_sub(1);
+    out_of_maps("map", s.guard + s.size, err);
+  }
   s.base = static_cast<char*>(p);
 #if HK_SIM_ASAN
   // ASan doesn't clear its shadow on munmap: a stack mapped where an earlier one (of a pool
   // thread since ended) had poisoned frames would inherit them and fail the first write.
   ASAN_UNPOISON_MEMORY_REGION(s.base + s.guard, s.size);
 #endif
-  if (::mprotect(s.base, s.guard, PROT_NONE) != 0) {
+  if (::mprotect(s.base, s.guard, PROT_NONE) != 0) {  // ENOMEM when the split needs a map the process lacks
+    const int err = errno;
     ::munmap(p, s.guard + s.size);
-    throw Error(std::string("hk cuda_sim: cannot protect a fiber stack guard: ") + std::strerror(errno));
+    stacks_mapped.fetch_sub(1);
+    out_of_maps("guard", s.guard + s.size, err);
   }
   return s;
+}
+
+void unmap_stack(Stack& s) {
+#if HK_SIM_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(s.lo(), s.size);  // finished fibers' frames
+#endif
+  ::munmap(s.base, s.guard + s.size);
+  s.base = nullptr;
+  stacks_mapped.fetch_sub(1);
 }
 
 }  // namespace
@@ -173,23 +218,39 @@ FiberHost::~FiberHost() {
 #if HK_SIM_TSAN
     if (f->tsan_fiber_) __tsan_destroy_fiber(f->tsan_fiber_);
 #endif
-#if HK_SIM_ASAN
-    ASAN_UNPOISON_MEMORY_REGION(f->stack_.lo(), f->stack_.size);  // finished fibers' frames
-#endif
-    ::munmap(f->stack_.base, f->stack_.guard + f->stack_.size);
+    if (f->stack_.base) unmap_stack(f->stack_);
   }
 }
+
+void FiberHost::release_idle_stacks() {
+  for (Fiber* f : free_)
+    if (f->stack_.base) unmap_stack(f->stack_);
+}
+
+std::size_t fiber_stack_budget() {
+  static const std::size_t budget = std::max<std::size_t>(read_max_map_count() / 8, 1024);
+  return budget;
+}
+
+std::size_t fiber_stacks_mapped() { return stacks_mapped.load(std::memory_order_relaxed); }
 
 Fiber* FiberHost::create(Fiber* (*entry)(void*), void* arg) {
   Fiber* f;
   if (!free_.empty()) {
     f = free_.back();
+    if (!f->stack_.base) {  // released while idle
+      f->stack_ = map_stack(stack_bytes_, f->stack_.colour);
+#if HK_SIM_ASAN
+      f->asan_lo_ = f->stack_.lo();
+      f->asan_size_ = f->stack_.size;
+#endif
+    }
     free_.pop_back();
   } else {
     if (all_.size() == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<Fiber[]>(kChunk));
     f = &chunks_.back()[all_.size() % kChunk];
     all_.reserve(all_.size() + 1);  // before mapping: a failed push_back would leak the stack
-    f->stack_ = map_stack(stack_bytes_, all_.size());
+    f->stack_ = map_stack(stack_bytes_, colour_of(all_.size()));
 #if HK_SIM_ASAN
     f->asan_lo_ = f->stack_.lo();
     f->asan_size_ = f->stack_.size;
@@ -233,7 +294,7 @@ void FiberHost::abandon(Fiber* f) {
 bool FiberHost::in_guard(const void* addr) const {
   const char* a = static_cast<const char*>(addr);
   for (const auto& f : all_)
-    if (a >= f->stack_.base && a < f->stack_.lo()) return true;
+    if (f->stack_.base && a >= f->stack_.base && a < f->stack_.lo()) return true;
   return false;
 }
 

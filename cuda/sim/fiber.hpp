@@ -5,6 +5,13 @@
 // block's fibers never leave the OS thread that runs the block), and reused block after
 // block, so their pages stay mapped and warm. A SIGSEGV in a guard region is reported as a
 // fiber stack overflow naming the kernel and thread, instead of a bare segfault.
+//
+// Each stack costs the process two memory maps, and a process has vm.max_map_count of
+// them for everything (its heap, its threads, its libraries). The stacks of all OS threads
+// together are counted against a budget of an eighth of that (a quarter of the maps):
+// launches run fewer blocks at once when a block's threads would overrun it, a thread
+// unmaps its idle stacks after a launch while more than half the budget is mapped, and a
+// stack past the budget is an OutOfMemory, never a process out of maps.
 #pragma once
 
 #include <boost/context/detail/fcontext.hpp>
@@ -82,6 +89,9 @@ class __attribute__((visibility("hidden"))) FiberHost {
   Fiber* current() const { return current_; }
   Fiber* main() { return main_.get(); }
 
+  // Unmaps the stacks of this host's idle fibers (mapped again when next used).
+  void release_idle_stacks();
+
   // For the SIGSEGV handler: is `addr` in the guard region of one of this host's stacks?
   bool in_guard(const void* addr) const;
   std::size_t stack_bytes() const { return stack_bytes_; }
@@ -128,7 +138,7 @@ class alignas(64) Fiber {
  private:
   friend class FiberHost;
   void* context_ = nullptr;  // its saved context (valid while suspended; switch.hpp)
-  Stack stack_;                        // empty for main()
+  Stack stack_;                        // empty for main(), and while released (base == nullptr)
   Fiber* (*entry_)(void*) = nullptr;
   void* arg_ = nullptr;
 #if HK_SIM_TSAN
@@ -143,6 +153,10 @@ class alignas(64) Fiber {
 
 // This OS thread's FiberHost (created on first use).
 FiberHost& fiber_host();
+
+// The budget above, in stacks, and how many all OS threads have mapped now.
+std::size_t fiber_stack_budget();
+std::size_t fiber_stacks_mapped();
 
 // The switch is the simulator's inner loop: inline, nothing but the jump, the bookkeeping
 // of who was left where, and ASan's record of which stack is live.

@@ -154,8 +154,15 @@ void launch(const KernelLaunch& k) {
         throw;
       }
     }
+    // Idle stacks count against every thread's budget (fiber.hpp): give them back when
+    // more than half of it is mapped.
+    if (fiber_stacks_mapped() > fiber_stack_budget() / 2) fiber_host().release_idle_stacks();
   };
-  const int64_t tasks = std::clamp<int64_t>(k.threads, 1, static_cast<int64_t>(std::min<uint64_t>(blocks, 1024)));
+  // Blocks at once: at most the threads asked for, and only as many as half the fiber stack
+  // budget can hold with one stack per simulated thread.
+  const uint64_t per_block = uint64_t(k.block.x) * k.block.y * k.block.z;
+  const uint64_t by_stacks = std::max<uint64_t>(1, fiber_stack_budget() / 2 / std::max<uint64_t>(per_block, 1));
+  const int64_t tasks = std::clamp<int64_t>(k.threads, 1, static_cast<int64_t>(std::min({blocks, uint64_t(1024), by_stacks})));
   if (tasks == 1)
     run_blocks(0, 1);
   else
