@@ -3,11 +3,10 @@
 // op's GPU work to completion with event timing.
 #include "cuda/cuda_runtime.hpp"
 
-#include <cublas_v2.h>
-
 #include <mutex>
 #include <string>
 
+#include "cuda/cublas_api.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/device_allocator.hpp"
 #include "cuda/kernel_resources.hpp"
@@ -18,7 +17,7 @@ namespace hk::cuda {
 
 int cublas_version() {
   int v = 0;
-  return cublasGetVersion(nullptr, &v) == CUBLAS_STATUS_SUCCESS ? v : 0;
+  return cublas().get_version(nullptr, &v) == CUBLAS_STATUS_SUCCESS ? v : 0;
 }
 
 namespace {
@@ -122,13 +121,13 @@ cublasHandle_t cublas_handle() {
   HK_CUDA_CHECK(cudaGetDevice(&device));
   ThreadResources& r = thread_resources(device);
   if (!r.cublas) {
-    HK_CUDA_CHECK(cublasCreate(&r.cublas));
+    HK_CUDA_CHECK(cublas().create(&r.cublas));
     // Default math: fp32 GEMM stays fp32 (TF32 tensor cores only with
     // CUBLAS_TF32_TENSOR_OP_MATH), so cuBLAS meets the same error bound as every variant.
     // Pedantic mode would also forbid TF32 but may pick slower kernels: not a fair rung.
-    HK_CUDA_CHECK(cublasSetMathMode(r.cublas, CUBLAS_DEFAULT_MATH));
+    HK_CUDA_CHECK(cublas().set_math_mode(r.cublas, CUBLAS_DEFAULT_MATH));
   }
-  HK_CUDA_CHECK(cublasSetStream(r.cublas, r.stream));
+  HK_CUDA_CHECK(cublas().set_stream(r.cublas, r.stream));
   return r.cublas;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cuda/cuda_runtime.hpp"
+#include "hk/error.hpp"
 
 namespace hk::cuda {
 
@@ -47,7 +48,6 @@ Discovery discover() {
   d.info = BackendInfo{Backend::cuda, "cuda", false, "", {}};
   cudaDriverGetVersion(&d.versions.driver);  // 0 when no driver is installed
   cudaRuntimeGetVersion(&d.versions.runtime);
-  d.versions.cublas = cublas_version();
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess) cudaGetLastError();
@@ -113,6 +113,12 @@ Discovery discover() {
   }
   d.info.available = true;
   if (!too_old.empty()) d.info.reason = "some devices are unusable: " + too_old;
+  // Only with a usable device: asking opens cuBLAS (cublas_api.hpp), which nothing else needs.
+  try {
+    d.versions.cublas = cublas_version();
+  } catch (const BackendUnavailable& e) {
+    d.info.reason += (d.info.reason.empty() ? "" : "; ") + std::string("the cublas variants cannot run: ") + e.what();
+  }
   return d;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/src/dispatch.hpp"
+#include "cuda/cublas_api.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/cuda_runtime.hpp"
 #include "cuda/library_kernels.hpp"
@@ -30,8 +31,8 @@ bool aligned4(const void* p) { return reinterpret_cast<uintptr_t>(p) % 4 == 0; }
 void gemm_i8(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc, int64_t m,
              int64_t k, int64_t n) {
   const int32_t alpha = 1, beta = 0;
-  HK_CUDA_CHECK(cublasGemmEx_64(cublas_handle(), CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &alpha, b, CUDA_R_8I, ldb, a,
-                                CUDA_R_8I, lda, &beta, c, CUDA_R_32I, ldc, CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
+  HK_CUDA_CHECK(cublas().gemm_ex_64(cublas_handle(), CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &alpha, b, CUDA_R_8I, ldb, a,
+                                    CUDA_R_8I, lda, &beta, c, CUDA_R_32I, ldc, CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
 }
 
 }  // namespace
@@ -43,7 +44,7 @@ void matmul_f32_cublas(const float* a, const float* b, float* c, int64_t m, int6
     return;
   }
   const float alpha = 1.0f, beta = 0.0f;
-  HK_CUDA_CHECK(cublasSgemm_64(cublas_handle(), CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &alpha, b, n, a, k, &beta, c, n));
+  HK_CUDA_CHECK(cublas().sgemm_64(cublas_handle(), CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &alpha, b, n, a, k, &beta, c, n));
 }
 
 void matmul_i8_cublas(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n,

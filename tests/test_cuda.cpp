@@ -1,7 +1,9 @@
 // The cuda backend where no GPU is needed: what hk says when it can't run, the static
 // resource report of every compiled kernel, the occupancy arithmetic, and the per-call
 // timing record. (Tests that need a device live in tests/gpu/ and carry the label gpu.)
+#include <fstream>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "test_util.hpp"
@@ -59,6 +61,20 @@ TEST(CudaUnavailable, ReasonNamesTheCause) {
   if (why.find("no NVIDIA driver") != std::string::npos) {
     EXPECT_EQ(v.driver, 0);
   }
+}
+
+// cuBLAS (and cuBLASLt, which it loads) are opened when a cublas variant first runs,
+// never at start: a program that links hk and asks about backends, or runs ops on the CPU
+// or the simulator, doesn't pay for mapping them.
+TEST(CudaUnavailable, CublasIsNotLoadedUntilACublasVariantRuns) {
+  if (cuda_info().available) GTEST_SKIP() << "a CUDA device is usable here: discovery reads cuBLAS's version";
+  Tensor a = Tensor::randn({8, 8}, 1), b = Tensor::randn({8, 8}, 2);
+  (void)hk::matmul(a, b);
+  (void)hk::matmul(a, b, {hk::Backend::cuda_sim, "tiled"});
+  EXPECT_THROW((void)hk::matmul(a, b, {hk::Backend::cuda, "cublas"}), hk::BackendUnavailable);
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);)
+    EXPECT_EQ(line.find("libcublas"), std::string::npos) << "mapped at start or by an op that doesn't need it: " << line;
 }
 
 TEST(CudaDevice, DefaultDeviceIsSettable) {

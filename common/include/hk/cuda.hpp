@@ -46,7 +46,8 @@ struct CudaDeviceInfo {
 std::vector<CudaDeviceInfo> cuda_devices();
 
 // Driver and runtime versions as CUDA encodes them (12040 = 12.4); 0 when unknown (no
-// driver, or hk built without CUDA). cublas: major·10000 + minor·100 + patch.
+// driver, or hk built without CUDA). cublas: major·10000 + minor·100 + patch, read only
+// when a usable device exists (reading it loads cuBLAS), 0 otherwise.
 struct CudaVersions {
   int driver = 0, runtime = 0, cublas = 0;
 };
