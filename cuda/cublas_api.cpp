@@ -36,6 +36,7 @@ CublasApi open_cublas() {
   bind(lib, api.create, HK_SYMBOL_NAME(cublasCreate));
   bind(lib, api.set_stream, HK_SYMBOL_NAME(cublasSetStream));
   bind(lib, api.set_math_mode, HK_SYMBOL_NAME(cublasSetMathMode));
+  bind(lib, api.set_workspace, HK_SYMBOL_NAME(cublasSetWorkspace));
   bind(lib, api.get_version, HK_SYMBOL_NAME(cublasGetVersion));
   bind(lib, api.sgemm_64, HK_SYMBOL_NAME(cublasSgemm_64));
   bind(lib, api.gemm_ex_64, HK_SYMBOL_NAME(cublasGemmEx_64));

@@ -12,6 +12,7 @@ struct CublasApi {
   decltype(&::cublasCreate) create;
   decltype(&::cublasSetStream) set_stream;
   decltype(&::cublasSetMathMode) set_math_mode;
+  decltype(&::cublasSetWorkspace) set_workspace;
   decltype(&::cublasGetVersion) get_version;
   decltype(&::cublasSgemm_64) sgemm_64;
   decltype(&::cublasGemmEx_64) gemm_ex_64;

@@ -15,6 +15,10 @@
 
 namespace hk::cuda {
 
+namespace {
+constexpr std::size_t kCublasWorkspaceBytes = std::size_t(32) << 20;
+}  // namespace
+
 int cublas_version() {
   int v = 0;
   return cublas().get_version(nullptr, &v) == CUBLAS_STATUS_SUCCESS ? v : 0;
@@ -26,11 +30,19 @@ class CudaRuntime final : public detail::DeviceRuntime {
  public:
   const BackendInfo& info() override { return discovery().info; }
 
-  void* allocate(std::size_t bytes, int device) override { return allocator_.allocate(bytes, device); }
-  void deallocate(void* p, int device) noexcept override { allocator_.deallocate(p, device); }
+  // Each entry point gives the caller's current device back (device_guard.hpp).
+  void* allocate(std::size_t bytes, int device) override {
+    DeviceGuard guard;
+    return allocator_.allocate(bytes, device);
+  }
+  void deallocate(void* p, int device) noexcept override {
+    DeviceGuard guard;
+    allocator_.deallocate(p, device);
+  }
 
   void copy(void* dst, Device dst_device, const void* src, Device src_device, std::size_t bytes) override {
     if (bytes == 0) return;
+    DeviceGuard guard;
     if (dst_device.is_cuda() && src_device.is_cuda())
       copy_device_to_device(dst, dst_device.index(), src, src_device.index(), bytes);
     else if (dst_device.is_cuda())
@@ -40,6 +52,7 @@ class CudaRuntime final : public detail::DeviceRuntime {
   }
 
   void synchronize() override {
+    DeviceGuard guard;
     for (const CudaDeviceInfo& d : discovery().devices) {
       if (!d.usable) continue;
       HK_CUDA_CHECK(cudaSetDevice(d.index));
@@ -48,8 +61,10 @@ class CudaRuntime final : public detail::DeviceRuntime {
   }
 
   double run(int device, const std::function<void()>& kernel, const std::string& what) override {
+    DeviceGuard guard;
     ThreadResources& r = thread_resources(device);
     HK_CUDA_CHECK(cudaEventRecord(r.start, r.stream));
+    r.stop_recorded = false;
     try {
       kernel();
     } catch (...) {
@@ -57,7 +72,7 @@ class CudaRuntime final : public detail::DeviceRuntime {
       if (cudaStreamSynchronize(r.stream) != cudaSuccess) cudaGetLastError();
       throw;
     }
-    HK_CUDA_CHECK(cudaEventRecord(r.stop, r.stream));
+    if (!r.stop_recorded) HK_CUDA_CHECK(cudaEventRecord(r.stop, r.stream));
     // A fault inside the kernel (an illegal address, a trap) surfaces here, the first
     // call after it that waits for the stream.
     if (cudaError_t err = cudaStreamSynchronize(r.stream); err != cudaSuccess)
@@ -70,7 +85,10 @@ class CudaRuntime final : public detail::DeviceRuntime {
   const std::vector<CudaDeviceInfo>& devices() override { return discovery().devices; }
   CudaVersions versions() override { return discovery().versions; }
   CudaMemoryStats memory_stats(int device) override { return allocator_.stats(device); }
-  void empty_cache() override { allocator_.empty_cache(); }
+  void empty_cache() override {
+    DeviceGuard guard;
+    allocator_.empty_cache();
+  }
 
   void flush_l2(int device) override {
     const auto& devs = discovery().devices;
@@ -78,6 +96,7 @@ class CudaRuntime final : public detail::DeviceRuntime {
       throw BackendUnavailable("cuda_flush_l2: cuda:" + std::to_string(device) + " is not a usable device");
     // Writing twice the L2 size replaces every line the previous kernel left behind.
     std::size_t bytes = std::size_t(2) * std::size_t(std::max(devs[std::size_t(device)].l2_bytes, 1 << 20));
+    DeviceGuard guard;
     ThreadResources& r = thread_resources(device);  // makes `device` current for the buffer
     DeviceBuffer scratch(bytes);
     HK_CUDA_CHECK(cudaMemsetAsync(scratch.get(), 0, bytes, r.stream));
@@ -116,16 +135,37 @@ cudaStream_t current_stream() {
   return thread_resources(device).stream;
 }
 
+void end_device_work() {
+  int device = 0;
+  HK_CUDA_CHECK(cudaGetDevice(&device));
+  ThreadResources& r = thread_resources(device);
+  HK_CUDA_CHECK(cudaEventRecord(r.stop, r.stream));
+  r.stop_recorded = true;
+}
+
 cublasHandle_t cublas_handle() {
   int device = 0;
   HK_CUDA_CHECK(cudaGetDevice(&device));
   ThreadResources& r = thread_resources(device);
   if (!r.cublas) {
-    HK_CUDA_CHECK(cublas().create(&r.cublas));
+    // cublasCreate takes device memory of its own: when hk's cache holds the device, hand
+    // the cache back and try once more, as hk's own allocations do.
+    cublasStatus_t status = cublas().create(&r.cublas);
+    if (status == CUBLAS_STATUS_ALLOC_FAILED) {
+      the_runtime().allocator().empty_cache();
+      HK_CUDA_CHECK(cudaSetDevice(device));  // emptying visits every device
+      status = cublas().create(&r.cublas);
+    }
+    HK_CUDA_CHECK(status);
     // Default math: fp32 GEMM stays fp32 (TF32 tensor cores only with
     // CUBLAS_TF32_TENSOR_OP_MATH), so cuBLAS meets the same error bound as every variant.
     // Pedantic mode would also forbid TF32 but may pick slower kernels: not a fair rung.
     HK_CUDA_CHECK(cublas().set_math_mode(r.cublas, CUBLAS_DEFAULT_MATH));
+    // The GEMM workspace from hk's allocator, not cuBLAS's own cudaMalloc: it then counts in
+    // hk's memory stats and an allocation that fails frees hk's cache first. The size is
+    // what cuBLAS's documentation recommends for Hopper, enough for every architecture.
+    r.cublas_workspace = the_runtime().allocator().allocate(kCublasWorkspaceBytes, device);
+    HK_CUDA_CHECK(cublas().set_workspace(r.cublas, r.cublas_workspace, kCublasWorkspaceBytes));
   }
   HK_CUDA_CHECK(cublas().set_stream(r.cublas, r.stream));
   return r.cublas;

@@ -10,8 +10,25 @@
 #include <vector>
 
 #include "common/src/memory.hpp"
+#include "cuda/device_guard.hpp"
 
 namespace hk::cuda {
+
+// cudart's current device, for BasicDeviceGuard: every DeviceRuntime entry point holds one.
+struct CudartCurrentDevice {
+  static int current() {
+    int device = -1;
+    if (cudaGetDevice(&device) != cudaSuccess) {
+      cudaGetLastError();
+      return -1;
+    }
+    return device;
+  }
+  static void restore(int device) noexcept {
+    if (cudaSetDevice(device) != cudaSuccess) cudaGetLastError();
+  }
+};
+using DeviceGuard = BasicDeviceGuard<CudartCurrentDevice>;
 
 // Oldest compute capability hk runs on: CUDA 13 builds for sm_75 and newer only.
 constexpr int kMinComputeCapability = 75;
@@ -31,6 +48,10 @@ int cublas_version();  // cuBLAS's own version number; 0 if it cannot say
 // so host threads don't serialise on each other, and DeviceRuntime::run waits on it alone.
 // Created on first use; never the legacy default stream.
 cudaStream_t current_stream();
+// Marks the end of the device work of the op DeviceRuntime::run is timing, for a body that
+// then waits on the host (reads a result back, frees scratch): the kernel time stops here,
+// not after the wait. Call it after the body's last device work.
+void end_device_work();
 // The calling thread's cuBLAS handle on the current device, bound to current_stream().
 cublasHandle_t cublas_handle();
 

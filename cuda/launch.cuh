@@ -82,5 +82,16 @@ Launch<Params...> launch(const KernelContext& ctx, void (*kernel)(Params...), di
   return Launch<Params...>(kernel, grid, block, shared_bytes, stream, ctx.threads, where);
 }
 
+// gridDim.y (and z) may not exceed 65,535 blocks, x may reach 2^31 - 1. hk's GEMMs put the
+// columns of C on x and its rows on y, so a GEMM with more row blocks than y allows runs
+// as consecutive launches over row ranges of at most that many blocks each:
+// body(row0, rows) launches the kernel for rows [row0, row0 + rows) of A and C.
+constexpr int64_t kMaxGridY = 65535;
+template <class Body>
+void for_each_row_range(int64_t m, int64_t rows_per_block, const Body& body) {
+  const int64_t range = kMaxGridY * rows_per_block;
+  for (int64_t row0 = 0; row0 < m; row0 += range) body(row0, m - row0 < range ? m - row0 : range);
+}
+
 }  // namespace HK_KERNEL_TARGET
 }  // namespace hk::cuda

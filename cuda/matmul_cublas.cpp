@@ -73,6 +73,7 @@ void matmul_i8_cublas(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, i
   gemm_i8(pa.as<int8_t>(), k4, pb.as<int8_t>(), n4, pc.as<int32_t>(), n4, m, k4, n4);
   HK_CUDA_CHECK(cudaMemcpy2DAsync(c, std::size_t(n) * sizeof(int32_t), pc.get(), std::size_t(n4) * sizeof(int32_t),
                                   std::size_t(n) * sizeof(int32_t), std::size_t(m), cudaMemcpyDeviceToDevice, stream));
+  end_device_work();  // before the scratch buffers' destructors wait for the stream
 }
 
 }  // namespace hk::cuda

@@ -35,6 +35,7 @@ template <class Term> double sum(Term term, int64_t n) {
   DeviceBuffer temp(temp_bytes);
   HK_CUDA_CHECK(cub::DeviceReduce::Sum(temp.get(), temp_bytes, terms, result.as<double>(), n, stream));
   double host = 0;
+  end_device_work();  // the kernel time ends here, not after the read-back and the frees
   HK_CUDA_CHECK(cudaMemcpyAsync(&host, result.get(), sizeof(double), cudaMemcpyDeviceToHost, stream));
   HK_CUDA_CHECK(cudaStreamSynchronize(stream));
   return host;

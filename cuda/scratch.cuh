@@ -29,8 +29,10 @@ class Scratch {
 };
 
 // Waits for the work queued so far on the thread's stream, then copies *p to the host.
+// The op's kernel time ends before the copy and the wait (end_device_work).
 template <class T> T read_back(const T* p) {
   T value{};
+  end_device_work();
   cudaStream_t stream = current_stream();
   HK_CUDA_CHECK(cudaMemcpyAsync(&value, p, sizeof(T), cudaMemcpyDeviceToHost, stream));
   HK_CUDA_CHECK(cudaStreamSynchronize(stream));

@@ -15,9 +15,11 @@ struct ThreadResources {
   int device = 0;
   cudaStream_t stream = nullptr;
   cudaEvent_t start = nullptr, stop = nullptr;  // kernel timing
+  bool stop_recorded = false;                    // by end_device_work(), within DeviceRuntime::run
   cudaEvent_t chunk_done[2] = {nullptr, nullptr};  // staging buffer i may be reused
   void* pinned[2] = {nullptr, nullptr};           // kStagingChunk bytes each, on first copy
   cublasHandle_t cublas = nullptr;                // on first use
+  void* cublas_workspace = nullptr;               // from hk's device allocator (cublas_handle)
 };
 
 // Bytes per pinned staging buffer; copies larger than this are pipelined through two.

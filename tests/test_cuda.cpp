@@ -6,6 +6,8 @@
 #include <string>
 #include <thread>
 
+#include "cuda/device_guard.hpp"
+#include "cuda/launch.cuh"
 #include "test_util.hpp"
 
 namespace {
@@ -75,6 +77,56 @@ TEST(CudaUnavailable, CublasIsNotLoadedUntilACublasVariantRuns) {
   std::ifstream maps("/proc/self/maps");
   for (std::string line; std::getline(maps, line);)
     EXPECT_EQ(line.find("libcublas"), std::string::npos) << "mapped at start or by an op that doesn't need it: " << line;
+}
+
+// The guard every cuda runtime entry point holds, against a stub of the two runtime calls.
+struct StubCurrentDevice {
+  static inline int now = 0, restores = 0;
+  static int current() { return now; }
+  static void restore(int device) noexcept {
+    ++restores;
+    now = device;
+  }
+};
+
+TEST(CudaDeviceGuard, GivesTheCallersDeviceBackOnEveryWayOut) {
+  using Guard = hk::cuda::BasicDeviceGuard<StubCurrentDevice>;
+  StubCurrentDevice::now = 1;
+  StubCurrentDevice::restores = 0;
+  {
+    Guard g;
+    StubCurrentDevice::now = 0;  // hk works on cuda:0
+  }
+  EXPECT_EQ(StubCurrentDevice::now, 1);
+  EXPECT_EQ(StubCurrentDevice::restores, 1);
+  {
+    Guard g;  // nothing changed: no runtime call on the way out
+  }
+  EXPECT_EQ(StubCurrentDevice::restores, 1);
+  try {
+    Guard g;
+    StubCurrentDevice::now = 3;
+    throw hk::CudaError("a failed launch");
+  } catch (const hk::CudaError&) {
+  }
+  EXPECT_EQ(StubCurrentDevice::now, 1) << "an error path kept hk's device current";
+  {
+    Guard outer;
+    StubCurrentDevice::now = 2;
+    {
+      Guard inner;
+      StubCurrentDevice::now = 0;
+    }
+    EXPECT_EQ(StubCurrentDevice::now, 2);
+  }
+  EXPECT_EQ(StubCurrentDevice::now, 1);
+  StubCurrentDevice::now = -1;  // unreadable (no driver): nothing to give back
+  StubCurrentDevice::restores = 0;
+  {
+    Guard g;
+    StubCurrentDevice::now = 0;
+  }
+  EXPECT_EQ(StubCurrentDevice::restores, 0);
 }
 
 TEST(CudaDevice, DefaultDeviceIsSettable) {
@@ -199,6 +251,67 @@ TEST(CudaSimKernels, VectorizedPathsMatchTheCpu) {
     same(hk::mul(x, y, sim), hk::mul(x, y, cpu));
     same(hk::squared_difference(x, y, sim), hk::squared_difference(x, y, cpu));
     EXPECT_EQ(hk::relu(xi, sim).to_vector<int8_t>(), hk::relu(xi, cpu).to_vector<int8_t>());
+  }
+}
+
+// gridDim.y stops at 65,535 blocks, and each matmul kernel puts rows of C on y: one row
+// past a kernel's limit (row blocks × rows per block) must still run, as consecutive
+// launches over row ranges. The simulator rejects an oversized grid as the GPU does. It
+// runs the cheapest case here (tiled with 8×8 tiles, 4 Mi simulated threads); every
+// kernel's own case runs on a GPU (tests/gpu: GpuVariants.MatmulRowsBeyondTheGridYLimit).
+TEST(CudaSimKernels, MatmulRowsBeyondTheGridYLimitRun) {
+  struct Case {
+    const char* variant;
+    int64_t rows_per_block;
+    int block_size;
+    bool int8;
+  };
+  const Case cases[] = {{"tiled", 8, 8, false}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.variant);
+    const int64_t m = 65535 * c.rows_per_block + 1, k = 4, n = 3;
+    hk::Options o{hk::Backend::cuda_sim, c.variant, 2, c.block_size};
+    // Row i of A is (i % 5 - 2) · (1, 1, 1, 1) and B is all ones but column j scaled by j + 1,
+    // so C[i][j] = 4 · (i % 5 - 2) · (j + 1), exact in both dtypes.
+    std::vector<float> bv(size_t(k * n));
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) bv[size_t(p * n + j)] = float(j + 1);
+    std::vector<float> got;
+    if (c.int8) {
+      std::vector<int8_t> av(size_t(m * k)), bi(bv.begin(), bv.end());
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p) av[size_t(i * k + p)] = int8_t(i % 5 - 2);
+      auto r = hk::matmul(Tensor::from_vector(av, {m, k}), Tensor::from_vector(bi, {k, n}), o).to_vector<int32_t>();
+      got.assign(r.begin(), r.end());
+    } else {
+      std::vector<float> av(size_t(m * k));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p) av[size_t(i * k + p)] = float(i % 5 - 2);
+      got = hk::matmul(Tensor::from_vector(av, {m, k}), Tensor::from_vector(bv, {k, n}), o).to_vector<float>();
+    }
+    ASSERT_EQ(got.size(), size_t(m * n));
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        ASSERT_EQ(got[size_t(i * n + j)], float(4 * (i % 5 - 2) * (j + 1))) << "row " << i << ", column " << j;
+  }
+}
+
+// The row ranges cover every row once, in order, each within gridDim.y's limit.
+TEST(CudaGridMapping, RowRangesCoverEveryRowWithinTheGridLimit) {
+  for (int64_t rows_per_block : {8, 16, 32, 64, 128}) {
+    for (int64_t m : {int64_t(1), rows_per_block * 65535 - 1, rows_per_block * 65535, rows_per_block * 65535 + 1,
+                      3 * rows_per_block * 65535 + 17}) {
+      int64_t next = 0, launches = 0;
+      hk::cuda::for_each_row_range(m, rows_per_block, [&](int64_t row0, int64_t rows) {
+        EXPECT_EQ(row0, next);
+        EXPECT_GT(rows, 0);
+        EXPECT_LE((rows + rows_per_block - 1) / rows_per_block, 65535);
+        next = row0 + rows;
+        ++launches;
+      });
+      EXPECT_EQ(next, m);
+      EXPECT_EQ(launches, (m + rows_per_block * 65535 - 1) / (rows_per_block * 65535));
+    }
   }
 }
 

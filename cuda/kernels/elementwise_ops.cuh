@@ -2,8 +2,7 @@
 // hk's own kernels (elementwise_vectorized.cuh, reduce_f32_block_reduce.cuh) and the library
 // baselines (Thrust, CUB) apply the same functors, so they cannot drift apart. They are the
 // CPU's expressions, so results are bit-identical: relu as `0 > x ? 0 : x` (NaN and −0.0
-// stay), no a·b + c for the compiler to fuse, reduction terms in double (x·y of two floats
-// is exact there).
+// stay), no a·b + c for the compiler to fuse, reduction terms in double.
 #pragma once
 
 #include <cstdint>
@@ -38,13 +37,16 @@ struct SquaredDifference {
 
 namespace block_reduce {
 
+// __dmul_rn: a product nvcc may not fuse with the sum it is added to (v += term), which
+// would round once where the simulator and the CPU round twice. (x·y of two floats is exact
+// in double either way; d·d is not.)
 struct DotTerm {
-  __device__ double operator()(float x, float y) const { return double(x) * double(y); }
+  __device__ double operator()(float x, float y) const { return __dmul_rn(double(x), double(y)); }
 };
 struct SquaredDifferenceTerm {
   __device__ double operator()(float x, float y) const {
     const double d = double(x) - double(y);
-    return d * d;
+    return __dmul_rn(d, d);
   }
 };
 

@@ -34,9 +34,11 @@ inline void matmul_f32_naive(const float* a, const float* b, float* c, int64_t m
                              const KernelContext& ctx) {
   if (m == 0 || n == 0) return;  // a grid with no blocks is an invalid launch
   const dim3 block(kNaiveBlock, kNaiveBlock);
-  const dim3 grid(static_cast<unsigned>((n + kNaiveBlock - 1) / kNaiveBlock),
-                  static_cast<unsigned>((m + kNaiveBlock - 1) / kNaiveBlock));
-  launch(ctx, matmul_f32_naive_kernel, grid, block)(a, b, c, m, k, n);
+  for_each_row_range(m, kNaiveBlock, [&](int64_t row0, int64_t rows) {
+    const dim3 grid(static_cast<unsigned>((n + kNaiveBlock - 1) / kNaiveBlock),
+                    static_cast<unsigned>((rows + kNaiveBlock - 1) / kNaiveBlock));
+    launch(ctx, matmul_f32_naive_kernel, grid, block)(a + row0 * k, b, c + row0 * n, rows, k, n);
+  });
 }
 
 }  // namespace HK_KERNEL_TARGET

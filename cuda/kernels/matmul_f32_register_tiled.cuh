@@ -125,10 +125,15 @@ inline void matmul_f32_register_tiled(const float* a, const float* b, float* c, 
   using namespace register_tiled;
   if (m == 0 || n == 0) return;  // a grid with no blocks is an invalid launch
   auto aligned16 = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
-  const bool vec_a = k % 4 == 0 && aligned16(a), vec_b = n % 4 == 0 && aligned16(b);
-  const bool vec_c = n % 4 == 0 && aligned16(c);
-  const dim3 grid(static_cast<unsigned>((n + kBN - 1) / kBN), static_cast<unsigned>((m + kBM - 1) / kBM));
-  launch(ctx, matmul_f32_register_tiled_kernel, grid, dim3(kThreads))(a, b, c, m, k, n, vec_a, vec_b, vec_c);
+  const bool vec_b = n % 4 == 0 && aligned16(b);
+  for_each_row_range(m, kBM, [&](int64_t row0, int64_t rows) {
+    const float* a_rows = a + row0 * k;
+    float* c_rows = c + row0 * n;
+    const bool vec_a = k % 4 == 0 && aligned16(a_rows), vec_c = n % 4 == 0 && aligned16(c_rows);
+    const dim3 grid(static_cast<unsigned>((n + kBN - 1) / kBN), static_cast<unsigned>((rows + kBM - 1) / kBM));
+    launch(ctx, matmul_f32_register_tiled_kernel, grid, dim3(kThreads))(a_rows, b, c_rows, rows, k, n, vec_a, vec_b,
+                                                                        vec_c);
+  });
 }
 
 }  // namespace HK_KERNEL_TARGET

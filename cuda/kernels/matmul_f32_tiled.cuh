@@ -57,8 +57,10 @@ template <int kTile>
 void matmul_f32_tiled_with(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n,
                            const KernelContext& ctx) {
   const dim3 block(kTile, kTile);
-  const dim3 grid(static_cast<unsigned>((n + kTile - 1) / kTile), static_cast<unsigned>((m + kTile - 1) / kTile));
-  launch(ctx, matmul_f32_tiled_kernel<kTile>, grid, block)(a, b, c, m, k, n);
+  for_each_row_range(m, kTile, [&](int64_t row0, int64_t rows) {
+    const dim3 grid(static_cast<unsigned>((n + kTile - 1) / kTile), static_cast<unsigned>((rows + kTile - 1) / kTile));
+    launch(ctx, matmul_f32_tiled_kernel<kTile>, grid, block)(a + row0 * k, b, c + row0 * n, rows, k, n);
+  });
 }
 
 // Options::block_size chooses the tile edge: 16 (default), 8 or 32 (32×32 = 1024 threads,

@@ -117,9 +117,12 @@ inline void matmul_i8_dp4a(const int8_t* a, const int8_t* b, int32_t* c, int64_t
                            const KernelContext& ctx) {
   using namespace dp4a;
   if (m == 0 || n == 0) return;  // a grid with no blocks is an invalid launch
-  const bool vec_a = k % 4 == 0 && reinterpret_cast<uintptr_t>(a) % 4 == 0;
-  const dim3 grid(static_cast<unsigned>((n + kBN - 1) / kBN), static_cast<unsigned>((m + kBM - 1) / kBM));
-  launch(ctx, matmul_i8_dp4a_kernel, grid, dim3(kThreads))(a, b, c, m, k, n, vec_a);
+  for_each_row_range(m, kBM, [&](int64_t row0, int64_t rows) {
+    const int8_t* a_rows = a + row0 * k;
+    const bool vec_a = k % 4 == 0 && reinterpret_cast<uintptr_t>(a_rows) % 4 == 0;
+    const dim3 grid(static_cast<unsigned>((n + kBN - 1) / kBN), static_cast<unsigned>((rows + kBM - 1) / kBM));
+    launch(ctx, matmul_i8_dp4a_kernel, grid, dim3(kThreads))(a_rows, b, c + row0 * n, rows, k, n, vec_a);
+  });
 }
 
 }  // namespace HK_KERNEL_TARGET

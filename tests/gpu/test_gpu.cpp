@@ -3,6 +3,7 @@
 // against the CPU on device-resident tensors, host staging and its timing record, and
 // concurrent use from several host threads. Without a device each test reports
 // "skipped: no CUDA device (<the reason hk::backends() gives>)".
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,10 @@
 
 #include "hk/registry.hpp"
 #include "test_util.hpp"
+
+#if HK_TEST_HAVE_CUDART
+#include <cuda_runtime_api.h>
+#endif
 
 namespace {
 
@@ -315,19 +320,31 @@ TEST(GpuConcurrency, ThreadsShareTheDeviceSafely) {
   HK_REQUIRE_GPU();
   Tensor a = Tensor::from_vector(hk_test::small_int_floats(192 * 160, 1), {192, 160});
   Tensor b = Tensor::from_vector(hk_test::small_int_floats(160 * 224, 2), {160, 224});
+  Tensor ai = Tensor::randn({192, 160}, 3, DType::i8), bi = Tensor::randn({160, 224}, 4, DType::i8);
   const std::vector<float> want = hk::matmul(a, b, {hk::Backend::cpu, "naive"}).to_vector<float>();
-  std::vector<std::string> variants;
-  for (const hk::VariantInfo& v : hk::variants("matmul"))
-    if (v.backend == hk::Backend::cuda && v.supported) variants.push_back(v.variant);
+  const std::vector<int32_t> want_i = hk::matmul(ai, bi, {hk::Backend::cpu, "naive"}).to_vector<int32_t>();
+  // Each variant on a dtype it takes (dp4a takes only i8).
+  struct Run {
+    std::string variant;
+    bool int8;
+  };
+  std::vector<Run> runs;
+  for (const hk::VariantInfo& v : hk::variants("matmul")) {
+    if (v.backend != hk::Backend::cuda || !v.supported) continue;
+    for (DType t : v.dtypes) runs.push_back({v.variant, t == DType::i8});
+  }
+  ASSERT_FALSE(runs.empty());
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t)
     threads.emplace_back([&, t] {
       try {
         for (int i = 0; i < 25; ++i) {
-          hk::Options o{hk::Backend::cuda, variants[std::size_t(t + i) % variants.size()]};
-          Tensor c = (t % 2) ? hk::matmul(a, b, o) : hk::matmul(a.to(kGpu), b.to(kGpu), o);
-          if (c.to_vector<float>() != want) ++failures;
+          const Run& r = runs[std::size_t(t + i) % runs.size()];
+          hk::Options o{hk::Backend::cuda, r.variant};
+          const Tensor &x = r.int8 ? ai : a, &y = r.int8 ? bi : b;
+          Tensor c = (t % 2) ? hk::matmul(x, y, o) : hk::matmul(x.to(kGpu), y.to(kGpu), o);
+          if (r.int8 ? c.to_vector<int32_t>() != want_i : c.to_vector<float>() != want) ++failures;
         }
       } catch (const std::exception& e) {
         ADD_FAILURE() << "thread " << t << ": " << e.what();
@@ -337,6 +354,77 @@ TEST(GpuConcurrency, ThreadsShareTheDeviceSafely) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   hk::synchronize();
+}
+
+#if HK_TEST_HAVE_CUDART
+// The caller's current device is theirs: hk works on the tensors' device and gives the
+// caller's back, so the caller's own next launch goes where they chose.
+TEST(GpuDevices, CallersCurrentDeviceIsKept) {
+  HK_REQUIRE_GPU();
+  const int last = int(hk::cuda_devices().size()) - 1;
+  ASSERT_EQ(cudaSetDevice(last), cudaSuccess);
+  Tensor x = Tensor::from_vector(hk_test::normal_floats(4096, 1), {4096});
+  Tensor on0 = x.to(kGpu);
+  (void)hk::relu(on0, {hk::Backend::cuda});
+  (void)hk::matmul(Tensor::randn({64, 64}, 1), Tensor::randn({64, 64}, 2), {hk::Backend::cuda, "cublas"});
+  hk::synchronize();
+  int now = -1;
+  ASSERT_EQ(cudaGetDevice(&now), cudaSuccess);
+  EXPECT_EQ(now, last);
+  // And when the caller's device is cuda:0 while hk worked on the last one.
+  ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+  (void)x.to(Device::cuda(last));
+  ASSERT_EQ(cudaGetDevice(&now), cudaSuccess);
+  EXPECT_EQ(now, 0);
+}
+#endif
+
+// gridDim.y stops at 65,535 blocks and every matmul kernel puts rows of C on y: one row
+// past each kernel's limit must run (as several launches) and give the right product.
+TEST(GpuVariants, MatmulRowsBeyondTheGridYLimit) {
+  HK_REQUIRE_GPU();
+  struct Case {
+    const char* variant;
+    int64_t rows_per_block;
+    int block_size;
+    bool int8;
+  };
+  const Case cases[] = {{"naive", 16, 0, false}, {"tiled", 8, 8, false}, {"register_tiled", 128, 0, false},
+                        {"dp4a", 64, 0, true}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.variant);
+    const int64_t m = 65535 * c.rows_per_block + 1, k = 4, n = 3;
+    hk::Options o{hk::Backend::cuda, c.variant, 0, c.block_size};
+    Tensor a = c.int8 ? Tensor::randn({m, k}, 1, DType::i8) : Tensor::from_vector(hk_test::small_int_floats(size_t(m * k), 1), {m, k});
+    Tensor b = c.int8 ? Tensor::randn({k, n}, 2, DType::i8) : Tensor::from_vector(hk_test::small_int_floats(size_t(k * n), 2), {k, n});
+    Tensor got = hk::matmul(a.to(kGpu), b.to(kGpu), o), want = hk::matmul(a, b, {hk::Backend::cpu, "naive"});
+    if (c.int8)
+      EXPECT_EQ(got.to_vector<int32_t>(), want.to_vector<int32_t>());
+    else
+      EXPECT_EQ(got.to_vector<float>(), want.to_vector<float>());
+  }
+}
+
+// A reduction reads its result back to the host and frees its scratch, both of which wait
+// on the host: the kernel time must stop before them (end_device_work), so for a small
+// input it is a small part of the call, not nearly all of it.
+TEST(GpuTiming, KernelTimeStopsBeforeTheHostWaits) {
+  HK_REQUIRE_GPU();
+  Tensor x = Tensor::randn({4096}, 1).to(kGpu), y = Tensor::randn({4096}, 2).to(kGpu);
+  for (const hk::VariantInfo& v : hk::variants("dot")) {
+    if (v.backend != hk::Backend::cuda || !v.supported) continue;
+    SCOPED_TRACE(v.variant);
+    std::vector<double> kernel, total;
+    for (int i = 0; i < 31; ++i) {
+      (void)hk::dot(x, y, {hk::Backend::cuda, v.variant});
+      kernel.push_back(hk::last_call_timing().kernel_ms);
+      total.push_back(hk::last_call_timing().total_ms);
+    }
+    std::sort(kernel.begin(), kernel.end());
+    std::sort(total.begin(), total.end());
+    EXPECT_GT(kernel[15], 0.0);
+    EXPECT_LT(kernel[15], 0.5 * total[15]) << "median kernel " << kernel[15] << " ms of a " << total[15] << " ms call";
+  }
 }
 
 TEST(GpuDevices, TensorsOnASecondDeviceComputeThere) {
