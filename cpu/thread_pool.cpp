@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "hk/error.hpp"
 #include "hk/runtime.hpp"
@@ -19,7 +20,21 @@ namespace hk::cpu {
 
 namespace {
 
+// True while this thread runs a parallel_for body, inline or on the pool: nested calls then
+// run inline, and resize() refuses (on the pool it would wait for its own job).
 thread_local bool tls_in_region = false;
+
+// Marks a body run inline on the caller as a parallel region.
+class InlineRegion {
+ public:
+  InlineRegion() : saved_(std::exchange(tls_in_region, true)) {}
+  ~InlineRegion() { tls_in_region = saved_; }
+  InlineRegion(const InlineRegion&) = delete;
+  InlineRegion& operator=(const InlineRegion&) = delete;
+
+ private:
+  bool saved_;
+};
 
 // How long a worker keeps polling its wake word after a job before it sleeps on the futex.
 // Long enough to catch the next call of a loop of kernels, short enough not to steal a
@@ -90,6 +105,9 @@ void ThreadPool::stop() {
 void ThreadPool::resize(int threads) {
   if (threads < 1 || threads > 1024)
     throw InvalidArgument("thread count must be in 1..1024, got " + std::to_string(threads));
+  if (tls_in_region)
+    throw InvalidArgument("set_num_threads: called from work that hk's thread pool is running (an op given to "
+                          "parallel_map); the pool cannot be resized under it, so call it before or after");
   std::lock_guard lock(run_mutex_);
   if (threads == size()) return;
   stop();
@@ -154,15 +172,19 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
   }
   grain = std::max<int64_t>(grain, 1);
   int64_t tasks = std::min<int64_t>((n + grain - 1) / grain, std::max(threads, 1));
+  // Inline: small, nested, the pool busy with another host thread's job, or no workers.
+  // Never with the lock held: an hk call in the body must not wait for this job.
+  auto run_inline = [&] {
+    InlineRegion region;
+    body(0, n);
+  };
+  if (tasks <= 1 || tls_in_region) return run_inline();
   std::unique_lock lock(run_mutex_, std::try_to_lock);
-  if (tasks <= 1 || tls_in_region || !lock.owns_lock()) {
-    body(0, n);  // small, nested, or the pool is busy with another host thread's job
-    return;
-  }
+  if (!lock.owns_lock()) return run_inline();
   int workers = static_cast<int>(std::min<int64_t>(tasks - 1, static_cast<int64_t>(workers_.size())));
   if (workers == 0) {
-    body(0, n);
-    return;
+    lock.unlock();
+    return run_inline();
   }
   // Set up the job while it is closed and no worker is active (the previous call waited).
   body_ = &body;

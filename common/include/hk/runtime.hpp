@@ -44,6 +44,8 @@ Backend default_backend();
 Backend resolve_backend(Backend);
 
 // Size of the thread pool; initially HK_NUM_THREADS, else the number of hardware threads.
+// set_num_threads waits for work other threads run on the pool; called from inside an op
+// given to parallel_map (work the pool itself runs) it throws InvalidArgument.
 void set_num_threads(int);
 int num_threads();
 
