@@ -107,14 +107,28 @@ TEST(Semantics, MatmulWithZeroK) {
   }
 }
 
+// A term can be (−128)·(−128) = 2¹⁴, so K ≤ (2³¹ − 1) / 2¹⁴ = 131,071 keeps every sum in
+// int32; K = 131,072 of such terms is 2³¹, one past INT32_MAX.
 TEST(Semantics, Int8MatmulKLimit) {
-  // 127²·133,144 fits in int32; one more could overflow.
-  Tensor a = Tensor::full({1, 133144}, 127, DType::i8), b = Tensor::full({133144, 1}, 127, DType::i8);
-  EXPECT_EQ(hk::matmul(a, b).to_vector<int32_t>()[0], 127 * 127 * 133144);
-  Tensor a2 = Tensor::full({1, 133145}, 1, DType::i8), b2 = Tensor::full({133145, 1}, 1, DType::i8);
+  const int64_t k_max = 131071;
+  struct Fill {
+    int a, b;
+  };
+  for (const Fill f : {Fill{-128, -128}, Fill{-128, 127}, Fill{127, 127}}) {
+    Tensor a = Tensor::full({1, k_max}, f.a, DType::i8), b = Tensor::full({k_max, 1}, f.b, DType::i8);
+    const int64_t expected = int64_t{f.a} * f.b * k_max;  // exact, in int64
+    for (const hk::VariantInfo& v : hk::variants("matmul")) {
+      if (!v.supported || !std::count(v.dtypes.begin(), v.dtypes.end(), DType::i8)) continue;
+      SCOPED_TRACE(hk::to_string(v.backend) + "/" + v.variant + ", a = " + std::to_string(f.a) +
+                   ", b = " + std::to_string(f.b));
+      EXPECT_EQ(int64_t{hk::matmul(a, b, {v.backend, v.variant}).to_vector<int32_t>().at(0)}, expected);
+    }
+  }
+  Tensor a2 = Tensor::full({1, k_max + 1}, 1, DType::i8), b2 = Tensor::full({k_max + 1, 1}, 1, DType::i8);
   std::string m = message_of<hk::InvalidArgument>([&] { hk::matmul(a2, b2); });
-  EXPECT_NE(m.find("133145"), std::string::npos) << m;
-  EXPECT_NE(m.find("133144"), std::string::npos) << m;
+  EXPECT_NE(m.find("131072"), std::string::npos) << m;
+  EXPECT_NE(m.find("131071"), std::string::npos) << m;
+  EXPECT_NE(m.find("−128·−128"), std::string::npos) << m;
 }
 
 TEST(Semantics, VariantGivenAnUnsupportedDtypeNamesWhatItTakes) {

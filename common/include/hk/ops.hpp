@@ -15,8 +15,8 @@
 
 namespace hk {
 
-// a: (M, K), b: (K, N) → (M, N). f32×f32→f32, or i8×i8→i32 (exact; K ≤ 133,144 so that
-// 127²·K fits in int32). K = 0 gives zeros.
+// a: (M, K), b: (K, N) → (M, N). f32×f32→f32, or i8×i8→i32 (exact; K ≤ 131,071 so that
+// (−128)²·K fits in int32). K = 0 gives zeros.
 Tensor matmul(const Tensor& a, const Tensor& b, const Options& = {});
 void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& = {});
 
