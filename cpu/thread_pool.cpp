@@ -72,8 +72,10 @@ int threads_from_env() {
 }  // namespace
 
 ThreadPool& ThreadPool::global() {
-  static ThreadPool pool(threads_from_env());
-  return pool;
+  // Never destroyed: ops may run from static objects' destructors after main returned (the
+  // workers sleep until the process ends).
+  static ThreadPool* pool = new ThreadPool(threads_from_env());
+  return *pool;
 }
 
 ThreadPool::ThreadPool(int threads) { start(threads); }

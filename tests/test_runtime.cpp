@@ -1,4 +1,8 @@
 // Backends, variants, defaults, CPU features: what hk says about the machine.
+#include <sys/wait.h>
+
+#include <cstdio>
+
 #include "hk/cpu_features.hpp"
 #include "hk/registry.hpp"
 #include "test_util.hpp"
@@ -34,6 +38,27 @@ TEST(Runtime, DefaultBackendCanBeSet) {
   EXPECT_EQ(hk::default_backend(), hk::Backend::cpu);
   EXPECT_EQ(hk::relu(hk::Tensor::full({2}, -1.0)).to_vector<float>(), std::vector<float>(2, 0.0f));
   hk::set_default_backend(before);
+}
+
+// Runs tests/process_checks.cpp with `args` (environment assignments first, as in a shell),
+// returns its exit code (−1 when it did not exit normally) and everything it printed.
+std::pair<int, std::string> run_process_checks(const std::string& args) {
+  const std::string cmd = args.substr(0, args.rfind(' ') + 1) + "'" HK_PROCESS_CHECKS_EXE "' " +
+                          args.substr(args.rfind(' ') + 1) + " 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {-1, "popen failed"};
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A program may call hk from a static object's destructor, after main has returned: the
+// registry, the pool and the per-thread buffers outlive every static object.
+TEST(Runtime, OpsRunFromAStaticDestructorAfterMain) {
+  auto [code, out] = run_process_checks("ops-after-main");
+  EXPECT_EQ(code, 0) << out;
 }
 
 TEST(Runtime, BackendNamesRoundTrip) {

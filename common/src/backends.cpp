@@ -3,6 +3,7 @@
 // runtimes (memory, copies, synchronisation) are looked up here.
 #include <cstdlib>
 #include <atomic>
+#include <memory>
 #include <mutex>
 
 #include "common/src/memory.hpp"
@@ -26,17 +27,18 @@ constexpr const char* kCudaSimNote = "functional simulation — not a performanc
 }  // namespace
 
 const Registry& Registry::get() {
-  static const Registry registry = [] {
-    Registry r;
-    register_cpu(r);
+  // Never destroyed: ops may run from static objects' destructors after main returned.
+  static const Registry* registry = [] {
+    auto r = std::make_unique<Registry>();
+    register_cpu(*r);
 #if HK_HAVE_CUDA
-    register_cuda(r);
+    register_cuda(*r);
 #endif
-    register_cuda_sim(r);  // the simulator is part of every build
-    r.finalize();
-    return r;
+    register_cuda_sim(*r);  // the simulator is part of every build
+    r->finalize();
+    return r.release();
   }();
-  return registry;
+  return *registry;
 }
 
 namespace detail {
