@@ -1,6 +1,7 @@
 #include "cpu/thread_pool.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <utility>
@@ -57,16 +58,21 @@ template <class T> T wait_change(const std::atomic<T>& word, T old,
   return word.load(std::memory_order_acquire);
 }
 
+// HK_NUM_THREADS, else the hardware threads. Read once, when the pool is made. A bad value
+// is reported rather than thrown, so that set_num_threads can still fix the size.
 int threads_from_env() {
+  unsigned hw = std::thread::hardware_concurrency();
+  const int fallback = hw ? static_cast<int>(hw) : 1;
   if (const char* env = std::getenv("HK_NUM_THREADS"); env && *env) {
     char* end = nullptr;
     long v = std::strtol(env, &end, 10);
-    if (*end != '\0' || v < 1 || v > 1024)
-      throw InvalidArgument("HK_NUM_THREADS='" + std::string(env) + "' is not a thread count in 1..1024");
-    return static_cast<int>(v);
+    if (*end == '\0' && v >= 1 && v <= 1024) return static_cast<int>(v);
+    std::fprintf(stderr,
+                 "hk: warning: HK_NUM_THREADS='%s' is not a thread count in 1..1024; using %d (the hardware "
+                 "threads)\n",
+                 env, fallback);
   }
-  unsigned hw = std::thread::hardware_concurrency();
-  return hw ? static_cast<int>(hw) : 1;
+  return fallback;
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 //   process_checks ops-after-main  hk ops called from a static object's destructor, after
 //                                  main returned and hk's own statics were used (so, without
 //                                  care, already destroyed). Exits 0 when every result is right.
+//   process_checks bad-env         run with HK_NUM_THREADS and HK_BACKEND set to nonsense:
+//                                  hk warns, uses the defaults, and the code's settings win.
 // A failure prints what was wrong and exits non-zero.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "hk/hk.hpp"
@@ -80,11 +83,32 @@ int ops_after_main() {
   return ok ? 3 : 2;  // returning runs the destructor above, which exits with 0 or 1
 }
 
+int bad_env() {
+  try {
+    const unsigned hw = std::thread::hardware_concurrency();
+    expect(hk::num_threads() == static_cast<int>(hw ? hw : 1), "a bad HK_NUM_THREADS does not give the default");
+    expect(hk::default_backend() == hk::Backend::automatic, "a bad HK_BACKEND does not give auto");
+    expect(hk::backends().size() == 3, "backends() is wrong");
+    const hk::Tensor x = hk::Tensor::from_vector<float>({-1.0f, 2.0f}, {2});
+    for (int i = 0; i < 3; ++i) expect(hk::relu(x).to_vector<float>() == std::vector<float>{0.0f, 2.0f}, "relu is wrong");
+    hk::set_num_threads(2);
+    expect(hk::num_threads() == 2, "set_num_threads(2) did not take");
+    hk::set_default_backend(hk::Backend::cuda_sim);
+    expect(hk::default_backend() == hk::Backend::cuda_sim, "set_default_backend(cuda_sim) did not take");
+    expect(hk::relu(x).to_vector<float>() == std::vector<float>{0.0f, 2.0f}, "relu on cuda_sim is wrong");
+    expect(hk::last_call_timing().backend == hk::Backend::cuda_sim, "relu did not run on the default set in code");
+  } catch (const std::exception& e) {
+    expect(false, std::string("threw: ") + e.what());
+  }
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string_view mode = argc > 1 ? argv[1] : "";
   if (mode == "ops-after-main") return ops_after_main();
-  std::fprintf(stderr, "usage: %s ops-after-main\n", argv[0]);
+  if (mode == "bad-env") return bad_env();
+  std::fprintf(stderr, "usage: %s ops-after-main | bad-env\n", argv[0]);
   return 64;
 }

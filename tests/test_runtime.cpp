@@ -40,11 +40,12 @@ TEST(Runtime, DefaultBackendCanBeSet) {
   hk::set_default_backend(before);
 }
 
-// Runs tests/process_checks.cpp with `args` (environment assignments first, as in a shell),
-// returns its exit code (−1 when it did not exit normally) and everything it printed.
+// Runs tests/process_checks.cpp with `args` (environment assignments first, as in a shell;
+// HK_BACKEND and HK_NUM_THREADS are otherwise unset), returns its exit code (−1 when it did
+// not exit normally) and everything it printed.
 std::pair<int, std::string> run_process_checks(const std::string& args) {
-  const std::string cmd = args.substr(0, args.rfind(' ') + 1) + "'" HK_PROCESS_CHECKS_EXE "' " +
-                          args.substr(args.rfind(' ') + 1) + " 2>&1";
+  const std::string cmd = "env -u HK_BACKEND -u HK_NUM_THREADS " + args.substr(0, args.rfind(' ') + 1) + "'" +
+                          HK_PROCESS_CHECKS_EXE + "' " + args.substr(args.rfind(' ') + 1) + " 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return {-1, "popen failed"};
@@ -54,11 +55,33 @@ std::pair<int, std::string> run_process_checks(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 // A program may call hk from a static object's destructor, after main has returned: the
 // registry, the pool and the per-thread buffers outlive every static object.
 TEST(Runtime, OpsRunFromAStaticDestructorAfterMain) {
   auto [code, out] = run_process_checks("ops-after-main");
   EXPECT_EQ(code, 0) << out;
+}
+
+// A wrong HK_NUM_THREADS or HK_BACKEND is reported once on stderr, naming the variable and
+// the accepted values; hk runs with the default, and what the code sets wins.
+TEST(Runtime, BadEnvironmentValuesWarnOnceAndTheCodeWins) {
+  auto [code, out] = run_process_checks("HK_NUM_THREADS=lots HK_BACKEND=gpu bad-env");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(count_of(out, "HK_NUM_THREADS='lots'"), 1u) << out;
+  EXPECT_EQ(count_of(out, "1..1024"), 1u) << out;
+  EXPECT_EQ(count_of(out, "HK_BACKEND='gpu'"), 1u) << out;
+  EXPECT_EQ(count_of(out, "cpu, cuda, cuda_sim, auto"), 1u) << out;
+  for (const char* bad : {"HK_NUM_THREADS=0", "HK_NUM_THREADS=-3", "HK_NUM_THREADS=2x", "HK_BACKEND=CPU"}) {
+    auto [c, o] = run_process_checks(std::string(bad) + " bad-env");
+    EXPECT_EQ(c, 0) << bad << "\n" << o;
+    EXPECT_EQ(count_of(o, std::string(bad).substr(0, std::string(bad).find('='))), 1u) << bad << "\n" << o;
+  }
 }
 
 TEST(Runtime, BackendNamesRoundTrip) {

@@ -38,6 +38,7 @@ std::vector<VariantInfo> variants(std::string_view op = {});
 std::vector<std::string> ops();
 
 // Process default backend; initially HK_BACKEND (cpu|cuda|cuda_sim|auto), else automatic.
+// A bad HK_BACKEND (or HK_NUM_THREADS) is reported once on stderr and the default used.
 void set_default_backend(Backend);
 Backend default_backend();
 // What `automatic` resolves to on this machine (cuda when a device is usable, else cpu).
