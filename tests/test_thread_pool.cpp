@@ -228,6 +228,11 @@ TEST(ParallelMap, HkCallsInsideTheOpReturn) {
   });
 }
 
+TEST(TimeKernel, EmptyFunctionIsAnInvalidArgument) {
+  std::string m = message_of<hk::InvalidArgument>([] { hk::time_kernel(std::function<void()>{}); });
+  EXPECT_NE(m.find("time_kernel"), std::string::npos) << m;
+}
+
 TEST(TimeKernel, CountsWarmupAndRepeats) {
   int calls = 0;
   hk::Stats s = hk::time_kernel([&] { ++calls; }, {2, 7});
