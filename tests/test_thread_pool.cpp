@@ -228,6 +228,30 @@ TEST(ParallelMap, HkCallsInsideTheOpReturn) {
   });
 }
 
+// An item that throws doesn't stop the others: every item runs, then the error of the
+// first failing item (in batch order) is rethrown.
+TEST(ParallelMap, EveryItemRunsBeforeTheErrorIsRethrown) {
+  std::vector<hk::Tensor> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(hk::Tensor::full({1}, i));
+  for (int threads : {1, 2, 4}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    std::atomic<int> ran{0};
+    auto op = [&](const hk::Tensor& x) {
+      ++ran;
+      const int i = static_cast<int>(x.to_vector<float>()[0]);
+      if (i == 3 || i == 60) throw std::runtime_error("item " + std::to_string(i));
+      return x;
+    };
+    try {
+      hk::parallel_map(batch, op, threads);
+      ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()), "item 3");
+    }
+    EXPECT_EQ(ran.load(), 100);
+  }
+}
+
 TEST(TimeKernel, EmptyFunctionIsAnInvalidArgument) {
   std::string m = message_of<hk::InvalidArgument>([] { hk::time_kernel(std::function<void()>{}); });
   EXPECT_NE(m.find("time_kernel"), std::string::npos) << m;

@@ -57,7 +57,8 @@ Tensor quantized_matmul(const Tensor& a, const Tensor& b, float scale_a, float s
 Tensor quantized_relu(const Tensor& x, float scale, const Options& = {});
 
 // op(batch[i]) for every i, spread over the thread pool (ops inside run single-threaded).
-// The first exception thrown by op is rethrown here after every item has finished.
+// Every item runs even when some throw; then the exception of the first failing item (in
+// batch order) is rethrown.
 // op may call any hk function except set_num_threads, which throws InvalidArgument there.
 std::vector<Tensor> parallel_map(std::span<const Tensor> batch,
                                  const std::function<Tensor(const Tensor&)>& op, int threads = 0);
