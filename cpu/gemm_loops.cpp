@@ -1,11 +1,13 @@
 // Block sizes from the cache hierarchy, and the per-thread packing buffers.
 #include "cpu/gemm_loops.hpp"
 
+#include <array>
 #include <cstdlib>
 #include <memory>
 #include <new>
 
 #include "common/src/fault_injection.hpp"
+#include "common/src/thread_object.hpp"
 #include "hk/cpu_features.hpp"
 #include "hk/error.hpp"
 
@@ -44,8 +46,8 @@ void* pack_scratch(int slot, std::size_t bytes) {
     std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
     std::size_t size = 0;
   };
-  thread_local Buffer buffers[3];
-  Buffer& buf = buffers[slot];
+  // A thread_object, so matmul still works after main returned.
+  Buffer& buf = hk::detail::thread_object<std::array<Buffer, 3>>([] { return new std::array<Buffer, 3>; })[slot];
   if (buf.size < bytes) {
     // Grow geometrically so that a sequence of slightly larger problems does not
     // reallocate (and first-touch fresh pages) every time.

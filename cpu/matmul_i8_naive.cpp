@@ -1,6 +1,6 @@
 // matmul i8×i8→i32, naive: the definition, accumulated exactly.
 // Products of two int8 fit in 15 bits; the sum is kept in int64 and narrowed once, so the
-// result is exact whenever it fits in int32 (always for |values| ≤ 127 and K ≤ 133,144) and
+// result is exact whenever it fits in int32 (always for K ≤ 131,071, −128 included) and
 // otherwise wraps modulo 2³² — the same answer every hk backend gives, never C++'s
 // undefined signed overflow.
 #include "cpu/kernels.hpp"

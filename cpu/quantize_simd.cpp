@@ -10,8 +10,9 @@
 // - x / scale is an IEEE division (not a multiply by 1/scale, which rounds differently).
 // - NaN → 0 before the clamp; the clamp to [−127, 127] happens in float, so the conversion
 //   never sees an out-of-range value and needs no saturation.
-// - NearestInt converts with the default rounding mode, round half to even, exactly like
-//   std::nearbyint in the naive kernel (Highway's SCALAR target implements the same rule).
+// - NearestInt converts with the current rounding mode, set to round-to-nearest (half to
+//   even) for the call whatever the caller's mode, exactly like std::nearbyint in the naive
+//   kernel (Highway's SCALAR target implements the same rule). The division too.
 // - dequantize: int → float conversion rounds to nearest even (int32 beyond 2²⁴ is not
 //   exact in float, and both paths round it the same way), then one IEEE multiply.
 // Limit: quantize's i8 output is a quarter of the bytes it reads, so on AVX2 (8-byte i8
@@ -56,6 +57,7 @@ void DequantizeI32(const int32_t* HWY_RESTRICT q, float scale, float* HWY_RESTRI
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "common/src/round_to_nearest.hpp"
 #include "cpu/kernels.hpp"
 #include "cpu/simd_kernels.hpp"
 
@@ -67,6 +69,7 @@ HWY_EXPORT(DequantizeI32);
 
 namespace simd {
 void quantize_f32(const float* x, float scale, int8_t* q, size_t n, bool stream) {
+  hk::detail::RoundToNearest nearest;  // on every thread of the parallel variant too
   HWY_DYNAMIC_DISPATCH(QuantizeF32)(x, scale, q, n, stream);
 }
 void dequantize_i8(const int8_t* q, float scale, float* x, size_t n, bool stream) {

@@ -1,8 +1,10 @@
 #include "cpu/thread_pool.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "hk/error.hpp"
 #include "hk/runtime.hpp"
@@ -19,7 +21,21 @@ namespace hk::cpu {
 
 namespace {
 
+// True while this thread runs a parallel_for body, inline or on the pool: nested calls then
+// run inline, and resize() refuses (on the pool it would wait for its own job).
 thread_local bool tls_in_region = false;
+
+// Marks a body run inline on the caller as a parallel region.
+class InlineRegion {
+ public:
+  InlineRegion() : saved_(std::exchange(tls_in_region, true)) {}
+  ~InlineRegion() { tls_in_region = saved_; }
+  InlineRegion(const InlineRegion&) = delete;
+  InlineRegion& operator=(const InlineRegion&) = delete;
+
+ private:
+  bool saved_;
+};
 
 // How long a worker keeps polling its wake word after a job before it sleeps on the futex.
 // Long enough to catch the next call of a loop of kernels, short enough not to steal a
@@ -42,23 +58,30 @@ template <class T> T wait_change(const std::atomic<T>& word, T old,
   return word.load(std::memory_order_acquire);
 }
 
+// HK_NUM_THREADS, else the hardware threads. Read once, when the pool is made. A bad value
+// is reported rather than thrown, so that set_num_threads can still fix the size.
 int threads_from_env() {
+  unsigned hw = std::thread::hardware_concurrency();
+  const int fallback = hw ? static_cast<int>(hw) : 1;
   if (const char* env = std::getenv("HK_NUM_THREADS"); env && *env) {
     char* end = nullptr;
     long v = std::strtol(env, &end, 10);
-    if (*end != '\0' || v < 1 || v > 1024)
-      throw InvalidArgument("HK_NUM_THREADS='" + std::string(env) + "' is not a thread count in 1..1024");
-    return static_cast<int>(v);
+    if (*end == '\0' && v >= 1 && v <= 1024) return static_cast<int>(v);
+    std::fprintf(stderr,
+                 "hk: warning: HK_NUM_THREADS='%s' is not a thread count in 1..1024; using %d (the hardware "
+                 "threads)\n",
+                 env, fallback);
   }
-  unsigned hw = std::thread::hardware_concurrency();
-  return hw ? static_cast<int>(hw) : 1;
+  return fallback;
 }
 
 }  // namespace
 
 ThreadPool& ThreadPool::global() {
-  static ThreadPool pool(threads_from_env());
-  return pool;
+  // Never destroyed: ops may run from static objects' destructors after main returned (the
+  // workers sleep until the process ends).
+  static ThreadPool* pool = new ThreadPool(threads_from_env());
+  return *pool;
 }
 
 ThreadPool::ThreadPool(int threads) { start(threads); }
@@ -90,6 +113,9 @@ void ThreadPool::stop() {
 void ThreadPool::resize(int threads) {
   if (threads < 1 || threads > 1024)
     throw InvalidArgument("thread count must be in 1..1024, got " + std::to_string(threads));
+  if (tls_in_region)
+    throw InvalidArgument("set_num_threads: called from work that hk's thread pool is running (an op given to "
+                          "parallel_map); the pool cannot be resized under it, so call it before or after");
   std::lock_guard lock(run_mutex_);
   if (threads == size()) return;
   stop();
@@ -154,15 +180,19 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
   }
   grain = std::max<int64_t>(grain, 1);
   int64_t tasks = std::min<int64_t>((n + grain - 1) / grain, std::max(threads, 1));
+  // Inline: small, nested, the pool busy with another host thread's job, or no workers.
+  // Never with the lock held: an hk call in the body must not wait for this job.
+  auto run_inline = [&] {
+    InlineRegion region;
+    body(0, n);
+  };
+  if (tasks <= 1 || tls_in_region) return run_inline();
   std::unique_lock lock(run_mutex_, std::try_to_lock);
-  if (tasks <= 1 || tls_in_region || !lock.owns_lock()) {
-    body(0, n);  // small, nested, or the pool is busy with another host thread's job
-    return;
-  }
+  if (!lock.owns_lock()) return run_inline();
   int workers = static_cast<int>(std::min<int64_t>(tasks - 1, static_cast<int64_t>(workers_.size())));
   if (workers == 0) {
-    body(0, n);
-    return;
+    lock.unlock();
+    return run_inline();
   }
   // Set up the job while it is closed and no worker is active (the previous call waited).
   body_ = &body;

@@ -14,7 +14,7 @@
 // costs, plus the wake-up calls, however late the workers are.
 //
 // Rules: work below `grain` runs inline on the caller; a parallel_for issued from inside a
-// parallel region (nested) runs inline; while one host thread uses the pool another host
+// parallel region (any body, inline or not: nested) runs inline; while one host thread uses the pool another host
 // thread's parallel_for runs inline rather than waiting; the first exception thrown by the
 // body is rethrown in the caller after every chunk has stopped (chunks not yet started are
 // skipped).
@@ -47,7 +47,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   // Total threads including the calling one (≥ 1). Safe while other threads compute: it
-  // waits for the running job to finish.
+  // waits for the running job to finish. From inside a parallel_for body (inline or not)
+  // it throws InvalidArgument: the job it would wait for is its own.
   void resize(int threads);
   int size() const { return size_.load(std::memory_order_relaxed); }
 
@@ -55,7 +56,7 @@ class ThreadPool {
   // (except the last), on at most `threads` threads (the caller included).
   void parallel_for(int64_t n, int64_t grain, int threads, FunctionRef<void(int64_t, int64_t)> body);
 
-  // True on pool workers, and on a caller while it runs a job.
+  // True on pool workers, and on a caller while it runs a job (inline ones included).
   static bool in_parallel_region();
 
  private:

@@ -116,7 +116,7 @@ inline Outcome allocation(const hk::Shape& shape, hk::DType dtype) {
   return bytes >= (int64_t(1) << 42) ? Outcome::out_of_memory : Outcome::ok;
 }
 
-constexpr int64_t kMaxInt8K = 2147483647 / (127 * 127);
+constexpr int64_t kMaxInt8K = 2147483647 / (128 * 128);  // (−128)²·K fits in int32
 
 // matmul's operand checks and result allocation.
 inline Outcome matmul_operands(const Operand& a, const Operand& b, bool allocates) {

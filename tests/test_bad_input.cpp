@@ -303,7 +303,10 @@ std::vector<Case> overflowing_sizes(const Fn& fn) {
     Args a = valid_args(fn);
     a.in[0] = filled(fn.inputs[0].dtype, {b.m, 0});
     a.in[1] = filled(fn.inputs[1].dtype, {0, b.n});
-    cs.push_back({"result " + sh({b.m, b.n}), a, b.expect, {b.says}});
+    std::vector<std::string> says = {b.says};
+    if (b.expect == Expect::invalid_argument)  // the size check names matmul and both shapes
+      says.insert(says.end(), {"matmul", sh({b.m, 0}), sh({0, b.n})});
+    cs.push_back({"result " + sh({b.m, b.n}), a, b.expect, says});
   }
   return cs;
 }

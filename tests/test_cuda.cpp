@@ -229,6 +229,28 @@ TEST(CudaOccupancy, MatchesTheCalculatorRules) {
   EXPECT_EQ(hk::cuda_occupancy(61, 32, 0, 128).blocks_per_sm, 0);
 }
 
+// An invalid launch names the argument that is wrong, and only that one.
+TEST(CudaOccupancy, InvalidLaunchNamesTheBadArgument) {
+  struct Bad {
+    int registers, shared_bytes, block_threads;
+    const char* names;  // the argument the message must blame
+    const char* value;
+    std::vector<const char*> innocent;
+  };
+  const Bad bads[] = {{-1, 0, 256, "registers", "-1", {"threads", "shared"}},
+                      {32, -5, 256, "shared_bytes", "-5", {"threads", "registers"}},
+                      {32, 0, 0, "block_threads", "0", {"registers", "shared"}},
+                      {32, 0, 2048, "block_threads", "2048", {"registers", "shared"}}};
+  for (const Bad& b : bads) {
+    hk::CudaOccupancy o = hk::cuda_occupancy(75, b.registers, b.shared_bytes, b.block_threads);
+    SCOPED_TRACE(o.limiter);
+    EXPECT_EQ(o.blocks_per_sm, 0);
+    EXPECT_NE(o.limiter.find(b.names), std::string::npos);
+    EXPECT_NE(o.limiter.find(b.value), std::string::npos);
+    for (const char* other : b.innocent) EXPECT_EQ(o.limiter.find(other), std::string::npos) << other;
+  }
+}
+
 // ---- cuda kernels under the simulator: the paths the equivalence test doesn't reach ------
 
 // The equivalence test writes into guarded outputs at an odd offset, which sends the

@@ -1,4 +1,8 @@
 // Backends, variants, defaults, CPU features: what hk says about the machine.
+#include <sys/wait.h>
+
+#include <cstdio>
+
 #include "hk/cpu_features.hpp"
 #include "hk/registry.hpp"
 #include "test_util.hpp"
@@ -34,6 +38,50 @@ TEST(Runtime, DefaultBackendCanBeSet) {
   EXPECT_EQ(hk::default_backend(), hk::Backend::cpu);
   EXPECT_EQ(hk::relu(hk::Tensor::full({2}, -1.0)).to_vector<float>(), std::vector<float>(2, 0.0f));
   hk::set_default_backend(before);
+}
+
+// Runs tests/process_checks.cpp with `args` (environment assignments first, as in a shell;
+// HK_BACKEND and HK_NUM_THREADS are otherwise unset), returns its exit code (−1 when it did
+// not exit normally) and everything it printed.
+std::pair<int, std::string> run_process_checks(const std::string& args) {
+  const std::string cmd = "env -u HK_BACKEND -u HK_NUM_THREADS " + args.substr(0, args.rfind(' ') + 1) + "'" +
+                          HK_PROCESS_CHECKS_EXE + "' " + args.substr(args.rfind(' ') + 1) + " 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {-1, "popen failed"};
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A program may call hk from a static object's destructor, after main has returned: the
+// registry, the pool and the per-thread buffers outlive every static object.
+TEST(Runtime, OpsRunFromAStaticDestructorAfterMain) {
+  auto [code, out] = run_process_checks("ops-after-main");
+  EXPECT_EQ(code, 0) << out;
+}
+
+// A wrong HK_NUM_THREADS or HK_BACKEND is reported once on stderr, naming the variable and
+// the accepted values; hk runs with the default, and what the code sets wins.
+TEST(Runtime, BadEnvironmentValuesWarnOnceAndTheCodeWins) {
+  auto [code, out] = run_process_checks("HK_NUM_THREADS=lots HK_BACKEND=gpu bad-env");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(count_of(out, "HK_NUM_THREADS='lots'"), 1u) << out;
+  EXPECT_EQ(count_of(out, "1..1024"), 1u) << out;
+  EXPECT_EQ(count_of(out, "HK_BACKEND='gpu'"), 1u) << out;
+  EXPECT_EQ(count_of(out, "cpu, cuda, cuda_sim, auto"), 1u) << out;
+  for (const char* bad : {"HK_NUM_THREADS=0", "HK_NUM_THREADS=-3", "HK_NUM_THREADS=2x", "HK_BACKEND=CPU"}) {
+    auto [c, o] = run_process_checks(std::string(bad) + " bad-env");
+    EXPECT_EQ(c, 0) << bad << "\n" << o;
+    EXPECT_EQ(count_of(o, std::string(bad).substr(0, std::string(bad).find('='))), 1u) << bad << "\n" << o;
+  }
 }
 
 TEST(Runtime, BackendNamesRoundTrip) {

@@ -1,5 +1,7 @@
 // DESIGN.md "Semantics", checked op by op with hand-computed values. The bad-input rules
 // (shapes, dtypes, devices, aliasing, scales, variants, options) are in test_bad_input.cpp.
+#include <cfenv>
+
 #include "hk/cpu_features.hpp"
 #include "test_util.hpp"
 
@@ -55,6 +57,67 @@ TEST(Semantics, QuantizeDividesByScale) {
   EXPECT_EQ(q[2], int8_t(std::nearbyint(-0.35f / 0.1f)));
 }
 
+// quantize rounds half to even whatever rounding mode the caller has set, on every variant:
+// the division and the rounding both happen as in the default mode. Caller threads and pool
+// workers alike (the array is large enough for the parallel variants to use the pool).
+TEST(Semantics, QuantizeIgnoresTheCallersRoundingMode) {
+  struct Restore {
+    ~Restore() { std::fesetround(FE_TONEAREST); }
+  } restore;
+  ASSERT_EQ(std::fegetround(), FE_TONEAREST);
+  // The reference, computed here in the default mode: IEEE quotient, clamp, half to even.
+  auto reference = [](const std::vector<float>& x, float scale) {
+    std::vector<int8_t> q(x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      float v = x[i] / scale;
+      v = std::isnan(v) ? 0.0f : std::fmin(std::fmax(v, -127.0f), 127.0f);
+      float r = std::trunc(v);
+      const float frac = std::fabs(v - r);  // exact
+      if (frac > 0.5f || (frac == 0.5f && std::fmod(r, 2.0f) != 0)) r += v < 0 ? -1.0f : 1.0f;
+      q[i] = static_cast<int8_t>(r);
+    }
+    return q;
+  };
+  // Halves, near-halves and ordinary values, in an odd count so SIMD tails are hit too.
+  const float halves[] = {0.5f, 1.5f, 2.5f, 3.5f, 126.5f, 125.5f, 0.49999997f, 1.4999999f, 2.5000002f, 1.25f, 127.4f};
+  std::vector<float> x = hk_test::normal_floats(300007, 11, 60.0f);
+  for (size_t i = 0; i < x.size(); i += 3) x[i] = (i % 2 ? 1 : -1) * halves[(i / 3) % std::size(halves)];
+  for (size_t i = 1; i < x.size(); i += 7) x[i] = static_cast<float>(int(i % 261) - 130) + 0.5f;
+  // A quotient that only the default mode rounds up to a half: (1.5 + 2⁻²³) / (1 + 2⁻²³)
+  // is just below 1.5 and rounds to 1.5 (then to 2) to nearest, to 1.4999999 downward.
+  const float x_near = std::nextafter(1.5f, 2.0f), scale_near = std::nextafter(1.0f, 2.0f);
+  std::vector<float> near(1001, x_near);
+  for (size_t i = 0; i < near.size(); i += 2) near[i] = -x_near;
+  const std::vector<int8_t> expected = reference(x, 1.0f), expected_near = reference(near, scale_near);
+  ASSERT_EQ(expected_near[1], 2);
+  const Tensor tx = Tensor::from_vector(x, {int64_t(x.size())});
+  const Tensor tnear = Tensor::from_vector(near, {int64_t(near.size())});
+  int checked = 0;
+  for (int mode : {FE_TONEAREST, FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO}) {
+    for (const hk::VariantInfo& v : hk::variants("quantize")) {
+      if (!v.supported) continue;
+      SCOPED_TRACE(hk::to_string(v.backend) + "/" + v.variant + " in rounding mode " + std::to_string(mode));
+      ASSERT_EQ(std::fesetround(mode), 0);
+      std::vector<int8_t> got = hk::quantize(tx, 1.0f, {v.backend, v.variant, 2}).to_vector<int8_t>();
+      std::vector<int8_t> got_near = hk::quantize(tnear, scale_near, {v.backend, v.variant, 2}).to_vector<int8_t>();
+      EXPECT_EQ(std::fegetround(), mode) << "quantize changed the caller's rounding mode";
+      std::fesetround(FE_TONEAREST);
+      auto expect_same = [](const std::vector<float>& in, float scale, const std::vector<int8_t>& q,
+                            const std::vector<int8_t>& want) {
+        size_t wrong = 0, first = 0;
+        for (size_t i = q.size(); i-- > 0;)
+          if (q[i] != want[i]) ++wrong, first = i;
+        EXPECT_EQ(wrong, 0u) << "first at " << first << ": " << std::hexfloat << in[first] << " / " << scale
+                             << std::defaultfloat << " gave " << int(q[first]) << ", expected " << int(want[first]);
+      };
+      expect_same(x, 1.0f, got, expected);
+      expect_same(near, scale_near, got_near, expected_near);
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 4 * 3);
+}
+
 TEST(Semantics, SymmetricScale) {
   EXPECT_EQ(hk::symmetric_scale(Tensor::zeros({4, 4})), 1.0f);
   EXPECT_EQ(hk::symmetric_scale(Tensor::zeros({0})), 1.0f);
@@ -107,14 +170,28 @@ TEST(Semantics, MatmulWithZeroK) {
   }
 }
 
+// A term can be (−128)·(−128) = 2¹⁴, so K ≤ (2³¹ − 1) / 2¹⁴ = 131,071 keeps every sum in
+// int32; K = 131,072 of such terms is 2³¹, one past INT32_MAX.
 TEST(Semantics, Int8MatmulKLimit) {
-  // 127²·133,144 fits in int32; one more could overflow.
-  Tensor a = Tensor::full({1, 133144}, 127, DType::i8), b = Tensor::full({133144, 1}, 127, DType::i8);
-  EXPECT_EQ(hk::matmul(a, b).to_vector<int32_t>()[0], 127 * 127 * 133144);
-  Tensor a2 = Tensor::full({1, 133145}, 1, DType::i8), b2 = Tensor::full({133145, 1}, 1, DType::i8);
+  const int64_t k_max = 131071;
+  struct Fill {
+    int a, b;
+  };
+  for (const Fill f : {Fill{-128, -128}, Fill{-128, 127}, Fill{127, 127}}) {
+    Tensor a = Tensor::full({1, k_max}, f.a, DType::i8), b = Tensor::full({k_max, 1}, f.b, DType::i8);
+    const int64_t expected = int64_t{f.a} * f.b * k_max;  // exact, in int64
+    for (const hk::VariantInfo& v : hk::variants("matmul")) {
+      if (!v.supported || !std::count(v.dtypes.begin(), v.dtypes.end(), DType::i8)) continue;
+      SCOPED_TRACE(hk::to_string(v.backend) + "/" + v.variant + ", a = " + std::to_string(f.a) +
+                   ", b = " + std::to_string(f.b));
+      EXPECT_EQ(int64_t{hk::matmul(a, b, {v.backend, v.variant}).to_vector<int32_t>().at(0)}, expected);
+    }
+  }
+  Tensor a2 = Tensor::full({1, k_max + 1}, 1, DType::i8), b2 = Tensor::full({k_max + 1, 1}, 1, DType::i8);
   std::string m = message_of<hk::InvalidArgument>([&] { hk::matmul(a2, b2); });
-  EXPECT_NE(m.find("133145"), std::string::npos) << m;
-  EXPECT_NE(m.find("133144"), std::string::npos) << m;
+  EXPECT_NE(m.find("131072"), std::string::npos) << m;
+  EXPECT_NE(m.find("131071"), std::string::npos) << m;
+  EXPECT_NE(m.find("−128·−128"), std::string::npos) << m;
 }
 
 TEST(Semantics, VariantGivenAnUnsupportedDtypeNamesWhatItTakes) {

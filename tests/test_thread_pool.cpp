@@ -2,8 +2,12 @@
 #include <sched.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "cpu/thread_pool.hpp"
@@ -12,6 +16,21 @@
 namespace {
 
 using hk::cpu::ThreadPool;
+using hk_test::message_of;
+
+// Runs fn on another thread and gives it `limit` to return. A call that never returns
+// (a deadlock) ends the whole run with a message: it holds the pool, so every later test
+// would hang behind it.
+template <class F> void returns_within(std::chrono::seconds limit, const char* what, F fn) {
+  auto done = std::async(std::launch::async, fn);
+  if (done.wait_for(limit) != std::future_status::ready) {
+    std::fprintf(stderr, "FAILED: %s did not return within %lld s: a deadlock\n", what,
+                 static_cast<long long>(limit.count()));
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  done.get();
+}
 
 TEST(ThreadPool, CoversEveryIndexOnce) {
   ThreadPool pool(4);
@@ -158,6 +177,84 @@ TEST(ParallelMap, RethrowsTheOpsError) {
   batch[5] = hk::Tensor::zeros({3, 3});
   auto op = [](const hk::Tensor& x) { return hk::matmul(x, hk::Tensor::zeros({2, 2})); };
   EXPECT_THROW(hk::parallel_map(batch, op, 2), hk::InvalidArgument);
+}
+
+// set_num_threads from inside parallel_map's op: the pool is running that op, so it cannot
+// be resized under it. hk rejects the call instead of waiting for itself forever, whether
+// the op runs inline (one item, one thread) or on the pool.
+TEST(ParallelMap, SetNumThreadsInsideTheOpIsRejected) {
+  const int before = hk::num_threads();
+  std::vector<hk::Tensor> one(1, hk::Tensor::zeros({2})), many(16, hk::Tensor::zeros({2}));
+  auto op = [](const hk::Tensor& x) {
+    hk::set_num_threads(2);
+    return x;
+  };
+  returns_within(std::chrono::seconds(30), "set_num_threads inside parallel_map's op", [&] {
+    for (const auto* batch : {&one, &many})
+      for (int threads : {1, 2, 0}) {
+        SCOPED_TRACE(std::to_string(batch->size()) + " items, threads " + std::to_string(threads));
+        std::string m = message_of<hk::InvalidArgument>([&] { hk::parallel_map(*batch, op, threads); });
+        EXPECT_NE(m.find("set_num_threads"), std::string::npos) << m;
+        EXPECT_NE(m.find("parallel_map"), std::string::npos) << m;
+      }
+  });
+  EXPECT_EQ(hk::num_threads(), before);
+  // Outside the op it works as before.
+  returns_within(std::chrono::seconds(30), "set_num_threads after parallel_map", [&] {
+    hk::set_num_threads(before == 3 ? 2 : 3);
+    hk::set_num_threads(before);
+  });
+  EXPECT_EQ(hk::num_threads(), before);
+}
+
+// Every other hk call an op may make returns: ops, nested parallel_map, the settings.
+TEST(ParallelMap, HkCallsInsideTheOpReturn) {
+  std::vector<hk::Tensor> one(1, hk::Tensor::full({2}, -1.0)), many(16, hk::Tensor::full({2}, -1.0));
+  auto op = [](const hk::Tensor& x) {
+    hk::set_default_backend(hk::default_backend());
+    EXPECT_GE(hk::num_threads(), 1);
+    EXPECT_FALSE(hk::backends().empty());
+    hk::time_kernel([] {}, {0, 1});
+    std::vector<hk::Tensor> inner(3, x);
+    return hk::parallel_map(inner, [](const hk::Tensor& t) { return hk::relu(t); }, 2).at(1);
+  };
+  returns_within(std::chrono::seconds(30), "hk calls inside parallel_map's op", [&] {
+    for (const auto* batch : {&one, &many})
+      for (int threads : {1, 2}) {
+        auto out = hk::parallel_map(*batch, op, threads);
+        ASSERT_EQ(out.size(), batch->size());
+        for (const hk::Tensor& t : out) EXPECT_EQ(t.to_vector<float>(), std::vector<float>(2, 0.0f));
+      }
+  });
+}
+
+// An item that throws doesn't stop the others: every item runs, then the error of the
+// first failing item (in batch order) is rethrown.
+TEST(ParallelMap, EveryItemRunsBeforeTheErrorIsRethrown) {
+  std::vector<hk::Tensor> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(hk::Tensor::full({1}, i));
+  for (int threads : {1, 2, 4}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    std::atomic<int> ran{0};
+    auto op = [&](const hk::Tensor& x) {
+      ++ran;
+      const int i = static_cast<int>(x.to_vector<float>()[0]);
+      if (i == 3 || i == 60) throw std::runtime_error("item " + std::to_string(i));
+      return x;
+    };
+    try {
+      hk::parallel_map(batch, op, threads);
+      ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()), "item 3");
+    }
+    EXPECT_EQ(ran.load(), 100);
+  }
+}
+
+TEST(TimeKernel, EmptyFunctionIsAnInvalidArgument) {
+  std::string m = message_of<hk::InvalidArgument>([] { hk::time_kernel(std::function<void()>{}); });
+  EXPECT_NE(m.find("time_kernel"), std::string::npos) << m;
 }
 
 TEST(TimeKernel, CountsWarmupAndRepeats) {

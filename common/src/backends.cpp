@@ -1,8 +1,10 @@
 // The one file that knows which backends this build of hk contains. Everything else asks
 // here: the registry is filled from each compiled-in backend's table, and the device
 // runtimes (memory, copies, synchronisation) are looked up here.
+#include <cstdio>
 #include <cstdlib>
 #include <atomic>
+#include <memory>
 #include <mutex>
 
 #include "common/src/memory.hpp"
@@ -26,17 +28,18 @@ constexpr const char* kCudaSimNote = "functional simulation — not a performanc
 }  // namespace
 
 const Registry& Registry::get() {
-  static const Registry registry = [] {
-    Registry r;
-    register_cpu(r);
+  // Never destroyed: ops may run from static objects' destructors after main returned.
+  static const Registry* registry = [] {
+    auto r = std::make_unique<Registry>();
+    register_cpu(*r);
 #if HK_HAVE_CUDA
-    register_cuda(r);
+    register_cuda(*r);
 #endif
-    register_cuda_sim(r);  // the simulator is part of every build
-    r.finalize();
-    return r;
+    register_cuda_sim(*r);  // the simulator is part of every build
+    r->finalize();
+    return r.release();
   }();
-  return registry;
+  return *registry;
 }
 
 namespace detail {
@@ -105,6 +108,22 @@ bool available(Backend b) {
 // op without an explicit backend reads it.
 std::atomic<int> default_value{-1};
 
+// HK_BACKEND, read once. A bad value is reported rather than thrown, so that ops still run
+// and set_default_backend can still choose.
+Backend backend_from_env() {
+  static const Backend b = [] {
+    const char* env = std::getenv("HK_BACKEND");
+    if (!env || !*env) return Backend::automatic;
+    try {
+      return parse_backend(env);
+    } catch (const InvalidArgument&) {
+      std::fprintf(stderr, "hk: warning: HK_BACKEND='%s' is not one of cpu, cuda, cuda_sim, auto; using auto\n", env);
+      return Backend::automatic;
+    }
+  }();
+  return b;
+}
+
 }  // namespace
 
 void set_default_backend(Backend b) { default_value.store(static_cast<int>(b), std::memory_order_release); }
@@ -112,10 +131,8 @@ void set_default_backend(Backend b) { default_value.store(static_cast<int>(b), s
 Backend default_backend() {
   int v = default_value.load(std::memory_order_acquire);
   if (v >= 0) return static_cast<Backend>(v);
-  const char* env = std::getenv("HK_BACKEND");
-  Backend b = env && *env ? parse_backend(env) : Backend::automatic;  // a bad value throws on every call
   int unset = -1;
-  default_value.compare_exchange_strong(unset, static_cast<int>(b), std::memory_order_acq_rel);
+  default_value.compare_exchange_strong(unset, static_cast<int>(backend_from_env()), std::memory_order_acq_rel);
   return static_cast<Backend>(default_value.load(std::memory_order_acquire));
 }
 

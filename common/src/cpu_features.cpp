@@ -107,9 +107,10 @@ CpuFeatures apply_cap(CpuFeatures f, IsaCap cap) {
 
 }  // namespace
 
+// Never destroyed (like the registry): ops may run after main returned.
 const CpuFeatures& detected_cpu_features() {
-  static const CpuFeatures f = detect();
-  return f;
+  static const CpuFeatures* f = new CpuFeatures(detect());
+  return *f;
 }
 
 IsaCap isa_cap() {
@@ -118,8 +119,8 @@ IsaCap isa_cap() {
 }
 
 const CpuFeatures& cpu_features() {
-  static const CpuFeatures f = apply_cap(detected_cpu_features(), isa_cap());
-  return f;
+  static const CpuFeatures* f = new CpuFeatures(apply_cap(detected_cpu_features(), isa_cap()));
+  return *f;
 }
 
 std::string cpu_isa_name() {

@@ -114,8 +114,17 @@ CudaOccupancy cuda_occupancy(int arch, int registers, int shared_bytes, int bloc
     o.limiter = "unknown architecture sm_" + std::to_string(arch);
     return o;
   }
-  if (block_threads <= 0 || block_threads > 1024 || registers < 0 || shared_bytes < 0) {
-    o.limiter = "invalid launch (" + std::to_string(block_threads) + " threads per block)";
+  // Names the argument at fault (the first one, when several are).
+  if (block_threads <= 0 || block_threads > 1024) {
+    o.limiter = "invalid launch: block_threads = " + std::to_string(block_threads) + ", must be in 1..1024";
+    return o;
+  }
+  if (registers < 0) {
+    o.limiter = "invalid launch: registers = " + std::to_string(registers) + ", must be ≥ 0";
+    return o;
+  }
+  if (shared_bytes < 0) {
+    o.limiter = "invalid launch: shared_bytes = " + std::to_string(shared_bytes) + ", must be ≥ 0";
     return o;
   }
   if (registers > lim->max_registers_per_thread || shared_bytes > lim->shared_per_block) {

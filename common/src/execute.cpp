@@ -5,27 +5,31 @@
 
 #include "common/src/dispatch.hpp"
 #include "common/src/memory.hpp"
+#include "common/src/thread_object.hpp"
 #include "hk/runtime.hpp"
 
 namespace hk {
 
 namespace {
 
-thread_local CallTiming t_last;
+// The calling thread's record; a thread_object, so ops still work after main returned.
+CallTiming& record() {
+  return detail::thread_object<CallTiming>([] { return new CallTiming; });
+}
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 }  // namespace
 
-const CallTiming& last_call_timing() { return t_last; }
+const CallTiming& last_call_timing() { return record(); }
 
 namespace detail {
 
 // Runs on every op, so it resets the record field by field (no allocation: the names point
 // into the registry, note keeps its capacity) and touches the thread-local once.
 void begin_call_record(const Call& call) {
-  CallTiming& t = t_last;
+  CallTiming& t = record();
   t.op = call.row ? std::string_view(call.row->op) : call.op;
   t.variant = call.row ? std::string_view(call.row->variant) : std::string_view();
   t.backend = call.backend;
@@ -35,12 +39,14 @@ void begin_call_record(const Call& call) {
 }
 
 void note_call(const std::string& text) {
+  CallTiming& t_last = record();
   if (!t_last.note.empty()) t_last.note += "; ";
   t_last.note += text;
 }
 
 void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body) {
   const auto start = Clock::now();
+  CallTiming& t_last = record();
   std::array<const Tensor*, 4> in{};
   std::size_t count = 0;
   for (const Tensor* t : inputs) in[count++] = t;

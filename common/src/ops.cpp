@@ -15,8 +15,8 @@ namespace {
 using detail::Call;
 using Inputs = std::span<const Tensor* const>;
 
-// Largest K for which 127²·K fits in int32: i8×i8→i32 stays exact.
-constexpr int64_t kMaxInt8K = 2147483647 / (127 * 127);  // 133,144
+// Largest K for which K terms of (−128)·(−128) fit in int32: i8×i8→i32 stays exact.
+constexpr int64_t kMaxInt8K = 2147483647 / (128 * 128);  // 131,071
 
 struct Operand {
   const char* name;
@@ -90,8 +90,17 @@ Shape check_matmul(const Tensor& a, const Tensor& b) {
                  "; both must be f32 or both i8");
   if (a.dtype() == DType::i8 && a.dim(1) > kMaxInt8K)
     fail(op, "K = " + std::to_string(a.dim(1)) + " exceeds " + std::to_string(kMaxInt8K) +
-                 " for i8×i8→i32: 127²·K could overflow int32; split K into chunks");
-  return {a.dim(0), b.dim(1)};
+                 " for i8×i8→i32: a term can be −128·−128 = 16384, and 16384·K could overflow int32; "
+                 "split K into chunks");
+  // The result's size, checked here so the message names matmul and both operands.
+  const Shape result = {a.dim(0), b.dim(1)};
+  try {
+    checked_numel(result, a.dtype() == DType::i8 ? DType::i32 : DType::f32);
+  } catch (const InvalidArgument& e) {
+    fail(op, "a " + to_string(a.shape()) + " times b " + to_string(b.shape()) + " gives a result " +
+                 to_string(result) + " that no tensor can hold: " + e.what());
+  }
+  return result;
 }
 
 DType matmul_out_dtype(const Tensor& a) { return a.dtype() == DType::i8 ? DType::i32 : DType::f32; }

@@ -8,6 +8,7 @@
 namespace hk {
 
 Stats time_kernel(const std::function<void()>& fn, const TimingOptions& o) {
+  if (!fn) throw InvalidArgument("time_kernel: fn is empty (a default-constructed std::function); pass the code to time");
   if (o.warmup < 0 || o.repeats < 1)
     throw InvalidArgument("time_kernel: warmup must be ≥ 0 and repeats ≥ 1, got warmup " +
                           std::to_string(o.warmup) + ", repeats " + std::to_string(o.repeats));

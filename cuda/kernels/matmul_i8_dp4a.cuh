@@ -10,7 +10,7 @@
 // reads 4 words of A and 4 of B from shared memory and issues 4·4 = 16 dp4a with them.
 // Exactness: dp4a accumulates in 32-bit two's complement, wrapping on overflow; the CPU
 // sums in int64 and narrows modulo 2³², which is the same number. So every result is
-// bit-identical to the CPU, −128 included (and hk rejects K where 127²·K could overflow).
+// bit-identical to the CPU, −128 included (and hk rejects K where (−128)²·K could overflow).
 // Limits: B's bytes are gathered one by one to transpose them (4 byte loads per word);
 // no double buffering; 16 dp4a per 8 shared loads leaves shared-memory bandwidth, not the
 // dp4a pipe, as the bound. cuBLAS uses int8 tensor cores

@@ -2,6 +2,7 @@
 // synchronising intrinsics.
 #include "cuda/sim/block.hpp"
 
+#include "common/src/thread_object.hpp"
 #include "cuda/sim/diagnostics.hpp"
 
 #include <unistd.h>
@@ -108,8 +109,7 @@ void* dynamic_shared_memory() {
 // ---- the scheduler ------------------------------------------------------------------------------
 
 BlockRunner& BlockRunner::here() {
-  thread_local BlockRunner runner;
-  return runner;
+  return hk::detail::thread_object<BlockRunner>([] { return new BlockRunner; });  // usable after main returned
 }
 
 BlockRunner::BlockRunner() : host_(fiber_host()) {}

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/src/thread_object.hpp"
 #include "cuda/sim/diagnostics.hpp"
 #include "cuda/sim/launch.hpp"
 #include "hk/error.hpp"
@@ -337,9 +338,7 @@ void FiberHost::start_fiber() {
 }
 
 FiberHost& fiber_host() {
-  thread_local std::unique_ptr<FiberHost> host;
-  if (!host) host = std::make_unique<FiberHost>(stack_bytes());
-  return *host;
+  return hk::detail::thread_object<FiberHost>([] { return new FiberHost(stack_bytes()); });  // usable after main returned
 }
 
 }  // namespace hk::sim

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <numeric>
 
+#include "common/src/round_to_nearest.hpp"
 #include "cpu/thread_pool.hpp"
 #include "cuda/sim/block.hpp"
 #include "cuda/sim/diagnostics.hpp"
@@ -142,6 +143,9 @@ void launch(const KernelLaunch& k) {
   std::atomic<uint64_t> next_block{0};
   std::atomic<bool> failed{false};
   auto run_blocks = [&](int64_t, int64_t) {
+    // A GPU rounds to nearest whatever the host thread's mode. Set before the block's fibers
+    // are made: Boost.Context's switch gives each fiber the mode current at its creation.
+    hk::detail::RoundToNearest nearest;
     BlockRunner& runner = BlockRunner::here();
     for (uint64_t i; !failed.load(std::memory_order_relaxed) && (i = next_block.fetch_add(1)) < blocks;) {
       const uint64_t b = block_at(i);

@@ -15,8 +15,8 @@
 
 namespace hk {
 
-// a: (M, K), b: (K, N) → (M, N). f32×f32→f32, or i8×i8→i32 (exact; K ≤ 133,144 so that
-// 127²·K fits in int32). K = 0 gives zeros.
+// a: (M, K), b: (K, N) → (M, N). f32×f32→f32, or i8×i8→i32 (exact; K ≤ 131,071 so that
+// (−128)²·K fits in int32). K = 0 gives zeros.
 Tensor matmul(const Tensor& a, const Tensor& b, const Options& = {});
 void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& = {});
 
@@ -57,7 +57,9 @@ Tensor quantized_matmul(const Tensor& a, const Tensor& b, float scale_a, float s
 Tensor quantized_relu(const Tensor& x, float scale, const Options& = {});
 
 // op(batch[i]) for every i, spread over the thread pool (ops inside run single-threaded).
-// The first exception thrown by op is rethrown here after every item has finished.
+// Every item runs even when some throw; then the exception of the first failing item (in
+// batch order) is rethrown.
+// op may call any hk function except set_num_threads, which throws InvalidArgument there.
 std::vector<Tensor> parallel_map(std::span<const Tensor> batch,
                                  const std::function<Tensor(const Tensor&)>& op, int threads = 0);
 

@@ -38,12 +38,15 @@ std::vector<VariantInfo> variants(std::string_view op = {});
 std::vector<std::string> ops();
 
 // Process default backend; initially HK_BACKEND (cpu|cuda|cuda_sim|auto), else automatic.
+// A bad HK_BACKEND (or HK_NUM_THREADS) is reported once on stderr and the default used.
 void set_default_backend(Backend);
 Backend default_backend();
 // What `automatic` resolves to on this machine (cuda when a device is usable, else cpu).
 Backend resolve_backend(Backend);
 
 // Size of the thread pool; initially HK_NUM_THREADS, else the number of hardware threads.
+// set_num_threads waits for work other threads run on the pool; called from inside an op
+// given to parallel_map (work the pool itself runs) it throws InvalidArgument.
 void set_num_threads(int);
 int num_threads();
 
