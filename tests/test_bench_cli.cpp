@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "bench_json.hpp"
 #include "hk/cuda.hpp"
@@ -300,6 +302,32 @@ TEST(BenchCli, ExplainElementwiseReluOnTheSimulator) {
     ASSERT_EQ(threads[line].at(size_t(col)), std::to_string(i % 256)) << i;
   }
   EXPECT_EQ(blocks[288].at(12), ".");  // past the end
+}
+
+// ---- edge cases: each is a usage error (exit 2, naming the option and what it takes, before
+// anything is measured) or correct output ----------------------------------------------------
+
+// Every attribute value of the HTML that holds "nan" or "inf" (any case).
+std::vector<std::string> non_finite_attributes(const std::string& html) {
+  std::vector<std::string> bad;
+  static const std::regex attribute(R"re([A-Za-z_:-]+="[^"]*")re");
+  static const std::regex non_finite("nan|inf", std::regex::icase);
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), attribute); it != std::sregex_iterator(); ++it)
+    if (std::regex_search(it->str(), non_finite)) bad.push_back(it->str());
+  return bad;
+}
+
+TEST(BenchCliEdges, ZeroSizeLeavesNoNanOrInfInTheHtml) {
+  fs::path dir = work_dir("edge_zero_size");
+  fs::path report = dir / "out.html";
+  Result r = hk_bench("--op relu:f32,matmul:f32 --sizes 0,32,64 --threads 1 --html " + report.string() + " " + kQuick, dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string html = read_file(report);
+  ASSERT_FALSE(html.empty());
+  for (const std::string& a : non_finite_attributes(html)) ADD_FAILURE() << "non-finite attribute: " << a;
+  // The sizes that do work are still drawn.
+  EXPECT_NE(html.find("id=\"sizes-relu-f32\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"sizes-matmul-f32\""), std::string::npos);
 }
 
 // ---- the HTML report in a real browser ---------------------------------------------------

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "bench_json.hpp"
 #include "cli.hpp"
@@ -16,6 +17,7 @@
 #include "format.hpp"
 #include "roofline.hpp"
 #include "runner.hpp"
+#include "svg_charts.hpp"
 #include "sweep.hpp"
 #include "workload.hpp"
 
@@ -66,6 +68,17 @@ TEST(BenchArgs, ParsesOptionsAndRejectsUnknownOnes) {
   EXPECT_THROW(parse_args(3, const_cast<char**>(bad_backend)), hk::InvalidArgument);
   const char* bad_threads[] = {"hk-bench", "--threads", "0"};
   EXPECT_THROW(parse_args(3, const_cast<char**>(bad_threads)), hk::InvalidArgument);
+}
+
+// ---- charts ------------------------------------------------------------------------------
+
+TEST(BenchCharts, LogAxisLeavesOutPointsItCannotPlace) {
+  Series s{"cpu/naive", {{0, 5}, {32, 1}, {64, 2}, {128, std::nan("")}}, false, false};
+  std::string svg = line_chart("sizes-x", "x", {s}, "n", "GB/s", true, std::make_pair(0.0, "at zero"), "");
+  for (const char* bad : {"nan", "inf"}) EXPECT_EQ(svg.find(bad), std::string::npos) << svg;
+  size_t circles = 0;
+  for (size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) ++circles;
+  EXPECT_EQ(circles, 2u) << "the points at 32 and 64 only:\n" << svg;
 }
 
 // ---- validation catches wrong results ----------------------------------------------------
