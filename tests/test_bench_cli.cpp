@@ -307,6 +307,8 @@ TEST(BenchCli, ExplainElementwiseReluOnTheSimulator) {
 // ---- edge cases: each is a usage error (exit 2, naming the option and what it takes, before
 // anything is measured) or correct output ----------------------------------------------------
 
+const char* kMeasuring = "measuring this machine's peaks";
+
 // Every attribute value of the HTML that holds "nan" or "inf" (any case).
 std::vector<std::string> non_finite_attributes(const std::string& html) {
   std::vector<std::string> bad;
@@ -328,6 +330,31 @@ TEST(BenchCliEdges, ZeroSizeLeavesNoNanOrInfInTheHtml) {
   // The sizes that do work are still drawn.
   EXPECT_NE(html.find("id=\"sizes-relu-f32\""), std::string::npos);
   EXPECT_NE(html.find("id=\"sizes-matmul-f32\""), std::string::npos);
+}
+
+TEST(BenchCliEdges, EverySubcommandAnswersHelp) {
+  fs::path dir = work_dir("edge_help");
+  for (const char* command : {"", "run", "list", "sweep", "explain", "resources", "explain matmul"})
+    for (const char* flag : {"--help", "-h"}) {
+      Result r = hk_bench(std::string(command) + " " + flag, dir);
+      EXPECT_EQ(r.status, 0) << command << " " << flag << "\n" << r.err;
+      EXPECT_NE(r.out.find("usage:"), std::string::npos) << command << " " << flag << "\n" << r.out;
+    }
+  Result explain = hk_bench("explain --help", dir);
+  EXPECT_NE(explain.out.find("hk-bench explain OP --variant V"), std::string::npos) << explain.out;
+  EXPECT_EQ(explain.out.find("--min-time"), std::string::npos) << "explain's usage, not run's:\n" << explain.out;
+}
+
+TEST(BenchCliEdges, ThreadCountsAboveFourTimesTheCpusAreRejected) {
+  fs::path dir = work_dir("edge_threads");
+  const int cpus = std::max(1, int(std::thread::hardware_concurrency()));
+  Result r = hk_bench("--op relu:f32 --sizes 64 --threads " + std::to_string(4 * cpus + 1) + " " + kQuick, dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("--threads"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(std::to_string(4 * cpus)), std::string::npos) << "the limit is named:\n" << r.err;
+  EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  Result help = hk_bench("--help", dir);
+  EXPECT_NE(help.out.find("4x the CPUs"), std::string::npos) << "the limit is documented:\n" << help.out;
 }
 
 // ---- the HTML report in a real browser ---------------------------------------------------

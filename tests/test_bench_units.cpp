@@ -70,6 +70,43 @@ TEST(BenchArgs, ParsesOptionsAndRejectsUnknownOnes) {
   EXPECT_THROW(parse_args(3, const_cast<char**>(bad_threads)), hk::InvalidArgument);
 }
 
+// Parses argv (without the program name); the InvalidArgument's message, or "" when it parses.
+std::string parse_error(std::vector<std::string> words) {
+  words.insert(words.begin(), "hk-bench");
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  try {
+    parse_args(int(argv.size()), argv.data());
+  } catch (const hk::InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(BenchArgs, EmptyValuesAndEmptyListItemsAreRejected) {
+  EXPECT_NE(parse_error({"--op="}).find("--op"), std::string::npos);
+  EXPECT_NE(parse_error({"--output="}).find("--output"), std::string::npos);
+  EXPECT_NE(parse_error({"--sizes", ","}).find("--sizes"), std::string::npos);
+  EXPECT_NE(parse_error({"--sizes", "64,,128"}).find("--sizes"), std::string::npos);
+  EXPECT_NE(parse_error({"--variant", "naive,"}).find("--variant"), std::string::npos);
+  EXPECT_NE(parse_error({"--threads", ","}).find("--threads"), std::string::npos);
+  EXPECT_EQ(parse_error({"--sizes", "64,128", "--op=relu"}), "");
+}
+
+TEST(BenchArgs, ThreadCountsAreCappedAtFourTimesTheCpus) {
+  const int cpus = std::max(1, int(std::thread::hardware_concurrency()));
+  EXPECT_EQ(parse_error({"--threads", "1," + std::to_string(4 * cpus)}), "");
+  const std::string e = parse_error({"--threads", std::to_string(4 * cpus + 1)});
+  EXPECT_NE(e.find("--threads"), std::string::npos) << e;
+  EXPECT_NE(e.find(std::to_string(4 * cpus)), std::string::npos) << e;
+}
+
+TEST(BenchArgs, MaxCallTakesPositiveFiniteSeconds) {
+  EXPECT_EQ(parse_error({"--max-call", "0.5"}), "");
+  for (const char* bad : {"0", "-0.5", "nan", "inf", "", "1s"})
+    EXPECT_NE(parse_error({"--max-call", bad}).find("--max-call"), std::string::npos) << bad;
+}
+
 // ---- charts ------------------------------------------------------------------------------
 
 TEST(BenchCharts, LogAxisLeavesOutPointsItCannotPlace) {
