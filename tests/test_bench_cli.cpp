@@ -345,6 +345,30 @@ TEST(BenchCliEdges, EverySubcommandAnswersHelp) {
   EXPECT_EQ(explain.out.find("--min-time"), std::string::npos) << "explain's usage, not run's:\n" << explain.out;
 }
 
+TEST(BenchCliEdges, MaxCallBelowASecondIsPrintedAsGivenAndNonPositiveIsRejected) {
+  fs::path dir = work_dir("edge_max_call");
+  Result r = hk_bench(std::string("--op matmul:f32 --sizes 256 --threads 1 --variant naive --max-call 0.001 --format json ") +
+                          kQuick,
+                      dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  bench_json::Value doc = bench_json::parse(r.out);
+  EXPECT_EQ(doc.at("settings").at("max call s").str, "0.001");
+  int skipped = 0;
+  for (const bench_json::Value& row : doc.at("results").items)
+    if (row.at("status").str == "skipped") {
+      ++skipped;
+      const std::string why = row.at("failure").str;
+      EXPECT_NE(why.find("(> --max-call 0.001 s)"), std::string::npos) << why;
+      EXPECT_EQ(why.find("took 0 s"), std::string::npos) << why;
+    }
+  EXPECT_EQ(skipped, 1) << "naive at 256³ takes far longer than a millisecond\n" << r.out;
+  for (const char* bad : {"0", "-1", "nan", "-nan", "inf", "0.5x"}) {
+    Result b = hk_bench(std::string("--max-call ") + bad, dir);
+    EXPECT_EQ(b.status, 2) << bad;
+    EXPECT_NE(b.err.find("--max-call"), std::string::npos) << b.err;
+  }
+}
+
 TEST(BenchCliEdges, ThreadCountsAboveFourTimesTheCpusAreRejected) {
   fs::path dir = work_dir("edge_threads");
   const int cpus = std::max(1, int(std::thread::hardware_concurrency()));
