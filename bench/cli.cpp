@@ -123,6 +123,7 @@ options:
   --format F        table (default), markdown, csv or json (schema: bench/hk-bench.schema.json)
   --output FILE     write the report to FILE instead of stdout
   --html FILE       also write one self-contained HTML report with SVG charts
+                    (both are checked for writing before anything is measured)
   --progress MODE   auto (default: on a terminal), always, never
   -h, --help        this text (hk-bench explain --help: explain's)
 
@@ -141,7 +142,8 @@ environment:
   HK_NUM_THREADS, HK_CPU_ISA, HK_BACKEND   as for every hk program (README)
   HK_SIM_SCHEDULE   forward, reverse, random or random:SEED: the cuda_sim simulator's thread order
   HK_BENCH_BREAK=op[:dtype]/backend/variant[,...]   corrupt that variant's output after each
-                    call (to see a FAILED row), e.g. HK_BENCH_BREAK=matmul:f32/cpu/blocked
+                    call (to see a FAILED row), e.g. HK_BENCH_BREAK=matmul:f32/cpu/blocked;
+                    each item must name a registered variant (hk-bench list)
 
 exit status: 0 when everything run was correct, 1 when something FAILED validation, 2 for
 bad arguments or an error.

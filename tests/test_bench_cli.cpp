@@ -332,6 +332,22 @@ TEST(BenchCliEdges, ZeroSizeLeavesNoNanOrInfInTheHtml) {
   EXPECT_NE(html.find("id=\"sizes-matmul-f32\""), std::string::npos);
 }
 
+TEST(BenchCliEdges, UnknownVariantIsAUsageErrorListingTheVariantsOfTheOpsAsked) {
+  fs::path dir = work_dir("edge_variant");
+  Result r = hk_bench(std::string("--op relu:f32 --variant nosuch --sizes 64 --threads 1 ") + kQuick, dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("'nosuch'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("naive"), std::string::npos) << "relu's variants listed:\n" << r.err;
+  EXPECT_NE(r.err.find("memcpy"), std::string::npos) << "relu's peers listed:\n" << r.err;
+  EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  // A peer of another op is no variant of this one.
+  Result other = hk_bench(std::string("sweep --op matmul:f32 --variant memcpy --sizes 16 ") + kQuick, dir);
+  EXPECT_EQ(other.status, 2) << other.out;
+  EXPECT_NE(other.err.find("'memcpy'"), std::string::npos) << other.err;
+  Result good = hk_bench(std::string("--op relu:f32 --variant naive,memcpy --sizes 64 --threads 1 ") + kQuick, dir);
+  EXPECT_EQ(good.status, 0) << good.err;
+}
+
 TEST(BenchCliEdges, EverySubcommandAnswersHelp) {
   fs::path dir = work_dir("edge_help");
   for (const char* command : {"", "run", "list", "sweep", "explain", "resources", "explain matmul"})
@@ -343,6 +359,15 @@ TEST(BenchCliEdges, EverySubcommandAnswersHelp) {
   Result explain = hk_bench("explain --help", dir);
   EXPECT_NE(explain.out.find("hk-bench explain OP --variant V"), std::string::npos) << explain.out;
   EXPECT_EQ(explain.out.find("--min-time"), std::string::npos) << "explain's usage, not run's:\n" << explain.out;
+}
+
+TEST(BenchCliEdges, ExplainOfAnUnknownOpNamesItAndListsTheOpsExplainTakes) {
+  fs::path dir = work_dir("edge_explain_op");
+  Result r = hk_bench("explain bogus --variant parallel", dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("unknown op 'bogus'"), std::string::npos) << r.err;
+  for (const char* op : {"matmul", "relu", "add"}) EXPECT_NE(r.err.find(op), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("no variant"), std::string::npos) << r.err;
 }
 
 TEST(BenchCliEdges, MaxCallBelowASecondIsPrintedAsGivenAndNonPositiveIsRejected) {
@@ -367,6 +392,65 @@ TEST(BenchCliEdges, MaxCallBelowASecondIsPrintedAsGivenAndNonPositiveIsRejected)
     EXPECT_EQ(b.status, 2) << bad;
     EXPECT_NE(b.err.find("--max-call"), std::string::npos) << b.err;
   }
+}
+
+TEST(BenchCliEdges, BadSimulatorScheduleIsAUsageErrorBeforeMeasuring) {
+  fs::path dir = work_dir("edge_sim_schedule");
+  Result r = hk_bench(std::string("--op relu:f32 --sizes 64 --threads 1 ") + kQuick, dir, "HK_SIM_SCHEDULE=bad");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("HK_SIM_SCHEDULE='bad'"), std::string::npos) << r.err;
+  for (const char* accepted : {"forward", "reverse", "random", "random:SEED"})
+    EXPECT_NE(r.err.find(accepted), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  Result sweep = hk_bench(std::string("sweep --op relu:f32 --sizes 64 ") + kQuick, dir, "HK_SIM_SCHEDULE=random:x");
+  EXPECT_EQ(sweep.status, 2) << sweep.out;
+  EXPECT_NE(sweep.err.find("HK_SIM_SCHEDULE"), std::string::npos) << sweep.err;
+  Result good = hk_bench(std::string("--op relu:f32 --sizes 64 --threads 1 ") + kQuick, dir, "HK_SIM_SCHEDULE=random:7");
+  EXPECT_EQ(good.status, 0) << good.err;
+}
+
+TEST(BenchCliEdges, BadBreakSwitchEmptyListsAndEmptyValuesAreUsageErrors) {
+  fs::path dir = work_dir("edge_empty");
+  const std::string quick = std::string(" --threads 1 ") + kQuick;
+  for (const char* value : {"garbage", "relu/cpu/nosuch", "relu:i32/cpu/naive", "matmul/cpu", ","}) {
+    Result r = hk_bench("--op relu:f32 --sizes 64" + quick, dir, std::string("HK_BENCH_BREAK=") + value);
+    EXPECT_EQ(r.status, 2) << value << "\n" << r.out;
+    EXPECT_NE(r.err.find("HK_BENCH_BREAK"), std::string::npos) << value << "\n" << r.err;
+    EXPECT_NE(r.err.find("op[:dtype]/backend/variant"), std::string::npos) << value << "\n" << r.err;
+    EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  }
+  const std::pair<const char*, const char*> cases[] = {{"--op relu:f32 --sizes ,", "--sizes"},
+                                                       {"--op relu:f32 --sizes 64,,128", "--sizes"},
+                                                       {"--op= --sizes 64", "--op"},
+                                                       {"--op relu:f32 --sizes 64 --variant ,", "--variant"},
+                                                       {"--op relu:f32 --sizes 64 --output=", "--output"},
+                                                       {"--op relu:f32 --sizes 64 --threads ,", "--threads"}};
+  for (const auto& [args, option] : cases) {
+    Result r = hk_bench(args + quick, dir);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.err.find(option), std::string::npos) << args << "\n" << r.err;
+    EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  }
+}
+
+TEST(BenchCliEdges, UnwritableOutputIsReportedWithItsReasonBeforeMeasuring) {
+  fs::path dir = work_dir("edge_output");
+  for (const char* option : {"--output", "--html"})
+    for (const char* command : {"", "sweep "}) {
+      Result r = hk_bench(std::string(command) + "--op relu:f32 --sizes 64 " + option + " /nonexistent/dir/x.json" +
+                              " --threads 1 " + kQuick,
+                          dir);
+      EXPECT_EQ(r.status, 2) << option << "\n" << r.out;
+      EXPECT_NE(r.err.find(option), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("/nonexistent/dir/x.json"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+      EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+    }
+  // The check leaves no file behind, and a writable path still gets the report.
+  fs::path out = dir / "report.json";
+  Result ok = hk_bench("--op relu:f32 --sizes 64 --format json --output " + out.string() + " --threads 1 " + kQuick, dir);
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  EXPECT_NO_THROW(bench_json::parse(read_file(out)));
 }
 
 TEST(BenchCliEdges, ThreadCountsAboveFourTimesTheCpusAreRejected) {
