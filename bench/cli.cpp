@@ -1,6 +1,9 @@
 #include "cli.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <sstream>
+#include <thread>
 
 #include "hk/error.hpp"
 
@@ -8,11 +11,15 @@ namespace hk_bench {
 
 namespace {
 
-std::vector<std::string> split(const std::string& s, char sep = ',') {
+// A comma list given to `option`: an empty list or an empty item (",", "64,,128") is an
+// error rather than silently falling back to the default.
+std::vector<std::string> split_list(const std::string& option, const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, sep);)
-    if (!item.empty()) out.push_back(item);
+  for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
+  if (!s.empty() && s.back() == ',') out.emplace_back();  // getline drops a trailing empty item
+  if (out.empty() || std::find(out.begin(), out.end(), "") != out.end())
+    throw hk::InvalidArgument(option + " takes a comma list with no empty items, got '" + s + "'");
   return out;
 }
 
@@ -45,6 +52,39 @@ double to_seconds(const std::string& option, const std::string& v) {
 
 }  // namespace
 
+int max_thread_count() {
+  // More threads than this only oversubscribe the cores, and the peak probes at every count
+  // asked would run for minutes before the first row; hk's pool takes at most 1024.
+  const int cpus = std::max(1, int(std::thread::hardware_concurrency()));
+  return std::min(4 * cpus, 1024);
+}
+
+std::string usage(const std::string& command) {
+  if (command == "explain")
+    return R"(hk-bench explain: which thread (pool chunk, or CUDA block and thread) computed each output
+element of one small case, and a GPU block's shared-memory tiles per step; for a projector.
+
+usage:
+  hk-bench explain OP --variant V [--backend cpu|cuda_sim] [--size S] [--threads N] [--block-size B]
+
+  OP                an op with an output grid: matmul, relu, add, mul, squared_difference,
+                    quantize or dequantize (not the reductions dot, euclidean_distance);
+                    op:dtype picks one dtype (matmul:i8)
+  --variant V       the registered variant to explain (hk-bench list shows them)
+  --backend B       cpu, or cuda_sim for a GPU variant (default: cpu when the op has a cpu
+                    variant V, else cuda_sim; cuda means cuda_sim here)
+  --size S          N or MxKxN for matmul (default 8), n for the others (default 64)
+  --threads N       pool threads for a cpu variant (default hk's pool size; at most 4x the
+                    CPUs)
+  --block-size B    the variant's tile edge or cache block (default: the variant's own)
+  -h, --help        this text
+
+environment: HK_SIM_SCHEDULE=forward|reverse|random|random:SEED orders the simulator's threads.
+exit status: 0 when the variant's result is correct, 2 for bad arguments or an error.
+)";
+  return usage();
+}
+
 std::string usage() {
   return R"(hk-bench: every implementation of hk's kernels, checked against fp64, timed, side by side.
 
@@ -71,18 +111,21 @@ options:
   --sizes LIST      n for elementwise ops and reductions; N (= NxNxN) or MxKxN for matmul;
                     A..B for a doubling range (A..B*4: ×4 steps)
   --threads LIST    thread counts, e.g. 1,2: a thread sweep (default 1 and hk's pool size).
-                    A variant that never splits its work is shown once, with 1 thread
+                    A variant that never splits its work is shown once, with 1 thread.
+                    At most 4x the CPUs hk sees (hardware threads): more only oversubscribes
+                    the cores, and the peaks are probed at every count before the first row
   --repeats N       timed calls per row (default: enough to fill --min-time, at least 5)
   --min-time S      seconds of timed calls per row (default 1)
   --warmup N        untimed calls after validation, before timing (default 2)
   --max-call S      don't time an implementation whose one call takes longer than S seconds
-                    (default 10; sweep 2, predicted from the previous size)
+                    (> 0, e.g. 0.5; default 10; sweep 2, predicted from the previous size)
   --no-peers        leave out OpenBLAS, oneDNN, the copies and the streaming read
   --format F        table (default), markdown, csv or json (schema: bench/hk-bench.schema.json)
   --output FILE     write the report to FILE instead of stdout
   --html FILE       also write one self-contained HTML report with SVG charts
+                    (both are checked for writing before anything is measured)
   --progress MODE   auto (default: on a terminal), always, never
-  -h, --help        this text
+  -h, --help        this text (hk-bench explain --help: explain's)
 
 What a row shows: median time of the timed calls (min–max), GFLOP/s (GOP/s for int8) or GB/s,
 % of this machine's peak measured at start (fp32 FMA, int8 vpdpbusd, memory read and copy
@@ -97,8 +140,10 @@ environment:
                     prints their values. The OpenBLAS peer is fairest with both unset:
                       env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE hk-bench
   HK_NUM_THREADS, HK_CPU_ISA, HK_BACKEND   as for every hk program (README)
+  HK_SIM_SCHEDULE   forward, reverse, random or random:SEED: the cuda_sim simulator's thread order
   HK_BENCH_BREAK=op[:dtype]/backend/variant[,...]   corrupt that variant's output after each
-                    call (to see a FAILED row), e.g. HK_BENCH_BREAK=matmul:f32/cpu/blocked
+                    call (to see a FAILED row), e.g. HK_BENCH_BREAK=matmul:f32/cpu/blocked;
+                    each item must name a registered variant (hk-bench list)
 
 exit status: 0 when everything run was correct, 1 when something FAILED validation, 2 for
 bad arguments or an error.
@@ -114,11 +159,7 @@ Args parse_args(int argc, char** argv) {
     if (c != "run" && c != "list" && c != "sweep" && c != "explain" && c != "resources")
       throw hk::InvalidArgument("unknown command '" + c + "': use run, list, sweep, explain or resources (see --help)");
     a.command = c;
-    if (c == "explain") {
-      if (i >= argc || argv[i][0] == '-')
-        throw hk::InvalidArgument("explain needs an op: hk-bench explain matmul --variant parallel");
-      a.explain_op = argv[i++];
-    }
+    if (c == "explain" && i < argc && argv[i][0] != '-') a.explain_op = argv[i++];
   }
   for (; i < argc; ++i) {
     std::string s = argv[i];
@@ -134,24 +175,42 @@ Args parse_args(int argc, char** argv) {
       if (i + 1 >= argc) throw hk::InvalidArgument("missing value after " + s);
       return argv[++i];
     };
-    if (s == "--op" || s == "--ops") a.ops = split(value());
-    else if (s == "--backend" || s == "--backends") a.backends = split(value());
-    else if (s == "--variant" || s == "--variants") a.variants = split(value());
-    else if (s == "--sizes" || s == "--size") {
+    // An empty value ("--op=", "--output ''") would silently mean the default.
+    auto nonempty_value = [&]() -> std::string {
       std::string v = value();
-      a.sizes = split(v);
+      if (v.empty()) throw hk::InvalidArgument(s + " needs a value, got an empty one (see hk-bench --help)");
+      return v;
+    };
+    if (s == "--op" || s == "--ops") a.ops = split_list(s, nonempty_value());
+    else if (s == "--backend" || s == "--backends") a.backends = split_list(s, nonempty_value());
+    else if (s == "--variant" || s == "--variants") a.variants = split_list(s, nonempty_value());
+    else if (s == "--sizes" || s == "--size") {
+      std::string v = nonempty_value();
+      a.sizes = split_list(s, v);
       a.size = v;
     } else if (s == "--threads") {
-      for (const std::string& t : split(value())) a.threads.push_back(int(to_integer("--threads", t, 1, 1024)));
+      for (const std::string& t : split_list(s, nonempty_value())) {
+        long long n = 0;
+        try {
+          n = to_integer("--threads", t, 1, std::numeric_limits<int>::max());
+        } catch (const hk::InvalidArgument&) {
+          n = 0;  // reported below, with the limit and its reason
+        }
+        if (n < 1 || n > max_thread_count())
+          throw hk::InvalidArgument("--threads takes counts in 1.." + std::to_string(max_thread_count()) + " (at most 4x the " +
+                                    std::to_string(std::max(1u, std::thread::hardware_concurrency())) +
+                                    " CPUs hk sees: more only oversubscribes them), got '" + t + "'");
+        a.threads.push_back(int(n));
+      }
     } else if (s == "--repeats") a.repeats = int(to_integer("--repeats", value(), 1, 1000000));
     else if (s == "--min-time") a.min_time = to_seconds("--min-time", value());
     else if (s == "--warmup") a.warmup = int(to_integer("--warmup", value(), 0, 1000));
     else if (s == "--max-call") a.max_call = to_seconds("--max-call", value());
     else if (s == "--no-peers") a.peers = false;
     else if (s == "--block-size") a.block_size = int(to_integer("--block-size", value(), 1, 4096));
-    else if (s == "--format") a.format = value();
-    else if (s == "--output" || s == "-o") a.output = value();
-    else if (s == "--html") a.html = value();
+    else if (s == "--format") a.format = nonempty_value();
+    else if (s == "--output" || s == "-o") a.output = nonempty_value();
+    else if (s == "--html") a.html = nonempty_value();
     else if (s == "--progress") {
       std::string m = value();
       if (m == "auto") a.progress = Progress::Mode::automatic;
@@ -161,6 +220,8 @@ Args parse_args(int argc, char** argv) {
     } else if (s == "-h" || s == "--help") a.help = true;
     else throw hk::InvalidArgument("unknown argument '" + std::string(argv[i]) + "' (see hk-bench --help)");
   }
+  if (a.command == "explain" && a.explain_op.empty() && !a.help)
+    throw hk::InvalidArgument("explain needs an op: hk-bench explain matmul --variant parallel (see hk-bench explain --help)");
   for (const std::string& b : a.backends)
     if (b != "cpu" && b != "cuda" && b != "cuda_sim" && b != "peer")
       throw hk::InvalidArgument("unknown backend '" + b + "' in --backend: use cpu, cuda, cuda_sim or peer");

@@ -30,8 +30,11 @@ struct Args {
 
 // Parses argv; InvalidArgument naming the bad argument.
 Args parse_args(int argc, char** argv);
-// The --help text.
+// The --help text; usage("explain") is explain's own, every other command shares the main one.
 std::string usage();
+std::string usage(const std::string& command);
+// The most threads --threads accepts: 4x the hardware threads (at most hk's 1024).
+int max_thread_count();
 // "64..4096" → 64,128,...,4096 (×2; "A..B*4" for ×4); "256,127x1031x513" → as listed.
 std::vector<std::string> expand_sizes(const std::vector<std::string>& specs);
 

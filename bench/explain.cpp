@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "hk/registry.hpp"
 #include "hk/trace.hpp"
+#include "preflight.hpp"
 #include "workload.hpp"
 
 namespace hk_bench {
@@ -219,9 +220,31 @@ std::string explain_cpu(const ExplainRequest& q) {
   return s.str();
 }
 
+namespace {
+
+// The ops explain can draw: every registered op but the reductions, whose one output value
+// has no grid.
+std::vector<std::string> explainable_ops() {
+  std::vector<std::string> out;
+  for (const std::string& op : hk::ops())
+    if (op != "dot" && op != "euclidean_distance") out.push_back(op);
+  return out;
+}
+
+}  // namespace
+
 int explain_command(const Args& args) {
   ExplainRequest q;
   q.op = args.explain_op.substr(0, args.explain_op.find(':'));
+  if (const std::vector<std::string> ops = explainable_ops(); std::find(ops.begin(), ops.end(), q.op) == ops.end()) {
+    std::string list;
+    for (const std::string& op : ops) list += (list.empty() ? "" : ", ") + op;
+    const bool reduction = q.op == "dot" || q.op == "euclidean_distance";
+    throw hk::InvalidArgument((reduction ? "explain " + q.op + ": a reduction has one output value, so there is no grid to show"
+                                         : "explain: unknown op '" + q.op + "'") +
+                              "; explain takes " + list + " (see hk-bench explain --help)");
+  }
+  check_environment();
   if (args.explain_op.find(':') != std::string::npos) {
     std::string d = args.explain_op.substr(args.explain_op.find(':') + 1);
     q.dtype = d == "i8" ? hk::DType::i8 : d == "i32" ? hk::DType::i32 : d == "f32" ? hk::DType::f32

@@ -32,6 +32,7 @@ std::vector<std::string> table_footnotes(const Table& table);
 
 // Shared number formatting: "252.5", "0.0123"; "1.1", "440"; "12.3%"; "13.5x".
 std::string fmt_ms(double ms);
+std::string fmt_seconds(double s, int significant = 3);  // "0.5", "0.001", "12.3", "3600"
 std::string fmt_rate(double v);
 std::string fmt_percent(double p);
 std::string fmt_ratio(double r);

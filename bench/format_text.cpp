@@ -1,5 +1,6 @@
 // The terminal table (the default) and markdown: one table per op and dtype.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -118,6 +119,13 @@ std::string fmt_ms(double ms) {
   if (ms >= 10) return printf_string("%.2f", ms);
   if (ms >= 1) return printf_string("%.3f", ms);
   return printf_string("%.4f", ms);
+}
+std::string fmt_seconds(double s, int significant) {
+  // Enough digits for the whole seconds too, so that 3600 never becomes 3.6e+03.
+  const int digits = s >= 1 ? std::max(significant, int(std::floor(std::log10(s))) + 1) : significant;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, s);
+  return buf;
 }
 std::string fmt_rate(double v) { return printf_string(v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v); }
 std::string fmt_percent(double p) { return printf_string(p >= 10 ? "%.0f%%" : "%.1f%%", p); }

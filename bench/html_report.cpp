@@ -112,9 +112,12 @@ std::string thread_chart(const Table& t, const std::string& shape, int index) {
 // Rate against size for every implementation (at its largest thread count), with the
 // crossover when there is one.
 std::string size_chart(const Report& rep, const Table& t) {
+  // A zero size does no work, so it has no rate, and has no place on the log axis: the table
+  // shows it, the chart leaves it out.
+  auto drawn = [](const Result& r) { return r.status == Status::ok && scalar_size(r) > 0; };
   std::set<std::string> shapes;
   for (const Result& r : t.rows)
-    if (r.status == Status::ok) shapes.insert(r.shape);  // not the cuda_sim checks' own shape
+    if (drawn(r)) shapes.insert(r.shape);  // not the cuda_sim checks' own shape
   if (shapes.size() < 2) return "";
   std::map<std::string, int> max_threads;
   for (const Result& r : t.rows)
@@ -123,7 +126,7 @@ std::string size_chart(const Report& rep, const Table& t) {
   std::vector<std::string> order;
   std::string unit;
   for (const Result& r : t.rows) {
-    if (r.status != Status::ok || r.threads != max_threads[implementation(r)]) continue;
+    if (!drawn(r) || r.threads != max_threads[implementation(r)]) continue;
     std::string name = implementation(r);
     if (!by_name.count(name)) order.push_back(name);
     by_name[name].name = name + (r.threads > 0 ? " · " + std::to_string(r.threads) + "t" : "");

@@ -9,7 +9,7 @@
 int main(int argc, char** argv) try {
   hk_bench::Args args = hk_bench::parse_args(argc, argv);
   if (args.help) {
-    std::fputs(hk_bench::usage().c_str(), stdout);
+    std::fputs(hk_bench::usage(args.command).c_str(), stdout);
     return 0;
   }
   if (args.command == "list") return hk_bench::list_command();

@@ -101,6 +101,14 @@ std::vector<PeerRun> peers_for(Workload& w, Team& team) {
   return {};
 }
 
+std::vector<std::string> peer_names(const std::string& op, hk::DType dtype) {
+  // The same cases as peers_for.
+  if (op == "matmul") return {dtype == hk::DType::f32 ? "openblas" : "onednn"};
+  if (op == "dot" || op == "euclidean_distance") return {"stream_read"};
+  if (has_output(op)) return {"memcpy", "stream_copy"};
+  return {};
+}
+
 std::string missing_peer_note(const std::string& op, hk::DType dtype) {
   if (op == "matmul" && dtype == hk::DType::f32 && !openblas_built_in())
     return std::string("no OpenBLAS peer: hk-bench was built without it (") + HK_BENCH_OPENBLAS_ABSENT + "; install and reconfigure)";

@@ -31,6 +31,9 @@ struct PeerRun {
 
 // The peers that serve w's op and dtype (empty when none is compiled in).
 std::vector<PeerRun> peers_for(Workload& w, Team& team);
+// The names of the peers hk-bench has for op and dtype, compiled in or not (a missing one
+// is explained by missing_peer_note): what --variant may name besides registry variants.
+std::vector<std::string> peer_names(const std::string& op, hk::DType dtype);
 // Why an op has no peer row here ("" when it has one): library not compiled in, or none
 // exists for the op.
 std::string missing_peer_note(const std::string& op, hk::DType dtype);

@@ -1,6 +1,8 @@
 // `hk-bench` / `hk-bench run`: the side-by-side tables; `hk-bench list`.
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -9,6 +11,7 @@
 #include "format.hpp"
 #include "hk/registry.hpp"
 #include "peers.hpp"
+#include "preflight.hpp"
 #include "roofline.hpp"
 #include "runner.hpp"
 #include "session.hpp"
@@ -24,22 +27,20 @@ void emit(const Report& report, const Args& args, const std::string& table_text)
     std::fputs(text.c_str(), stdout);
   } else {
     std::ofstream f(args.output, std::ios::binary);
-    if (!(f << text)) throw hk::Error("cannot write " + args.output);
+    if (!(f << text)) throw hk::Error("cannot write --output '" + args.output + "': " + std::strerror(errno));
     std::fprintf(stderr, "hk-bench: wrote %s\n", args.output.c_str());
   }
   if (!args.html.empty()) {
     std::ofstream f(args.html, std::ios::binary);
-    if (!(f << format_html(report))) throw hk::Error("cannot write " + args.html);
+    if (!(f << format_html(report))) throw hk::Error("cannot write --html '" + args.html + "': " + std::strerror(errno));
     std::fprintf(stderr, "hk-bench: wrote %s\n", args.html.c_str());
   }
 }
 
 int run_command(const Args& args) {
   // Bad arguments fail before anything is measured.
-  parse_format(args.format);
   std::vector<Case> cases = select_cases(args.ops, expand_sizes(args.sizes));
-  for (const Case& c : cases)
-    for (const std::string& size : c.sizes) parse_size(c.op, size);
+  check_before_measuring(args, cases);
   Session s(args, "run", 10.0);
   int steps = 0;
   for (const Case& c : cases) steps += s.runner->planned_steps(c);

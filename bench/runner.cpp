@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 
+#include "format.hpp"
 #include "gpu.hpp"
 #include "hk/registry.hpp"
 #include "hk/trace.hpp"
@@ -271,8 +272,8 @@ void Runner::run_cpu(CaseRun& run, const hk::VariantRow& row, const Result& prot
   const double once = std::chrono::duration<double>(Clock::now() - t0).count();
   if (once > options_.max_call)
     return run.not_timed(proto, used_at_tmax,
-                         "one call took " + std::to_string(int(once)) + " s (> --max-call " +
-                             std::to_string(int(options_.max_call)) + " s); validated, not timed");
+                         "one call took " + fmt_seconds(once) + " s (> --max-call " + fmt_seconds(options_.max_call, 6) +
+                             " s); validated, not timed");
   std::vector<int> configs = used_at_tmax <= 1 ? std::vector<int>{tmax} : options_.threads;
   run.progress.add_total(int(configs.size()) - int(options_.threads.size()));  // planned one step per count
   for (int t : configs) {

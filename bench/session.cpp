@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "environment.hpp"
+#include "format.hpp"
 #include "roofline.hpp"
 
 namespace hk_bench {
@@ -47,8 +48,8 @@ Session::Session(const Args& args, const std::string& command, double default_ma
   report.settings = {{"threads", list},
                      {"warmup", std::to_string(o.warmup)},
                      {"repeats", o.repeats > 0 ? std::to_string(o.repeats) : "auto (fill --min-time, at least 5)"},
-                     {"min time s", std::to_string(o.min_time)},
-                     {"max call s", std::to_string(o.max_call)},
+                     {"min time s", fmt_seconds(o.min_time, 6)},
+                     {"max call s", fmt_seconds(o.max_call, 6)},
                      {"timing", "CPU: steady clock, median of repeats after warm-up; GPU kernel-only: CUDA events "
                                 "with the L2 flushed before each repeat; end-to-end: steady clock incl. copies"}};
 }

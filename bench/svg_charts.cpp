@@ -100,11 +100,23 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
   return s.str();
 }
 
-std::string line_chart(const std::string& id, const std::string& title, const std::vector<Series>& series,
+std::string line_chart(const std::string& id, const std::string& title, const std::vector<Series>& given,
                        const std::string& x_label, const std::string& y_label, bool log_x,
                        std::optional<std::pair<double, std::string>> marker, const std::string& note) {
   const int width = 760, height = 280, left = 64, right = 190, top = 34, bottom = 46;
   const int plot_w = width - left - right, plot_h = height - top - bottom;
+  // A point the axes cannot place (a value that isn't finite, or x ≤ 0 on a log axis, such
+  // as a zero size) is left out: drawn, it would be a NaN coordinate.
+  auto placeable = [&](double px, double py) { return std::isfinite(px) && std::isfinite(py) && (!log_x || px > 0); };
+  std::vector<Series> series;
+  for (const Series& se : given) {
+    Series kept = se;
+    kept.points.clear();
+    for (auto [px, py] : se.points)
+      if (placeable(px, py)) kept.points.emplace_back(px, py);
+    series.push_back(std::move(kept));
+  }
+  if (marker && !placeable(marker->first, 0)) marker.reset();
   double x0 = 1e300, x1 = -1e300, y1 = 0;
   for (const Series& se : series)
     for (auto [px, py] : se.points) {
@@ -113,7 +125,7 @@ std::string line_chart(const std::string& id, const std::string& title, const st
       y1 = std::max(y1, py);
     }
   if (x0 > x1) x0 = 1, x1 = 2;
-  if (x0 == x1) x1 = x0 * 2;
+  if (x0 == x1) x1 = x0 > 0 ? x0 * 2 : x0 + 1;
   y1 = nice_ceiling(y1 * 1.05);
   auto fx = [&](double v) {
     double t = log_x ? (std::log2(v) - std::log2(x0)) / (std::log2(x1) - std::log2(x0)) : (v - x0) / (x1 - x0);

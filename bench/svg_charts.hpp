@@ -31,7 +31,8 @@ std::string escape_xml(const std::string& s);
 std::string bar_chart(const std::string& id, const std::string& title, const std::vector<Bar>& bars);
 
 // Lines over x (log2 axis when log_x); an optional vertical marker (the crossover) and a
-// note printed inside the plot (e.g. why there is no crossover).
+// note printed inside the plot (e.g. why there is no crossover). Points that can't be placed
+// (not finite, or x ≤ 0 on a log axis) are left out.
 std::string line_chart(const std::string& id, const std::string& title, const std::vector<Series>& series,
                        const std::string& x_label, const std::string& y_label, bool log_x,
                        std::optional<std::pair<double, std::string>> marker, const std::string& note);

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "format.hpp"
+#include "preflight.hpp"
 #include "session.hpp"
 #include "workload.hpp"
 #include "suite.hpp"
@@ -147,13 +148,10 @@ int sweep_command(const Args& in) {
   Args args = in;
   if (args.ops.empty()) args.ops = {"matmul:f32"};
   if (args.threads.empty()) args.threads = {hk::num_threads()};
-  parse_format(args.format);
   std::vector<Case> cases = select_cases(args.ops, expand_sizes(args.sizes));
-  for (Case& c : cases) {
-    if (args.sizes.empty())
-      c.sizes = c.op == "matmul" ? expand_sizes({"64..1024"}) : expand_sizes({"4096..67108864*4"});
-    for (const std::string& size : c.sizes) parse_size(c.op, size);
-  }
+  if (args.sizes.empty())
+    for (Case& c : cases) c.sizes = c.op == "matmul" ? expand_sizes({"64..1024"}) : expand_sizes({"4096..67108864*4"});
+  check_before_measuring(args, cases);  // bad arguments fail before anything is measured
   Session s(args, "sweep", 2.0);
   // Skip an implementation at a size once its time predicted from the previous size (scaled
   // by the work model) passes --max-call.

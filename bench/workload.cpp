@@ -276,22 +276,61 @@ std::string Workload::check(const Operands& o) const {
   return check_elementwise(o, op_, scale_);
 }
 
+namespace {
+
+// One item of HK_BENCH_BREAK: op[:dtype]/backend/variant.
+struct BreakItem {
+  std::string op, dtype, backend, variant;  // dtype "" = every dtype
+};
+
+const char* kBreakFormat = "op[:dtype]/backend/variant, e.g. HK_BENCH_BREAK=matmul:f32/cpu/blocked";
+
+// HK_BENCH_BREAK's items; InvalidArgument naming the variable for an item of another form.
+std::vector<BreakItem> break_items(const std::string& value) {
+  std::vector<BreakItem> items;
+  std::stringstream ss(value);
+  for (std::string item; std::getline(ss, item, ',');) {
+    std::vector<std::string> parts;
+    std::stringstream fields(item);
+    for (std::string f; std::getline(fields, f, '/');) parts.push_back(f);
+    if (parts.size() != 3 || item.back() == '/' || std::find(parts.begin(), parts.end(), "") != parts.end())
+      throw hk::InvalidArgument("HK_BENCH_BREAK='" + value + "': '" + item + "' is not " + kBreakFormat);
+    BreakItem b{parts[0], "", parts[1], parts[2]};
+    if (auto colon = b.op.find(':'); colon != std::string::npos) {
+      b.dtype = b.op.substr(colon + 1);
+      b.op = b.op.substr(0, colon);
+    }
+    items.push_back(b);
+  }
+  if (items.empty() || value.back() == ',')
+    throw hk::InvalidArgument("HK_BENCH_BREAK='" + value + "' has an empty item; each is " + kBreakFormat);
+  return items;
+}
+
+}  // namespace
+
+void check_break_env() {
+  const char* env = std::getenv("HK_BENCH_BREAK");
+  if (!env || !*env) return;
+  for (const BreakItem& b : break_items(env)) {
+    bool found = false;
+    for (const hk::VariantRow& row : hk::Registry::get().rows()) {
+      if (row.op != b.op || hk::to_string(row.backend) != b.backend || row.variant != b.variant) continue;
+      for (hk::DType t : hk::Registry::dtypes(row)) found |= b.dtype.empty() || hk::to_string(t) == b.dtype;
+    }
+    const std::string item = b.op + (b.dtype.empty() ? "" : ":" + b.dtype) + "/" + b.backend + "/" + b.variant;
+    if (!found)
+      throw hk::InvalidArgument("HK_BENCH_BREAK='" + std::string(env) + "': '" + item +
+                                "' matches no registered variant (hk-bench list shows them); each item is " + kBreakFormat);
+  }
+}
+
 bool broken_by_env(const std::string& op, hk::DType dtype, const std::string& backend, const std::string& variant) {
   const char* env = std::getenv("HK_BENCH_BREAK");
   if (!env || !*env) return false;
-  std::stringstream ss(env);
-  for (std::string item; std::getline(ss, item, ',');) {
-    std::string want_op = item.substr(0, item.find('/'));
-    std::string rest = item.find('/') == std::string::npos ? "" : item.substr(item.find('/') + 1);
-    std::string want_dtype;
-    if (auto colon = want_op.find(':'); colon != std::string::npos) {
-      want_dtype = want_op.substr(colon + 1);
-      want_op = want_op.substr(0, colon);
-    }
-    if (want_op == op && (want_dtype.empty() || want_dtype == hk::to_string(dtype)) &&
-        rest == backend + "/" + variant)
+  for (const BreakItem& b : break_items(env))
+    if (b.op == op && (b.dtype.empty() || b.dtype == hk::to_string(dtype)) && b.backend == backend && b.variant == variant)
       return true;
-  }
   return false;
 }
 

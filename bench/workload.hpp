@@ -62,6 +62,9 @@ class Workload {
 // HK_BENCH_BREAK=op/backend/variant (op may be "matmul:i8" to pick a dtype) makes hk-bench
 // corrupt one output element after every call of that variant.
 bool broken_by_env(const std::string& op, hk::DType dtype, const std::string& backend, const std::string& variant);
+// InvalidArgument naming HK_BENCH_BREAK when an item of it is not op[:dtype]/backend/variant
+// or matches no registered variant (it would silently break nothing).
+void check_break_env();
 // Makes one output value (or the scalar result) of ops wrong — NaN for floats, a flipped bit
 // or an off-by-one for integers — on the host or the device.
 void corrupt(Operands& ops);

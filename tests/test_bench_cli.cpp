@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "bench_json.hpp"
 #include "hk/cuda.hpp"
@@ -300,6 +302,167 @@ TEST(BenchCli, ExplainElementwiseReluOnTheSimulator) {
     ASSERT_EQ(threads[line].at(size_t(col)), std::to_string(i % 256)) << i;
   }
   EXPECT_EQ(blocks[288].at(12), ".");  // past the end
+}
+
+// ---- edge cases: each is a usage error (exit 2, naming the option and what it takes, before
+// anything is measured) or correct output ----------------------------------------------------
+
+const char* kMeasuring = "measuring this machine's peaks";
+
+// Every attribute value of the HTML that holds "nan" or "inf" (any case).
+std::vector<std::string> non_finite_attributes(const std::string& html) {
+  std::vector<std::string> bad;
+  static const std::regex attribute(R"re([A-Za-z_:-]+="[^"]*")re");
+  static const std::regex non_finite("nan|inf", std::regex::icase);
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), attribute); it != std::sregex_iterator(); ++it)
+    if (std::regex_search(it->str(), non_finite)) bad.push_back(it->str());
+  return bad;
+}
+
+TEST(BenchCliEdges, ZeroSizeLeavesNoNanOrInfInTheHtml) {
+  fs::path dir = work_dir("edge_zero_size");
+  fs::path report = dir / "out.html";
+  Result r = hk_bench("--op relu:f32,matmul:f32 --sizes 0,32,64 --threads 1 --html " + report.string() + " " + kQuick, dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string html = read_file(report);
+  ASSERT_FALSE(html.empty());
+  for (const std::string& a : non_finite_attributes(html)) ADD_FAILURE() << "non-finite attribute: " << a;
+  // The sizes that do work are still drawn.
+  EXPECT_NE(html.find("id=\"sizes-relu-f32\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"sizes-matmul-f32\""), std::string::npos);
+}
+
+TEST(BenchCliEdges, UnknownVariantIsAUsageErrorListingTheVariantsOfTheOpsAsked) {
+  fs::path dir = work_dir("edge_variant");
+  Result r = hk_bench(std::string("--op relu:f32 --variant nosuch --sizes 64 --threads 1 ") + kQuick, dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("'nosuch'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("naive"), std::string::npos) << "relu's variants listed:\n" << r.err;
+  EXPECT_NE(r.err.find("memcpy"), std::string::npos) << "relu's peers listed:\n" << r.err;
+  EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  // A peer of another op is no variant of this one.
+  Result other = hk_bench(std::string("sweep --op matmul:f32 --variant memcpy --sizes 16 ") + kQuick, dir);
+  EXPECT_EQ(other.status, 2) << other.out;
+  EXPECT_NE(other.err.find("'memcpy'"), std::string::npos) << other.err;
+  Result good = hk_bench(std::string("--op relu:f32 --variant naive,memcpy --sizes 64 --threads 1 ") + kQuick, dir);
+  EXPECT_EQ(good.status, 0) << good.err;
+}
+
+TEST(BenchCliEdges, EverySubcommandAnswersHelp) {
+  fs::path dir = work_dir("edge_help");
+  for (const char* command : {"", "run", "list", "sweep", "explain", "resources", "explain matmul"})
+    for (const char* flag : {"--help", "-h"}) {
+      Result r = hk_bench(std::string(command) + " " + flag, dir);
+      EXPECT_EQ(r.status, 0) << command << " " << flag << "\n" << r.err;
+      EXPECT_NE(r.out.find("usage:"), std::string::npos) << command << " " << flag << "\n" << r.out;
+    }
+  Result explain = hk_bench("explain --help", dir);
+  EXPECT_NE(explain.out.find("hk-bench explain OP --variant V"), std::string::npos) << explain.out;
+  EXPECT_EQ(explain.out.find("--min-time"), std::string::npos) << "explain's usage, not run's:\n" << explain.out;
+}
+
+TEST(BenchCliEdges, ExplainOfAnUnknownOpNamesItAndListsTheOpsExplainTakes) {
+  fs::path dir = work_dir("edge_explain_op");
+  Result r = hk_bench("explain bogus --variant parallel", dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("unknown op 'bogus'"), std::string::npos) << r.err;
+  for (const char* op : {"matmul", "relu", "add"}) EXPECT_NE(r.err.find(op), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("no variant"), std::string::npos) << r.err;
+}
+
+TEST(BenchCliEdges, MaxCallBelowASecondIsPrintedAsGivenAndNonPositiveIsRejected) {
+  fs::path dir = work_dir("edge_max_call");
+  Result r = hk_bench(std::string("--op matmul:f32 --sizes 256 --threads 1 --variant naive --max-call 0.001 --format json ") +
+                          kQuick,
+                      dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  bench_json::Value doc = bench_json::parse(r.out);
+  EXPECT_EQ(doc.at("settings").at("max call s").str, "0.001");
+  int skipped = 0;
+  for (const bench_json::Value& row : doc.at("results").items)
+    if (row.at("status").str == "skipped") {
+      ++skipped;
+      const std::string why = row.at("failure").str;
+      EXPECT_NE(why.find("(> --max-call 0.001 s)"), std::string::npos) << why;
+      EXPECT_EQ(why.find("took 0 s"), std::string::npos) << why;
+    }
+  EXPECT_EQ(skipped, 1) << "naive at 256³ takes far longer than a millisecond\n" << r.out;
+  for (const char* bad : {"0", "-1", "nan", "-nan", "inf", "0.5x"}) {
+    Result b = hk_bench(std::string("--max-call ") + bad, dir);
+    EXPECT_EQ(b.status, 2) << bad;
+    EXPECT_NE(b.err.find("--max-call"), std::string::npos) << b.err;
+  }
+}
+
+TEST(BenchCliEdges, BadSimulatorScheduleIsAUsageErrorBeforeMeasuring) {
+  fs::path dir = work_dir("edge_sim_schedule");
+  Result r = hk_bench(std::string("--op relu:f32 --sizes 64 --threads 1 ") + kQuick, dir, "HK_SIM_SCHEDULE=bad");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("HK_SIM_SCHEDULE='bad'"), std::string::npos) << r.err;
+  for (const char* accepted : {"forward", "reverse", "random", "random:SEED"})
+    EXPECT_NE(r.err.find(accepted), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  Result sweep = hk_bench(std::string("sweep --op relu:f32 --sizes 64 ") + kQuick, dir, "HK_SIM_SCHEDULE=random:x");
+  EXPECT_EQ(sweep.status, 2) << sweep.out;
+  EXPECT_NE(sweep.err.find("HK_SIM_SCHEDULE"), std::string::npos) << sweep.err;
+  Result good = hk_bench(std::string("--op relu:f32 --sizes 64 --threads 1 ") + kQuick, dir, "HK_SIM_SCHEDULE=random:7");
+  EXPECT_EQ(good.status, 0) << good.err;
+}
+
+TEST(BenchCliEdges, BadBreakSwitchEmptyListsAndEmptyValuesAreUsageErrors) {
+  fs::path dir = work_dir("edge_empty");
+  const std::string quick = std::string(" --threads 1 ") + kQuick;
+  for (const char* value : {"garbage", "relu/cpu/nosuch", "relu:i32/cpu/naive", "matmul/cpu", ","}) {
+    Result r = hk_bench("--op relu:f32 --sizes 64" + quick, dir, std::string("HK_BENCH_BREAK=") + value);
+    EXPECT_EQ(r.status, 2) << value << "\n" << r.out;
+    EXPECT_NE(r.err.find("HK_BENCH_BREAK"), std::string::npos) << value << "\n" << r.err;
+    EXPECT_NE(r.err.find("op[:dtype]/backend/variant"), std::string::npos) << value << "\n" << r.err;
+    EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  }
+  const std::pair<const char*, const char*> cases[] = {{"--op relu:f32 --sizes ,", "--sizes"},
+                                                       {"--op relu:f32 --sizes 64,,128", "--sizes"},
+                                                       {"--op= --sizes 64", "--op"},
+                                                       {"--op relu:f32 --sizes 64 --variant ,", "--variant"},
+                                                       {"--op relu:f32 --sizes 64 --output=", "--output"},
+                                                       {"--op relu:f32 --sizes 64 --threads ,", "--threads"}};
+  for (const auto& [args, option] : cases) {
+    Result r = hk_bench(args + quick, dir);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.err.find(option), std::string::npos) << args << "\n" << r.err;
+    EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  }
+}
+
+TEST(BenchCliEdges, UnwritableOutputIsReportedWithItsReasonBeforeMeasuring) {
+  fs::path dir = work_dir("edge_output");
+  for (const char* option : {"--output", "--html"})
+    for (const char* command : {"", "sweep "}) {
+      Result r = hk_bench(std::string(command) + "--op relu:f32 --sizes 64 " + option + " /nonexistent/dir/x.json" +
+                              " --threads 1 " + kQuick,
+                          dir);
+      EXPECT_EQ(r.status, 2) << option << "\n" << r.out;
+      EXPECT_NE(r.err.find(option), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("/nonexistent/dir/x.json"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+      EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+    }
+  // The check leaves no file behind, and a writable path still gets the report.
+  fs::path out = dir / "report.json";
+  Result ok = hk_bench("--op relu:f32 --sizes 64 --format json --output " + out.string() + " --threads 1 " + kQuick, dir);
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  EXPECT_NO_THROW(bench_json::parse(read_file(out)));
+}
+
+TEST(BenchCliEdges, ThreadCountsAboveFourTimesTheCpusAreRejected) {
+  fs::path dir = work_dir("edge_threads");
+  const int cpus = std::max(1, int(std::thread::hardware_concurrency()));
+  Result r = hk_bench("--op relu:f32 --sizes 64 --threads " + std::to_string(4 * cpus + 1) + " " + kQuick, dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("--threads"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(std::to_string(4 * cpus)), std::string::npos) << "the limit is named:\n" << r.err;
+  EXPECT_EQ(r.err.find(kMeasuring), std::string::npos) << r.err;
+  Result help = hk_bench("--help", dir);
+  EXPECT_NE(help.out.find("4x the CPUs"), std::string::npos) << "the limit is documented:\n" << help.out;
 }
 
 // ---- the HTML report in a real browser ---------------------------------------------------

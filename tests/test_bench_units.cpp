@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "bench_json.hpp"
 #include "cli.hpp"
@@ -16,6 +17,7 @@
 #include "format.hpp"
 #include "roofline.hpp"
 #include "runner.hpp"
+#include "svg_charts.hpp"
 #include "sweep.hpp"
 #include "workload.hpp"
 
@@ -66,6 +68,54 @@ TEST(BenchArgs, ParsesOptionsAndRejectsUnknownOnes) {
   EXPECT_THROW(parse_args(3, const_cast<char**>(bad_backend)), hk::InvalidArgument);
   const char* bad_threads[] = {"hk-bench", "--threads", "0"};
   EXPECT_THROW(parse_args(3, const_cast<char**>(bad_threads)), hk::InvalidArgument);
+}
+
+// Parses argv (without the program name); the InvalidArgument's message, or "" when it parses.
+std::string parse_error(std::vector<std::string> words) {
+  words.insert(words.begin(), "hk-bench");
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  try {
+    parse_args(int(argv.size()), argv.data());
+  } catch (const hk::InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(BenchArgs, EmptyValuesAndEmptyListItemsAreRejected) {
+  EXPECT_NE(parse_error({"--op="}).find("--op"), std::string::npos);
+  EXPECT_NE(parse_error({"--output="}).find("--output"), std::string::npos);
+  EXPECT_NE(parse_error({"--sizes", ","}).find("--sizes"), std::string::npos);
+  EXPECT_NE(parse_error({"--sizes", "64,,128"}).find("--sizes"), std::string::npos);
+  EXPECT_NE(parse_error({"--variant", "naive,"}).find("--variant"), std::string::npos);
+  EXPECT_NE(parse_error({"--threads", ","}).find("--threads"), std::string::npos);
+  EXPECT_EQ(parse_error({"--sizes", "64,128", "--op=relu"}), "");
+}
+
+TEST(BenchArgs, ThreadCountsAreCappedAtFourTimesTheCpus) {
+  const int cpus = std::max(1, int(std::thread::hardware_concurrency()));
+  EXPECT_EQ(parse_error({"--threads", "1," + std::to_string(4 * cpus)}), "");
+  const std::string e = parse_error({"--threads", std::to_string(4 * cpus + 1)});
+  EXPECT_NE(e.find("--threads"), std::string::npos) << e;
+  EXPECT_NE(e.find(std::to_string(4 * cpus)), std::string::npos) << e;
+}
+
+TEST(BenchArgs, MaxCallTakesPositiveFiniteSeconds) {
+  EXPECT_EQ(parse_error({"--max-call", "0.5"}), "");
+  for (const char* bad : {"0", "-0.5", "nan", "inf", "", "1s"})
+    EXPECT_NE(parse_error({"--max-call", bad}).find("--max-call"), std::string::npos) << bad;
+}
+
+// ---- charts ------------------------------------------------------------------------------
+
+TEST(BenchCharts, LogAxisLeavesOutPointsItCannotPlace) {
+  Series s{"cpu/naive", {{0, 5}, {32, 1}, {64, 2}, {128, std::nan("")}}, false, false};
+  std::string svg = line_chart("sizes-x", "x", {s}, "n", "GB/s", true, std::make_pair(0.0, "at zero"), "");
+  for (const char* bad : {"nan", "inf"}) EXPECT_EQ(svg.find(bad), std::string::npos) << svg;
+  size_t circles = 0;
+  for (size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) ++circles;
+  EXPECT_EQ(circles, 2u) << "the points at 32 and 64 only:\n" << svg;
 }
 
 // ---- validation catches wrong results ----------------------------------------------------
