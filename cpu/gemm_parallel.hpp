@@ -75,7 +75,7 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
   const int64_t mr = uk.mr, lanes = uk.lanes;
   const int64_t row_units = (m + mr - 1) / mr, col_units = (n + lanes - 1) / lanes;
   const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  threads = std::min(threads, ThreadPool::global().size());  // more parts than threads would run in turns
+  threads = std::min(threads, ThreadPool::global().concurrency());  // more parts than threads would run in turns
   const GemmGrid grid = threads > 1 && k > 0 && macs >= inline_macs ? gemm_grid(m, n, row_units, col_units, threads)
                                                                      : GemmGrid{};
   const int64_t parts = grid.tm * grid.tn;

@@ -45,10 +45,9 @@ constexpr auto kSpin = std::chrono::microseconds(100);
 constexpr int64_t kChunksPerThread = 8;
 
 // Spins until `word` differs from `old` or `spin` has passed; then blocks in the kernel.
-template <class T> T wait_change(const std::atomic<T>& word, T old,
-                                 std::chrono::steady_clock::duration spin = kSpin) {
+template <class T> T wait_change(const std::atomic<T>& word, T old, std::chrono::steady_clock::duration spin) {
   auto deadline = std::chrono::steady_clock::now() + spin;
-  for (int i = 0;; ++i) {
+  for (int i = 0; spin.count() > 0; ++i) {
     T v = word.load(std::memory_order_acquire);
     if (v != old) return v;
     HK_CPU_RELAX();
@@ -58,18 +57,17 @@ template <class T> T wait_change(const std::atomic<T>& word, T old,
   return word.load(std::memory_order_acquire);
 }
 
-// HK_NUM_THREADS, else the hardware threads. Read once, when the pool is made. A bad value
-// is reported rather than thrown, so that set_num_threads can still fix the size.
+// HK_NUM_THREADS, else the CPUs the process may use. Read once, when the pool is made. A
+// bad value is reported rather than thrown, so that set_num_threads can still fix the size.
 int threads_from_env() {
-  unsigned hw = std::thread::hardware_concurrency();
-  const int fallback = hw ? static_cast<int>(hw) : 1;
+  const int fallback = usable_cpus();
   if (const char* env = std::getenv("HK_NUM_THREADS"); env && *env) {
     char* end = nullptr;
     long v = std::strtol(env, &end, 10);
     if (*end == '\0' && v >= 1 && v <= 1024) return static_cast<int>(v);
     std::fprintf(stderr,
-                 "hk: warning: HK_NUM_THREADS='%s' is not a thread count in 1..1024; using %d (the hardware "
-                 "threads)\n",
+                 "hk: warning: HK_NUM_THREADS='%s' is not a thread count in 1..1024; using %d (the CPUs "
+                 "this process may use)\n",
                  env, fallback);
   }
   return fallback;
@@ -84,7 +82,12 @@ ThreadPool& ThreadPool::global() {
   return *pool;
 }
 
-ThreadPool::ThreadPool(int threads) { start(threads); }
+ThreadPool::ThreadPool(int threads, int cpus) : cpus_(std::max(cpus, 1)) { start(threads); }
+
+std::chrono::steady_clock::duration ThreadPool::spin() const {
+  if (size() > cpus_ || cpus_oversubscribed()) return std::chrono::steady_clock::duration::zero();
+  return kSpin;
+}
 ThreadPool::~ThreadPool() { stop(); }
 
 bool ThreadPool::in_parallel_region() { return tls_in_region; }
@@ -126,7 +129,7 @@ void ThreadPool::worker_loop(Worker& self) {
   tls_in_region = true;
   uint32_t seen = 0;
   for (;;) {
-    seen = wait_change(self.wake, seen);
+    seen = wait_change(self.wake, seen, spin());
     if (stopping_.load(std::memory_order_acquire)) return;
     // Late for a job that is already closed: nothing to do, and no reason to make a later
     // caller wait for this worker (a cheap look before the real one below).
@@ -179,6 +182,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
     return;
   }
   grain = std::max<int64_t>(grain, 1);
+  threads = std::min(threads, cpus_);  // more would only take turns on the same cores
   int64_t tasks = std::min<int64_t>((n + grain - 1) / grain, std::max(threads, 1));
   // Inline: small, nested, the pool busy with another host thread's job, or no workers.
   // Never with the lock held: an hk call in the body must not wait for this job.
@@ -222,11 +226,14 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
   // the time the caller worked, at least kSpin. Parts of a long job (a 20 ms GEMM) end
   // 0.1–0.3 ms apart, and a caller asleep on the futex by then woke ~0.1 ms late on the VM
   // this was measured on; spinning costs at most a quarter more of the caller's core.
-  const auto spin = std::max<std::chrono::steady_clock::duration>(kSpin, (std::chrono::steady_clock::now() - started) / 4);
+  const auto base = spin();
+  const auto wait = base.count() == 0 ? base
+                                      : std::max<std::chrono::steady_clock::duration>(
+                                            base, (std::chrono::steady_clock::now() - started) / 4);
   for (int64_t done = done_chunks_.load(std::memory_order_acquire); done != chunks_;)
-    done = wait_change(done_chunks_, done, spin);
+    done = wait_change(done_chunks_, done, wait);
   job_.store(closed + 2, std::memory_order_seq_cst);  // close: late workers now stay out
-  for (int a = active_.load(std::memory_order_seq_cst); a != 0;) a = wait_change(active_, a);
+  for (int a = active_.load(std::memory_order_seq_cst); a != 0;) a = wait_change(active_, a, base);
   body_ = nullptr;
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }

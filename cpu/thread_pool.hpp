@@ -13,6 +13,11 @@
 // back to waiting. So a parallel_for costs at most about what running the body inline
 // costs, plus the wake-up calls, however late the workers are.
 //
+// Never more threads than CPUs: a job runs on at most as many threads as the process may
+// use (cpu_budget.hpp: affinity mask, cgroup quota), however large the pool or the thread
+// count asked for, since more threads than cores only take turns (and a turn on a VM is a
+// scheduler tick). Waiting threads don't spin while the CPUs are oversubscribed.
+//
 // Rules: work below `grain` runs inline on the caller; a parallel_for issued from inside a
 // parallel region (any body, inline or not: nested) runs inline; while one host thread uses the pool another host
 // thread's parallel_for runs inline rather than waiting; the first exception thrown by the
@@ -20,7 +25,9 @@
 // skipped).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -31,6 +38,7 @@
 #include <vector>
 
 #include "common/src/function_ref.hpp"
+#include "cpu/cpu_budget.hpp"
 
 namespace hk::cpu {
 
@@ -38,10 +46,11 @@ using detail::FunctionRef;
 
 class ThreadPool {
  public:
-  // The process-wide pool, sized by HK_NUM_THREADS or the hardware thread count.
+  // The process-wide pool, sized by HK_NUM_THREADS or the CPUs the process may use.
   static ThreadPool& global();
 
-  explicit ThreadPool(int threads);
+  // `cpus`: the most threads one job runs on (tests pass more than the machine has).
+  explicit ThreadPool(int threads, int cpus = usable_cpus());
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -51,6 +60,8 @@ class ThreadPool {
   // it throws InvalidArgument: the job it would wait for is its own.
   void resize(int threads);
   int size() const { return size_.load(std::memory_order_relaxed); }
+  // The most threads one job runs on: min(size(), the CPUs the process may use).
+  int concurrency() const { return std::min(size(), cpus_); }
 
   // Calls body(begin, end) on disjoint ranges covering [0, n), each at least `grain` long
   // (except the last), on at most `threads` threads (the caller included).
@@ -69,6 +80,10 @@ class ThreadPool {
   void worker_loop(Worker& self);
   void run_chunks();
 
+  // How long a waiting thread polls before it sleeps: none while oversubscribed.
+  std::chrono::steady_clock::duration spin() const;
+
+  const int cpus_;
   std::mutex run_mutex_;  // one job at a time
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<int> size_{1};

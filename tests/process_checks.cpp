@@ -4,6 +4,8 @@
 //                                  care, already destroyed). Exits 0 when every result is right.
 //   process_checks bad-env         run with HK_NUM_THREADS and HK_BACKEND set to nonsense:
 //                                  hk warns, uses the defaults, and the code's settings win.
+//   process_checks threads N       exits 0 when hk's default pool has N threads (run under
+//                                  taskset: the pool follows the CPUs the process may use).
 // A failure prints what was wrong and exits non-zero.
 #include <cstdio>
 #include <cstdlib>
@@ -109,6 +111,12 @@ int main(int argc, char** argv) {
   const std::string_view mode = argc > 1 ? argv[1] : "";
   if (mode == "ops-after-main") return ops_after_main();
   if (mode == "bad-env") return bad_env();
+  if (mode == "threads" && argc > 2) {
+    const int want = std::atoi(argv[2]);
+    if (hk::num_threads() == want) return 0;
+    std::fprintf(stderr, "process_checks: the default pool has %d threads, expected %d\n", hk::num_threads(), want);
+    return 1;
+  }
   std::fprintf(stderr, "usage: %s ops-after-main | bad-env\n", argv[0]);
   return 64;
 }

@@ -1,4 +1,5 @@
 // Backends, variants, defaults, CPU features: what hk says about the machine.
+#include <sched.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -82,6 +83,24 @@ TEST(Runtime, BadEnvironmentValuesWarnOnceAndTheCodeWins) {
     EXPECT_EQ(c, 0) << bad << "\n" << o;
     EXPECT_EQ(count_of(o, std::string(bad).substr(0, std::string(bad).find('='))), 1u) << bad << "\n" << o;
   }
+}
+
+// The default pool is as large as the CPUs the process may use, not the machine's: pinned
+// to one CPU (taskset), hk runs one thread.
+TEST(Runtime, DefaultThreadsFollowTheCpusTheProcessMayUse) {
+  cpu_set_t set;
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &set)) ++first;
+  const std::string cmd = "env -u HK_NUM_THREADS taskset -c " + std::to_string(first) + " '" +
+                          HK_PROCESS_CHECKS_EXE + "' threads 1 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = pclose(p);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd << "\n" << out;
 }
 
 TEST(Runtime, BackendNamesRoundTrip) {

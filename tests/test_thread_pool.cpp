@@ -1,8 +1,12 @@
 // The persistent thread pool, parallel_map and time_kernel.
 #include <sched.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <cstdlib>
 #include <future>
 #include <memory>
@@ -47,7 +51,7 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
 }
 
 TEST(ThreadPool, UsesSeveralThreadsAndRunsSmallWorkInline) {
-  ThreadPool pool(3);
+  ThreadPool pool(3, /*cpus=*/3);  // three threads even on a machine with fewer CPUs
   std::mutex m;
   std::set<std::thread::id> ids;
   pool.parallel_for(3, 1, 3, [&](int64_t, int64_t) {
@@ -135,7 +139,7 @@ TEST(ThreadPool, LateWorkersNeverRunAFinishedJob) {
   };
   std::vector<std::unique_ptr<Job>> jobs;
   {
-    ThreadPool pool(3);  // its workers inherit the one-CPU mask
+    ThreadPool pool(3, /*cpus=*/3);  // three threads, whose workers inherit the one-CPU mask
     for (int j = 0; j < 1000; ++j) {
       jobs.push_back(std::make_unique<Job>());
       Job* job = jobs.back().get();
@@ -153,6 +157,45 @@ TEST(ThreadPool, LateWorkersNeverRunAFinishedJob) {
   int64_t late = 0;
   for (auto& job : jobs) late += job->late.load();
   EXPECT_EQ(late, 0);
+}
+
+// A job never runs on more threads than the pool's CPU budget, however many it asks for and
+// however large the pool: more would only take turns on the same cores.
+TEST(ThreadPool, JobsRunOnNoMoreThreadsThanCpus) {
+  ThreadPool pool(16, /*cpus=*/2);
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  pool.parallel_for(64, 1, 16, [&](int64_t, int64_t) {
+    {
+      std::lock_guard lock(m);
+      ids.insert(std::this_thread::get_id());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // give every woken worker a chunk
+  });
+  EXPECT_LE(ids.size(), 2u);
+  EXPECT_EQ(pool.concurrency(), 2);
+}
+
+// cgroup CPU limits, v2 along the path and v1, from fixture folders.
+TEST(CpuBudget, ReadsCgroupLimits) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("hk-cgroup-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  auto write = [](const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  };
+  write(root / "v2/a/b/cpu.max", "max 100000\n");
+  write(root / "v2/a/cpu.max", "150000 100000\n");
+  EXPECT_DOUBLE_EQ(hk::cpu::cgroup_cpu_limit((root / "v2").string(), "0::/a/b\n"), 1.5);
+  EXPECT_DOUBLE_EQ(hk::cpu::cgroup_cpu_limit((root / "v2").string(), "0::/elsewhere\n"), 0.0);
+  write(root / "v1/cpu,cpuacct/docker/x/cpu.cfs_quota_us", "50000\n");
+  write(root / "v1/cpu,cpuacct/docker/x/cpu.cfs_period_us", "100000\n");
+  EXPECT_DOUBLE_EQ(hk::cpu::cgroup_cpu_limit((root / "v1").string(), "5:cpu,cpuacct:/docker/x\n1:name=systemd:/\n"), 0.5);
+  write(root / "v1u/cpu/cpu.cfs_quota_us", "-1\n");
+  write(root / "v1u/cpu/cpu.cfs_period_us", "100000\n");
+  EXPECT_DOUBLE_EQ(hk::cpu::cgroup_cpu_limit((root / "v1u").string(), "3:cpu:/\n"), 0.0);
+  fs::remove_all(root);
 }
 
 TEST(ThreadPool, GlobalPoolFollowsSetNumThreads) {
