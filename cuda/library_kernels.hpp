@@ -4,6 +4,8 @@
 // cuda-only: these libraries run on a GPU, never under the simulator.
 #pragma once
 
+#include <cuda_runtime_api.h>
+
 #include <cstdint>
 
 #include "hk/registry.hpp"
@@ -13,6 +15,9 @@ namespace hk::cuda {
 // matmul_cublas.cpp
 void matmul_f32_cublas(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
 void matmul_i8_cublas(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+
+// pack_i8_cublas.cu: B (k×n) → Bᵀ (n×k4, K zero-padded to k4) on `stream`.
+void transpose_pad_i8(const int8_t* b, int8_t* bt, int64_t k, int64_t n, int64_t k4, cudaStream_t stream);
 
 // elementwise_thrust.cu
 void relu_f32_thrust(const float* x, float* out, int64_t n, const KernelContext&);

@@ -269,6 +269,23 @@ TEST(GpuVariants, CublasInt8PadsUnalignedShapesAndSaysSo) {
   EXPECT_EQ(hk::matmul(a.to(kGpu), a.to(kGpu), o).to_vector<int32_t>(), std::vector<int32_t>(64 * 64, 128 * 128 * 64));
 }
 
+// At hk's K limit every int8 path gives the exact sum: K = 131,071 terms of −128·−128 is
+// 2,147,467,264, just inside int32 (one more term would not be).
+TEST(GpuVariants, Int8AtTheKLimitIsExact) {
+  HK_REQUIRE_GPU();
+  const int64_t k = 131071;
+  Tensor a = Tensor::from_vector(std::vector<int8_t>(std::size_t(k), -128), {1, k});
+  Tensor b = Tensor::from_vector(std::vector<int8_t>(std::size_t(k * 4), -128), {k, 4});
+  const int64_t exact = int64_t(128) * 128 * k;
+  for (const hk::VariantInfo& v : hk::variants("matmul")) {
+    if (v.backend != hk::Backend::cuda || !v.supported) continue;
+    if (std::find(v.dtypes.begin(), v.dtypes.end(), DType::i8) == v.dtypes.end()) continue;
+    SCOPED_TRACE(v.variant);
+    auto got = hk::matmul(a.to(kGpu), b.to(kGpu), {hk::Backend::cuda, v.variant}).to_vector<int32_t>();
+    for (int32_t x : got) EXPECT_EQ(int64_t(x), exact);
+  }
+}
+
 // ---- staging and the timing record --------------------------------------------------------
 
 TEST(GpuStaging, HostTensorsAreStagedAndTimedApart) {
