@@ -36,9 +36,9 @@ inline void register_portable_variants(Registry& r, Backend backend) {
   r.add({"matmul", backend, "tiled", {matmul_f32_tiled}, {},
          "16×16 shared-memory tiles of A and B, one output per thread (Options::block_size 8/16/32)", 10});
   r.add({"matmul", backend, "register_tiled", {matmul_f32_register_tiled}, {},
-         "128×128 block tiles, 8×8 outputs per thread in registers, float4 panel loads", 30});
+         "128×128 block tiles, 8×8 outputs per thread in registers, double-buffered float4 panels", 30});
   r.add({"matmul", backend, "dp4a", {matmul_i8_dp4a}, {"sm_61 (dp4a; every CUDA 13 target has it)", nullptr},
-         "64×64 tiles, packed int8 words, __dp4a: 4 products per instruction", 30});
+         "64×64 tiles, int8 words packed in registers (B transposed by __byte_perm), __dp4a", 30});
   r.add({"relu", backend, "elementwise", {relu_f32_elementwise}, {},
          "one thread per element, 256-thread blocks, coalesced loads", 10});
   r.add({"relu", backend, "vectorized", {relu_f32_vectorized, relu_i8_vectorized}, {},

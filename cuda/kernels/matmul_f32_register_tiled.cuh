@@ -4,14 +4,25 @@
 // shared-memory bandwidth bounds it. Here a block of 256 threads computes a 128×128 tile
 // of C, and each thread an 8×8 sub-tile held in 64 registers. Per step along K the thread
 // loads 8 values of A's column and 8 of B's row from shared memory into registers and
-// does 8·8 = 64 multiply-adds with them: 16 shared loads per 64 FMAs instead of 128. The
-// block's A and B panels (128×8 and 8×128) are staged through shared memory with float4
-// loads — one 16-byte load per thread per panel — and A is stored transposed so a thread's
-// 8 values of A are contiguous too. This is the step that takes a hand-written SGEMM from
-// ~15% to ~70–80% of cuBLAS on published measurements.
-// Limits: no double buffering (loads and math of one step don't overlap), no warp-level
-// tiling to shape shared-memory access, no tensor cores; a 128×128 tile also leaves SMs
-// idle when M·N is small (e.g. 256² is only 4 blocks).
+// does 8·8 = 64 multiply-adds with them: 4 shared loads (128-bit) per 64 FMAs instead of
+// 128. The block's A and B panels (128×8 and 8×128) are staged through shared memory with
+// float4 loads — one 16-byte load per thread per panel — and A is stored transposed so a
+// thread's 8 values of A are contiguous too. This is the step that takes a hand-written
+// SGEMM from ~15% of cuBLAS to most of it on published measurements.
+//
+// Shared memory without bank conflicts (32 banks of 4 bytes; a 128-bit access is served a
+// quarter-warp, 8 threads, at a time):
+// - B fragment: a thread's 8 columns are two float4, at tx·4 and 64 + tx·4, not 8 in a row:
+//   the 8 threads of a quarter-warp then read 128 contiguous bytes (8 in a row would put
+//   threads tx and tx + 4 on the same banks: 2-way);
+// - A fragment: the 16 threads of a half-warp share ty, so their reads are broadcasts;
+// - transposed A store: thread pairs (t, t + 1) store rows p and p + 4 of the panel at the
+//   same column; a row of 128 + 4 floats puts those 16 banks apart (at 128 they collide).
+// Double buffered: the next step's panels are loaded from global memory into registers
+// before this step's multiply-adds and stored into the other buffer after them, so the
+// loads' latency hides behind the math and one barrier per step suffices.
+// Limits: no warp-level tiling, no tensor cores; a 128×128 tile also leaves SMs idle when
+// M·N is small (e.g. 256² is only 4 blocks).
 //
 // Edges are bounds-checked: a float4 load is used only when all four values lie inside the
 // matrix and the row is 16-byte aligned (K or N a multiple of 4, aligned base pointer);
@@ -30,7 +41,23 @@ namespace register_tiled {
 constexpr int kBM = 128, kBN = 128, kBK = 8;  // block tile of C, and the K step
 constexpr int kTM = 8, kTN = 8;               // per-thread tile of C
 constexpr int kThreads = (kBM / kTM) * (kBN / kTN);  // 256
+constexpr int kAPad = 4;                              // floats after each row of the A panel
 static_assert(kBM * kBK == 4 * kThreads && kBK * kBN == 4 * kThreads, "one float4 of each panel per thread");
+
+// Four values of row `r` of a row-major (rows × cols) matrix from column `col`: one float4
+// when `vec` says rows are 16-byte aligned and all four lie inside, else one by one, zero
+// outside.
+__device__ inline float4 load4(const float* __restrict__ x, int64_t r, int64_t col, int64_t rows, int64_t cols,
+                               bool vec) {
+  float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  if (r >= rows) return v;
+  if (vec && col + 3 < cols) return *reinterpret_cast<const float4*>(x + r * cols + col);
+  v.x = col < cols ? x[r * cols + col] : 0.0f;
+  v.y = col + 1 < cols ? x[r * cols + col + 1] : 0.0f;
+  v.z = col + 2 < cols ? x[r * cols + col + 2] : 0.0f;
+  v.w = col + 3 < cols ? x[r * cols + col + 3] : 0.0f;
+  return v;
+}
 }  // namespace register_tiled
 
 // a: (m, k), b: (k, n), c: (m, n), row-major. vec_a / vec_b / vec_c: rows of A / B / C may
@@ -39,82 +66,78 @@ __global__ void __launch_bounds__(register_tiled::kThreads)
     matmul_f32_register_tiled_kernel(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ c,
                                      int64_t m, int64_t k, int64_t n, bool vec_a, bool vec_b, bool vec_c) {
   using namespace register_tiled;
-  __shared__ __align__(16) float a_panel[kBK][kBM];  // transposed: a_panel[p][i] = A[row0 + i][k0 + p]
-  __shared__ __align__(16) float b_panel[kBK][kBN];
+  // Two of each panel: the step being computed and the next. A transposed:
+  // a_panel[s][p][i] = A[row0 + i][k0 + p].
+  __shared__ __align__(16) float a_panel[2][kBK][kBM + kAPad];
+  __shared__ __align__(16) float b_panel[2][kBK][kBN];
 
   const int t = threadIdx.x;
   const int tx = t % (kBN / kTN), ty = t / (kBN / kTN);  // this thread's 8×8 tile of the block tile
   const int64_t row0 = int64_t(blockIdx.y) * kBM, col0 = int64_t(blockIdx.x) * kBN;
-  // The element each thread loads per panel: A row a_r, columns a_c..a_c+3 of the step;
-  // B row b_r, columns b_c..b_c+3.
+  // The four values each thread moves per panel: A row a_r, columns a_c..a_c+3 of the step
+  // (two threads cover one 32-byte sector of a row); B row b_r, columns b_c..b_c+3.
   const int a_r = t / (kBK / 4), a_c = (t % (kBK / 4)) * 4;
   const int b_r = t / (kBN / 4), b_c = (t % (kBN / 4)) * 4;
+
+  auto store_panels = [&](int s, float4 va, float4 vb) {
+    a_panel[s][a_c + 0][a_r] = va.x;
+    a_panel[s][a_c + 1][a_r] = va.y;
+    a_panel[s][a_c + 2][a_r] = va.z;
+    a_panel[s][a_c + 3][a_r] = va.w;
+    *reinterpret_cast<float4*>(&b_panel[s][b_r][b_c]) = vb;
+  };
 
   float acc[kTM][kTN] = {};
   float reg_a[kTM], reg_b[kTN];
 
-  for (int64_t k0 = 0; k0 < k; k0 += kBK) {
-    {  // A panel → shared, transposed
-      const int64_t r = row0 + a_r, p = k0 + a_c;
-      float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-      if (vec_a && r < m && p + 3 < k) {
-        v = *reinterpret_cast<const float4*>(a + r * k + p);
-      } else if (r < m) {
-        v.x = p < k ? a[r * k + p] : 0.0f;
-        v.y = p + 1 < k ? a[r * k + p + 1] : 0.0f;
-        v.z = p + 2 < k ? a[r * k + p + 2] : 0.0f;
-        v.w = p + 3 < k ? a[r * k + p + 3] : 0.0f;
-      }
-      a_panel[a_c + 0][a_r] = v.x;
-      a_panel[a_c + 1][a_r] = v.y;
-      a_panel[a_c + 2][a_r] = v.z;
-      a_panel[a_c + 3][a_r] = v.w;
+  store_panels(0, load4(a, row0 + a_r, a_c, m, k, vec_a), load4(b, b_r, col0 + b_c, k, n, vec_b));
+  // The first panels are complete before any thread reads them.
+  __syncthreads();
+  int s = 0;
+  for (int64_t k0 = 0; k0 < k; k0 += kBK, s ^= 1) {
+    const bool more = k0 + kBK < k;
+    float4 next_a, next_b;
+    if (more) {  // issued now, used after the math: the loads run while it does
+      next_a = load4(a, row0 + a_r, k0 + kBK + a_c, m, k, vec_a);
+      next_b = load4(b, k0 + kBK + b_r, col0 + b_c, k, n, vec_b);
     }
-    {  // B panel → shared
-      const int64_t p = k0 + b_r, col = col0 + b_c;
-      float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-      if (vec_b && p < k && col + 3 < n) {
-        v = *reinterpret_cast<const float4*>(b + p * n + col);
-      } else if (p < k) {
-        v.x = col < n ? b[p * n + col] : 0.0f;
-        v.y = col + 1 < n ? b[p * n + col + 1] : 0.0f;
-        v.z = col + 2 < n ? b[p * n + col + 2] : 0.0f;
-        v.w = col + 3 < n ? b[p * n + col + 3] : 0.0f;
-      }
-      *reinterpret_cast<float4*>(&b_panel[b_r][b_c]) = v;
-    }
-    // Both panels must be complete before any thread reads them: each thread reads values
-    // that 8·16 other threads stored.
-    __syncthreads();
 #pragma unroll
     for (int p = 0; p < kBK; ++p) {
       // 8 + 8 values from shared memory feed 64 multiply-adds from registers.
 #pragma unroll
-      for (int i = 0; i < kTM; ++i) reg_a[i] = a_panel[p][ty * kTM + i];
+      for (int i = 0; i < kTM; ++i) reg_a[i] = a_panel[s][p][ty * kTM + i];
 #pragma unroll
-      for (int j = 0; j < kTN; ++j) reg_b[j] = b_panel[p][tx * kTN + j];
+      for (int j = 0; j < kTN / 2; ++j) {
+        reg_b[j] = b_panel[s][p][tx * 4 + j];
+        reg_b[kTN / 2 + j] = b_panel[s][p][kBN / 2 + tx * 4 + j];
+      }
 #pragma unroll
       for (int i = 0; i < kTM; ++i)
 #pragma unroll
         for (int j = 0; j < kTN; ++j) acc[i][j] += reg_a[i] * reg_b[j];
     }
-    // Every thread must be done with these panels before the next step overwrites them.
+    // The other buffer was last read in the previous step, which every thread finished
+    // before the barrier that ended it: it can be overwritten while this one is in use.
+    if (more) store_panels(s ^ 1, next_a, next_b);
+    // The next panels are complete before any thread reads them.
     __syncthreads();
   }
 
+  // Columns of this thread: tx·4 + 0..3 and 64 + tx·4 + 0..3 of the block tile.
 #pragma unroll
   for (int i = 0; i < kTM; ++i) {
     const int64_t r = row0 + ty * kTM + i;
     if (r >= m) break;
 #pragma unroll
-    for (int j = 0; j < kTN; j += 4) {
-      const int64_t col = col0 + tx * kTN + j;
+    for (int half = 0; half < 2; ++half) {
+      const int64_t col = col0 + half * (kBN / 2) + tx * 4;
+      const float* v = &acc[i][half * 4];
       if (vec_c && col + 3 < n) {
-        *reinterpret_cast<float4*>(c + r * n + col) = make_float4(acc[i][j], acc[i][j + 1], acc[i][j + 2], acc[i][j + 3]);
+        *reinterpret_cast<float4*>(c + r * n + col) = make_float4(v[0], v[1], v[2], v[3]);
       } else {
 #pragma unroll
         for (int q = 0; q < 4; ++q)
-          if (col + q < n) c[r * n + col + q] = acc[i][j + q];
+          if (col + q < n) c[r * n + col + q] = v[q];
       }
     }
   }

@@ -4,18 +4,27 @@
 // c + a₀b₀ + a₁b₁ + a₂b₂ + a₃b₃ in one instruction (sm_61+, so every CUDA 13 target): four
 // multiply-adds for the price of one, if the four bytes of A's row and of B's column that
 // meet are packed into one 32-bit word each. A block of 256 threads computes a 64×64 tile
-// of C (4×4 outputs per thread); per step it stages 64×32 bytes of A and 32×64 of B in
-// shared memory as words of 4 consecutive k — A row by row as stored, B transposed so a
-// column's 4 bytes sit in one word — and for each of the step's 8 words of K a thread
-// reads 4 words of A and 4 of B from shared memory and issues 4·4 = 16 dp4a with them.
+// of C (4×4 outputs per thread); per step of 32 along K it stages A (64×32 bytes) and B
+// (32×64) in shared memory as words of 4 consecutive k, and each thread issues
+// 8 words × 4·4 = 128 dp4a from 16 shared loads of 128 bits.
+//
+// Loading B: its rows are N-contiguous, but a word needs 4 consecutive k of one column. A
+// thread loads a 4×4 byte block as 4 words (one per row, 4 columns each; a warp's loads
+// of a row are 64 contiguous bytes) and transposes it in registers with __byte_perm into
+// 4 words of 4 k each, one per column.
+//
+// Shared memory without bank conflicts (32 banks of 4 bytes; 64-bit accesses are served
+// 16 threads at a time, 128-bit ones 8 at a time):
+// - a_words[row][w], 8 words a row: a thread stores 2 adjacent words, so 16 threads store
+//   128 contiguous bytes; it reads a row's 4 words at once, and the 8 threads of a quarter-
+//   warp read the same row (one broadcast);
+// - b_words[w][col], 64 words a row: a thread stores its 4 columns at once and reads 4
+//   adjacent columns at once, so 8 threads touch 128 contiguous bytes either way.
 // Exactness: dp4a accumulates in 32-bit two's complement, wrapping on overflow; the CPU
 // sums in int64 and narrows modulo 2³², which is the same number. So every result is
 // bit-identical to the CPU, −128 included (and hk rejects K where (−128)²·K could overflow).
-// Limits: B's bytes are gathered one by one to transpose them (4 byte loads per word);
-// no double buffering; 16 dp4a per 8 shared loads leaves shared-memory bandwidth, not the
-// dp4a pipe, as the bound. cuBLAS uses int8 tensor cores
-// (IMMA), 8–16× the dp4a rate on sm_80/sm_90: this kernel teaches dp4a, it does not
-// compete with that.
+// Limits: no double buffering; cuBLAS uses int8 tensor cores (IMMA), 8–16× the dp4a rate
+// on sm_80/sm_90: this kernel teaches dp4a, it does not compete with that.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +39,9 @@ constexpr int kBM = 64, kBN = 64, kBK = 32;  // block tile of C; K bytes per ste
 constexpr int kTM = 4, kTN = 4;              // per-thread tile of C
 constexpr int kWords = kBK / 4;              // packed words per row of a tile
 constexpr int kThreads = (kBM / kTM) * (kBN / kTN);  // 256
-static_assert(kBM * kWords == 2 * kThreads && kBN * kWords == 2 * kThreads, "two words of each tile per thread");
+constexpr int kBBlocks = kWords * (kBN / 4);         // 4×4 byte blocks of B per step: 128
+static_assert(kBM * kWords == 2 * kThreads, "two words of A per thread");
+static_assert(kBBlocks <= kThreads, "one 4×4 block of B per thread at most");
 
 // Packs 4 signed bytes into one word, byte 0 in the low bits (the order __dp4a reads).
 __device__ inline int pack4(int8_t b0, int8_t b1, int8_t b2, int8_t b3) {
@@ -39,64 +50,79 @@ __device__ inline int pack4(int8_t b0, int8_t b1, int8_t b2, int8_t b3) {
                           static_cast<unsigned>(static_cast<uint8_t>(b2)) << 16 |
                           static_cast<unsigned>(static_cast<uint8_t>(b3)) << 24);
 }
+
+// Four bytes of row `r` of a row-major (rows × cols) int8 matrix from column `col`, as one
+// word: one load when `vec` says rows are 4-byte aligned and all four lie inside, else byte
+// by byte, zero outside.
+__device__ inline int load_word(const int8_t* __restrict__ x, int64_t r, int64_t col, int64_t rows, int64_t cols,
+                                bool vec) {
+  if (r >= rows) return 0;
+  const int8_t* src = x + r * cols + col;
+  if (vec && col + 3 < cols) return *reinterpret_cast<const int*>(src);
+  return pack4(col < cols ? src[0] : 0, col + 1 < cols ? src[1] : 0, col + 2 < cols ? src[2] : 0,
+               col + 3 < cols ? src[3] : 0);
+}
 }  // namespace dp4a
 
-// a: (m, k), b: (k, n), c: (m, n), row-major. vec_a: rows of A may be read as 4-byte words.
+// a: (m, k), b: (k, n), c: (m, n), row-major. vec_a / vec_b: rows of A / B may be read as
+// 4-byte words (vec_a2: as 8-byte pairs of words).
 __global__ void __launch_bounds__(dp4a::kThreads)
     matmul_i8_dp4a_kernel(const int8_t* __restrict__ a, const int8_t* __restrict__ b, int32_t* __restrict__ c,
-                          int64_t m, int64_t k, int64_t n, bool vec_a) {
+                          int64_t m, int64_t k, int64_t n, bool vec_a, bool vec_a2, bool vec_b) {
   using namespace dp4a;
-  // +1 word of padding per row: threads reading the same word index of consecutive rows
-  // hit different banks.
-  __shared__ int a_words[kBM][kWords + 1];  // a_words[i][w] = A[row0 + i][k0 + 4w … 4w+3]
-  __shared__ int b_words[kBN][kWords + 1];  // b_words[j][w] = B[k0 + 4w … 4w+3][col0 + j]
+  __shared__ __align__(16) int a_words[kBM][kWords];  // a_words[i][w] = A[row0 + i][k0 + 4w … 4w+3]
+  __shared__ __align__(16) int b_words[kWords][kBN];  // b_words[w][j] = B[k0 + 4w … 4w+3][col0 + j]
 
   const int t = threadIdx.x;
-  const int tx = t % (kBN / kTN), ty = t / (kBN / kTN);
+  const int tx = t % (kBN / kTN), ty = t / (kBN / kTN);  // columns tx·4 + 0..3, rows ty·4 + 0..3
   const int64_t row0 = int64_t(blockIdx.y) * kBM, col0 = int64_t(blockIdx.x) * kBN;
+  // A: words 2·a_wp and 2·a_wp + 1 of row a_i (4 threads cover one row's 32 bytes).
+  const int a_i = t / (kWords / 2), a_wp = t % (kWords / 2);
+  // B: the 4×4 block of rows 4·b_w … +3, columns 4·b_jq … +3 (threads below kBBlocks).
+  const int b_w = t / (kBN / 4), b_jq = t % (kBN / 4);
   int acc[kTM][kTN] = {};
 
   for (int64_t k0 = 0; k0 < k; k0 += kBK) {
-#pragma unroll
-    for (int s = 0; s < 2; ++s) {  // A: word w of row i
-      const int idx = t + s * kThreads, i = idx / kWords, w = idx % kWords;
-      const int64_t r = row0 + i, p = k0 + 4 * w;
-      int word = 0;
-      if (r < m) {
-        const int8_t* src = a + r * k + p;
-        if (vec_a && p + 3 < k) {
-          word = *reinterpret_cast<const int*>(src);
-        } else {
-          word = pack4(p < k ? src[0] : 0, p + 1 < k ? src[1] : 0, p + 2 < k ? src[2] : 0, p + 3 < k ? src[3] : 0);
-        }
+    {  // A → shared, two words in one 64-bit store
+      const int64_t r = row0 + a_i, p = k0 + 8 * a_wp;
+      int2 pair;
+      if (vec_a2 && r < m && p + 7 < k) {
+        pair = *reinterpret_cast<const int2*>(a + r * k + p);
+      } else {
+        pair.x = load_word(a, r, p, m, k, vec_a);
+        pair.y = load_word(a, r, p + 4, m, k, vec_a);
       }
-      a_words[i][w] = word;
+      *reinterpret_cast<int2*>(&a_words[a_i][2 * a_wp]) = pair;
     }
-#pragma unroll
-    for (int s = 0; s < 2; ++s) {  // B: word w of column j, gathered from 4 rows
-      const int idx = t + s * kThreads, j = idx % kBN, w = idx / kBN;
-      const int64_t col = col0 + j, p = k0 + 4 * w;
-      int8_t v[4] = {0, 0, 0, 0};
-      if (col < n) {
-#pragma unroll
-        for (int q = 0; q < 4; ++q)
-          if (p + q < k) v[q] = b[(p + q) * n + col];
-      }
-      b_words[j][w] = pack4(v[0], v[1], v[2], v[3]);
+    if (t < kBBlocks) {  // B → shared, a 4×4 byte block transposed in registers
+      const int64_t p = k0 + 4 * b_w, col = col0 + 4 * b_jq;
+      const unsigned r0 = unsigned(load_word(b, p + 0, col, k, n, vec_b)), r1 = unsigned(load_word(b, p + 1, col, k, n, vec_b)),
+                     r2 = unsigned(load_word(b, p + 2, col, k, n, vec_b)), r3 = unsigned(load_word(b, p + 3, col, k, n, vec_b));
+      // rᵢ holds columns 0..3 of row i; interleave to (r0.b0 r1.b0 r0.b1 r1.b1) … then pairs.
+      const unsigned t0 = __byte_perm(r0, r1, 0x5140), t1 = __byte_perm(r0, r1, 0x7362);
+      const unsigned t2 = __byte_perm(r2, r3, 0x5140), t3 = __byte_perm(r2, r3, 0x7362);
+      *reinterpret_cast<int4*>(&b_words[b_w][4 * b_jq]) =
+          make_int4(int(__byte_perm(t0, t2, 0x5410)), int(__byte_perm(t0, t2, 0x7632)),
+                    int(__byte_perm(t1, t3, 0x5410)), int(__byte_perm(t1, t3, 0x7632)));
     }
     // The tiles must be complete before any thread reads words other threads stored.
     __syncthreads();
+    int4 ra[kTM][kWords / 4];  // this thread's 4 rows of A, all 8 words each
+#pragma unroll
+    for (int i = 0; i < kTM; ++i)
+#pragma unroll
+      for (int h = 0; h < kWords / 4; ++h) ra[i][h] = *reinterpret_cast<const int4*>(&a_words[ty * kTM + i][4 * h]);
 #pragma unroll
     for (int w = 0; w < kWords; ++w) {
-      int reg_a[kTM], reg_b[kTN];
+      const int4 rb = *reinterpret_cast<const int4*>(&b_words[w][tx * kTN]);  // 4 columns, word w
+      const int reg_b[kTN] = {rb.x, rb.y, rb.z, rb.w};
 #pragma unroll
-      for (int i = 0; i < kTM; ++i) reg_a[i] = a_words[ty * kTM + i][w];
+      for (int i = 0; i < kTM; ++i) {
+        const int4& q = ra[i][w / 4];
+        const int reg_a = (w % 4 == 0) ? q.x : (w % 4 == 1) ? q.y : (w % 4 == 2) ? q.z : q.w;
 #pragma unroll
-      for (int j = 0; j < kTN; ++j) reg_b[j] = b_words[tx * kTN + j][w];
-#pragma unroll
-      for (int i = 0; i < kTM; ++i)
-#pragma unroll
-        for (int j = 0; j < kTN; ++j) acc[i][j] = __dp4a(reg_a[i], reg_b[j], acc[i][j]);
+        for (int j = 0; j < kTN; ++j) acc[i][j] = __dp4a(reg_a, reg_b[j], acc[i][j]);
+      }
     }
     // Every thread must be done with these tiles before the next step overwrites them.
     __syncthreads();
@@ -119,9 +145,12 @@ inline void matmul_i8_dp4a(const int8_t* a, const int8_t* b, int32_t* c, int64_t
   if (m == 0 || n == 0) return;  // a grid with no blocks is an invalid launch
   for_each_row_range(m, kBM, [&](int64_t row0, int64_t rows) {
     const int8_t* a_rows = a + row0 * k;
-    const bool vec_a = k % 4 == 0 && reinterpret_cast<uintptr_t>(a_rows) % 4 == 0;
+    const auto base = reinterpret_cast<uintptr_t>(a_rows);
+    const bool vec_a = k % 4 == 0 && base % 4 == 0, vec_a2 = k % 8 == 0 && base % 8 == 0;
+    const bool vec_b = n % 4 == 0 && reinterpret_cast<uintptr_t>(b) % 4 == 0;
     const dim3 grid(static_cast<unsigned>((n + kBN - 1) / kBN), static_cast<unsigned>((rows + kBM - 1) / kBM));
-    launch(ctx, matmul_i8_dp4a_kernel, grid, dim3(kThreads))(a_rows, b, c + row0 * n, rows, k, n, vec_a);
+    launch(ctx, matmul_i8_dp4a_kernel, grid, dim3(kThreads))(a_rows, b, c + row0 * n, rows, k, n, vec_a, vec_a2,
+                                                             vec_b);
   });
 }
 

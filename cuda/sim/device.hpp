@@ -280,6 +280,14 @@ namespace hk::sim::detail {
 inline int wrap_to_int(int64_t v) { return static_cast<int>(static_cast<uint32_t>(v)); }  // two's complement
 }
 
+// Byte i of the result is byte (s >> 4i) & 7 of the 8 bytes {y:x} (x the low four); the
+// default mode only (bit 3 of each selector nibble, the sign-replicate mode, is not used).
+inline unsigned __byte_perm(unsigned x, unsigned y, unsigned s) {
+  const uint64_t bytes = uint64_t(y) << 32 | x;
+  unsigned r = 0;
+  for (int i = 0; i < 4; ++i) r |= unsigned(bytes >> (8 * ((s >> (4 * i)) & 7)) & 0xff) << (8 * i);
+  return r;
+}
 // Four 8-bit products summed into a 32-bit accumulator; the sum wraps like the hardware's.
 inline int __dp4a(int a, int b, int c) {
   int64_t sum = c;
