@@ -1,6 +1,8 @@
-// The simulator's own resources: however many pool threads simulate blocks at once, the
-// fiber stacks they map stay within their budget of the process's memory maps, so the rest
-// of the process (tensors, threads) keeps working.
+// The simulator's own resources. Each fiber stack costs the process two memory maps, and
+// a process has vm.max_map_count of them for everything: the simulator counts its stacks
+// against a budget (fiber.hpp), runs fewer blocks at once when a block's threads would
+// overrun it, and reports a stack past it as OutOfMemory, leaving the process able to map,
+// allocate and start threads.
 #include <fstream>
 #include <string>
 
@@ -9,13 +11,6 @@
 
 namespace {
 
-std::size_t maps_in_use() {
-  std::ifstream maps("/proc/self/maps");
-  std::size_t n = 0;
-  for (std::string line; std::getline(maps, line);) ++n;
-  return n;
-}
-
 std::size_t max_map_count() {
   std::ifstream f("/proc/sys/vm/max_map_count");
   std::size_t n = 65530;
@@ -23,31 +18,37 @@ std::size_t max_map_count() {
   return n;
 }
 
-TEST(SimResources, ManyPoolThreadsStayWithinTheMapBudget) {
-  const int saved = hk::num_threads();
-  hk::set_num_threads(64);
-  // 1024-thread blocks (tile edge 32), 64 of them: one block per pool thread would need
-  // 64 Ki fiber stacks, two maps each, more than a process may have.
-  const int64_t m = 256, k = 5, n = 256;
-  std::vector<float> av(size_t(m * k)), bv(size_t(k * n));
-  for (size_t i = 0; i < av.size(); ++i) av[i] = float(int(i % 7) - 3);
-  for (size_t i = 0; i < bv.size(); ++i) bv[i] = float(int(i % 5) - 2);
-  hk::Tensor a = hk::Tensor::from_vector(av, {m, k}), b = hk::Tensor::from_vector(bv, {k, n});
-  hk::Options o{hk::Backend::cuda_sim, "tiled", 64, 32};
-  for (int call = 0; call < 2; ++call) {
-    std::vector<float> c = hk::matmul(a, b, o).to_vector<float>();
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        double ref = 0;
-        for (int64_t p = 0; p < k; ++p) ref += double(av[size_t(i * k + p)]) * double(bv[size_t(p * n + j)]);
-        ASSERT_EQ(c[size_t(i * n + j)], float(ref)) << "c[" << i << "][" << j << "]";
-      }
-    EXPECT_LE(hk::sim::fiber_stacks_mapped(), hk::sim::fiber_stack_budget());
-    EXPECT_LT(maps_in_use(), max_map_count() / 2) << "the simulator's stacks crowd out the process's other maps";
+// Enough pool threads for one 1024-thread block each would need far more stacks than the
+// budget: only as many blocks run at once as half the budget holds.
+TEST(SimResources, BlocksAtOnceFitTheStackBudget) {
+  const std::size_t budget = hk::sim::fiber_stack_budget();
+  EXPECT_LE(budget, max_map_count() / 8 + 1024) << "the budget is a share of vm.max_map_count";
+  EXPECT_EQ(hk::sim::blocks_at_once(1024, 1 << 20, 1024), int64_t(budget / 2 / 1024));
+  EXPECT_LE(hk::sim::blocks_at_once(256, 4096, 256) * 256, int64_t(budget / 2));
+  EXPECT_EQ(hk::sim::blocks_at_once(4, 1 << 20, 32), 4) << "small blocks: the threads asked for";
+  EXPECT_EQ(hk::sim::blocks_at_once(64, 3, 32), 3) << "never more than the blocks there are";
+  EXPECT_EQ(hk::sim::blocks_at_once(0, 10, 1 << 20), 1) << "at least one";
+}
+
+// Past the budget a new stack is an OutOfMemory naming the budget, the launch stops
+// cleanly, and the simulator works again once the budget allows.
+TEST(SimResources, StacksPastTheBudgetAreOutOfMemoryAndHarmless) {
+  struct Restore {
+    ~Restore() { hk::sim::set_fiber_stack_budget(0); }
+  } restore;
+  hk::Tensor a = hk::Tensor::full({64, 64}, 1.0), b = hk::Tensor::full({64, 64}, 2.0);
+  const hk::Options o{hk::Backend::cuda_sim, "tiled", 2, 32};  // 1024-thread blocks, each parks at barriers
+  hk::sim::set_fiber_stack_budget(hk::sim::fiber_stacks_mapped() + 500);
+  try {
+    (void)hk::matmul(a, b, o);
+    FAIL() << "a block of 1024 threads ran on a budget of 500 more stacks";
+  } catch (const hk::OutOfMemory& e) {
+    EXPECT_NE(std::string(e.what()).find("vm.max_map_count"), std::string::npos) << e.what();
   }
-  // The rest of the process is unharmed.
-  EXPECT_NO_THROW(hk::Tensor::zeros({1 << 18}));
-  hk::set_num_threads(saved);
+  EXPECT_NO_THROW(hk::Tensor::zeros({1 << 18}));  // the rest of the process is unharmed
+  hk::sim::set_fiber_stack_budget(0);
+  for (float x : hk::matmul(a, b, o).to_vector<float>()) ASSERT_EQ(x, 128.0f);
+  EXPECT_LE(hk::sim::fiber_stacks_mapped(), hk::sim::fiber_stack_budget());
 }
 
 }  // namespace

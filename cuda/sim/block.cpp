@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <utility>
 #include <type_traits>
 
 #include "hk/error.hpp"
@@ -140,6 +141,7 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s,
   arrived_ = votes_ = 0;
   diverged_ = false;
   fault_.clear();
+  out_of_memory_.clear();
   blockIdx = block_idx;
   blockDim = bd;
   gridDim = k.grid;
@@ -179,6 +181,10 @@ Fiber* BlockRunner::thread_main(void* self) {
     r->current_ = &l;
     try {
       r->launch_->run(r->launch_->closure);
+    } catch (const OutOfMemory& e) {
+      r->out_of_memory_ = e.what();
+      r->out_of_memory_bytes_ = e.bytes();
+      r->fault_ = "out of memory";
     } catch (const std::exception& e) {
       r->fault_ = std::string("the kernel threw an exception: ") + e.what();
     } catch (...) {
@@ -500,6 +506,11 @@ void BlockRunner::abandon() {
 
 void BlockRunner::fault_in_block(const std::string& what) {
   abandon();
+  if (!out_of_memory_.empty()) {
+    std::string message = std::exchange(out_of_memory_, {});
+    throw OutOfMemory(message + " (in block " + xyz(block_idx_) + " of " + describe_launch(*launch_) + ")",
+                      out_of_memory_bytes_);
+  }
   throw CudaError("hk cuda_sim: kernel fault in block " + xyz(block_idx_) + " of " + describe_launch(*launch_) +
                   ":\n  " + what);
 }

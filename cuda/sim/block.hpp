@@ -145,6 +145,10 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   Lane* current_ = nullptr;
   uint3* thread_idx_ = nullptr;  // &threadIdx of this OS thread
   std::string fault_;  // set by a simulated thread that misused an intrinsic
+  // The simulator's own resources ran out (a fiber stack could not be mapped): not the
+  // kernel's fault, so the OutOfMemory itself reaches the caller.
+  std::string out_of_memory_;
+  std::size_t out_of_memory_bytes_ = 0;
   std::vector<uint4> shared_;  // dynamic shared memory, 16-byte aligned
   // hk/trace.hpp (hk-bench explain): the observer of this block, if one is installed, the
   // barriers released so far, and the shared arrays the kernel showed it.

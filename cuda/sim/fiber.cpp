@@ -228,10 +228,17 @@ void FiberHost::release_idle_stacks() {
     if (f->stack_.base) unmap_stack(f->stack_);
 }
 
+namespace {
+std::atomic<std::size_t> budget_override{0};
+}  // namespace
+
 std::size_t fiber_stack_budget() {
   static const std::size_t budget = std::max<std::size_t>(read_max_map_count() / 8, 1024);
-  return budget;
+  const std::size_t override = budget_override.load(std::memory_order_relaxed);
+  return override ? override : budget;
 }
+
+void set_fiber_stack_budget(std::size_t stacks) { budget_override.store(stacks); }
 
 std::size_t fiber_stacks_mapped() { return stacks_mapped.load(std::memory_order_relaxed); }
 

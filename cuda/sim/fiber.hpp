@@ -157,6 +157,8 @@ FiberHost& fiber_host();
 // The budget above, in stacks, and how many all OS threads have mapped now.
 std::size_t fiber_stack_budget();
 std::size_t fiber_stacks_mapped();
+// Tests: a smaller budget (0 restores the default), to reach its limit on any machine.
+void set_fiber_stack_budget(std::size_t stacks);
 
 // The switch is the simulator's inner loop: inline, nothing but the jump, the bookkeeping
 // of who was left where, and ASan's record of which stack is live.

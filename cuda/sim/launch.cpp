@@ -120,6 +120,11 @@ std::size_t stack_bytes() {
   return bytes;
 }
 
+int64_t blocks_at_once(int threads, uint64_t blocks, uint64_t threads_per_block) {
+  const uint64_t by_stacks = std::max<uint64_t>(1, fiber_stack_budget() / 2 / std::max<uint64_t>(threads_per_block, 1));
+  return std::clamp<int64_t>(threads, 1, static_cast<int64_t>(std::min({blocks, uint64_t(1024), by_stacks})));
+}
+
 void launch(const KernelLaunch& k) {
   validate(k);
   const Schedule s = schedule();
@@ -162,11 +167,7 @@ void launch(const KernelLaunch& k) {
     // more than half of it is mapped.
     if (fiber_stacks_mapped() > fiber_stack_budget() / 2) fiber_host().release_idle_stacks();
   };
-  // Blocks at once: at most the threads asked for, and only as many as half the fiber stack
-  // budget can hold with one stack per simulated thread.
-  const uint64_t per_block = uint64_t(k.block.x) * k.block.y * k.block.z;
-  const uint64_t by_stacks = std::max<uint64_t>(1, fiber_stack_budget() / 2 / std::max<uint64_t>(per_block, 1));
-  const int64_t tasks = std::clamp<int64_t>(k.threads, 1, static_cast<int64_t>(std::min({blocks, uint64_t(1024), by_stacks})));
+  const int64_t tasks = blocks_at_once(k.threads, blocks, uint64_t(k.block.x) * k.block.y * k.block.z);
   if (tasks == 1)
     run_blocks(0, 1);
   else

@@ -48,4 +48,9 @@ std::string to_string(const Schedule&);
 // Fiber stack size in bytes: HK_SIM_STACK_KB (default 64 KiB, 256 KiB under ASan).
 std::size_t stack_bytes();
 
+// How many blocks of a launch run at once: at most `threads` OS threads and the blocks
+// there are, and only as many as half the fiber stack budget holds with one stack per
+// simulated thread (fiber.hpp); at least 1.
+int64_t blocks_at_once(int threads, uint64_t blocks, uint64_t threads_per_block);
+
 }  // namespace hk::sim
