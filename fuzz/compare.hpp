@@ -1,5 +1,5 @@
 // The fuzzer's oracles: what a correct result is, in fp64 / int64, with the error bounds
-// of DESIGN.md "Semantics". Written for the fuzzer (plus tests/oracle.hpp), sharing no code
+// of docs/design.md "Semantics". Written for the fuzzer (plus tests/oracle.hpp), sharing no code
 // with hk. Each returns "" when `got` is right, else a description of the first wrong value.
 //
 // Float results are judged with IEEE rules that hold for every summation order: a NaN

@@ -1,4 +1,4 @@
-// Which hk::Error a call must throw, predicted from DESIGN.md's rules and the registry as
+// Which hk::Error a call must throw, predicted from docs/design.md's rules and the registry as
 // the public API describes it (hk::variants, hk::backends) — not from hk's dispatch code.
 //
 // Each public function checks its operands first (InvalidArgument), then chooses the
@@ -54,7 +54,7 @@ inline bool takes(const hk::VariantInfo& v, hk::DType t) {
   return false;
 }
 
-// Options checks and variant choice for one op call (dispatch rules of DESIGN.md; host
+// Options checks and variant choice for one op call (dispatch rules of docs/design.md; host
 // tensors given to the cuda backend are staged through the device).
 inline Outcome resolve(std::string_view op, const hk::Options& o, hk::DType t, bool on_gpu) {
   using hk::Backend;

@@ -8,7 +8,7 @@
 // block size, the output-parameter form, an output aliasing an input, an operand on
 // another device (zero-size, so no GPU is needed), unaligned operands, a pool resize.
 //
-// fuzz/expect.hpp predicts from DESIGN.md's rules and the registry which hk::Error the
+// fuzz/expect.hpp predicts from docs/design.md's rules and the registry which hk::Error the
 // call must throw, if any. A call predicted valid must return a result that matches the
 // oracle (fuzz/compare.hpp); one predicted invalid must throw the predicted hk::Error
 // subclass. Either way the inputs must be unchanged and nothing written around `out`.

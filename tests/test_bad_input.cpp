@@ -7,7 +7,7 @@
 // tensor on cuda:0 needs no memory, so every device-mismatch check is reached with
 // zero-size operands. With a usable GPU the same cases run on those zero-size tensors too.
 //
-// Zero-size tensors are valid input (DESIGN.md), so "empty" is checked as a case that must
+// Zero-size tensors are valid input (docs/design.md), so "empty" is checked as a case that must
 // succeed, with the right result, in EmptyTensorsAreValid.
 #include <cctype>
 #include <functional>

@@ -1,4 +1,4 @@
-// DESIGN.md "Semantics", checked op by op with hand-computed values. The bad-input rules
+// docs/design.md "Semantics", checked op by op with hand-computed values. The bad-input rules
 // (shapes, dtypes, devices, aliasing, scales, variants, options) are in test_bad_input.cpp.
 #include <cfenv>
 

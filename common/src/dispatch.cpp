@@ -1,4 +1,4 @@
-// Variant selection: the rules of DESIGN.md "Dispatch" in one place.
+// Variant selection: the rules of docs/design.md "Dispatch" in one place.
 #include "common/src/dispatch.hpp"
 
 #include "common/src/memory.hpp"
