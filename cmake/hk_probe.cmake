@@ -10,8 +10,12 @@ function(hk_probe_package package)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "HINT" "TARGETS")
   set(dir ${CMAKE_BINARY_DIR}/CMakeFiles/hk_probe/${package})
   file(REMOVE_RECURSE ${dir})
+  set(hint_dir "")
+  if(${package}_DIR)  # where the user pointed CMake (or a previous configure found it)
+    set(hint_dir "-D${package}_DIR=${${package}_DIR}")
+  endif()
   execute_process(COMMAND ${CMAKE_COMMAND} -S ${PROJECT_SOURCE_DIR}/cmake/probe -B ${dir} -G ${CMAKE_GENERATOR}
-                          -DHK_PROBE_PACKAGE=${package} "-DHK_PROBE_TARGETS=${arg_TARGETS}"
+                          -DHK_PROBE_PACKAGE=${package} "-DHK_PROBE_TARGETS=${arg_TARGETS}" ${hint_dir}
                           -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER} "-DCMAKE_PREFIX_PATH=${CMAKE_PREFIX_PATH}"
                           "-DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE}"
                   RESULT_VARIABLE rc OUTPUT_VARIABLE log ERROR_VARIABLE log)
@@ -35,8 +39,13 @@ function(hk_probe_package package)
     return()
   endif()
   # Why, in one line, for the configure log.
-  string(REGEX MATCH "Could NOT find[^\n]*" missing_dependency "${log}")
-  if(log MATCHES "Could not find a package configuration file")
+  # A dependency the package's own config asked for: "Could NOT find X (missing: ...)" from
+  # a find module, or "... configuration file provided by "X"" for another package X.
+  # (CMake wraps its messages: match on the log with whitespace runs made one space.)
+  string(REGEX REPLACE "[ \t\r\n]+" " " flat "${log}")
+  string(REGEX MATCH "Could NOT find [^ ]+ \\([^)]*\\)|Could not find a package configuration file provided by \"[^\"]*\""
+         missing_dependency "${flat}")
+  if(flat MATCHES "Could not find a package configuration file provided by \"${package}\"")
     set(reason "not installed")
   elseif(missing_dependency)
     set(reason "installed, but its CMake package failed to load: ${missing_dependency}")
