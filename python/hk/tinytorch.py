@@ -48,6 +48,10 @@ def _like(x: Any, result: np.ndarray) -> Any:
         return result
 
 
+def _on_cpu(backend: str | None) -> bool:
+    return _hk.resolve_backend(backend or _hk.default_backend()) == "cpu"
+
+
 def matmul_baseline(A: Any, B: Any, *, backend: str | None = None) -> Any:
     """A @ B with hk's ``naive`` matmul (the teaching baseline)."""
     return _like(A, _hk.matmul(_array(A), _array(B), backend=backend, variant="naive"))
@@ -55,7 +59,7 @@ def matmul_baseline(A: Any, B: Any, *, backend: str | None = None) -> Any:
 
 def vectorized_relu(x: Any, *, backend: str | None = None) -> Any:
     """max(x, 0) with hk's ``simd`` ReLU on the CPU (the best variant on other backends)."""
-    variant = "simd" if (backend or _hk.resolve_backend("auto")) == "cpu" else None
+    variant = "simd" if _on_cpu(backend) else None
     return _like(x, _hk.relu(_array(x), backend=backend, variant=variant))
 
 
@@ -72,15 +76,20 @@ def vectorized_operations(x: Any, y: Any, *, backend: str | None = None) -> dict
 
 
 def cache_friendly_matmul(A: Any, B: Any, block_size: int = 32, *, backend: str | None = None) -> Any:
-    """A @ B with hk's cache-``blocked`` matmul, blocks of ``block_size``."""
-    return _like(A, _hk.matmul(_array(A), _array(B), backend=backend or "cpu", variant="blocked",
-                               block_size=block_size))
+    """A @ B with hk's cache-``blocked`` matmul, blocks of ``block_size``; on a GPU backend
+    its analogue, the shared-memory ``tiled`` matmul (at its own tile size)."""
+    if _on_cpu(backend):
+        return _like(A, _hk.matmul(_array(A), _array(B), backend=backend, variant="blocked",
+                                   block_size=block_size))
+    return _like(A, _hk.matmul(_array(A), _array(B), backend=backend, variant="tiled"))
 
 
 def parallel_relu(x: Any, num_workers: int = 4, *, backend: str | None = None) -> Any:
-    """max(x, 0) with hk's ``parallel`` ReLU over ``num_workers`` pool threads."""
-    return _like(x, _hk.relu(_array(x), backend=backend or "cpu", variant="parallel",
-                             threads=num_workers))
+    """max(x, 0) with hk's ``parallel`` ReLU over ``num_workers`` pool threads (on a GPU
+    backend, its best ReLU: every GPU variant is parallel)."""
+    if _on_cpu(backend):
+        return _like(x, _hk.relu(_array(x), backend=backend, variant="parallel", threads=num_workers))
+    return _like(x, _hk.relu(_array(x), backend=backend))
 
 
 def parallel_batch_processing(batch_data: list, operation: Callable[[Any], Any],
