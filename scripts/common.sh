@@ -8,7 +8,7 @@ HK_JOBS="${HK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 # which libdnnl-dev only recommends); chromium renders the HTML report in a test. The
 # clean-room stage of scripts/test.sh fails when either list misses one.
 HK_REQUIRED_PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-                      libhwy-dev libboost-context-dev python3)
+                      libhwy-dev libboost-context-dev python3 python3-venv)
 HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev ocl-icd-opencl-dev chromium)
 # The fuzz stage of scripts/test.sh: libFuzzer comes with clang's runtime libraries.
 HK_FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev)

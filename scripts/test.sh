@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds hk and runs every test, in six stages (README.md "Tests and CI"):
+# Builds hk and runs every test, in seven stages (README.md "Tests and CI"):
 #   release     Release build (cuda backend for the default architectures when nvcc is
 #               present): the full ctest suite
+#   python      pip install . into a fresh venv (build/python-venv): the Python package,
+#               tested with pytest from outside the source tree; the lecture notebook
 #   generators  libhk with CMake's other Linux generators (Unix Makefiles, Ninja
 #               Multi-Config), CUDA for one architecture: the ptxas resource table is made
 #               from a clean folder and again after an object changes
@@ -15,7 +17,7 @@
 #               split over the HK_CPU_ISA levels so every SIMD path is fuzzed
 # HK_TEST_STAGES="release tsan" runs only the stages named.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-HK_TEST_STAGES="${HK_TEST_STAGES:-release generators clean-room asan-ubsan tsan fuzz}"
+HK_TEST_STAGES="${HK_TEST_STAGES:-release python generators clean-room asan-ubsan tsan fuzz}"
 HK_FUZZ_SECONDS="${HK_FUZZ_SECONDS:-60}"
 
 hk_install_dependencies
@@ -28,6 +30,30 @@ esac
 stage_release() { hk_build release && ctest --preset release -j "$HK_JOBS"; }
 stage_asan_ubsan() { hk_build asan-ubsan && ctest --preset asan-ubsan -j "$HK_JOBS"; }
 stage_tsan() { hk_build tsan hk_tsan_tests && ctest --preset tsan -j "$HK_JOBS"; }
+
+# The package as a user installs it: a plain `pip install .` (CUDA when nvcc is present),
+# then pytest run from outside the checkout, so the installed hk is the one tested.
+# HK_PYTHON names the interpreter (default Debian's python3).
+stage_python() {
+  local venv="$HK_ROOT/build/python-venv" python="${HK_PYTHON:-python3}"
+  [ -x /usr/bin/python3 ] && [ -z "${HK_PYTHON:-}" ] && python=/usr/bin/python3
+  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" || return 1
+  "$venv/bin/python" -m pip install -q --upgrade pip || return 1
+  "$venv/bin/python" -m pip install -q pytest numpy nbclient nbformat ipykernel matplotlib || return 1
+  echo "hk: pip install . (the build log is build/python-venv/pip-install.log)"
+  "$venv/bin/python" -m pip install -v "$HK_ROOT" > "$venv/pip-install.log" 2>&1 ||
+    { tail -n 40 "$venv/pip-install.log"; return 1; }
+  ( cd "$venv" && "$venv/bin/python" -c 'import hk; print("hk:", hk.__file__); [print("hk:", b["name"], b["available"], b["reason"]) for b in hk.backends()]' &&
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider "$HK_ROOT/python/tests" ) || return 1
+  echo "hk: executing examples/kernels_lecture.ipynb"
+  ( set -o pipefail; cd "$HK_ROOT/examples" && "$venv/bin/python" -c '
+import nbclient, nbformat, sys
+nb = nbformat.read("kernels_lecture.ipynb", as_version=4)
+nbclient.NotebookClient(nb, timeout=600, kernel_name="python3").execute()
+images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+print(f"hk: notebook ran top to bottom, {images} charts")
+sys.exit(0 if images >= 2 else 1)' 2>&1 | grep -v "running over TCP" ) || return 1
+}
 
 # The generators packagers use. With nvcc, the resource table must have rows after a
 # clean build, and be collected again when one kernel object is newer than it.
