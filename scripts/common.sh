@@ -4,10 +4,11 @@ HK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HK_JOBS="${HK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 # Packages hk cannot build without, and the ones that add peers and checks when present:
-# OpenBLAS and oneDNN are hk-bench peers (oneDNN's CMake package needs the OpenCL headers,
+# make is for CMake's default generator (Unix Makefiles), which packagers and the README's
+# plain-CMake lines use; the scripts themselves build with Ninja. OpenBLAS and oneDNN are hk-bench peers (oneDNN's CMake package needs the OpenCL headers,
 # which libdnnl-dev only recommends); chromium renders the HTML report in a test. The
 # clean-room stage of scripts/test.sh fails when either list misses one.
-HK_REQUIRED_PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
+HK_REQUIRED_PACKAGES=(g++ make cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
                       libhwy-dev libboost-context-dev python3 python3-venv)
 HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev ocl-icd-opencl-dev chromium)
 # The fuzz stage of scripts/test.sh: libFuzzer comes with clang's runtime libraries.
