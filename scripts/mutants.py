@@ -303,7 +303,7 @@ MUTANTS = [
     M("alloc-size-class-down", "common/src/host_allocator.cpp",
       "std::size_t c = (bytes + step - 1) / step * step;",
       "std::size_t c = bytes / step * step;",
-      gtest("hk_tests", "HostAllocator.*"),
+      gtest("hk_tests", "HostAllocator.SizeClassHoldsTheRequest"),
       "size classes round down: a block is smaller than asked"),
     M("alloc-cache-over-bound", "common/src/host_allocator.cpp",
       "while (stats_.cached_bytes + cls > config().limit)",
