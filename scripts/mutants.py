@@ -179,7 +179,7 @@ MUTANTS = [
       "for (int t = 0; t < g; ++t) comp[j0 + c] += rc[t][0];",
       "for (int t = 0; t < g - 1; ++t) comp[j0 + c] += rc[t][0];",
       gtest("hk_tests", "GemmKernels.VnniZmm"),
-      "portable VNNI packing leaves the 4th k of each quad out of the compensation", needs=VNNI),
+      "portable VNNI packing leaves each quad's 4th k out of the compensation", needs=VNNI),
     # the thread pool's partition and every parallel split
     M("pool-chunk-end", "cpu/thread_pool.cpp",
       "end = std::min(n_, begin + chunk_);",
@@ -421,7 +421,7 @@ class Flavor:
 
     def run(self, t: Tests, logfile: Path):
         """Runs one selector; returns (passed, how it ended, tests run)."""
-        env = dict(os.environ, **self.env, **dict(t.env))
+        env = {**os.environ, **self.env, **dict(t.env)}
         if t.kind == "gtest":
             cmd = [str(self.dir / BINARIES[t.what]), f"--gtest_filter={t.filter}"]
         else:
