@@ -13,6 +13,7 @@ mutant chosen, the driver
      unmutated tree: a selector that fails, or runs no test, there is an error;
   4. per mutant: plants it, rebuilds those targets, runs its selectors (each under
      `timeout`; a timeout or crash counts as killed), restores the file;
+  5. rebuilds once more, so that the scratch builds match their sources again;
 and prints a table. Exit status: 0 when every mutant was killed, 1 when one survived or
 could not be run (a search text not found exactly once is a stale mutant), 2 on bad usage.
 
@@ -580,6 +581,11 @@ def run(chosen, started):
         secs = time.monotonic() - t0
         rows.append((m, result, secs))
         log(f"{m.id}: {result} ({secs:.0f} s)")
+
+    # Leave the scratch builds matching their sources again: the last mutant's objects are
+    # still in them.
+    for asan in sorted({m.asan for m in chosen}):
+        all_flavors[asan].build({x for m in chosen if m.asan == asan for t in m.tests for x in t.targets})
 
     width = max(len(m.id) for m, _, _ in rows)
     fwidth = max(len(m.file) for m, _, _ in rows)
