@@ -13,11 +13,14 @@
 #   asan-ubsan  CPU-only, AddressSanitizer + LeakSanitizer + UBSan (float-cast-overflow
 #               included): the full suite except the install test (label packaging)
 #   tsan        CPU-only, ThreadSanitizer: the tests labelled concurrency or sim
+#   mutants     scripts/mutants.sh --sample HK_MUTANTS_SAMPLE (default 6): that many planted
+#               bugs, a different window of them each commit, each of which the tests must
+#               catch (CPU-only scratch build in build/mutants/)
 #   fuzz        clang/libFuzzer under ASan+UBSan for HK_FUZZ_SECONDS (default 60) seconds,
 #               split over the HK_CPU_ISA levels so every SIMD path is fuzzed
 # HK_TEST_STAGES="release tsan" runs only the stages named.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-HK_TEST_STAGES="${HK_TEST_STAGES:-release python generators clean-room asan-ubsan tsan fuzz}"
+HK_TEST_STAGES="${HK_TEST_STAGES:-release python generators clean-room asan-ubsan tsan mutants fuzz}"
 HK_FUZZ_SECONDS="${HK_FUZZ_SECONDS:-60}"
 
 hk_install_dependencies
@@ -30,6 +33,9 @@ esac
 stage_release() { hk_build release && ctest --preset release -j "$HK_JOBS"; }
 stage_asan_ubsan() { hk_build asan-ubsan && ctest --preset asan-ubsan -j "$HK_JOBS"; }
 stage_tsan() { hk_build tsan hk_tsan_tests && ctest --preset tsan -j "$HK_JOBS"; }
+# A sample of the planted bugs, so that a test weakened since it was written shows here; the
+# full set (scripts/mutants.sh, ASan ones included) is too long for every commit.
+stage_mutants() { "$HK_ROOT/scripts/mutants.sh" --sample "${HK_MUTANTS_SAMPLE:-6}"; }
 
 # The package as a user installs it: a plain `pip install .` (CUDA when nvcc is present),
 # then pytest run from outside the checkout, so the installed hk is the one tested.

@@ -465,6 +465,27 @@ TEST(BenchCliEdges, ThreadCountsAboveFourTimesTheCpusAreRejected) {
   EXPECT_NE(help.out.find("4x the CPUs"), std::string::npos) << "the limit is documented:\n" << help.out;
 }
 
+// A cuda_sim variant whose check fails is one FAILED row with no number, never also listed
+// as validated (the simulator's rows take their own path through the runner).
+TEST(BenchCli, ABrokenSimulatedVariantIsOnlyFailed) {
+  if (!has_sim_variant("relu", "elementwise")) GTEST_SKIP() << "no cuda_sim variant 'elementwise' of relu in this build";
+  fs::path dir = work_dir("sim_broken");
+  Result r = hk_bench(std::string("--op relu:f32 --sizes 48 --threads 1 --format json ") + kQuick, dir,
+                      "HK_BENCH_BREAK=relu/cuda_sim/elementwise");
+  ASSERT_EQ(r.status, 1) << "a FAILED row must make hk-bench exit 1\n" << r.err;
+  bench_json::Value doc = bench_json::parse(r.out);
+  expect_valid(doc);
+  EXPECT_EQ(doc.at("failures").num, 1);
+  int rows = 0;
+  for (const bench_json::Value& row : doc.at("results").items) {
+    if (row.at("backend").str != "cuda_sim" || row.at("variant").str != "elementwise") continue;
+    ++rows;
+    EXPECT_EQ(row.at("status").str, "failed");
+    EXPECT_TRUE(row.at("time_ms").is_null());
+  }
+  EXPECT_EQ(rows, 1) << r.out;
+}
+
 // ---- the HTML report in a real browser ---------------------------------------------------
 
 std::string find_chromium() {

@@ -197,7 +197,9 @@ TEST(GemmKernels, VnniZmmPackingMatchesPortable) {
     for (int64_t cols : {1, 15, 16, 17, 47, 48, 49, 64, 65, 96, 100, 200}) {
       SCOPED_TRACE("B: kc " + std::to_string(kc) + ", " + std::to_string(cols) + " columns");
       const int64_t ldb = cols + 29;
-      auto b = int8s(size_t(kc * ldb), unsigned(kc * 7 + cols));
+      // One row more than the block, as inside a taller B: a packer that reads past kc
+      // picks up real values instead of whatever lies past the allocation.
+      auto b = int8s(size_t((kc + 1) * ldb), unsigned(kc * 7 + cols));
       b[0] = -128;
       const int64_t padded = round_up(cols, nr), bytes = padded * round_up(kc, 4) + kGuard;
       std::vector<int8_t> want(size_t(bytes), 0x5A), got(size_t(bytes), 0x5A);

@@ -1,0 +1,609 @@
+#!/usr/bin/env python3
+"""hk's mutation check (run it through scripts/mutants.sh).
+
+Each mutant below is a plausible bug planted by one exact text replacement. For every
+mutant chosen, the driver
+  1. copies the checkout (tracked and untracked-not-ignored files) into build/mutants/src,
+     rewriting only files whose content changed, so the build there stays incremental;
+  2. configures build/mutants/build (CPU-only Release with the tests: the `cpu-only`
+     preset) and, for mutants marked `asan`, build/mutants/build-asan (the `asan-ubsan` preset,
+     run with its test preset's environment: HK_HOST_CACHE=0, ASAN_OPTIONS, ...), reading
+     both from CMakePresets.json so they cannot drift from CI's;
+  3. builds the targets the chosen tests need and runs every test selector once on the
+     unmutated tree: a selector that fails, or runs no test, there is an error;
+  4. per mutant: plants it, rebuilds those targets, runs its selectors (each under
+     `timeout`; a timeout or crash counts as killed), restores the file;
+  5. rebuilds once more, so that the scratch builds match their sources again;
+and prints a table. Exit status: 0 when every mutant was killed, 1 when one survived or
+could not be run (a search text not found exactly once is a stale mutant), 2 on bad usage.
+
+Usage: mutants.py [--sample N [--with-asan]] [--list] [ID...]
+"""
+import argparse
+import fcntl
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutants"
+SRC = WORK / "src"
+JOBS = os.environ.get("HK_JOBS") or str(os.cpu_count() or 2)
+
+# Where each test executable lands in a build folder; also its CMake target's name.
+BINARIES = {
+    "hk_tests": "tests/hk_tests",
+    "hk_sim_tests": "tests/hk_sim_tests",
+    "hk_concurrency_tests": "tests/hk_concurrency_tests",
+    "hk_bench_tests": "tests/hk_bench_tests",  # builds hk-bench too (add_dependencies)
+    "hk_fuzz_replay": "fuzz/hk_fuzz_replay",
+}
+
+
+@dataclass(frozen=True)
+class Tests:
+    """One test selector: a gtest binary with a filter, or ctest's tests by name or label."""
+    kind: str                 # "gtest" or "ctest"
+    what: str                 # the binary, or ctest's -R regex ("" for all)
+    filter: str = ""          # gtest: --gtest_filter; ctest: the -L label regex
+    targets: tuple = ()       # what must be built to run it
+    env: tuple = ()           # extra (name, value) pairs
+    timeout: int = 600
+
+    def __str__(self):
+        env = "".join(f"{k}={v} " for k, v in self.env)
+        if self.kind == "gtest":
+            return f"{env}{self.what} --gtest_filter='{self.filter}'"
+        return f"{env}ctest" + (f" -R '{self.what}'" if self.what else "") + (f" -L '{self.filter}'" if self.filter else "")
+
+
+def gtest(binary, filter, env=None, timeout=300):
+    return Tests("gtest", binary, filter, (binary,), tuple((env or {}).items()), timeout)
+
+
+def ctest(regex, *targets, label="", timeout=600):
+    return Tests("ctest", regex, label, tuple(targets), (), timeout)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    file: str
+    search: str
+    replace: str
+    tests: tuple
+    what: str
+    asan: bool = False
+    needs: str = ""  # CPU flags (/proc/cpuinfo) its tests need: "a b|c" is (a and b) or c
+
+    def missing(self):
+        """Why this machine cannot run its tests, or ""."""
+        if not self.needs:
+            return ""
+        have = cpu_flags()
+        if any(set(alt.split()) <= have for alt in self.needs.split("|")):
+            return ""
+        return f"needs {self.needs.replace('|', ' or ')}"
+
+
+def M(id, file, search, replace, tests, what, asan=False, needs=""):
+    return Mutant(id, file, search, replace, tests if isinstance(tests, tuple) else (tests,), what, asan, needs)
+
+
+@functools.cache
+def cpu_flags():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+VNNI = "avx512f avx512_vnni"           # the zmm VNNI kernel's tests
+VNNI_BW = "avx512f avx512bw avx512_vnni"  # ... and its AVX-512 packing's
+
+
+EQ = "Registry/Equivalence.MatchesOracle/"
+
+# ---- the mutants --------------------------------------------------------------------------
+# One entry each: id, file, exact search text (found exactly once in the file), replacement,
+# the tests that must catch it, and what was planted. Numbers in brackets are bugs that once
+# slipped through the tests.
+MUTANTS = [
+    # GEMM edges and packing
+    M("gemm-edge-n", "cpu/gemm_f32_microkernel.cpp",
+      "if (rows == kMR && cols == NU) {",
+      "if (rows == kMR) {",
+      gtest("hk_tests", "GemmKernels.F32OnEveryTarget:" + EQ + "cpu_matmul_simd"),
+      "f32 right-edge tile stored as whole vectors (writes past column n)"),
+    M("gemm-edge-m", "cpu/gemm_loops.hpp",
+      "std::min(mr, mc - ir),",
+      "std::min(mr, mc - ir + 1),",
+      gtest("hk_tests", "GemmKernels.F32OnEveryTarget:GemmKernels.I8PairsOnEveryTarget"),
+      "bottom-edge tile one row too tall (m edge off by one)"),
+    M("gemm-k-tail", "cpu/gemm_loops.hpp",
+      "kgroups = (kc + P::kGroup - 1) / P::kGroup;",
+      "kgroups = kc / P::kGroup;",
+      gtest("hk_tests", "GemmKernels.I8PairsOnEveryTarget:" + EQ + "cpu_matmul_simd"),
+      "macro-kernel drops the last partial k group (k edge)"),
+    M("gemm-k-accumulate", "cpu/gemm_loops.hpp",
+      "const bool accumulate = pc > 0;",
+      "const bool accumulate = pc > kc_max;",
+      gtest("hk_tests", "GemmKernels.F32OnEveryTarget"),
+      "the second k block overwrites C instead of adding to it"),
+    M("gemm-pack-b-last-k", "cpu/gemm_pack.cpp",
+      "const int64_t groups = (kc + g - 1) / g, stride = int64_t{nr} * g;\n  const int64_t panel",
+      "const int64_t groups = kc / g, stride = int64_t{nr} * g;\n  const int64_t panel",
+      gtest("hk_tests", "GemmKernels.I8PairsOnEveryTarget"),
+      "pack_b drops the last partial k group of B"),
+    M("gemm-pack-b-zero-pad", "cpu/gemm_pack.cpp",
+      "r[t] = q * g + t < kc ? b + (q * g + t) * ldb : zeros;",
+      "r[t] = q * g + t < kc ? b + (q * g + t) * ldb : b;",
+      gtest("hk_tests", "GemmKernels.VnniZmm*"),
+      "pack_b pads k past kc with B's first row instead of zeros", needs=VNNI),
+    M("gemm-pack-zmm-k-edge", "cpu/gemm_pack_vnni_avx512.cpp",
+      "has3 = 4 * q + 3 < kc;",
+      "has3 = 4 * q + 3 <= kc;",
+      gtest("hk_tests", "GemmKernels.VnniZmmPackingMatchesPortable:" + EQ + "cpu_matmul_vnni"),
+      "AVX-512 pack_b reads one row past kc into the last k quad", needs=VNNI_BW),
+    M("gemm-blocked-last-k", "cpu/matmul_blocked.cpp",
+      "p1 = std::min(p0 + bs, k)",
+      "p1 = std::min(p0 + bs, k - 1)",
+      gtest("hk_tests", EQ + "cpu_matmul_blocked"),
+      "blocked matmul drops the last k"),
+    # VNNI: the u8 x s8 trick's compensation term
+    M("vnni-zmm-no-compensation", "cpu/gemm_i8_vnni_avx512.cpp",
+      "const __m512i start = _mm512_loadu_si512(init + 16 * v);",
+      "const __m512i start = _mm512_setzero_si512();",
+      gtest("hk_tests", EQ + "cpu_matmul_vnni:GemmKernels.VnniZmm"),
+      "zmm VNNI tile starts from zero, not the -128*sum(b) compensation", needs=VNNI),
+    M("vnni-ymm-no-compensation", "cpu/gemm_i8_vnni_avx2.cpp",
+      "const __m256i start = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(init + 8 * v));",
+      "const __m256i start = _mm256_setzero_si256();",
+      gtest("hk_tests", "GemmKernels.VnniYmm"),
+      "ymm VNNI tile starts from zero, not the compensation", needs="avx512f avx512vl avx512_vnni|avx2 avx_vnni"),
+    M("vnni-zmm-compensation-sign", "cpu/gemm_pack_vnni_avx512.cpp",
+      "comp[c] *= -128;",
+      "comp[c] *= 128;",
+      gtest("hk_tests", "GemmKernels.VnniZmmPackingMatchesPortable:" + EQ + "cpu_matmul_vnni"),
+      "AVX-512 packing's compensation +128*sum(b) instead of -128*sum(b)", needs=VNNI_BW),
+    M("vnni-compensation-quad", "cpu/gemm_pack.cpp",
+      "for (int t = 0; t < g; ++t) comp[j0 + c] += rc[t][0];",
+      "for (int t = 0; t < g - 1; ++t) comp[j0 + c] += rc[t][0];",
+      gtest("hk_tests", "GemmKernels.VnniZmm"),
+      "portable VNNI packing leaves each quad's 4th k out of the compensation", needs=VNNI),
+    # the thread pool's partition and every parallel split
+    M("pool-chunk-end", "cpu/thread_pool.cpp",
+      "end = std::min(n_, begin + chunk_);",
+      "end = std::min(n_, begin + chunk_ - 1);",
+      gtest("hk_concurrency_tests", "ThreadPool.*"),
+      "each chunk of a parallel_for stops one index short"),
+    M("pool-chunk-count", "cpu/thread_pool.cpp",
+      "chunks_ = (n + chunk_ - 1) / chunk_;",
+      "chunks_ = n / chunk_;",
+      gtest("hk_concurrency_tests", "ThreadPool.*"),
+      "the last, partial chunk is never run"),
+    M("pool-caller-returns-early", "cpu/thread_pool.cpp",  # [18]
+      "  for (int64_t done = done_chunks_.load(std::memory_order_acquire); done != chunks_;)\n"
+      "    done = wait_change(done_chunks_, done, spin);\n"
+      "  job_.store(closed + 2, std::memory_order_seq_cst);  // close: late workers now stay out\n"
+      "  for (int a = active_.load(std::memory_order_seq_cst); a != 0;) a = wait_change(active_, a);\n",
+      "  (void)spin;\n"
+      "  job_.store(closed + 2, std::memory_order_seq_cst);  // close: late workers now stay out\n",
+      ctest("", "hk_tests", "hk_concurrency_tests", label="parallel|concurrency"),
+      "[18] parallel_for returns before the workers' last chunks finish"),
+    M("split-mul-offset", "cpu/elementwise_parallel.cpp",  # [13]
+      "simd::mul_f32(x + b, y + b, out + b,",
+      "simd::mul_f32(x + b, y, out + b,",
+      gtest("hk_tests", EQ + "cpu_mul_parallel"),
+      "[13] parallel mul: every chunk reads y from the start"),
+    M("split-dequantize-i32-offset", "cpu/elementwise_parallel.cpp",  # [13]
+      "simd::dequantize_i32(q + b, scale, x + b,",
+      "simd::dequantize_i32(q, scale, x + b,",
+      gtest("hk_tests", EQ + "cpu_dequantize_parallel"),
+      "[13] parallel i32 dequantize: every chunk reads q from the start"),
+    M("split-chunk-bound", "cpu/elementwise_parallel.cpp",  # [15]
+      "body(b * kUnit, std::min(e * kUnit, n));",
+      "body(b * kUnit, e * kUnit);",
+      gtest("hk_tests", EQ + "cpu_*parallel*"),
+      "[15] for_chunks' last chunk runs past n to a multiple of 64", asan=True),
+    M("split-dot-drops-block", "cpu/reduce_parallel.cpp",  # [14]
+      "for (int64_t k = 0; k < blocks; ++k) total += partial[k];",
+      "for (int64_t k = 1; k < blocks; ++k) total += partial[k];",
+      gtest("hk_tests", EQ + "cpu_dot_parallel"),
+      "[14] parallel dot leaves the first block's 8,192 terms out of the sum"),
+    M("split-reduce-block-bound", "cpu/reduce_parallel.cpp",
+      "len = std::min(kBlock, n - begin);",
+      "len = kBlock;",
+      gtest("hk_tests", EQ + "cpu_euclidean_distance_parallel"),
+      "parallel reductions read the last block past n", asan=True),
+    M("split-gemm-b-offset", "cpu/gemm_parallel.hpp",
+      "b + j0, n, c + i0 * n + j0",
+      "b, n, c + i0 * n + j0",
+      gtest("hk_tests", "GemmKernels.Parallel*"),
+      "GEMM split: every column part reads B's first columns"),
+    # quantize rounding and clamping, relu's NaN
+    M("quantize-naive-half-away", "cpu/quantize_naive.cpp",
+      "std::nearbyint(v)",
+      "std::round(v)",
+      gtest("hk_tests", "Semantics.Quantize*:" + EQ + "cpu_quantize_naive"),
+      "naive quantize rounds half away from zero, not half to even"),
+    M("quantize-naive-clamp-128", "cpu/quantize_naive.cpp",
+      "std::fmax(v, -127.0f)",
+      "std::fmax(v, -128.0f)",
+      gtest("hk_tests", "Semantics.Quantize*:" + EQ + "cpu_quantize_naive"),
+      "naive quantize clamps to -128 instead of -127"),
+    M("quantize-simd-half-away", "cpu/quantize_simd.cpp",
+      "hn::NearestInt(v)",
+      "hn::ConvertTo(hn::Rebind<int32_t, decltype(d)>(), hn::Add(v, hn::CopySign(hn::Set(d, 0.5f), v)))",
+      gtest("hk_tests", "Semantics.Quantize*:" + EQ + "cpu_quantize_simd"),
+      "simd quantize rounds half away from zero (trunc(v + copysign(0.5, v)))"),
+    M("quantize-simd-clamp-128", "cpu/quantize_simd.cpp",
+      "hn::Set(d, -127.0f)",
+      "hn::Set(d, -128.0f)",
+      gtest("hk_tests", "Semantics.Quantize*:" + EQ + "cpu_quantize_simd"),
+      "simd quantize clamps to -128 instead of -127"),
+    M("relu-simd-drops-nan", "cpu/elementwise_simd.cpp",
+      "return hn::IfThenZeroElse(hn::Lt(v, hn::Zero(d)), v);",
+      "return hn::IfThenElseZero(hn::Ge(v, hn::Zero(d)), v);",
+      gtest("hk_tests", "Semantics.ReluNonFinite:" + EQ + "cpu_relu_simd"),
+      "simd relu keeps x >= 0 only, so NaN becomes 0"),
+    # the simulator's barriers and schedules
+    M("sim-barrier-no-wait", "cuda/sim/block.cpp",
+      "  arrive(op, predicate, where);\n  const FiberHost::Plan plan = host_.plan_switch(after_park());\n"
+      "  return {plan.save, plan.to};",
+      "  arrive(op, predicate, where);\n  return {nullptr, nullptr};",
+      gtest("hk_sim_tests", "SimBarrier.*"),
+      "__syncthreads records the arrival but does not wait"),
+    M("sim-schedule-env-ignored", "cuda/sim/launch.cpp",  # [16]
+      "chosen = env && *env ? parse_schedule(env) : Schedule{};",
+      "chosen = Schedule{};",
+      ctest("^(sim_schedule_reverse|equivalence_cuda_sim_schedule_reverse)$", "hk_tests", "hk_sim_tests"),
+      "[16] schedule() ignores HK_SIM_SCHEDULE"),
+    M("sim-reverse-lanes-ignored", "cuda/sim/block.cpp",
+      "const bool reverse = schedule_.order == Schedule::Order::reverse;",
+      "const bool reverse = false;",
+      gtest("hk_sim_tests", "SimScheduleInForce.*", env={"HK_SIM_SCHEDULE": "reverse"}),
+      "the reverse schedule runs lanes and warps forward"),
+    M("sim-reverse-blocks-ignored", "cuda/sim/launch.cpp",
+      "if (s.order == Schedule::Order::reverse) return blocks - 1 - i;",
+      "",
+      gtest("hk_sim_tests", "SimSchedule.*"),
+      "the reverse schedule hands out blocks forward"),
+    M("sim-random-is-forward", "cuda/sim/launch.cpp",
+      "    s.order = Schedule::Order::random;\n",
+      "    s.order = Schedule::Order::forward;\n",
+      gtest("hk_sim_tests", "SimScheduleInForce.*:SimSchedule.*", env={"HK_SIM_SCHEDULE": "random"}),
+      "HK_SIM_SCHEDULE=random parses as the forward order"),
+    # the dispatcher's variant choice
+    M("dispatch-best-lowest", "common/src/registry.cpp",
+      "if (!best || r.priority > best->priority) best = &r;",
+      "if (!best || r.priority < best->priority) best = &r;",
+      gtest("hk_tests", "GemmRegistry.*:Runtime.*:CallTiming.*"),
+      "best() picks the lowest-priority supported row"),
+    M("dispatch-named-variant-ignored", "common/src/dispatch.cpp",
+      "call.row = reg.find(op, call.backend, options.variant);",
+      "call.row = reg.best(op, call.backend, dtype);",
+      gtest("hk_tests", "CallTiming.*:Semantics.*"),
+      "a variant named in Options is ignored for the best one"),
+    M("dispatch-rejects-block-size", "common/src/dispatch.cpp",  # [17]
+      "if (options.block_size < 0)",
+      "if (options.block_size != 0)",
+      (ctest("^fuzz_corpus_replay$", "hk_fuzz_replay"), gtest("hk_sim_tests", "SimBackend.TiledMatmulEveryTileSize")),
+      "[17] every op rejects any block_size > 0"),
+    # the host allocator's bounds
+    M("alloc-size-class-down", "common/src/host_allocator.cpp",
+      "std::size_t c = (bytes + step - 1) / step * step;",
+      "std::size_t c = bytes / step * step;",
+      gtest("hk_tests", "HostAllocator.SizeClassHoldsTheRequest"),
+      "size classes round down: a block is smaller than asked"),
+    M("alloc-cache-over-bound", "common/src/host_allocator.cpp",
+      "while (stats_.cached_bytes + cls > config().limit)",
+      "while (stats_.cached_bytes > config().limit)",
+      gtest("hk_tests", "HostAllocator.*"),
+      "the cache keeps one block beyond HK_HOST_CACHE"),
+    # hk-bench's validation gate
+    M("bench-failed-still-timed", "bench/runner.cpp",
+      "    return run.fail(r, why);\n  }\n  const double once",
+      "    run.fail(r, why);\n  }\n  const double once",
+      gtest("hk_bench_tests", "BenchCli.JsonRunValidatesAndABrokenVariantIsFailedWithoutANumber"),
+      "a cpu variant that failed its check is still timed and printed"),
+    M("bench-matmul-unchecked", "bench/workload.cpp",
+      'if (op_ == "matmul") return check_matmul(o, dtype_, dims_[0], dims_[1], dims_[2]);',
+      'if (op_ == "matmul") return {};',
+      gtest("hk_bench_tests", "BenchCli.JsonRunValidatesAndABrokenVariantIsFailedWithoutANumber"),
+      "hk-bench never checks matmul results"),
+    M("bench-sim-failed-validated", "bench/runner.cpp",
+      "  if (!why.empty()) return run.fail(r, why);\n  r.status = Status::validated;",
+      "  if (!why.empty()) run.fail(r, why);\n  r.status = Status::validated;",
+      gtest("hk_bench_tests", "BenchCli.ABrokenSimulatedVariantIsOnlyFailed"),
+      "a cuda_sim variant that failed its check is also listed as validated"),
+]
+
+
+# ---- the driver --------------------------------------------------------------------------
+
+class Failure(Exception):
+    """The run cannot go on; exit status 1."""
+
+
+def log(msg):
+    print(f"hk mutants: {msg}", flush=True)
+
+
+def check_table():
+    ids = set()
+    for m in MUTANTS:
+        if m.id in ids:
+            raise Failure(f"duplicate mutant id {m.id}")
+        ids.add(m.id)
+        path = ROOT / m.file
+        text = path.read_text() if path.is_file() else ""
+        count = text.count(m.search)
+        if count != 1 or m.search == m.replace:
+            raise Failure(f"stale mutant: update scripts/mutants.sh (scripts/mutants.py): {m.id}: the search text "
+                          f"is found {count} times in {m.file}, not once:\n{m.search}")
+
+
+def sync_tree():
+    """build/mutants/src := the checkout's files; unchanged files keep their times."""
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                         cwd=ROOT, check=True, capture_output=True).stdout
+    files = {f for f in out.decode().split("\0") if f}
+    SRC.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for f in sorted(files):
+        src, dst = ROOT / f, SRC / f
+        if not src.is_file():  # deleted but still in the index
+            continue
+        data = src.read_bytes()
+        if dst.is_file() and dst.read_bytes() == data:
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(data)  # a new time: ninja rebuilds what depends on it
+        shutil.copymode(src, dst)
+        copied += 1
+    for p in sorted(SRC.rglob("*"), reverse=True):  # files the checkout no longer has
+        rel = p.relative_to(SRC).as_posix()
+        if p.is_file() and rel not in files:
+            p.unlink()
+    log(f"scratch tree {SRC.relative_to(ROOT)}: {copied} files updated")
+
+
+def preset(kind, name):
+    """A preset's fields from CMakePresets.json, its `inherits` chain resolved."""
+    doc = json.loads((ROOT / "CMakePresets.json").read_text())
+    table = {p["name"]: p for p in doc[kind]}
+    p = table[name]
+    merged = {"cacheVariables": {}, "environment": {}}
+    for parent in ([p["inherits"]] if isinstance(p.get("inherits"), str) else p.get("inherits", [])):
+        for k, v in preset(kind, parent).items():
+            merged[k].update(v)
+    merged["cacheVariables"].update(p.get("cacheVariables", {}))
+    merged["environment"].update(p.get("environment", {}))
+    return merged
+
+
+@dataclass
+class Flavor:
+    """A scratch build folder and the environment its tests run with."""
+    name: str
+    dir: Path
+    cache: dict
+    env: dict = field(default_factory=dict)
+
+    def configure(self):
+        """Once per folder and set of cache variables; ninja reruns CMake itself after that."""
+        args = ["cmake", "-S", str(SRC), "-B", str(self.dir), "-G", "Ninja"]
+        args += [f"-D{k}={v}" for k, v in sorted(self.cache.items())]
+        stamp = self.dir / "mutants-configure.txt"
+        if (self.dir / "CMakeCache.txt").is_file() and stamp.is_file() and stamp.read_text() == "\n".join(args):
+            return
+        log(f"configuring {self.dir.relative_to(ROOT)} ({self.name})")
+        r = subprocess.run(args, capture_output=True, text=True)
+        if r.returncode != 0:
+            print(r.stdout[-3000:], r.stderr[-3000:], sep="\n")
+            raise Failure(f"configuring the {self.name} scratch build failed")
+        stamp.write_text("\n".join(args))
+
+    def build(self, targets):
+        r = subprocess.run(["cmake", "--build", str(self.dir), "-j", JOBS, "--target", *sorted(targets)],
+                           capture_output=True, text=True)
+        return r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+
+    def run(self, t: Tests, logfile: Path):
+        """Runs one selector; returns (passed, how it ended, tests run)."""
+        env = {**os.environ, **self.env, **dict(t.env)}
+        if t.kind == "gtest":
+            cmd = [str(self.dir / BINARIES[t.what]), f"--gtest_filter={t.filter}"]
+        else:
+            cmd = ["ctest", "--test-dir", str(self.dir), "-j", JOBS, "--no-tests=error", "--output-on-failure",
+                   "--timeout", str(t.timeout)]
+            cmd += (["-R", t.what] if t.what else []) + (["-L", t.filter] if t.filter else [])
+        cmd = ["timeout", "-k", "10", str(t.timeout)] + cmd
+        with open(logfile, "a") as f:
+            f.write(f"$ {t}\n")
+            f.flush()
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+                               errors="replace")
+            f.write(r.stdout + f"\n(exit status {r.returncode})\n\n")
+        ran = tests_run(t, r.stdout)
+        how = "timeout" if r.returncode in (124, 137) else f"exit {r.returncode}"
+        return r.returncode == 0, how, ran
+
+
+def tests_run(t: Tests, out: str):
+    """How many tests ran and were not skipped."""
+    if t.kind == "gtest":
+        m = re.search(r"\[==========\] (\d+) tests? from .* ran\.", out)
+        skipped = re.search(r"\[  SKIPPED \] (\d+) tests?, listed below", out)
+    else:
+        m = re.search(r"tests passed, \d+ tests failed out of (\d+)", out)
+        skipped = None
+    return (int(m.group(1)) if m else 0) - (int(skipped.group(1)) if skipped else 0)
+
+
+def flavors():
+    release = preset("configurePresets", "cpu-only")["cacheVariables"]
+    asan = preset("configurePresets", "asan-ubsan")["cacheVariables"]
+    extra = {"HK_BUILD_TESTS": "ON",
+             # Tests are listed when ctest runs, not after each link: a mutant that breaks the
+             # listing fails its tests instead of its build.
+             "CMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE": "PRE_TEST"}
+    return {
+        False: Flavor("release", WORK / "build", {**release, **extra}),
+        True: Flavor("asan", WORK / "build-asan", {**asan, **extra},
+                     preset("testPresets", "asan-ubsan")["environment"]),
+    }
+
+
+def choose(args):
+    by_id = {m.id: m for m in MUTANTS}
+    if args.ids:
+        unknown = [i for i in args.ids if i not in by_id]
+        if unknown:
+            print(f"hk mutants: unknown mutant {', '.join(unknown)} (see --list)", file=sys.stderr)
+            sys.exit(2)
+        return [by_id[i] for i in args.ids]
+    if args.sample is None:
+        return list(MUTANTS)
+    pool = [m for m in MUTANTS if (args.with_asan or not m.asan) and not m.missing()]
+    n = min(args.sample, len(pool))
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    # A window of n mutants starting at an offset the commit picks: successive commits test
+    # different ones, and rerunning one commit tests the same ones.
+    offset = int(head[:12] or "0", 16) % len(pool)
+    chosen = [pool[(offset + i) % len(pool)] for i in range(n)]
+    log(f"sample of {n} of the {len(pool)} mutants this machine can run{'' if args.with_asan else ', asan ones left out'}, "
+        f"rotated by HEAD {head[:12]} (offset {offset}): {' '.join(m.id for m in chosen)}")
+    return chosen
+
+
+def print_list():
+    for m in MUTANTS:
+        text = (ROOT / m.file).read_text() if (ROOT / m.file).is_file() else ""
+        flag = (" [asan]" if m.asan else "") + (f" [{m.missing()}]" if m.missing() else "")
+        flag += "" if text.count(m.search) == 1 else " [STALE: search text not found exactly once]"
+        print(f"{m.id}{flag}\n    {m.file}: {m.what}")
+        for t in m.tests:
+            print(f"    tests: {t}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Plant known bugs one at a time and check that the tests catch each.")
+    ap.add_argument("--sample", type=int, metavar="N", help="a rotating sample of N mutants (seeded by git HEAD)")
+    ap.add_argument("--with-asan", action="store_true", help="let --sample pick the mutants that need ASan")
+    ap.add_argument("--list", action="store_true", help="list the mutants and exit")
+    ap.add_argument("ids", nargs="*", metavar="ID")
+    args = ap.parse_args()
+    if args.sample is not None and (args.ids or args.sample < 1):
+        ap.error("--sample takes N >= 1 and no mutant ids")
+    if args.list:
+        print_list()
+        return 0
+    started = time.monotonic()
+    try:
+        check_table()
+        chosen = choose(args)
+        return run(chosen, started)
+    except Failure as e:
+        log(f"error: {e}")
+        return 1
+
+
+def run(chosen, started):
+    rows = [(m, f"skipped ({m.missing()})", 0.0) for m in chosen if m.missing()]
+    chosen = [m for m in chosen if not m.missing()]
+    WORK.mkdir(parents=True, exist_ok=True)
+    lock = open(WORK / "lock", "w")  # one run at a time: they share the scratch tree
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise Failure(f"another scripts/mutants.sh is using {WORK.relative_to(ROOT)}")
+    sync_tree()
+    all_flavors = flavors()
+    logs = WORK / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    # The unmutated tree: every selector must pass there, and run at least one test.
+    for asan in sorted({m.asan for m in chosen}):
+        fl = all_flavors[asan]
+        fl.configure()
+        selectors = sorted({t for m in chosen if m.asan == asan for t in m.tests}, key=str)
+        targets = {x for t in selectors for x in t.targets}
+        t0 = time.monotonic()
+        log(f"building {' '.join(sorted(targets))} in {fl.dir.relative_to(ROOT)}")
+        ok, out = fl.build(targets)
+        if not ok:
+            print(out)
+            raise Failure(f"the unmutated tree does not build ({fl.name})")
+        log(f"built in {time.monotonic() - t0:.0f} s; checking {len(selectors)} test selectors on the unmutated tree")
+        baseline = logs / f"baseline-{fl.name}.log"
+        baseline.write_text("")
+        for t in selectors:
+            passed, how, ran = fl.run(t, baseline)
+            if not passed or ran == 0:
+                why = "runs no test" if passed else f"fails ({how})"
+                raise Failure(f"selector {t} {why} on the unmutated tree ({fl.name}); see {baseline}")
+
+    for m in chosen:
+        fl = all_flavors[m.asan]
+        path = SRC / m.file
+        original = path.read_text()
+        t0 = time.monotonic()
+        logfile = logs / f"{m.id}.log"
+        logfile.write_text(f"{m.id}: {m.what}\n{m.file}: {m.search!r} -> {m.replace!r}\n\n")
+        try:
+            path.write_text(original.replace(m.search, m.replace, 1))
+            ok, out = fl.build({x for t in m.tests for x in t.targets})
+            if not ok:
+                with open(logfile, "a") as f:
+                    f.write(out)
+                result = "ERROR (does not build)"
+            else:
+                result = "SURVIVED"
+                for t in m.tests:
+                    passed, how, _ = fl.run(t, logfile)
+                    if not passed:
+                        result = "killed" + (" (timeout)" if how == "timeout" else "")
+                        break
+        finally:
+            path.write_text(original)  # a new time: the next build recompiles it
+        secs = time.monotonic() - t0
+        rows.append((m, result, secs))
+        log(f"{m.id}: {result} ({secs:.0f} s)")
+
+    # Leave the scratch builds matching their sources again: the last mutant's objects are
+    # still in them.
+    for asan in sorted({m.asan for m in chosen}):
+        all_flavors[asan].build({x for m in chosen if m.asan == asan for t in m.tests for x in t.targets})
+
+    width = max(len(m.id) for m, _, _ in rows)
+    fwidth = max(len(m.file) for m, _, _ in rows)
+    print()
+    print(f"{'id':<{width}}  {'file':<{fwidth}}  {'planted':<72}  {'result':<22}  seconds")
+    for m, result, secs in rows:
+        what = m.what + (" [asan]" if m.asan else "")
+        print(f"{m.id:<{width}}  {m.file:<{fwidth}}  {what:<72}  {result:<22}  {secs:7.0f}")
+    killed = sum(r.startswith("killed") for _, r, _ in rows)
+    skipped = sum(r.startswith("skipped") for _, r, _ in rows)
+    bad = [m.id for m, r, _ in rows if not r.startswith(("killed", "skipped"))]
+    print(f"\nmutants: {killed} of {len(rows) - skipped} killed" + (f", {skipped} skipped" if skipped else "") +
+          f" in {time.monotonic() - started:.0f} s (logs in {logs.relative_to(ROOT)})")
+    if bad:
+        print(f"not killed: {' '.join(bad)} -- a survivor is a hole in the tests: add or strengthen one")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
