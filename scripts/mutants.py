@@ -194,13 +194,18 @@ MUTANTS = [
       "the last, partial chunk is never run"),
     M("pool-caller-returns-early", "cpu/thread_pool.cpp",  # [18]
       "  for (int64_t done = done_chunks_.load(std::memory_order_acquire); done != chunks_;)\n"
-      "    done = wait_change(done_chunks_, done, spin);\n"
+      "    done = wait_change(done_chunks_, done, wait);\n"
       "  job_.store(closed + 2, std::memory_order_seq_cst);  // close: late workers now stay out\n"
-      "  for (int a = active_.load(std::memory_order_seq_cst); a != 0;) a = wait_change(active_, a);\n",
-      "  (void)spin;\n"
+      "  for (int a = active_.load(std::memory_order_seq_cst); a != 0;) a = wait_change(active_, a, base);\n",
+      "  (void)wait;\n"
       "  job_.store(closed + 2, std::memory_order_seq_cst);  // close: late workers now stay out\n",
       ctest("", "hk_tests", "hk_concurrency_tests", label="parallel|concurrency"),
       "[18] parallel_for returns before the workers' last chunks finish"),
+    M("pool-resize-in-region", "cpu/thread_pool.cpp",  # adversarial run: deadlock
+      "  if (tls_in_region)\n    throw InvalidArgument(\"set_num_threads: called",
+      "  if (false)\n    throw InvalidArgument(\"set_num_threads: called",
+      gtest("hk_concurrency_tests", "ParallelMap.SetNumThreadsInsideTheOpIsRejected", timeout=120),
+      "set_num_threads from inside parallel_map's op is let through (and deadlocks)"),
     M("split-mul-offset", "cpu/elementwise_parallel.cpp",  # [13]
       "simd::mul_f32(x + b, y + b, out + b,",
       "simd::mul_f32(x + b, y, out + b,",
@@ -284,6 +289,12 @@ MUTANTS = [
       "    s.order = Schedule::Order::forward;\n",
       gtest("hk_sim_tests", "SimScheduleInForce.*:SimSchedule.*", env={"HK_SIM_SCHEDULE": "random"}),
       "HK_SIM_SCHEDULE=random parses as the forward order"),
+    # int8 exactness
+    M("int8-k-limit-127", "common/src/ops.cpp",  # adversarial run: wrapped at K = 131,072
+      "kMaxInt8K = 2147483647 / (128 * 128);",
+      "kMaxInt8K = 2147483647 / (127 * 127);",
+      gtest("hk_tests", "Semantics.Int8MatmulKLimit"),
+      "the int8 K limit assumes |values| <= 127, so -128 products wrap past K = 131,071"),
     # the dispatcher's variant choice
     M("dispatch-best-lowest", "common/src/registry.cpp",
       "if (!best || r.priority > best->priority) best = &r;",
