@@ -15,7 +15,7 @@
 // whole tensor so every chunk agrees.
 #include <algorithm>
 
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_kernels.hpp"
 #include "cpu/thread_pool.hpp"
 

@@ -29,7 +29,7 @@
 
 #include "cpu/gemm_i8_vnni.hpp"
 #include "cpu/gemm_parallel.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "hk/cpu_features.hpp"
 #include "hk/error.hpp"
 

@@ -10,7 +10,7 @@
 // packed by every thread; and the parts are fixed, so a core held by another program delays
 // the whole product.
 #include "cpu/gemm_parallel.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cpu {
 

@@ -73,7 +73,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <cmath>
 
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_kernels.hpp"
 
 namespace hk::cpu {
