@@ -9,7 +9,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "hk/registry.hpp"
-#include "hk/trace.hpp"
+#include "hk/experimental/trace.hpp"
 #include "preflight.hpp"
 #include "workload.hpp"
 #include "suite.hpp"

@@ -1,5 +1,5 @@
 // explain for GPU variants: runs the CUDA kernel under the cuda_sim simulator on one OS
-// thread with a recorder installed (hk/trace.hpp), and shows which block and which thread
+// thread with a recorder installed (hk/experimental/trace.hpp), and shows which block and which thread
 // wrote each output element and what block (0, 0) loaded into shared memory at each step.
 #include <algorithm>
 #include <cmath>

@@ -11,7 +11,7 @@
 #include "format.hpp"
 #include "gpu.hpp"
 #include "hk/registry.hpp"
-#include "hk/trace.hpp"
+#include "hk/experimental/trace.hpp"
 #include "peers.hpp"
 #include "roofline.hpp"
 #include "workload.hpp"
