@@ -208,9 +208,9 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
   run_chunks();  // the caller works too, and takes over the chunks of late workers
   tls_in_region = false;
   // The last chunks still running on workers: wait for them spinning for up to a quarter of
-  // the time the caller worked, at least kSpin. Parts of a long job (a 20 ms GEMM) end
-  // 0.1–0.3 ms apart, and a caller asleep on the futex by then woke ~0.1 ms late on the VM
-  // this was measured on; spinning costs at most a quarter more of the caller's core.
+  // the time the caller worked, at least kSpin. Parts of a long job (a large GEMM) end a
+  // little apart, and a caller asleep on the futex by then can wake late by as much again
+  // (a VM's scheduler); spinning costs at most a quarter more of the caller's core.
   const auto base = spin();
   const auto wait = base.count() == 0 ? base
                                       : std::max<std::chrono::steady_clock::duration>(

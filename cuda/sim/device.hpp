@@ -107,7 +107,7 @@ int barrier(BarrierOp, int predicate, const std::source_location&);
 // next (or, from a libhk that must announce switches to a sanitizer, does the whole
 // barrier and returns no switch); barrier_resume runs after the switch back and returns
 // the result. (It looks the scheduler up again, a hot thread-local, rather than reading it
-// back from the parked frame: that frame is cold on resume and ~6 ns slower here.)
+// back from the parked frame: that frame is cold in the cache on resume.)
 struct ParkPlan {
   void** save;
   void* to;
