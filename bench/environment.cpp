@@ -6,7 +6,6 @@
 #include <fstream>
 #include <thread>
 
-#include "cpu/simd_targets.hpp"
 #include "gpu.hpp"
 #include "hk/cpu_features.hpp"
 #include "peers.hpp"
@@ -68,7 +67,7 @@ Environment gather_environment() {
   add("hardware threads", std::to_string(std::thread::hardware_concurrency()));
   add("hk threads", std::to_string(hk::num_threads()));
   add("cpu isa in use", hk::cpu_isa_name());
-  add("highway target", hk::cpu::simd_target_name());
+  add("highway target", hk::simd_target());
   add("cpu features in use", hk::cpu_feature_list());
   add("caches", "L1d " + kib(detected.l1d_bytes) + ", L2 " + kib(detected.l2_bytes) + ", L3 " + kib(detected.l3_bytes));
   add("highway", HK_BENCH_HWY_VERSION);

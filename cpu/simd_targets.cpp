@@ -69,4 +69,6 @@ bool stream_stores(std::size_t bytes) {
 }  // namespace simd
 
 }  // namespace hk::cpu
+
+std::string hk::simd_target() { return cpu::simd_target_name(); }
 #endif  // HWY_ONCE

@@ -31,5 +31,8 @@ IsaCap isa_cap();
 std::string cpu_isa_name();
 // Comma-separated list of the features hk may use, e.g. "avx2,fma,avx512f,...".
 std::string cpu_feature_list();
+// The Highway target hk's SIMD kernels dispatch to, after HK_CPU_ISA: "AVX3" (AVX-512),
+// "AVX2", "SSE4", "SCALAR", ...
+std::string simd_target();
 
 }  // namespace hk
