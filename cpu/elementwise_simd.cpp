@@ -62,7 +62,6 @@ void SquaredDifferenceF32(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#include "hk/registry.hpp"
 #include "cpu/simd_kernels.hpp"
 
 namespace hk::cpu {
@@ -86,23 +85,6 @@ void squared_difference_f32(const float* x, const float* y, float* out, size_t n
   HWY_DYNAMIC_DISPATCH(SquaredDifferenceF32)(x, y, out, n, stream);
 }
 }  // namespace simd
-
-// The registry's kernels: the whole tensor in one call on the calling thread.
-void relu_f32_simd(const float* x, float* out, int64_t n, const KernelContext&) {
-  simd::relu_f32(x, out, size_t(n), simd::stream_stores(size_t(n) * sizeof(float)));
-}
-void relu_i8_simd(const int8_t* x, int8_t* out, int64_t n, const KernelContext&) {
-  simd::relu_i8(x, out, size_t(n), simd::stream_stores(size_t(n)));
-}
-void add_f32_simd(const float* x, const float* y, float* out, int64_t n, const KernelContext&) {
-  simd::add_f32(x, y, out, size_t(n), simd::stream_stores(size_t(n) * sizeof(float)));
-}
-void mul_f32_simd(const float* x, const float* y, float* out, int64_t n, const KernelContext&) {
-  simd::mul_f32(x, y, out, size_t(n), simd::stream_stores(size_t(n) * sizeof(float)));
-}
-void squared_difference_f32_simd(const float* x, const float* y, float* out, int64_t n, const KernelContext&) {
-  simd::squared_difference_f32(x, y, out, size_t(n), simd::stream_stores(size_t(n) * sizeof(float)));
-}
 
 }  // namespace hk::cpu
 #endif  // HWY_ONCE

@@ -80,15 +80,5 @@ void dequantize_i32(const int32_t* q, float scale, float* x, size_t n, bool stre
 }
 }  // namespace simd
 
-void quantize_f32_simd(const float* x, float scale, int8_t* q, int64_t n, const KernelContext&) {
-  simd::quantize_f32(x, scale, q, size_t(n), simd::stream_stores(size_t(n)));
-}
-void dequantize_i8_simd(const int8_t* q, float scale, float* x, int64_t n, const KernelContext&) {
-  simd::dequantize_i8(q, scale, x, size_t(n), simd::stream_stores(size_t(n) * sizeof(float)));
-}
-void dequantize_i32_simd(const int32_t* q, float scale, float* x, int64_t n, const KernelContext&) {
-  simd::dequantize_i32(q, scale, x, size_t(n), simd::stream_stores(size_t(n) * sizeof(float)));
-}
-
 }  // namespace hk::cpu
 #endif  // HWY_ONCE

@@ -6,6 +6,7 @@
 // hk/registry.hpp) and defined in the file its row names. rung: the step on the CPU ladder
 // the course climbs (0 naive, 1 cache blocking, 2 SIMD with packing, 3 threads, 4 VNNI);
 // `automatic` takes the highest supported rung that takes the input dtype.
+#include "cpu/elementwise_rungs.hpp"
 #include "cpu/simd_targets.hpp"
 #include "hk/registry.hpp"
 
@@ -19,19 +20,13 @@ MatmulI8Fn matmul_i8_naive, matmul_i8_blocked, matmul_i8_simd, matmul_i8_paralle
 // matmul_i8_vnni.cpp; cpu_has_vnni() is its requirement
 MatmulI8Fn matmul_i8_vnni;
 bool cpu_has_vnni();
-// elementwise_{naive,simd,parallel}.cpp
-UnaryF32Fn relu_f32_naive, relu_f32_simd, relu_f32_parallel;
-UnaryI8Fn relu_i8_naive, relu_i8_simd, relu_i8_parallel;
-BinaryFn add_f32_naive, add_f32_simd, add_f32_parallel;
-BinaryFn mul_f32_naive, mul_f32_simd, mul_f32_parallel;
-BinaryFn squared_difference_f32_naive, squared_difference_f32_simd, squared_difference_f32_parallel;
 // reduce_{naive,simd,parallel}.cpp
 ReduceFn dot_f32_naive, dot_f32_simd, dot_f32_parallel;
 ReduceFn euclidean_distance_f32_naive, euclidean_distance_f32_simd, euclidean_distance_f32_parallel;
-// quantize_{naive,simd}.cpp, elementwise_parallel.cpp
-QuantizeFn quantize_f32_naive, quantize_f32_simd, quantize_f32_parallel;
-DequantizeI8Fn dequantize_i8_naive, dequantize_i8_simd, dequantize_i8_parallel;
-DequantizeI32Fn dequantize_i32_naive, dequantize_i32_simd, dequantize_i32_parallel;
+// quantize_naive.cpp; the other elementwise rungs are elementwise_rungs.hpp's templates
+QuantizeFn quantize_f32_naive;
+DequantizeI8Fn dequantize_i8_naive;
+DequantizeI32Fn dequantize_i32_naive;
 
 }  // namespace hk::cpu
 
@@ -56,13 +51,13 @@ void register_cpu(Registry& r) {
          .summary = "int8 GEMM with vpdpbusd (u8 × s8 with +128 shift and column-sum correction), "
                     "packed, over the thread pool"});
 
-  r.add({.op = "relu",               .backend = B, .variant = "naive", .rung = 0, .kernels = {relu_f32_naive, relu_i8_naive},
+  r.add({.op = "relu",               .backend = B, .variant = "naive", .rung = 0, .kernels = {naive_unary<ReluF32, float>, naive_unary<ReluI8, int8_t>},
          .summary = "plain loop, 0 > x ? 0 : x"});
-  r.add({.op = "add",                .backend = B, .variant = "naive", .rung = 0, .kernels = {add_f32_naive},
+  r.add({.op = "add",                .backend = B, .variant = "naive", .rung = 0, .kernels = {naive_binary<Add>},
          .summary = "plain loop"});
-  r.add({.op = "mul",                .backend = B, .variant = "naive", .rung = 0, .kernels = {mul_f32_naive},
+  r.add({.op = "mul",                .backend = B, .variant = "naive", .rung = 0, .kernels = {naive_binary<Mul>},
          .summary = "plain loop"});
-  r.add({.op = "squared_difference", .backend = B, .variant = "naive", .rung = 0, .kernels = {squared_difference_f32_naive},
+  r.add({.op = "squared_difference", .backend = B, .variant = "naive", .rung = 0, .kernels = {naive_binary<SquaredDifference>},
          .summary = "plain loop, (x - y)²"});
   r.add({.op = "dot",                .backend = B, .variant = "naive", .rung = 0, .kernels = {dot_f32_naive},
          .summary = "plain loop, double accumulator"});
@@ -75,39 +70,40 @@ void register_cpu(Registry& r) {
 
   // Highway: one source per kernel, compiled for every x86 target, best chosen at run time
   // (capped by HK_CPU_ISA). No requirement: the SCALAR target runs anywhere.
-  r.add({.op = "relu",               .backend = B, .variant = "simd", .rung = 2, .kernels = {relu_f32_simd, relu_i8_simd},
+  r.add({.op = "relu",               .backend = B, .variant = "simd", .rung = 2, .kernels = {simd_unary<float, simd::relu_f32>, simd_unary<int8_t, simd::relu_i8>},
          .summary = "Highway SIMD, compare+select, runtime target"});
-  r.add({.op = "add",                .backend = B, .variant = "simd", .rung = 2, .kernels = {add_f32_simd},
+  r.add({.op = "add",                .backend = B, .variant = "simd", .rung = 2, .kernels = {simd_binary<simd::add_f32>},
          .summary = "Highway SIMD, runtime target"});
-  r.add({.op = "mul",                .backend = B, .variant = "simd", .rung = 2, .kernels = {mul_f32_simd},
+  r.add({.op = "mul",                .backend = B, .variant = "simd", .rung = 2, .kernels = {simd_binary<simd::mul_f32>},
          .summary = "Highway SIMD, runtime target"});
-  r.add({.op = "squared_difference", .backend = B, .variant = "simd", .rung = 2, .kernels = {squared_difference_f32_simd},
+  r.add({.op = "squared_difference", .backend = B, .variant = "simd", .rung = 2, .kernels = {simd_binary<simd::squared_difference_f32>},
          .summary = "Highway SIMD, runtime target"});
   r.add({.op = "dot",                .backend = B, .variant = "simd", .rung = 2, .kernels = {dot_f32_simd},
          .summary = "Highway SIMD, 4 double accumulators"});
   r.add({.op = "euclidean_distance", .backend = B, .variant = "simd", .rung = 2, .kernels = {euclidean_distance_f32_simd},
          .summary = "Highway SIMD, 4 double accumulators"});
-  r.add({.op = "quantize",           .backend = B, .variant = "simd", .rung = 2, .kernels = {quantize_f32_simd},
+  r.add({.op = "quantize",           .backend = B, .variant = "simd", .rung = 2, .kernels = {simd_scaled<float, int8_t, simd::quantize_f32>},
          .summary = "Highway SIMD, divide, clamp, round half to even"});
-  r.add({.op = "dequantize",         .backend = B, .variant = "simd", .rung = 2, .kernels = {dequantize_i8_simd, dequantize_i32_simd},
+  r.add({.op = "dequantize",         .backend = B, .variant = "simd", .rung = 2, .kernels = {simd_scaled<int8_t, float, simd::dequantize_i8>, simd_scaled<int32_t, float, simd::dequantize_i32>},
          .summary = "Highway SIMD, float(q) · scale"});
 
   // The simd kernels split over the thread pool; below the grain they run inline.
-  r.add({.op = "relu",               .backend = B, .variant = "parallel", .rung = 3, .kernels = {relu_f32_parallel, relu_i8_parallel},
+  r.add({.op = "relu",               .backend = B, .variant = "parallel", .rung = 3, .kernels = {parallel_unary<kRelu, float, simd::relu_f32>, parallel_unary<kRelu, int8_t, simd::relu_i8>},
          .summary = "simd over the thread pool in chunks"});
-  r.add({.op = "add",                .backend = B, .variant = "parallel", .rung = 3, .kernels = {add_f32_parallel},
+  r.add({.op = "add",                .backend = B, .variant = "parallel", .rung = 3, .kernels = {parallel_binary<kAdd, simd::add_f32>},
          .summary = "simd over the thread pool in chunks"});
-  r.add({.op = "mul",                .backend = B, .variant = "parallel", .rung = 3, .kernels = {mul_f32_parallel},
+  r.add({.op = "mul",                .backend = B, .variant = "parallel", .rung = 3, .kernels = {parallel_binary<kMul, simd::mul_f32>},
          .summary = "simd over the thread pool in chunks"});
-  r.add({.op = "squared_difference", .backend = B, .variant = "parallel", .rung = 3, .kernels = {squared_difference_f32_parallel},
+  r.add({.op = "squared_difference", .backend = B, .variant = "parallel", .rung = 3, .kernels = {parallel_binary<kSquaredDifference, simd::squared_difference_f32>},
          .summary = "simd over the thread pool in chunks"});
   r.add({.op = "dot",                .backend = B, .variant = "parallel", .rung = 3, .kernels = {dot_f32_parallel},
          .summary = "simd over fixed blocks on the pool, summed in block order"});
   r.add({.op = "euclidean_distance", .backend = B, .variant = "parallel", .rung = 3, .kernels = {euclidean_distance_f32_parallel},
          .summary = "simd over fixed blocks on the pool, summed in block order"});
-  r.add({.op = "quantize",           .backend = B, .variant = "parallel", .rung = 3, .kernels = {quantize_f32_parallel},
+  r.add({.op = "quantize",           .backend = B, .variant = "parallel", .rung = 3, .kernels = {parallel_scaled<kQuantize, float, int8_t, simd::quantize_f32>},
          .summary = "simd over the thread pool in chunks"});
-  r.add({.op = "dequantize",         .backend = B, .variant = "parallel", .rung = 3, .kernels = {dequantize_i8_parallel, dequantize_i32_parallel},
+  r.add({.op = "dequantize",         .backend = B, .variant = "parallel", .rung = 3, .kernels = {parallel_scaled<kDequantize, int8_t, float, simd::dequantize_i8>,
+                                                                                              parallel_scaled<kDequantize, int32_t, float, simd::dequantize_i32>},
          .summary = "simd over the thread pool in chunks"});
   // clang-format on
 }

@@ -206,17 +206,17 @@ MUTANTS = [
       "  if (false)\n    throw InvalidArgument(\"set_num_threads: called",
       gtest("hk_concurrency_tests", "ParallelMap.SetNumThreadsInsideTheOpIsRejected", timeout=120),
       "set_num_threads from inside parallel_map's op is let through (and deadlocks)"),
-    M("split-mul-offset", "cpu/elementwise_parallel.cpp",  # [13]
-      "simd::mul_f32(x + b, y + b, out + b,",
-      "simd::mul_f32(x + b, y, out + b,",
+    M("split-mul-offset", "cpu/elementwise_rungs.hpp",  # [13]
+      "K(x + b, y + b, out + b,",
+      "K(x + b, y, out + b,",
       gtest("hk_tests", EQ + "cpu_mul_parallel"),
-      "[13] parallel mul: every chunk reads y from the start"),
-    M("split-dequantize-i32-offset", "cpu/elementwise_parallel.cpp",  # [13]
-      "simd::dequantize_i32(q + b, scale, x + b,",
-      "simd::dequantize_i32(q, scale, x + b,",
+      "[13] parallel binary ops: every chunk reads y from the start"),
+    M("split-dequantize-i32-offset", "cpu/elementwise_rungs.hpp",  # [13]
+      "K(x + b, scale, out + b,",
+      "K(x, scale, out + b,",
       gtest("hk_tests", EQ + "cpu_dequantize_parallel"),
-      "[13] parallel i32 dequantize: every chunk reads q from the start"),
-    M("split-chunk-bound", "cpu/elementwise_parallel.cpp",  # [15]
+      "[13] parallel quantize and dequantize: every chunk reads its input from the start"),
+    M("split-chunk-bound", "cpu/elementwise_rungs.hpp",  # [15]
       "body(b * kUnit, std::min(e * kUnit, n));",
       "body(b * kUnit, e * kUnit);",
       gtest("hk_tests", EQ + "cpu_*parallel*"),
@@ -262,6 +262,11 @@ MUTANTS = [
       "return hn::IfThenElseZero(hn::Ge(v, hn::Zero(d)), v);",
       gtest("hk_tests", "Semantics.ReluNonFinite:" + EQ + "cpu_relu_simd"),
       "simd relu keeps x >= 0 only, so NaN becomes 0"),
+    M("functor-relu-drops-nan", "common/src/elementwise_functors.inc",
+      "return 0.0f > x ? 0.0f : x;",
+      "return x > 0.0f ? x : 0.0f;",
+      gtest("hk_tests", "Semantics.ReluNonFinite:" + EQ + "cpu_relu_naive"),
+      "the shared relu functor (CPU naive and every CUDA kernel) turns NaN into 0"),
     # the simulator's barriers and schedules
     M("sim-barrier-no-wait", "cuda/sim/block.cpp",
       "  arrive(op, predicate, where);\n  const FiberHost::Plan plan = host_.plan_switch(after_park());\n"

@@ -1,8 +1,8 @@
-// The per-element expressions of hk's CUDA elementwise ops and reduction terms, in one place:
-// hk's own kernels (elementwise_vectorized.cuh, reduce_f32_block_reduce.cuh) and the library
-// baselines (Thrust, CUB) apply the same functors, so they cannot drift apart. They are the
-// CPU's expressions, so results are bit-identical: relu as `0 > x ? 0 : x` (NaN and −0.0
-// stay), no a·b + c for the compiler to fuse, reduction terms in double.
+// The per-element expressions of hk's CUDA elementwise ops and reduction terms: hk's own
+// kernels (elementwise_vectorized.cuh, reduce_f32_block_reduce.cuh) and the library
+// baselines (Thrust, CUB) apply the same functors. The elementwise ones are the CPU's own
+// (common/src/elementwise_functors.inc), so results are bit-identical; reduction terms are
+// in double.
 #pragma once
 
 #include <cstdint>
@@ -14,24 +14,9 @@ inline namespace HK_KERNEL_TARGET {
 
 namespace elementwise {
 
-struct ReluF32 {
-  __device__ float operator()(float x) const { return 0.0f > x ? 0.0f : x; }
-};
-struct ReluI8 {
-  __device__ int8_t operator()(int8_t x) const { return x < 0 ? int8_t{0} : x; }
-};
-struct Add {
-  __device__ float operator()(float x, float y) const { return x + y; }
-};
-struct Mul {
-  __device__ float operator()(float x, float y) const { return x * y; }
-};
-struct SquaredDifference {
-  __device__ float operator()(float x, float y) const {
-    const float d = x - y;
-    return d * d;
-  }
-};
+#define HK_ELEMENTWISE_FN __device__
+#include "common/src/elementwise_functors.inc"
+#undef HK_ELEMENTWISE_FN
 
 }  // namespace elementwise
 
