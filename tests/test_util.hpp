@@ -1,4 +1,5 @@
-// Helpers shared by the test files: deterministic fills and guarded output buffers.
+// Helpers shared by the test files: deterministic fills and guarded output buffers. The
+// expected values come from the independent reference (reference/hk_reference.hpp).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "hk/hk.hpp"
+#include "hk_reference.hpp"
 
 namespace hk_test {
 
@@ -83,10 +85,7 @@ inline std::vector<float> with_specials(std::vector<float> v) {
   return v;
 }
 
-inline bool same_float(float a, float b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-  return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b);
-}
+using hk_ref::same_float;  // bit-identical, any NaN equal to any NaN
 
 // An output buffer with guard elements on both sides. The tensor views the middle at an odd
 // element offset, so kernels also meet an output that is not 64-byte aligned; intact()
