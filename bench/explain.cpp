@@ -9,9 +9,10 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "hk/registry.hpp"
-#include "hk/trace.hpp"
+#include "hk/experimental/trace.hpp"
 #include "preflight.hpp"
 #include "workload.hpp"
+#include "suite.hpp"
 
 namespace hk_bench {
 
@@ -138,7 +139,7 @@ std::string render_grid(const Attribution& a, int64_t rows, int64_t cols) {
 std::string explain_cpu(const ExplainRequest& q) {
   Workload w(q.op, q.dtype, q.dims);
   Operands& ops = w.host();
-  const bool scalar = q.op == "dot" || q.op == "euclidean_distance";
+  const bool scalar = is_reduction(q.op);
   if (scalar)
     throw hk::InvalidArgument("explain " + q.op + ": a reduction has one output value, so there is no grid to show; "
                               "explain an elementwise op (relu, add, ...) or matmul");
@@ -201,11 +202,11 @@ std::string explain_cpu(const ExplainRequest& q) {
       break;
     }
   // A 1-D output: lines of 32 elements when it is small, else one strip of blocks.
-  int64_t rows = q.op == "matmul" ? q.dims[0] : count <= 1024 ? (count + 31) / 32 : 1;
-  int64_t cols = q.op == "matmul" ? q.dims[2] : count <= 1024 ? std::min<int64_t>(count, 32) : count;
+  int64_t rows = is_matmul(q.op) ? q.dims[0] : count <= 1024 ? (count + 31) / 32 : 1;
+  int64_t cols = is_matmul(q.op) ? q.dims[2] : count <= 1024 ? std::min<int64_t>(count, 32) : count;
   Attribution shown = a;
   shown.owner.resize(size_t(rows * cols), -1);  // pad a 1-D output to full rows
-  s << "\n  output " << (q.op == "matmul" ? "c (" + std::to_string(rows) + " x " + std::to_string(cols) + ")"
+  s << "\n  output " << (is_matmul(q.op) ? "c (" + std::to_string(rows) + " x " + std::to_string(cols) + ")"
                         : rows > 1 ? "(" + std::to_string(count) + " elements, " + std::to_string(cols) + " per line)"
                                    : "(" + std::to_string(count) + " elements in one line)")
     << ": the chunk that wrote each element ('.' = never written, '*' = several chunks)\n";
@@ -227,7 +228,7 @@ namespace {
 std::vector<std::string> explainable_ops() {
   std::vector<std::string> out;
   for (const std::string& op : hk::ops())
-    if (op != "dot" && op != "euclidean_distance") out.push_back(op);
+    if (!is_reduction(op)) out.push_back(op);
   return out;
 }
 
@@ -239,7 +240,7 @@ int explain_command(const Args& args) {
   if (const std::vector<std::string> ops = explainable_ops(); std::find(ops.begin(), ops.end(), q.op) == ops.end()) {
     std::string list;
     for (const std::string& op : ops) list += (list.empty() ? "" : ", ") + op;
-    const bool reduction = q.op == "dot" || q.op == "euclidean_distance";
+    const bool reduction = is_reduction(q.op);
     throw hk::InvalidArgument((reduction ? "explain " + q.op + ": a reduction has one output value, so there is no grid to show"
                                          : "explain: unknown op '" + q.op + "'") +
                               "; explain takes " + list + " (see hk-bench explain --help)");
@@ -254,7 +255,7 @@ int explain_command(const Args& args) {
   q.variant = args.variants[0];
   q.threads = args.threads.empty() ? 0 : args.threads[0];
   q.block_size = args.block_size;
-  q.dims = parse_size(q.op, args.size.empty() ? (q.op == "matmul" ? "8" : "64") : args.size);
+  q.dims = parse_size(q.op, args.size.empty() ? (is_matmul(q.op) ? "8" : "64") : args.size);
   const hk::Registry& reg = hk::Registry::get();
   if (!args.backends.empty()) {
     q.backend = args.backends[0];

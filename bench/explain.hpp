@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "hk/hk.hpp"
-#include "hk/trace.hpp"
+#include "hk/experimental/trace.hpp"
 
 namespace hk_bench {
 

@@ -1,5 +1,5 @@
 // explain for GPU variants: runs the CUDA kernel under the cuda_sim simulator on one OS
-// thread with a recorder installed (hk/trace.hpp), and shows which block and which thread
+// thread with a recorder installed (hk/experimental/trace.hpp), and shows which block and which thread
 // wrote each output element and what block (0, 0) loaded into shared memory at each step.
 #include <algorithm>
 #include <cmath>
@@ -11,6 +11,7 @@
 #include "explain.hpp"
 #include "hk/registry.hpp"
 #include "workload.hpp"
+#include "suite.hpp"
 
 namespace hk_bench {
 
@@ -227,9 +228,9 @@ std::string explain_simulated(const ExplainRequest& q) {
                                    "doesn't have: " + b.reason);
   Workload w(q.op, q.dtype, q.dims);
   Operands& ops = w.host();
-  if (q.op == "dot" || q.op == "euclidean_distance")
+  if (is_reduction(q.op))
     throw hk::InvalidArgument("explain " + q.op + ": a reduction has one output value, so there is no grid to show");
-  const bool matmul = q.op == "matmul";
+  const bool matmul = is_matmul(q.op);
   const int64_t k = matmul ? q.dims[1] : 0, n = matmul ? q.dims[2] : 0;
   // Value-encoded inputs: every number in shared memory names the element it came from.
   if (matmul && q.dtype == hk::DType::f32) {

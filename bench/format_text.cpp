@@ -199,6 +199,12 @@ std::string format_markdown(const Report& rep) {
   };
   for (const auto& [k, v] : rep.env.fields) out << "| " << esc(k) << " | " << esc(v) << " |\n";
   for (const auto& [k, v] : rep.env.variables) out << "| `" << k << "` | " << esc(v) << " |\n";
+  for (const auto& [k, v] : rep.settings) out << "| " << esc(k) << " | " << esc(v) << " |\n";
+  // The command that made this report, so a saved copy says how to make it again (the
+  // program's own path left out: it differs between checkouts).
+  std::string command = "hk-bench";
+  for (size_t i = 1; i < rep.argv.size(); ++i) command += " " + rep.argv[i];
+  if (!rep.argv.empty()) out << "| command | `" << esc(command) << "` |\n";
   out << "\n## Machine peaks (measured)\n\n| threads | fp32 GFLOP/s | int8 GOP/s | read GB/s | copy GB/s |\n|---:|---:|---:|---:|---:|\n";
   for (const Peaks& p : rep.roofline.cpu)
     out << "| " << p.threads << " | " << fmt_rate(p.fp32_gflops) << " | " << (p.int8_gops > 0 ? fmt_rate(p.int8_gops) : "n/a")

@@ -9,6 +9,7 @@
 #include "format.hpp"
 #include "svg_charts.hpp"
 #include "sweep.hpp"
+#include "suite.hpp"
 
 namespace hk_bench {
 
@@ -149,7 +150,7 @@ std::string size_chart(const Report& rep, const Table& t) {
   }
   if (!gpu_rows) note = "no GPU in this run: no CPU/GPU crossover to mark";
   else if (!marker) note = "the GPU does not overtake the best CPU variant in this range";
-  return line_chart("sizes-" + slug(t.title), t.title + ": size sweep", series, t.op == "matmul" ? "N (cube root of M·K·N)" : "n",
+  return line_chart("sizes-" + slug(t.title), t.title + ": size sweep", series, is_matmul(t.op) ? "N (cube root of M·K·N)" : "n",
                     unit.empty() ? "rate" : unit, true, marker, note);
 }
 

@@ -88,7 +88,7 @@ void bench_peer(benchmark::State& state, std::string op, hk::DType dtype, std::s
 }
 
 std::vector<std::string> sizes_for(const std::string& op) {
-  if (op == "matmul") return {"128", "512", "127x1031x513"};
+  if (is_matmul(op)) return {"128", "512", "127x1031x513"};
   return {"4096", "1048576", "16777216"};
 }
 

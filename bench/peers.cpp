@@ -15,8 +15,6 @@ namespace hk_bench {
 
 namespace {
 
-bool has_output(const std::string& op) { return op != "dot" && op != "euclidean_distance" && op != "matmul"; }
-
 // memcpy of half the op's traffic: the same bytes read plus written as the op moves.
 PeerRun memcpy_peer(Workload& w, Team& team) {
   const auto bytes = static_cast<int64_t>(w.work().bytes / 2);
@@ -88,26 +86,32 @@ PeerRun stream_peer(Workload& w, Team& team) {
 
 }  // namespace
 
+// Peers by the op's shape: a matmul library for matmuls (OpenBLAS for f32, oneDNN for
+// int8), a streaming read for reductions, copies of the same bytes for elementwise ops.
 std::vector<PeerRun> peers_for(Workload& w, Team& team) {
-  const std::string& op = w.op();
-  if (op == "matmul") return w.dtype() == hk::DType::f32 ? openblas_peers(w) : onednn_peers(w);
-  if (op == "dot" || op == "euclidean_distance") return {stream_peer(w, team)};
-  if (has_output(op)) return {memcpy_peer(w, team), stream_copy_peer(w, team)};
+  switch (w.def().shape) {
+    case hk::OpShape::matmul: return w.dtype() == hk::DType::f32 ? openblas_peers(w) : onednn_peers(w);
+    case hk::OpShape::reduction: return {stream_peer(w, team)};
+    case hk::OpShape::elementwise: return {memcpy_peer(w, team), stream_copy_peer(w, team)};
+  }
   return {};
 }
 
 std::vector<std::string> peer_names(const std::string& op, hk::DType dtype) {
   // The same cases as peers_for.
-  if (op == "matmul") return {dtype == hk::DType::f32 ? "openblas" : "onednn"};
-  if (op == "dot" || op == "euclidean_distance") return {"stream_read"};
-  if (has_output(op)) return {"memcpy", "stream_copy"};
+  switch (hk::op_def(op).shape) {
+    case hk::OpShape::matmul: return {dtype == hk::DType::f32 ? "openblas" : "onednn"};
+    case hk::OpShape::reduction: return {"stream_read"};
+    case hk::OpShape::elementwise: return {"memcpy", "stream_copy"};
+  }
   return {};
 }
 
 std::string missing_peer_note(const std::string& op, hk::DType dtype) {
-  if (op == "matmul" && dtype == hk::DType::f32 && !openblas_built_in())
+  const bool matmul = hk::op_def(op).shape == hk::OpShape::matmul;
+  if (matmul && dtype == hk::DType::f32 && !openblas_built_in())
     return std::string("no OpenBLAS peer: hk-bench was built without it (") + HK_BENCH_OPENBLAS_ABSENT + "; install and reconfigure)";
-  if (op == "matmul" && dtype == hk::DType::i8 && !onednn_built_in())
+  if (matmul && dtype == hk::DType::i8 && !onednn_built_in())
     return std::string("no oneDNN peer: hk-bench was built without it (") + HK_BENCH_ONEDNN_ABSENT + "; install and reconfigure)";
   return "";
 }
@@ -120,9 +124,5 @@ Fields peer_library_versions() {
 }
 
 void let_peer_threads_sleep() { std::this_thread::sleep_for(std::chrono::milliseconds(150)); }
-
-bool is_gpu_library_variant(const std::string& variant) {
-  return variant == "cublas" || variant == "cublaslt" || variant == "cub" || variant == "thrust";
-}
 
 }  // namespace hk_bench

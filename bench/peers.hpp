@@ -43,10 +43,6 @@ Fields peer_library_versions();
 // ms) and would steal a core from whatever is timed next on a small machine; wait that out.
 void let_peer_threads_sleep();
 
-// A GPU registry variant that wraps a vendor library (cuBLAS, CUB, Thrust) is the GPU rows'
-// peer: their ratio is to the best of these at the same shape.
-bool is_gpu_library_variant(const std::string& variant);
-
 // Per-library pieces (peer_openblas.cpp, peer_onednn.cpp); null / empty when not built in.
 std::vector<PeerRun> openblas_peers(Workload& w);
 std::vector<PeerRun> onednn_peers(Workload& w);

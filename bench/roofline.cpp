@@ -7,6 +7,7 @@
 #include "compute_probes.hpp"
 #include "hk/cpu_features.hpp"
 #include "memory_kernels.hpp"
+#include "suite.hpp"
 
 namespace hk_bench {
 
@@ -94,7 +95,7 @@ void apply_roofline(const Roofline& roof, const std::vector<GpuInfo>& gpus, bool
   r.cache_resident = false;
   const double seconds = r.time.median_ms * 1e-3;
   double compute_peak = 0, memory_peak = 0;  // ops/s, bytes/s
-  std::string compute_name = r.dtype == hk::DType::i8 && r.op == "matmul" ? "int8 dot" : "fp32 FMA";
+  std::string compute_name = r.dtype == hk::DType::i8 && is_matmul(r.op) ? "int8 dot" : "fp32 FMA";
   std::string memory_name = writes ? "memory copy" : "memory read";
   if (r.backend == "cuda") {
     if (gpus.empty()) return;
@@ -108,7 +109,7 @@ void apply_roofline(const Roofline& roof, const std::vector<GpuInfo>& gpus, bool
     compute_peak = (compute_name == "int8 dot" ? p->int8_gops : p->fp32_gflops) * 1e9;
     memory_peak = (writes ? p->copy_gbps : p->read_gbps) * 1e9;
   }
-  if (compute_peak <= 0 && r.op == "matmul") {  // no int8 dot instruction: no honest roof
+  if (compute_peak <= 0 && is_matmul(r.op)) {  // no int8 dot instruction: no honest roof
     r.bound = compute_name;
     return;
   }

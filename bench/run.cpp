@@ -74,6 +74,10 @@ int list_command() {
       dtypes += hk::to_string(t);
     }
     std::string needs = v.requirement != "none" ? " [needs " + v.requirement + "]" : "";
+    if (const hk::VariantRow* row = hk::Registry::get().find(v.op, v.backend, v.variant)) {
+      if (row->origin == hk::Origin::library) needs += " [library baseline]";
+      for (const std::string& alias : row->aliases) needs += " [also selected as '" + alias + "']";
+    }
     std::printf("  %-19s %-8s %-15s %-8s %-3s %s%s\n", v.op.c_str(), hk::to_string(v.backend).c_str(), v.variant.c_str(),
                 dtypes.c_str(), v.supported ? "yes" : "no", v.summary.c_str(), needs.c_str());
   }

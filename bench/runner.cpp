@@ -11,7 +11,7 @@
 #include "format.hpp"
 #include "gpu.hpp"
 #include "hk/registry.hpp"
-#include "hk/trace.hpp"
+#include "hk/experimental/trace.hpp"
 #include "peers.hpp"
 #include "roofline.hpp"
 #include "workload.hpp"
@@ -52,8 +52,6 @@ bool backend_available(hk::Backend b) {
   return false;
 }
 
-bool reads_only(const std::string& op) { return op == "dot" || op == "euclidean_distance"; }
-
 Result base_row(const Workload& w, std::string backend, std::string variant, bool peer) {
   Result r;
   r.op = w.op();
@@ -63,7 +61,7 @@ Result base_row(const Workload& w, std::string backend, std::string variant, boo
   r.backend = std::move(backend);
   r.variant = std::move(variant);
   r.is_peer = peer;
-  r.writes_output = !reads_only(w.op());
+  r.writes_output = w.def().has_output();
   hk::Work work = w.work();
   r.flops = work.flops;
   r.bytes = work.bytes;
@@ -180,7 +178,7 @@ void Runner::run(const Case& c, const std::string& size, Table& table, Progress&
   std::stable_sort(run.rows.begin(), run.rows.end(), [](const Result& a, const Result& b) {
     int ba = backend_rank(a.backend), bb = backend_rank(b.backend);
     if (ba != bb) return ba < bb;
-    int la = ladder_rank(a.backend, a.variant), lb = ladder_rank(b.backend, b.variant);
+    int la = ladder_rank(a.op, a.backend, a.variant), lb = ladder_rank(b.op, b.backend, b.variant);
     if (la != lb) return la < lb;
     return a.threads < b.threads;
   });
@@ -193,7 +191,7 @@ void Runner::run_simulated(CaseRun& run, const hk::VariantRow& row, bool broken)
   // Once per op, dtype and variant: the check's shape doesn't follow the run's sizes.
   if (!simulated_.insert(run.w.op() + "/" + hk::to_string(run.w.dtype()) + "/" + row.variant).second) return;
   run.progress.step(label(run.w, backend, row.variant, 0));
-  Workload small(run.w.op(), run.w.dtype(), simulator_check_shape(run.w.op()));
+  Workload small(run.w.op(), run.w.dtype(), simulator_check_shape(run.w.def()));
   Result r = base_row(small, backend, row.variant, false);
   r.summary = row.summary;
   r.threads = 0;
@@ -359,7 +357,7 @@ void annotate(Table& table) {
     for (bool same_threads : {true, false}) {
       for (const Result& o : table.rows) {
         if (o.status != Status::ok || o.case_key() != r.case_key()) continue;
-        bool peer = r.backend == "cuda" ? o.backend == "cuda" && is_gpu_library_variant(o.variant)
+        bool peer = r.backend == "cuda" ? o.backend == "cuda" && is_library_variant(o.op, o.backend, o.variant)
                                         : o.is_peer && (!same_threads || o.threads == r.threads);
         if (peer && (!best || speed_ratio(o, *best) > 1)) best = &o;
       }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "hk/op_table.hpp"
 #include "hk/registry.hpp"
 
 namespace hk_bench {
@@ -10,19 +11,16 @@ namespace hk_bench {
 std::string Case::title() const { return op + " " + hk::to_string(dtype); }
 
 std::vector<Case> default_suite() {
-  // 512³: naive takes ~0.25 s per call here, and blocked ≥ 5× naive is a lesson of the
-  // course; 16 Mi floats = 64 MiB per operand, far beyond the caches, so relu and dot show
-  // memory bandwidth.
-  return {{"matmul", hk::DType::f32, {"512"}},
-          {"matmul", hk::DType::i8, {"512"}},
-          {"relu", hk::DType::f32, {"16777216"}},
-          {"dot", hk::DType::f32, {"16777216"}}};
+  // The course's ladder in one screen: both matmuls, an elementwise op and a reduction, at
+  // the op table's sizes.
+  std::vector<Case> out;
+  for (const auto& [op, dtype] : {std::pair{"matmul", hk::DType::f32}, std::pair{"matmul", hk::DType::i8},
+                                  std::pair{"relu", hk::DType::f32}, std::pair{"dot", hk::DType::f32}})
+    out.push_back({op, dtype, default_sizes(op)});
+  return out;
 }
 
-std::vector<std::string> default_sizes(const std::string& op) {
-  if (op == "matmul") return {"512"};
-  return {"16777216"};
-}
+std::vector<std::string> default_sizes(const std::string& op) { return {std::string(hk::op_def(op).bench_size)}; }
 
 std::vector<hk::DType> registry_dtypes(const std::string& op) {
   std::set<hk::DType> seen;
@@ -58,10 +56,7 @@ std::vector<Case> select_cases(const std::vector<std::string>& ops, const std::v
       for (hk::DType t : dtypes) {
         if (!dtype.empty() && hk::to_string(t) != dtype) continue;
         matched = true;
-        Case c{op, t, default_sizes(op)};
-        for (const Case& d : default_suite())
-          if (d.op == op && d.dtype == t) c.sizes = d.sizes;
-        out.push_back(c);
+        out.push_back({op, t, default_sizes(op)});
       }
       if (!matched) {
         std::string have;
@@ -82,20 +77,24 @@ int backend_rank(const std::string& backend) {
   return 3;  // peer
 }
 
-int ladder_rank(const std::string& backend, const std::string& variant) {
-  static const std::vector<std::string> cpu = {"naive", "blocked", "simd", "parallel", "vnni"};
-  static const std::vector<std::string> gpu = {"naive", "tiled", "register_tiled", "dp4a", "cublas"};
-  const auto& ladder = backend == "cpu" ? cpu : gpu;
-  auto it = std::find(ladder.begin(), ladder.end(), variant);
-  if (it != ladder.end()) return int(it - ladder.begin());
-  const auto rows = hk::Registry::get().rows();
-  for (size_t i = 0; i < rows.size(); ++i)
-    if (rows[i].variant == variant) return 100 + int(i);
-  return 1000;
+bool is_matmul(const std::string& op) { return hk::op_def(op).shape == hk::OpShape::matmul; }
+bool is_reduction(const std::string& op) { return hk::op_def(op).shape == hk::OpShape::reduction; }
+
+int ladder_rank(const std::string& op, const std::string& backend, const std::string& variant) {
+  for (const hk::VariantRow& r : hk::Registry::get().rows())
+    if (r.op == op && hk::to_string(r.backend) == backend && r.variant == variant) return r.rung;
+  return 1000;  // a peer: after every rung
 }
 
-hk::Shape simulator_check_shape(const std::string& op) {
-  if (op == "matmul") return {37, 29, 45};
+bool is_library_variant(const std::string& op, const std::string& backend, const std::string& variant) {
+  for (const hk::VariantRow& r : hk::Registry::get().rows())
+    if (r.op == op && hk::to_string(r.backend) == backend && r.variant == variant) return r.origin == hk::Origin::library;
+  return false;
+}
+
+hk::Shape simulator_check_shape(const hk::OpDef& op) {
+  // Odd sizes, so every edge of every tiling is crossed.
+  if (op.shape == hk::OpShape::matmul) return {37, 29, 45};
   return {1000};
 }
 

@@ -150,7 +150,7 @@ int sweep_command(const Args& in) {
   if (args.threads.empty()) args.threads = {hk::num_threads()};
   std::vector<Case> cases = select_cases(args.ops, expand_sizes(args.sizes));
   if (args.sizes.empty())
-    for (Case& c : cases) c.sizes = c.op == "matmul" ? expand_sizes({"64..1024"}) : expand_sizes({"4096..67108864*4"});
+    for (Case& c : cases) c.sizes = is_matmul(c.op) ? expand_sizes({"64..1024"}) : expand_sizes({"4096..67108864*4"});
   check_before_measuring(args, cases);  // bad arguments fail before anything is measured
   Session s(args, "sweep", 2.0);
   // Skip an implementation at a size once its time predicted from the previous size (scaled

@@ -17,19 +17,6 @@ namespace hk_bench {
 
 namespace {
 
-bool binary_op(const std::string& op) { return op == "add" || op == "mul" || op == "squared_difference"; }
-bool reduction_op(const std::string& op) { return op == "dot" || op == "euclidean_distance"; }
-bool elementwise_op(const std::string& op) {
-  return op == "relu" || binary_op(op) || op == "quantize" || op == "dequantize";
-}
-
-hk::DType output_dtype(const std::string& op, hk::DType in) {
-  if (op == "matmul") return in == hk::DType::i8 ? hk::DType::i32 : hk::DType::f32;
-  if (op == "quantize") return hk::DType::i8;
-  if (op == "dequantize") return hk::DType::f32;
-  return in;
-}
-
 int64_t parse_dim(const std::string& op, const std::string& size, const std::string& d) {
   char* end = nullptr;
   long long v = std::strtoll(d.c_str(), &end, 10);
@@ -80,10 +67,11 @@ hk::Shape parse_size(const std::string& op, const std::string& size) {
   std::vector<int64_t> dims;
   std::stringstream ss(size);
   for (std::string d; std::getline(ss, d, 'x');) dims.push_back(parse_dim(op, size, d));
-  if (op == "matmul" && dims.size() == 1) dims = {dims[0], dims[0], dims[0]};
-  if (op == "matmul" ? dims.size() != 3 : dims.size() != 1)
+  const bool matmul = hk::op_def(op).shape == hk::OpShape::matmul;
+  if (matmul && dims.size() == 1) dims = {dims[0], dims[0], dims[0]};
+  if (matmul ? dims.size() != 3 : dims.size() != 1)
     throw hk::InvalidArgument("size '" + size + "' does not fit " + op + ": use " +
-                              (op == "matmul" ? "N (for NxNxN) or MxKxN" : "one element count n"));
+                              (matmul ? "N (for NxNxN) or MxKxN" : "one element count n"));
   return dims;
 }
 
@@ -97,28 +85,25 @@ std::string shape_label(const hk::Shape& dims) {
 }
 
 Workload::Workload(std::string op, hk::DType dtype, hk::Shape dims)
-    : op_(std::move(op)), dtype_(dtype), dims_(std::move(dims)) {
-  if (op_ != "matmul" && !elementwise_op(op_) && !reduction_op(op_))
-    throw hk::InvalidArgument("hk-bench has no workload for op '" + op_ + "'");
-  if (dims_.size() != (op_ == "matmul" ? 3u : 1u))
-    throw hk::InvalidArgument("hk-bench: " + op_ + " takes " + (op_ == "matmul" ? "MxKxN" : "n") + ", got " +
+    : op_(std::move(op)), def_(hk::find_op(op_)), dtype_(dtype), dims_(std::move(dims)) {
+  if (!def_) throw hk::InvalidArgument("hk-bench has no workload for op '" + op_ + "'");
+  const bool matmul = def_->shape == hk::OpShape::matmul;
+  if (dims_.size() != (matmul ? 3u : 1u))
+    throw hk::InvalidArgument("hk-bench: " + op_ + " takes " + (matmul ? "MxKxN" : "n") + ", got " +
                               shape_label(dims_));
 }
 
 hk::Shape Workload::a_shape() const {
-  return op_ == "matmul" ? hk::Shape{dims_[0], dims_[1]} : hk::Shape{dims_[0]};
+  return def_->shape == hk::OpShape::matmul ? hk::Shape{dims_[0], dims_[1]} : hk::Shape{dims_[0]};
 }
 
 hk::Shape Workload::b_shape() const {
-  if (op_ == "matmul") return {dims_[1], dims_[2]};
-  if (binary_op(op_) || reduction_op(op_)) return {dims_[0]};
+  if (def_->shape == hk::OpShape::matmul) return {dims_[1], dims_[2]};
+  if (def_->operands == 2) return {dims_[0]};
   return {};
 }
 
-hk::Work Workload::work() const {
-  hk::WorkModel model = hk::work_model(op_);
-  return model ? model(a_shape(), b_shape(), dtype_) : hk::Work{};
-}
+hk::Work Workload::work() const { return def_->work(a_shape(), b_shape(), dtype_); }
 
 double Workload::input_bytes() const {
   double bytes = 1;
@@ -133,15 +118,11 @@ Operands& Workload::host() {
   if (host_) return *host_;
   host_ = std::make_unique<Operands>();
   Operands& o = *host_;
-  if (op_ == "matmul") {
-    o.x = hk::Tensor::randn(a_shape(), 1, dtype_);
-    o.y = hk::Tensor::randn(b_shape(), 2, dtype_);
-    o.out = hk::Tensor::empty({dims_[0], dims_[2]}, output_dtype(op_, dtype_));
-    return o;
-  }
-  o.x = hk::Tensor::randn({dims_[0]}, 3, dtype_);
-  if (!b_shape().empty()) o.y = hk::Tensor::randn({dims_[0]}, 4, dtype_);
-  if (elementwise_op(op_)) o.out = hk::Tensor::empty({dims_[0]}, output_dtype(op_, dtype_));
+  const bool matmul = def_->shape == hk::OpShape::matmul;
+  o.x = hk::Tensor::randn(a_shape(), matmul ? 1 : 3, dtype_);
+  if (!b_shape().empty()) o.y = hk::Tensor::randn(b_shape(), matmul ? 2 : 4, dtype_);
+  if (def_->has_output())
+    o.out = hk::Tensor::empty(matmul ? hk::Shape{dims_[0], dims_[2]} : a_shape(), def_->result_dtype(dtype_));
   return o;
 }
 
@@ -155,20 +136,17 @@ Operands Workload::on(hk::Device device) const {
 }
 
 void Workload::call(const hk::Options& o, Operands& ops) const {
-  if (op_ == "matmul") hk::matmul(ops.x, ops.y, ops.out, o);
-  else if (op_ == "relu") hk::relu(ops.x, ops.out, o);
-  else if (op_ == "add") hk::add(ops.x, ops.y, ops.out, o);
-  else if (op_ == "mul") hk::mul(ops.x, ops.y, ops.out, o);
-  else if (op_ == "squared_difference") hk::squared_difference(ops.x, ops.y, ops.out, o);
-  else if (op_ == "quantize") hk::quantize(ops.x, scale_, ops.out, o);
-  else if (op_ == "dequantize") hk::dequantize(ops.x, scale_, ops.out, o);
-  else if (op_ == "dot") ops.result = hk::dot(ops.x, ops.y, o);
-  else ops.result = hk::euclidean_distance(ops.x, ops.y, o);
+  const hk::OpResult r = def_->call({&ops.x, def_->operands == 2 ? &ops.y : nullptr, scale_}, o,
+                                    def_->has_output() ? &ops.out : nullptr);
+  if (!def_->has_output()) ops.result = r.value;
 }
 
 std::string Workload::check(const Operands& o) const {
-  if (op_ == "matmul") return check_matmul(o, dtype_, dims_[0], dims_[1], dims_[2]);
-  if (reduction_op(op_)) return check_reduction(o, op_);
+  switch (def_->shape) {
+    case hk::OpShape::matmul: return check_matmul(o, dtype_, dims_[0], dims_[1], dims_[2]);
+    case hk::OpShape::reduction: return check_reduction(o, op_);
+    case hk::OpShape::elementwise: break;
+  }
   return check_elementwise(o, op_, scale_);
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hk/hk.hpp"
+#include "hk/op_table.hpp"
 #include "hk/registry.hpp"
 
 namespace hk_bench {
@@ -30,6 +31,7 @@ class Workload {
   Workload(std::string op, hk::DType dtype, hk::Shape dims);
 
   const std::string& op() const { return op_; }
+  const hk::OpDef& def() const { return *def_; }
   hk::DType dtype() const { return dtype_; }
   const hk::Shape& dims() const { return dims_; }
   std::string label() const { return shape_label(dims_); }
@@ -52,6 +54,7 @@ class Workload {
 
  private:
   std::string op_;
+  const hk::OpDef* def_;
   hk::DType dtype_;
   hk::Shape dims_;
   float scale_ = 0.05f;  // quantize / dequantize

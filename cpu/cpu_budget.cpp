@@ -55,7 +55,7 @@ double cgroup_cpu_limit(const std::string& sysfs, const std::string& self_cgroup
         path = path.substr(0, std::max<std::size_t>(path.rfind('/'), 1));
       }
     } else if (("," + controllers + ",").find(",cpu,") != std::string::npos) {
-      for (const std::string dir : {sysfs + "/" + controllers + path, sysfs + "/cpu" + path, sysfs + "/" + controllers,
+      for (const std::string& dir : {sysfs + "/" + controllers + path, sysfs + "/cpu" + path, sysfs + "/" + controllers,
                                     sysfs + "/cpu"}) {
         const std::string quota = read_file(dir + "/cpu.cfs_quota_us"), period = read_file(dir + "/cpu.cfs_period_us");
         const double q = std::strtod(quota.c_str(), nullptr), p = std::strtod(period.c_str(), nullptr);

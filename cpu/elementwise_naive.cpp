@@ -5,7 +5,7 @@
 // passes through (a NaN activation is a bug upstream that must stay visible); +inf stays,
 // −inf becomes 0, and −0.0 stays −0.0. It is the same expression as x86's max(0, x)
 // with 0 as the first operand, which the SIMD variants use.
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cpu {
 

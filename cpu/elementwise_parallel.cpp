@@ -2,20 +2,20 @@
 // quantize_simd.cpp, split over hk's persistent thread pool.
 //
 // The technique: cut [0, n) into one contiguous chunk per thread and run the simd kernel
-// on each. It helps only where one core cannot saturate memory: on this kind of machine a
-// single core streams ~40 GB/s and two reach a little more, so the gain at large sizes
-// is modest, while on a many-core server it is several fold. The course's parallel_relu
-// lost to the sequential version at every size because it started workers per call and
-// split tiny arrays; here the workers persist (waking one costs ~1 µs when it is spinning,
-// more when it sleeps) and a call smaller than kGrainBytes of traffic per thread runs
-// inline, so `parallel` is the `simd` kernel plus one comparison below that size.
+// on each. It helps only where one core cannot saturate memory: on a desktop or a small VM
+// one core streams nearly all the bandwidth there is, so the gain at large sizes is modest,
+// while on a many-core server it is several fold. The course's parallel_relu lost to the
+// sequential version at every size because it started workers per call and split tiny
+// arrays; here the workers persist (waking a spinning one is cheap, a sleeping one less so)
+// and a call smaller than kGrainBytes of traffic per thread runs inline, so `parallel` is
+// the `simd` kernel plus one comparison below that size.
 //
 // Chunks are cut at multiples of 64 elements, so with an aligned output no two threads
 // write the same cache line, and the decision to use streaming stores is made once for the
 // whole tensor so every chunk agrees.
 #include <algorithm>
 
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_kernels.hpp"
 #include "cpu/thread_pool.hpp"
 
@@ -24,9 +24,9 @@ namespace hk::cpu {
 namespace {
 
 constexpr int64_t kUnit = 64;  // elements; chunk edges fall on multiples of this
-// Least traffic (bytes read + written) worth handing to another thread: moving it takes
-// 5-10 µs even from L2, well above waking a spinning worker and joining it (~1 µs). At half
-// this grain the split measured about even with `simd` on a loaded 2-core VM.
+// Least traffic (bytes read + written) worth handing to another thread: moving it, even
+// from L2, takes several times as long as waking a spinning worker and joining it, so the
+// split gains more than the hand-off costs; much smaller chunks only break even.
 constexpr int64_t kGrainBytes = 512 * 1024;
 
 template <class Body>

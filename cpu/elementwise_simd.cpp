@@ -62,7 +62,7 @@ void SquaredDifferenceF32(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_kernels.hpp"
 
 namespace hk::cpu {

@@ -6,11 +6,10 @@
 // matmul_i8_vnni.cpp.
 //
 // The tile is MR rows × NV vectors of 16 columns, 4 k values per step: per step NV loads of
-// B (64 bytes each: 16 columns × 4 k), MR broadcasts of 4 bytes of A, MR·NV vpdpbusd. The
-// kernel alone on cache-resident panels (Zen 4 core, k = 512) ran 461 GOP/s as 12 × 2
-// vectors, 470 as 8 × 3 and 6 × 4, 472 as 4 × 4: fewer loads per vpdpbusd help a little,
-// since each broadcast is a load. 8 × 3 keeps that and, unlike 4 × 4, still reads only
-// 192 bytes of B per 24 vpdpbusd — the B micro-panel streams from L2 (gemm_loops.hpp).
+// B (64 bytes each: 16 columns × 4 k), MR broadcasts of 4 bytes of A, MR·NV vpdpbusd.
+// Each broadcast is a load of its own, so squarer tiles (fewer loads per vpdpbusd) beat the
+// f32 kernel's 12 × 2. 8 × 3 is square enough and, unlike 4 × 4, still reads only 192 bytes
+// of B per 24 vpdpbusd — the B micro-panel streams from L2 (gemm_loops.hpp).
 //
 // Intrinsics, not Highway: Highway 1.0 has no vpdpbusd. This file is built with
 // -mavx512f -mavx512vnni and holds only the tile functions (internal linkage)

@@ -25,8 +25,7 @@ GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std:
   const auto a_size = static_cast<int64_t>(a_bytes), b_size = static_cast<int64_t>(b_bytes);
   GemmBlocking blk;
   // KC: long. Every k block costs one more pass over all of C (load, add, store), and for a
-  // C larger than the caches that pass runs at DRAM speed: on a Zen 4 core a 2048³ int8 GEMM
-  // took 48 ms with KC = 256 and 40 ms with KC = 2048. The limit is the B micro-panel
+  // C larger than the caches that pass runs at DRAM speed. The limit is the B micro-panel
   // (KC × NR), which the micro-kernel streams once per A micro-panel: it should stay in L2,
   // at most an eighth of it, so the A block and C tiles fit beside it. (In L1 would be
   // faster still, but for NR = 32 floats that means KC ≈ 128 and many more passes over C.)

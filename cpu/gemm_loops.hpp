@@ -15,10 +15,10 @@
 // block instead of once per multiply-add. What is left is C: each k block reads and writes
 // all of it once more, which is why KC is long (gemm_loops.cpp).
 //
-// The textbook sizes the B micro-panel for L1. On the Zen 4 cores this was measured on, a
-// micro-panel streamed from L2 costs the kernel only a few percent, while the short KC that
-// L1 forces (128 for 32 f32 columns) multiplies the passes over C — so gemm_blocking sizes
-// KC by L2 (see there for the numbers).
+// The textbook sizes the B micro-panel for L1. hk sizes it for L2: a micro-panel streamed
+// from L2 costs the kernel little (the hardware prefetcher keeps ahead of it), while the
+// short KC that L1 forces (128 for 32 f32 columns) multiplies the passes over C — see
+// gemm_blocking.
 //
 // The block sizes come from the caches the CPU reports (gemm_blocking). The same nest
 // serves f32 (FMA), int8 via int16 pairs, and int8 via VNNI: only the packed element

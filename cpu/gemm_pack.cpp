@@ -1,7 +1,7 @@
 // Packing routines of gemm_pack.hpp. Plain C++ that the compiler vectorizes, plus SSE2 (the
 // x86-64 baseline, no ISA flags) for the transposes of A and the int8 interleave of B. The
-// copies are memory-bound and amortized over a whole block, but slow packing still shows:
-// the first byte-by-byte interleave of int8 B took 10% of a 1024³ VNNI GEMM.
+// copies are memory-bound and amortized over a whole block, but slow packing still shows
+// next to a fast kernel (hence SIMD interleaves, not byte-by-byte loops).
 #include "cpu/gemm_pack.hpp"
 
 #include <algorithm>

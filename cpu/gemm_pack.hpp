@@ -24,17 +24,17 @@
 namespace hk::cpu {
 
 // How input elements become packed elements, one struct per GEMM flavour. kInlineMacs: the
-// products smaller than this (about 75–170 µs of one core's work at the flavour's speed)
-// are not worth waking a second core for (gemm_parallel.hpp): on the VM this was measured
-// on, a sleeping pool worker starts 15–25 µs after the call and sometimes much later, and
-// 160³–192³ f32 products ran 3% slower on two threads than on one.
+// products smaller than this are not worth waking a second core for (gemm_parallel.hpp): a
+// sleeping pool worker starts late enough, and sometimes much later, that such a product is
+// done as soon on one thread. The faster the flavour's kernel, the more multiply-adds fit in
+// that time, so the VNNI flavour's threshold is larger.
 struct PackF32 {  // f32 FMA: packed as is
   using In = float;
   using PA = float;
   using PB = float;
   using C = float;
   static constexpr int kGroup = 1;
-  static constexpr double kInlineMacs = 1 << 23;  // ~50 GMAC/s: 200³
+  static constexpr double kInlineMacs = 1 << 23;  // about 203³
 };
 struct PackI8Pairs {  // int8 → int16, pairs of k for vpmaddwd-style pairwise multiply-add
   using In = int8_t;
@@ -42,7 +42,7 @@ struct PackI8Pairs {  // int8 → int16, pairs of k for vpmaddwd-style pairwise 
   using PB = int16_t;
   using C = int32_t;
   static constexpr int kGroup = 2;
-  static constexpr double kInlineMacs = 1 << 23;  // ~70 GMAC/s
+  static constexpr double kInlineMacs = 1 << 23;  // about 203³
 };
 struct PackI8Vnni {  // u8 × s8 quads of k for vpdpbusd; A shifted by +128 (see matmul_i8_vnni.cpp)
   using In = int8_t;
@@ -50,7 +50,7 @@ struct PackI8Vnni {  // u8 × s8 quads of k for vpdpbusd; A shifted by +128 (see
   using PB = int8_t;
   using C = int32_t;
   static constexpr int kGroup = 4;
-  static constexpr double kInlineMacs = 1 << 24;  // ~220 GMAC/s: 256³
+  static constexpr double kInlineMacs = 1 << 24;  // 256³
 };
 
 // Elements of one packed panel set: rows (or cols) rounded up to mr (nr), k to the group.

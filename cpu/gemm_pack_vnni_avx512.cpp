@@ -2,9 +2,8 @@
 // portable routines (pack_a / pack_b for PackI8Vnni), in a fraction of the instructions.
 //
 // Why it matters: the VNNI kernel does 64 multiply-adds per instruction, so packing — a
-// memory-bound transpose that the kernel cannot overlap — was 2.7% of a 2048³ product on one
-// thread (0.42 ms for A, 0.64 ms for B, measured in place) and more on two, where both
-// threads pack all of A (gemm_parallel.hpp). The portable routines move 16 bytes per
+// memory-bound transpose that the kernel cannot overlap — is a visible share of the product,
+// and more so on two threads, where both pack all of A (gemm_parallel.hpp). The portable routines move 16 bytes per
 // instruction and sum B's columns 16-bit lane by lane; here:
 //
 // A (MR = 8 rows): eight 64-byte row loads hold 16 k quads of each row; a transpose of 32-bit
@@ -132,8 +131,7 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
     for (int64_t c0 = 0; c0 < padded; c0 += 64) {
       const __mmask64 m = first_bytes(cols - c0);
       // The rows two groups ahead: each row is a stream of only cols / 64 lines, too short for
-      // the hardware prefetcher to follow (this took pack_b from 1.2–1.4% to 0.9–1.1% of a
-      // 2048³ product on two threads, by perf samples).
+      // the hardware prefetcher to follow.
       if (4 * q + 11 < kc)  // all four rows inside B
         for (int t = 0; t < 4; ++t) _mm_prefetch(reinterpret_cast<const char*>(r0 + (8 + t) * ldb + c0), _MM_HINT_T0);
       const __m512i x0 = _mm512_maskz_loadu_epi8(m, r0 + c0);

@@ -10,18 +10,17 @@
 //      └───────┴───────┘
 //
 // Why not pack the shared operand once, together, and hand out tiles as threads become
-// free (hk's first design)? Because "shared" is only as cheap as the cache that holds it. On
-// the 2-core VM this was measured on, the two cores pass a cache line back and forth in
-// 340 ns (they sit on different core complexes, whatever the L3 size the VM reports), so a
-// packed block written by one core and read by the other crosses the chip, and C columns
-// that changed owner between calls had to be fetched from the other core's cache. Against
-// that design, in alternating runs, own parts took int8 VNNI 2048³ from 816–866 to 866–883
-// GOP/s and fp32 2048³ from 197–208 to 219–220 GFLOP/s (hk-bench, 2 threads).
+// free (hk's first design)? Because "shared" is only as cheap as the cache that holds it:
+// cores on different core complexes (as a VM's may be, whatever L3 it reports) pass a cache
+// line back and forth slowly, so a packed block written by one core and read by the other
+// crosses the chip, and C columns that changed owner between calls must be fetched from the
+// other core's cache. Own parts keep every line on one core (the large-matmul rows of
+// docs/measurements.md compare the two threads with one).
 //
 // The price is packing twice: with a 1 × 2 grid both threads pack all of A. The grid is
 // chosen to make that cheapest — the per-thread packing is (m/tm + n/tn)·k elements — and
-// for 2048³ int8 the second copy of A costs each thread ~0.2 ms of ~19.2 (AVX-512 packing,
-// measured in place).
+// for large products that second copy is small next to the multiply (O(m·k) against
+// O(m·k·n)).
 //
 // The parts are equal to within one vector of columns (16 floats or int32 for AVX-512) and
 // one micro-tile of rows, not whole micro-tiles of columns: an NR = 48 split of 2048 columns

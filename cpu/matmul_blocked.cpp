@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cpu {
 

@@ -3,7 +3,7 @@
 // The inner loop walks b down a column, n floats apart: every step touches a new cache
 // line, and for n ≥ 1024 the column doesn't even stay in L1 between rows. That is why it is
 // the slowest rung; `blocked` fixes the access pattern, `simd` the arithmetic.
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cpu {
 

@@ -11,7 +11,7 @@
 // Limits: one core (see `parallel`, matmul_parallel.cpp); small or thin matrices pay for
 // packing and for edge tiles that fill only part of the MR×NR registers.
 #include "cpu/gemm_loops.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_targets.hpp"
 
 namespace hk::cpu {

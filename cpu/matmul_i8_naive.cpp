@@ -3,7 +3,7 @@
 // result is exact whenever it fits in int32 (always for K ≤ 131,071, −128 included) and
 // otherwise wraps modulo 2³² — the same answer every hk backend gives, never C++'s
 // undefined signed overflow.
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cpu {
 

@@ -6,7 +6,7 @@
 // int32 lane per instruction. What limits it: half the work per instruction of a VNNI
 // `vpdpbusd` (see `vnni`), and the int16 packing doubles the bytes the kernel streams.
 #include "cpu/gemm_loops.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_targets.hpp"
 
 namespace hk::cpu {

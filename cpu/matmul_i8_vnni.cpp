@@ -20,16 +20,15 @@
 // answers for large inputs.
 //
 // What limits it: the kernel is so fast that packing (B interleaved into quads of k, A
-// shifted) shows even with AVX-512 packing (gemm_pack_vnni_avx512.cpp): 0.28 ms for A and
-// 0.46 ms for B of a 38 ms 2048³ product on one core, measured in place, and with a 1 × 2
-// grid both threads pack all of A; broadcasts of A are loads of their own (vpdpbusd can
+// shifted), a memory-bound pass it cannot overlap, shows even with AVX-512 packing
+// (gemm_pack_vnni_avx512.cpp), and with a 1 × 2 grid both threads pack all of A; broadcasts of A are loads of their own (vpdpbusd can
 // broadcast only its signed operand); and a matrix with fewer than 8 rows still runs
 // 8-row tiles.
 #include <optional>
 
 #include "cpu/gemm_i8_vnni.hpp"
 #include "cpu/gemm_parallel.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "hk/cpu_features.hpp"
 #include "hk/error.hpp"
 

@@ -4,13 +4,12 @@
 //
 // Why it beats `simd`: a GEMM does O(n³) work on O(n²) data, so the cores hardly compete for
 // memory and the speed-up approaches the thread count once the product is large enough to
-// amortize waking the pool (fp32 on 2 cores: 1.96× at 512³, 1.98× at 1024³, 1.99× at
-// 2048³). What limits it: products below about 200³ run on one thread (gemm_pack.hpp,
+// amortize waking the pool (docs/measurements.md has the thread sweep). What limits it: products below about 200³ run on one thread (gemm_pack.hpp,
 // kInlineMacs); packing is memory-bound, and with one cut the operand that is not cut is
 // packed by every thread; and the parts are fixed, so a core held by another program delays
 // the whole product.
 #include "cpu/gemm_parallel.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cpu {
 

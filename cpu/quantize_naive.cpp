@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "common/src/round_to_nearest.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cpu {
 

@@ -58,7 +58,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "common/src/round_to_nearest.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_kernels.hpp"
 
 namespace hk::cpu {

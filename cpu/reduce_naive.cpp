@@ -4,7 +4,7 @@
 // so this is the accurate baseline the faster variants are judged against.
 #include <cmath>
 
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cpu {
 

@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "common/src/memory.hpp"
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_kernels.hpp"
 #include "cpu/thread_pool.hpp"
 

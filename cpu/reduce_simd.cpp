@@ -10,13 +10,12 @@
 //   error (~n·2⁻⁵³·Σ|x·y|) sits ~2²⁹ below what a float sum loses (~n·2⁻²⁴·Σ|x·y|, which
 //   is the whole error budget of hk's dot). So results agree with `naive` to ~1e-16
 //   relative and no input size erodes that.
-// - Cost: a reduction reads 8 bytes per element pair and does 2 flops on them. At memory
-//   speed (30-60 GB/s where hk is measured) that is 4-7 G pairs/s; converting to double
-//   and one FMA per pair costs ~2 instructions per 8 pairs on AVX-512, well under the
-//   core's throughput. So double is free where it matters (large n: 1.07× an AVX-512
-//   streaming read of the same 128 MiB, hk-micro-bandwidth); only cache-resident inputs
-//   would run faster in float (~0.75× the streaming read at 1-4 MiB), and those take
-//   microseconds either way.
+// - Cost: a reduction reads 8 bytes per element pair and does 2 flops on them, so from
+//   DRAM it is memory-bound; converting to double and one FMA per pair costs ~2
+//   instructions per 8 pairs on AVX-512, well under the core's throughput. So double is
+//   free where it matters (large n: dot keeps up with a streaming read of the same bytes,
+//   the `stream_read` peer in docs/measurements.md); only cache-resident inputs would run
+//   faster in float, and those are short calls either way.
 // The accumulation order differs by target (lane count), so results differ between
 // targets in the last bits, always within the bound.
 #undef HWY_TARGET_INCLUDE
@@ -73,7 +72,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <cmath>
 
-#include "cpu/kernels.hpp"
+#include "hk/registry.hpp"
 #include "cpu/simd_kernels.hpp"
 
 namespace hk::cpu {

@@ -1,10 +1,39 @@
 // The CPU registration table: which kernel serves which op. Adding a CPU variant is one
-// kernel file plus one row here; tests and hk-bench pick it up from the registry.
+// kernel file in cpu/ (CMake finds it) plus its declaration and row here; tests and
+// hk-bench pick it up from the registry.
 //
-// priority: `automatic` takes the supported variant with the highest priority.
-#include "cpu/kernels.hpp"
+// Each kernel is declared beside its row by its registry signature (kernel::…Fn from
+// hk/registry.hpp) and defined in the file its row names. rung: the step on the CPU ladder
+// the course climbs (0 naive, 1 cache blocking, 2 SIMD with packing, 3 threads, 4 VNNI);
+// `automatic` takes the highest supported rung that takes the input dtype.
 #include "cpu/simd_targets.hpp"
 #include "hk/registry.hpp"
+
+namespace hk::cpu {
+
+using namespace hk::kernel;
+
+// matmul_{f32,i8}_naive.cpp, matmul_blocked.cpp, matmul_{f32,i8}_simd.cpp, matmul_parallel.cpp
+MatmulF32Fn matmul_f32_naive, matmul_f32_blocked, matmul_f32_simd, matmul_f32_parallel;
+MatmulI8Fn matmul_i8_naive, matmul_i8_blocked, matmul_i8_simd, matmul_i8_parallel;
+// matmul_i8_vnni.cpp; cpu_has_vnni() is its requirement
+MatmulI8Fn matmul_i8_vnni;
+bool cpu_has_vnni();
+// elementwise_{naive,simd,parallel}.cpp
+UnaryF32Fn relu_f32_naive, relu_f32_simd, relu_f32_parallel;
+UnaryI8Fn relu_i8_naive, relu_i8_simd, relu_i8_parallel;
+BinaryFn add_f32_naive, add_f32_simd, add_f32_parallel;
+BinaryFn mul_f32_naive, mul_f32_simd, mul_f32_parallel;
+BinaryFn squared_difference_f32_naive, squared_difference_f32_simd, squared_difference_f32_parallel;
+// reduce_{naive,simd,parallel}.cpp
+ReduceFn dot_f32_naive, dot_f32_simd, dot_f32_parallel;
+ReduceFn euclidean_distance_f32_naive, euclidean_distance_f32_simd, euclidean_distance_f32_parallel;
+// quantize_{naive,simd}.cpp, elementwise_parallel.cpp
+QuantizeFn quantize_f32_naive, quantize_f32_simd, quantize_f32_parallel;
+DequantizeI8Fn dequantize_i8_naive, dequantize_i8_simd, dequantize_i8_parallel;
+DequantizeI32Fn dequantize_i32_naive, dequantize_i32_simd, dequantize_i32_parallel;
+
+}  // namespace hk::cpu
 
 namespace hk {
 
@@ -12,49 +41,74 @@ void register_cpu(Registry& r) {
   using namespace hk::cpu;
   apply_isa_cap();  // before any SIMD kernel is dispatched
   const Backend B = Backend::cpu;
+  const Requirement vnni{"AVX512-VNNI or AVX-VNNI", cpu_has_vnni};
   // clang-format off
-  r.add({"matmul", B, "naive", {matmul_f32_naive, matmul_i8_naive}, {},
-         "three nested loops, one dot product per output (teaching baseline)", 0});
-  r.add({"matmul", B, "blocked", {matmul_f32_blocked, matmul_i8_blocked}, {},
-         "i-k-j loops tiled into cache blocks (Options::block_size, default 64)", 10});
-  r.add({"matmul", B, "simd", {matmul_f32_simd, matmul_i8_simd}, {},
-         "packed panels, cache blocking from the cache sizes, register-blocked micro-kernel "
-         "(f32 FMA; int8 widened to int16 pairs), Highway dispatch, one thread", 20});
-  r.add({"matmul", B, "parallel", {matmul_f32_parallel, matmul_i8_parallel}, {},
-         "the simd GEMM over the thread pool: C cut into one part per thread, each packing its own", 30});
-  r.add({"matmul", B, "vnni", {matmul_i8_vnni}, {"AVX512-VNNI or AVX-VNNI", cpu_has_vnni},
-         "int8 GEMM with vpdpbusd (u8 × s8 with +128 shift and column-sum correction), "
-         "packed, over the thread pool", 40});
-  r.add({"relu", B, "naive", {relu_f32_naive, relu_i8_naive}, {}, "plain loop, 0 > x ? 0 : x", 0});
-  r.add({"add", B, "naive", {add_f32_naive}, {}, "plain loop", 0});
-  r.add({"mul", B, "naive", {mul_f32_naive}, {}, "plain loop", 0});
-  r.add({"squared_difference", B, "naive", {squared_difference_f32_naive}, {}, "plain loop, (x - y)²", 0});
-  r.add({"dot", B, "naive", {dot_f32_naive}, {}, "plain loop, double accumulator", 0});
-  r.add({"euclidean_distance", B, "naive", {euclidean_distance_f32_naive}, {},
-         "plain loop, double accumulator", 0});
-  r.add({"quantize", B, "naive", {quantize_f32_naive}, {}, "divide, clamp, round half to even", 0});
-  r.add({"dequantize", B, "naive", {dequantize_i8_naive, dequantize_i32_naive}, {}, "float(q) · scale", 0});
+  r.add({.op = "matmul", .backend = B, .variant = "naive",    .rung = 0, .kernels = {matmul_f32_naive, matmul_i8_naive},
+         .summary = "three nested loops, one dot product per output (teaching baseline)"});
+  r.add({.op = "matmul", .backend = B, .variant = "blocked",  .rung = 1, .kernels = {matmul_f32_blocked, matmul_i8_blocked},
+         .summary = "i-k-j loops tiled into cache blocks (Options::block_size, default 64)"});
+  r.add({.op = "matmul", .backend = B, .variant = "simd",     .rung = 2, .kernels = {matmul_f32_simd, matmul_i8_simd},
+         .summary = "packed panels, cache blocking from the cache sizes, register-blocked micro-kernel "
+                    "(f32 FMA; int8 widened to int16 pairs), Highway dispatch, one thread"});
+  r.add({.op = "matmul", .backend = B, .variant = "parallel", .rung = 3, .kernels = {matmul_f32_parallel, matmul_i8_parallel},
+         .summary = "the simd GEMM over the thread pool: C cut into one part per thread, each packing its own"});
+  r.add({.op = "matmul", .backend = B, .variant = "vnni",     .rung = 4, .kernels = {matmul_i8_vnni}, .requirement = vnni,
+         .summary = "int8 GEMM with vpdpbusd (u8 × s8 with +128 shift and column-sum correction), "
+                    "packed, over the thread pool"});
+
+  r.add({.op = "relu",               .backend = B, .variant = "naive", .rung = 0, .kernels = {relu_f32_naive, relu_i8_naive},
+         .summary = "plain loop, 0 > x ? 0 : x"});
+  r.add({.op = "add",                .backend = B, .variant = "naive", .rung = 0, .kernels = {add_f32_naive},
+         .summary = "plain loop"});
+  r.add({.op = "mul",                .backend = B, .variant = "naive", .rung = 0, .kernels = {mul_f32_naive},
+         .summary = "plain loop"});
+  r.add({.op = "squared_difference", .backend = B, .variant = "naive", .rung = 0, .kernels = {squared_difference_f32_naive},
+         .summary = "plain loop, (x - y)²"});
+  r.add({.op = "dot",                .backend = B, .variant = "naive", .rung = 0, .kernels = {dot_f32_naive},
+         .summary = "plain loop, double accumulator"});
+  r.add({.op = "euclidean_distance", .backend = B, .variant = "naive", .rung = 0, .kernels = {euclidean_distance_f32_naive},
+         .summary = "plain loop, double accumulator"});
+  r.add({.op = "quantize",           .backend = B, .variant = "naive", .rung = 0, .kernels = {quantize_f32_naive},
+         .summary = "divide, clamp, round half to even"});
+  r.add({.op = "dequantize",         .backend = B, .variant = "naive", .rung = 0, .kernels = {dequantize_i8_naive, dequantize_i32_naive},
+         .summary = "float(q) · scale"});
+
   // Highway: one source per kernel, compiled for every x86 target, best chosen at run time
   // (capped by HK_CPU_ISA). No requirement: the SCALAR target runs anywhere.
-  r.add({"relu", B, "simd", {relu_f32_simd, relu_i8_simd}, {}, "Highway SIMD, compare+select, runtime target", 20});
-  r.add({"add", B, "simd", {add_f32_simd}, {}, "Highway SIMD, runtime target", 20});
-  r.add({"mul", B, "simd", {mul_f32_simd}, {}, "Highway SIMD, runtime target", 20});
-  r.add({"squared_difference", B, "simd", {squared_difference_f32_simd}, {}, "Highway SIMD, runtime target", 20});
-  r.add({"dot", B, "simd", {dot_f32_simd}, {}, "Highway SIMD, 4 double accumulators", 20});
-  r.add({"euclidean_distance", B, "simd", {euclidean_distance_f32_simd}, {}, "Highway SIMD, 4 double accumulators", 20});
-  r.add({"quantize", B, "simd", {quantize_f32_simd}, {}, "Highway SIMD, divide, clamp, round half to even", 20});
-  r.add({"dequantize", B, "simd", {dequantize_i8_simd, dequantize_i32_simd}, {}, "Highway SIMD, float(q) · scale", 20});
+  r.add({.op = "relu",               .backend = B, .variant = "simd", .rung = 2, .kernels = {relu_f32_simd, relu_i8_simd},
+         .summary = "Highway SIMD, compare+select, runtime target"});
+  r.add({.op = "add",                .backend = B, .variant = "simd", .rung = 2, .kernels = {add_f32_simd},
+         .summary = "Highway SIMD, runtime target"});
+  r.add({.op = "mul",                .backend = B, .variant = "simd", .rung = 2, .kernels = {mul_f32_simd},
+         .summary = "Highway SIMD, runtime target"});
+  r.add({.op = "squared_difference", .backend = B, .variant = "simd", .rung = 2, .kernels = {squared_difference_f32_simd},
+         .summary = "Highway SIMD, runtime target"});
+  r.add({.op = "dot",                .backend = B, .variant = "simd", .rung = 2, .kernels = {dot_f32_simd},
+         .summary = "Highway SIMD, 4 double accumulators"});
+  r.add({.op = "euclidean_distance", .backend = B, .variant = "simd", .rung = 2, .kernels = {euclidean_distance_f32_simd},
+         .summary = "Highway SIMD, 4 double accumulators"});
+  r.add({.op = "quantize",           .backend = B, .variant = "simd", .rung = 2, .kernels = {quantize_f32_simd},
+         .summary = "Highway SIMD, divide, clamp, round half to even"});
+  r.add({.op = "dequantize",         .backend = B, .variant = "simd", .rung = 2, .kernels = {dequantize_i8_simd, dequantize_i32_simd},
+         .summary = "Highway SIMD, float(q) · scale"});
+
   // The simd kernels split over the thread pool; below the grain they run inline.
-  r.add({"relu", B, "parallel", {relu_f32_parallel, relu_i8_parallel}, {}, "simd over the thread pool in chunks", 30});
-  r.add({"add", B, "parallel", {add_f32_parallel}, {}, "simd over the thread pool in chunks", 30});
-  r.add({"mul", B, "parallel", {mul_f32_parallel}, {}, "simd over the thread pool in chunks", 30});
-  r.add({"squared_difference", B, "parallel", {squared_difference_f32_parallel}, {}, "simd over the thread pool in chunks", 30});
-  r.add({"dot", B, "parallel", {dot_f32_parallel}, {}, "simd over fixed blocks on the pool, summed in block order", 30});
-  r.add({"euclidean_distance", B, "parallel", {euclidean_distance_f32_parallel}, {},
-         "simd over fixed blocks on the pool, summed in block order", 30});
-  r.add({"quantize", B, "parallel", {quantize_f32_parallel}, {}, "simd over the thread pool in chunks", 30});
-  r.add({"dequantize", B, "parallel", {dequantize_i8_parallel, dequantize_i32_parallel}, {},
-         "simd over the thread pool in chunks", 30});
+  r.add({.op = "relu",               .backend = B, .variant = "parallel", .rung = 3, .kernels = {relu_f32_parallel, relu_i8_parallel},
+         .summary = "simd over the thread pool in chunks"});
+  r.add({.op = "add",                .backend = B, .variant = "parallel", .rung = 3, .kernels = {add_f32_parallel},
+         .summary = "simd over the thread pool in chunks"});
+  r.add({.op = "mul",                .backend = B, .variant = "parallel", .rung = 3, .kernels = {mul_f32_parallel},
+         .summary = "simd over the thread pool in chunks"});
+  r.add({.op = "squared_difference", .backend = B, .variant = "parallel", .rung = 3, .kernels = {squared_difference_f32_parallel},
+         .summary = "simd over the thread pool in chunks"});
+  r.add({.op = "dot",                .backend = B, .variant = "parallel", .rung = 3, .kernels = {dot_f32_parallel},
+         .summary = "simd over fixed blocks on the pool, summed in block order"});
+  r.add({.op = "euclidean_distance", .backend = B, .variant = "parallel", .rung = 3, .kernels = {euclidean_distance_f32_parallel},
+         .summary = "simd over fixed blocks on the pool, summed in block order"});
+  r.add({.op = "quantize",           .backend = B, .variant = "parallel", .rung = 3, .kernels = {quantize_f32_parallel},
+         .summary = "simd over the thread pool in chunks"});
+  r.add({.op = "dequantize",         .backend = B, .variant = "parallel", .rung = 3, .kernels = {dequantize_i8_parallel, dequantize_i32_parallel},
+         .summary = "simd over the thread pool in chunks"});
   // clang-format on
 }
 

@@ -15,7 +15,7 @@
 // store first reads the destination line into cache (read-for-ownership) and writes it
 // back later: three memory streams for relu (read x, read out, write out). A streaming
 // store writes the line straight to memory: two streams, as memcpy does for large copies.
-// That is the difference between ~2/3 and ~1× memcpy bandwidth. It needs aligned
+// Two streams instead of three is what lets relu run at memcpy bandwidth. It needs aligned
 // addresses, so the first elements up to the alignment are stored one lane at a time.
 // For outputs that the next kernel reads back from cache, streaming would be a loss;
 // simd::stream_stores() decides by size.

@@ -8,7 +8,7 @@
 
 #include "hk/error.hpp"
 #include "hk/runtime.hpp"
-#include "hk/trace.hpp"
+#include "common/src/trace_hooks.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -163,24 +163,9 @@ void ThreadPool::run_chunks() {
 void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
                               FunctionRef<void(int64_t, int64_t)> body) {
   if (n <= 0) return;
-  // Tracing (hk/trace.hpp: hk-bench explain, tests): report every chunk to the observer,
-  // one chunk at a time when it asks. Nested calls run inside a traced chunk already.
-  static thread_local bool tracing = false;
-  if (trace::ChunkObserver* obs = trace::chunk_observer(); obs && !tracing && !tls_in_region) {
-    const std::thread::id caller = std::this_thread::get_id();
-    const int job = trace::next_job();
-    auto traced = [&](int64_t begin, int64_t end) {
-      const bool serial = obs->serialize();
-      if (serial) trace::lock_serial();
-      struct Unlock { bool on; ~Unlock() { if (on) trace::unlock_serial(); } } unlock{serial};
-      body(begin, end);
-      obs->chunk_done({begin, end, n, job, std::this_thread::get_id() == caller, std::this_thread::get_id()});
-    };
-    tracing = true;
-    struct Reset { ~Reset() { tracing = false; } } reset;
-    parallel_for(n, grain, threads, traced);
-    return;
-  }
+  // hk-bench explain and tests watch the chunks; one load when nobody does.
+  if (trace::chunk_observer()) [[unlikely]]
+    if (traced_parallel_for(n, grain, threads, body)) return;
   grain = std::max<int64_t>(grain, 1);
   threads = std::min(threads, cpus_);  // more would only take turns on the same cores
   int64_t tasks = std::min<int64_t>((n + grain - 1) / grain, std::max(threads, 1));
@@ -223,9 +208,9 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
   run_chunks();  // the caller works too, and takes over the chunks of late workers
   tls_in_region = false;
   // The last chunks still running on workers: wait for them spinning for up to a quarter of
-  // the time the caller worked, at least kSpin. Parts of a long job (a 20 ms GEMM) end
-  // 0.1–0.3 ms apart, and a caller asleep on the futex by then woke ~0.1 ms late on the VM
-  // this was measured on; spinning costs at most a quarter more of the caller's core.
+  // the time the caller worked, at least kSpin. Parts of a long job (a large GEMM) end a
+  // little apart, and a caller asleep on the futex by then can wake late by as much again
+  // (a VM's scheduler); spinning costs at most a quarter more of the caller's core.
   const auto base = spin();
   const auto wait = base.count() == 0 ? base
                                       : std::max<std::chrono::steady_clock::duration>(

@@ -79,6 +79,9 @@ class ThreadPool {
   void stop();
   void worker_loop(Worker& self);
   void run_chunks();
+  // thread_pool_trace.cpp: parallel_for with every chunk reported to the installed
+  // observer; false when this call is nested in a traced one (run it untraced).
+  bool traced_parallel_for(int64_t n, int64_t grain, int threads, FunctionRef<void(int64_t, int64_t)> body);
 
   // How long a waiting thread polls before it sleeps: none while oversubscribed.
   std::chrono::steady_clock::duration spin() const;

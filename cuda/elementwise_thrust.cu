@@ -12,7 +12,7 @@
 #include "cuda/cuda_check.hpp"
 #include "cuda/kernels/elementwise_ops.cuh"
 #include "cuda/cuda_runtime.hpp"
-#include "cuda/library_kernels.hpp"
+#include "hk/registry.hpp"
 
 namespace hk::cuda {
 

@@ -20,7 +20,7 @@
 #include "cuda/cublas_api.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/cuda_runtime.hpp"
-#include "cuda/library_kernels.hpp"
+#include "cuda/pack_i8_cublas.hpp"
 
 namespace hk::cuda {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "cuda/cuda_check.hpp"
-#include "cuda/library_kernels.hpp"
+#include "cuda/pack_i8_cublas.hpp"
 
 namespace hk::cuda {
 

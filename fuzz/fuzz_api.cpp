@@ -24,6 +24,7 @@
 #include "fuzz/expect.hpp"
 #include "fuzz/input.hpp"
 #include "hk/hk.hpp"
+#include "hk/op_table.hpp"
 #include "hk/registry.hpp"
 #include "hk_reference.hpp"
 
@@ -325,10 +326,11 @@ void fuzz_matmul(Input& in, bool composite) {
 // ---- elementwise, reductions, quantization ------------------------------------------------
 
 void fuzz_elementwise(Input& in, int which) {
-  static const char* const names[] = {"relu", "add", "mul", "squared_difference", "dot", "euclidean_distance",
-                                      "quantize", "dequantize", "quantized_relu", "symmetric_scale"};
-  const std::string op = names[which];
-  const bool binary = which >= 1 && which <= 5;
+  // The op table's ops other than matmul (fuzz_matmul's), then two composites.
+  const std::span<const hk::OpDef> table = hk::op_table();
+  const hk::OpDef* def = which + 1 < int(table.size()) ? &table[size_t(which) + 1] : nullptr;
+  const std::string op = def ? std::string(def->name) : which + 1 == int(table.size()) ? "quantized_relu" : "symmetric_scale";
+  const bool binary = def && def->operands == 2;
   DType usual = op == "dequantize" ? (in.one_in(2) ? DType::i8 : DType::i32)
                 : op == "relu" || op == "quantized_relu" ? (in.one_in(2) ? DType::f32 : DType::i8)
                                                          : DType::f32;
@@ -339,7 +341,7 @@ void fuzz_elementwise(Input& in, int which) {
   Buffer y = binary ? make_operand(in, dtype(in, DType::f32), sy, gpu == 2) : Buffer{};
   g_case = op + describe("x", x) + (binary ? describe("y", y) : "");
   const DType tx = x.info.dtype;
-  const bool scaled = op == "quantize" || op == "dequantize" || op == "quantized_relu";
+  const bool scaled = def ? def->scaled : op == "quantized_relu";
   const float sc = scaled ? scale(in) : 1.0f;
   if (scaled) g_case += " scale=" + std::to_string(sc);
   Options o = op == "symmetric_scale" ? Options{} : options(in, op == "quantized_relu" ? "relu" : op);
@@ -366,7 +368,7 @@ void fuzz_elementwise(Input& in, int which) {
       for (float v : x.values<float>())
         if (!std::isfinite(v)) e = Outcome::invalid_argument;
   }
-  const bool has_out_form = which <= 3 || op == "quantize" || op == "dequantize";
+  const bool has_out_form = def && def->has_output();
   const bool into = has_out_form && in.one_in(3);
   Buffer out;
   if (into) {
@@ -392,17 +394,15 @@ void fuzz_elementwise(Input& in, int which) {
   float scale_result = 0;
   const Tensor &X = x.tensor, &Y = y.tensor;
   auto call = [&] {
-    if (op == "relu") into ? hk::relu(X, out.tensor, o) : void(result = hk::relu(X, o));
-    if (op == "add") into ? hk::add(X, Y, out.tensor, o) : void(result = hk::add(X, Y, o));
-    if (op == "mul") into ? hk::mul(X, Y, out.tensor, o) : void(result = hk::mul(X, Y, o));
-    if (op == "squared_difference")
-      into ? hk::squared_difference(X, Y, out.tensor, o) : void(result = hk::squared_difference(X, Y, o));
-    if (op == "dot") scalar = hk::dot(X, Y, o);
-    if (op == "euclidean_distance") scalar = hk::euclidean_distance(X, Y, o);
-    if (op == "quantize") into ? hk::quantize(X, sc, out.tensor, o) : void(result = hk::quantize(X, sc, o));
-    if (op == "dequantize") into ? hk::dequantize(X, sc, out.tensor, o) : void(result = hk::dequantize(X, sc, o));
-    if (op == "quantized_relu") result = hk::quantized_relu(X, sc, o);
-    if (op == "symmetric_scale") scale_result = hk::symmetric_scale(X);
+    if (def) {
+      const hk::OpResult r = def->call({&X, binary ? &Y : nullptr, sc}, o, into ? &out.tensor : nullptr);
+      result = r.tensor;
+      scalar = r.value;
+    } else if (op == "quantized_relu") {
+      result = hk::quantized_relu(X, sc, o);
+    } else {
+      scale_result = hk::symmetric_scale(X);
+    }
   };
   if (!run(e, call, {&x, &y}, into ? &out : nullptr, block_size_may_fail(op, o, x.info.dtype, x.info.on_gpu, e))) return;
   if (into) result = out.tensor;
@@ -493,7 +493,7 @@ void run_one(const uint8_t* data, size_t size) {
   else if (fn == 3)
     fuzz_parallel_map(in);
   else
-    fuzz_elementwise(in, (fn - 4) % 10);
+    fuzz_elementwise(in, (fn - 4) % int(hk::op_table().size() + 1));  // the table's ops but matmul, and 2 composites
 }
 
 }  // namespace hk_fuzz

@@ -59,7 +59,9 @@ $skipped"
   cmake --install build/default-generator --prefix "$prefix" > /dev/null
 
   step "the installed hk-bench list (libhk found through its install RPATH)"
-  env -u LD_LIBRARY_PATH "$prefix/bin/hk-bench" list | head -n 5
+  local listing  # whole, then shortened: `| head` would end hk-bench with SIGPIPE under pipefail
+  listing=$(env -u LD_LIBRARY_PATH "$prefix/bin/hk-bench" list)
+  printf '%s\n' "$listing" | head -n 5
 
   step "an outside program through find_package(hk)"
   cmake -S tests/consumer -B /tmp/consumer-cmake -DCMAKE_PREFIX_PATH="$prefix" > /dev/null

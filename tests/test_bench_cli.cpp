@@ -289,9 +289,9 @@ TEST(BenchCli, ExplainTiledMatmulOnTheSimulatorGivesTheKnownMapping) {
 }
 
 TEST(BenchCli, ExplainElementwiseReluOnTheSimulator) {
-  if (!has_sim_variant("relu", "elementwise")) GTEST_SKIP() << "no cuda_sim variant 'elementwise' of relu in this build";
+  if (!has_sim_variant("relu", "naive")) GTEST_SKIP() << "no cuda_sim variant 'naive' of relu in this build";
   fs::path dir = work_dir("explain_relu");
-  Result r = hk_bench("explain relu --variant elementwise --size 300", dir);
+  Result r = hk_bench("explain relu --variant naive --backend cuda_sim --size 300", dir);
   ASSERT_EQ(r.status, 0) << r.err;
   auto blocks = grid_section(r.out, "block (blockIdx.x)");
   auto threads = grid_section(r.out, "thread (threadIdx.x)");
@@ -468,17 +468,17 @@ TEST(BenchCliEdges, ThreadCountsAboveFourTimesTheCpusAreRejected) {
 // A cuda_sim variant whose check fails is one FAILED row with no number, never also listed
 // as validated (the simulator's rows take their own path through the runner).
 TEST(BenchCli, ABrokenSimulatedVariantIsOnlyFailed) {
-  if (!has_sim_variant("relu", "elementwise")) GTEST_SKIP() << "no cuda_sim variant 'elementwise' of relu in this build";
+  if (!has_sim_variant("relu", "naive")) GTEST_SKIP() << "no cuda_sim variant 'naive' of relu in this build";
   fs::path dir = work_dir("sim_broken");
   Result r = hk_bench(std::string("--op relu:f32 --sizes 48 --threads 1 --format json ") + kQuick, dir,
-                      "HK_BENCH_BREAK=relu/cuda_sim/elementwise");
+                      "HK_BENCH_BREAK=relu/cuda_sim/naive");
   ASSERT_EQ(r.status, 1) << "a FAILED row must make hk-bench exit 1\n" << r.err;
   bench_json::Value doc = bench_json::parse(r.out);
   expect_valid(doc);
   EXPECT_EQ(doc.at("failures").num, 1);
   int rows = 0;
   for (const bench_json::Value& row : doc.at("results").items) {
-    if (row.at("backend").str != "cuda_sim" || row.at("variant").str != "elementwise") continue;
+    if (row.at("backend").str != "cuda_sim" || row.at("variant").str != "naive") continue;
     ++rows;
     EXPECT_EQ(row.at("status").str, "failed");
     EXPECT_TRUE(row.at("time_ms").is_null());

@@ -539,6 +539,8 @@ TEST(BenchFormats, CsvHasEnvironmentCommentsAndOneParsableRowPerResult) {
 TEST(BenchFormats, MarkdownTablesAreWellFormed) {
   std::string md = format_markdown(synthetic_report());
   EXPECT_NE(md.find("| `OPENBLAS_CORETYPE` | Haswell |"), std::string::npos);
+  EXPECT_NE(md.find("| command | `hk-bench --op matmul` |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| threads | 1,2 |"), std::string::npos) << md;
   EXPECT_NE(md.find("## matmul f32"), std::string::npos);
   std::istringstream in(md);
   size_t columns = 0;

@@ -26,14 +26,7 @@ struct Job {
   std::vector<uint8_t> expected;  // from a run with nothing else going on
 };
 
-struct Inputs {
-  Tensor af, bf, ai, bi, xf, yf, xi, xi32;
-  // m×k×n matmuls and n-element vectors.
-  Inputs(int64_t m, int64_t k, int64_t n, int64_t len)
-      : af(Tensor::randn({m, k}, 1)), bf(Tensor::randn({k, n}, 2)), ai(Tensor::randn({m, k}, 3, DType::i8)),
-        bi(Tensor::randn({k, n}, 4, DType::i8)), xf(Tensor::randn({len}, 5)), yf(Tensor::randn({len}, 6)),
-        xi(Tensor::randn({len}, 7, DType::i8)), xi32(Tensor::randn({len}, 8, DType::i32)) {}
-};
+using Inputs = hk_test::OpOperands;
 
 // One job per (host variant, dtype, threads), plus the composite ops. `host` is big enough
 // that parallel variants split the work; the simulator (functional, slow — slower still
@@ -46,31 +39,9 @@ std::vector<Job> make_jobs(const Inputs& host, const Inputs& simulated) {
     for (DType t : v.dtypes)
       for (int threads : {1, 2, 3}) {
         hk::Options o{v.backend, v.variant, threads};
-        const Tensor& x = t == DType::i8 ? in.xi : t == DType::i32 ? in.xi32 : in.xf;
-        std::function<std::vector<uint8_t>()> run;
-        if (v.op == "matmul") {
-          const Tensor &a = t == DType::i8 ? in.ai : in.af, &b = t == DType::i8 ? in.bi : in.bf;
-          run = [&a, &b, o] { return bytes_of(hk::matmul(a, b, o)); };
-        } else if (v.op == "relu") {
-          run = [&x, o] { return bytes_of(hk::relu(x, o)); };
-        } else if (v.op == "add") {
-          run = [&in, o] { return bytes_of(hk::add(in.xf, in.yf, o)); };
-        } else if (v.op == "mul") {
-          run = [&in, o] { return bytes_of(hk::mul(in.xf, in.yf, o)); };
-        } else if (v.op == "squared_difference") {
-          run = [&in, o] { return bytes_of(hk::squared_difference(in.xf, in.yf, o)); };
-        } else if (v.op == "dot") {
-          run = [&in, o] { return bytes_of(hk::dot(in.xf, in.yf, o)); };
-        } else if (v.op == "euclidean_distance") {
-          run = [&in, o] { return bytes_of(hk::euclidean_distance(in.xf, in.yf, o)); };
-        } else if (v.op == "quantize") {
-          run = [&in, o] { return bytes_of(hk::quantize(in.xf, 0.02f, o)); };
-        } else if (v.op == "dequantize") {
-          run = [&x, o] { return bytes_of(hk::dequantize(x, 0.02f, o)); };
-        } else {
-          ADD_FAILURE() << "no concurrency job for op " << v.op;
-          continue;
-        }
+        const hk::OpDef& d = hk::op_def(v.op);
+        const hk::OpArgs args = in.args(d, t);
+        std::function<std::vector<uint8_t>()> run = [&d, args, o] { return bytes_of(d, d.call(args, o, nullptr)); };
         jobs.push_back({hk::to_string(v.backend) + "/" + v.op + "/" + v.variant + " " + hk::to_string(t) +
                             " threads=" + std::to_string(threads),
                         std::move(run),
@@ -99,7 +70,7 @@ TEST(Concurrency, MixedCallsMatchSerialResults) {
   // Big enough that every parallel variant splits at threads 2 and 3: the GEMMs pass their
   // inline bound (2^24 multiply-adds), and the vectors every elementwise grain (i8 relu's
   // is the largest).
-  const Inputs host(257, 263, 255, 524365), simulated(13, 17, 11, 1001);
+  const Inputs host = Inputs::random(257, 263, 255, 524365), simulated = Inputs::random(13, 17, 11, 1001);
   std::vector<Job> jobs = make_jobs(host, simulated);
   ASSERT_FALSE(jobs.empty());
   const int pool_before = hk::num_threads();
@@ -177,7 +148,7 @@ TEST(Concurrency, MixedCallsMatchSerialResults) {
 // give its result. (Regression: under ASan the new stacks inherited the old ones' poisoned
 // frames and the register-tiled matmul's first write into its accumulators failed.)
 TEST(Concurrency, SimulatorRowsAfterPoolResizes) {
-  const Inputs in(23, 29, 19, 777);
+  const Inputs in = Inputs::random(23, 29, 19, 777);
   const int pool_before = hk::num_threads();
   int rows = 0;
   for (const hk::VariantInfo& v : hk::variants()) {
@@ -185,20 +156,8 @@ TEST(Concurrency, SimulatorRowsAfterPoolResizes) {
     for (DType t : v.dtypes) {
       SCOPED_TRACE(v.op + "/" + v.variant + " " + hk::to_string(t));
       hk::Options o{v.backend, v.variant, 3};
-      auto run = [&] {
-        if (v.op == "matmul")
-          return t == DType::i8 ? bytes_of(hk::matmul(in.ai, in.bi, o)) : bytes_of(hk::matmul(in.af, in.bf, o));
-        if (v.op == "relu") return bytes_of(hk::relu(t == DType::i8 ? in.xi : in.xf, o));
-        if (v.op == "dot") return bytes_of(hk::dot(in.xf, in.yf, o));
-        if (v.op == "euclidean_distance") return bytes_of(hk::euclidean_distance(in.xf, in.yf, o));
-        if (v.op == "add") return bytes_of(hk::add(in.xf, in.yf, o));
-        if (v.op == "mul") return bytes_of(hk::mul(in.xf, in.yf, o));
-        if (v.op == "squared_difference") return bytes_of(hk::squared_difference(in.xf, in.yf, o));
-        if (v.op == "quantize") return bytes_of(hk::quantize(in.xf, 0.02f, o));
-        if (v.op == "dequantize") return bytes_of(hk::dequantize(t == DType::i8 ? in.xi : in.xi32, 0.02f, o));
-        ADD_FAILURE() << "no case for op " << v.op;
-        return std::vector<uint8_t>{};
-      };
+      const hk::OpDef& d = hk::op_def(v.op);
+      auto run = [&, args = in.args(d, t)] { return bytes_of(d, d.call(args, o, nullptr)); };
       const std::vector<uint8_t> first = run();
       for (int n : {1, 4, 2, 3}) {
         hk::set_num_threads(n);

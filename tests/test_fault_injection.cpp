@@ -137,47 +137,26 @@ TEST(FaultInjection, CompositeOpsAndFactories) {
 // Every registered variant on a host backend, through the op's allocating form: the
 // output allocation and whatever scratch the kernel takes from hk's allocator fail in turn.
 TEST(FaultInjection, EveryHostVariant) {
-  Tensor af = floats({70, 90}, 5), bf = floats({90, 66}, 6);
-  Tensor ai = Tensor::randn({70, 90}, 7, DType::i8), bi = Tensor::randn({90, 66}, 8, DType::i8);
-  Tensor xf = floats({5000}, 9), yf = floats({5000}, 10);
-  Tensor xi = Tensor::randn({5000}, 11, DType::i8), xi32 = Tensor::randn({5000}, 12, DType::i32);
+  const hk_test::OpOperands in{floats({70, 90}, 5),
+                               floats({90, 66}, 6),
+                               Tensor::randn({70, 90}, 7, DType::i8),
+                               Tensor::randn({90, 66}, 8, DType::i8),
+                               floats({5000}, 9),
+                               floats({5000}, 10),
+                               Tensor::randn({5000}, 11, DType::i8),
+                               Tensor::randn({5000}, 12, DType::i32)};
   int rows = 0;
   int64_t total = 0;
   for (const hk::VariantInfo& v : hk::variants()) {
     if (!v.supported || v.backend == hk::Backend::cuda) continue;
+    const hk::OpDef& d = hk::op_def(v.op);
     for (DType t : v.dtypes) {
       SCOPED_TRACE(hk::to_string(v.backend) + "/" + v.op + "/" + v.variant + " " + hk::to_string(t));
-      hk::Options o{v.backend, v.variant, 2};
-      Call call;
-      std::vector<const Tensor*> inputs;
-      const Tensor& x = t == DType::i8 ? xi : t == DType::i32 ? xi32 : xf;
-      if (v.op == "matmul") {
-        const Tensor &a = t == DType::i8 ? ai : af, &b = t == DType::i8 ? bi : bf;
-        call = [&, o] { return bytes_of(hk::matmul(a, b, o)); };
-        inputs = {&a, &b};
-      } else if (v.op == "relu") {
-        call = [&, o] { return bytes_of(hk::relu(x, o)); };
-        inputs = {&x};
-      } else if (v.op == "add" || v.op == "mul" || v.op == "squared_difference") {
-        using Binary = Tensor (*)(const Tensor&, const Tensor&, const hk::Options&);
-        Binary f = v.op == "add" ? Binary(hk::add) : v.op == "mul" ? Binary(hk::mul) : Binary(hk::squared_difference);
-        call = [&, o, f] { return bytes_of(f(xf, yf, o)); };
-        inputs = {&xf, &yf};
-      } else if (v.op == "dot" || v.op == "euclidean_distance") {
-        call = [&, o, dot = v.op == "dot"] {
-          return bytes_of(dot ? hk::dot(xf, yf, o) : hk::euclidean_distance(xf, yf, o));
-        };
-        inputs = {&xf, &yf};
-      } else if (v.op == "quantize") {
-        call = [&, o] { return bytes_of(hk::quantize(xf, 0.01f, o)); };
-        inputs = {&xf};
-      } else if (v.op == "dequantize") {
-        call = [&, o] { return bytes_of(hk::dequantize(x, 0.01f, o)); };
-        inputs = {&x};
-      } else {
-        ADD_FAILURE() << "no fault-injection case for op " << v.op;
-        continue;
-      }
+      const hk::Options o{v.backend, v.variant, 2};
+      const hk::OpArgs args = in.args(d, t, 0.01f);
+      Call call = [&d, args, o] { return hk_test::bytes_of(d, d.call(args, o, nullptr)); };
+      std::vector<const Tensor*> inputs = {args.x};
+      if (args.y) inputs.push_back(args.y);
       total += inject_every_allocation(call, inputs).failures;
       ++rows;
     }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "hk/cpu_features.hpp"
+#include "hk/op_table.hpp"
 #include "hk/registry.hpp"
 #include "test_util.hpp"
 
@@ -126,12 +127,84 @@ TEST(Runtime, VariantsDescribeTheRegistry) {
 }
 
 TEST(Runtime, WorkModels) {
-  hk::Work w = hk::work_model("matmul")({2, 3}, {3, 4}, hk::DType::f32);
+  hk::Work w = hk::op_def("matmul").work({2, 3}, {3, 4}, hk::DType::f32);
   EXPECT_EQ(w.flops, 2.0 * 2 * 3 * 4);
   EXPECT_EQ(w.bytes, (6 + 12 + 8) * 4.0);
-  hk::Work r = hk::work_model("relu")({10}, {}, hk::DType::i8);
+  hk::Work r = hk::op_def("relu").work({10}, {}, hk::DType::i8);
   EXPECT_EQ(r.bytes, 20.0);
   for (const auto& row : hk::Registry::get().rows()) EXPECT_NE(row.work, nullptr) << row.op;
+}
+
+// The op table and the registry agree: every op has rows and every row's op is in the
+// table; ops() lists the table; an unknown name is an InvalidArgument listing the ops.
+TEST(OpTable, IsTheListOfOps) {
+  std::vector<std::string> names;
+  for (const hk::OpDef& d : hk::op_table()) {
+    names.emplace_back(d.name);
+    EXPECT_EQ(hk::find_op(d.name), &d);
+    EXPECT_FALSE(hk::variants(std::string(d.name)).empty()) << d.name;
+    EXPECT_TRUE(d.operands == 1 || d.operands == 2) << d.name;
+    EXPECT_FALSE(d.dtypes.empty()) << d.name;
+  }
+  EXPECT_EQ(hk::ops(), names);
+  for (const auto& row : hk::Registry::get().rows()) EXPECT_NE(hk::find_op(row.op), nullptr) << row.op;
+  EXPECT_EQ(hk::find_op("no_such_op"), nullptr);
+  const std::string m = hk_test::message_of<hk::InvalidArgument>([] { hk::op_def("no_such_op"); });
+  EXPECT_NE(m.find("'no_such_op'"), std::string::npos) << m;
+  EXPECT_NE(m.find("euclidean_distance"), std::string::npos) << m;
+}
+
+// Every op through its row's call, both forms, on every dtype it takes: the result has the
+// table's dtype and the input's shape (the op's own semantics are tested elsewhere).
+TEST(OpTable, CallRunsTheOpInBothForms) {
+  for (const hk::OpDef& d : hk::op_table())
+    for (hk::DType t : d.dtypes) {
+      SCOPED_TRACE(std::string(d.name) + " " + hk::to_string(t));
+      const bool mm = d.shape == hk::OpShape::matmul;
+      hk::Tensor x = hk::Tensor::full(mm ? hk::Shape{2, 3} : hk::Shape{5}, 2, t);
+      hk::Tensor y = hk::Tensor::full(mm ? hk::Shape{3, 4} : hk::Shape{5}, 3, t);
+      hk::OpArgs args{&x, d.operands == 2 ? &y : nullptr, 0.5f};
+      const hk::Options o{hk::Backend::cpu, "naive"};
+      hk::OpResult r = d.call(args, o, nullptr);
+      if (!d.has_output()) {
+        EXPECT_DOUBLE_EQ(r.value, d.name == "dot" ? 30.0 : std::sqrt(5.0));  // 5·2·3, sqrt(5·1²)
+        continue;
+      }
+      EXPECT_EQ(r.tensor.dtype(), d.result_dtype(t));
+      EXPECT_EQ(r.tensor.shape(), (mm ? hk::Shape{2, 4} : x.shape()));
+      hk::Tensor out = hk::Tensor::empty(r.tensor.shape(), r.tensor.dtype());
+      d.call(args, o, &out);
+      EXPECT_EQ(hk_test::bytes_of(out), hk_test::bytes_of(r.tensor));
+    }
+}
+
+// The registry's rows of one op and backend stand on distinct rungs for each dtype, so the
+// automatic choice is the highest rung, and hk-bench's ladder order is the rung order.
+TEST(Registry, AutomaticTakesTheHighestSupportedRung) {
+  const hk::Registry& reg = hk::Registry::get();
+  for (const hk::OpDef& d : hk::op_table())
+    for (hk::Backend b : {hk::Backend::cpu, hk::Backend::cuda, hk::Backend::cuda_sim})
+      for (hk::DType t : d.dtypes) {
+        const hk::VariantRow* want = nullptr;
+        for (const hk::VariantRow& r : reg.rows())
+          if (r.op == d.name && r.backend == b && hk::Registry::kernel_for(r, t) && hk::Registry::supported(r) &&
+              (!want || r.rung > want->rung))
+            want = &r;
+        EXPECT_EQ(reg.best(d.name, b, t), want) << d.name << " " << hk::to_string(b) << " " << hk::to_string(t);
+      }
+  const hk::VariantRow* vnni = reg.find("matmul", hk::Backend::cpu, "vnni");
+  ASSERT_NE(vnni, nullptr);
+  EXPECT_GT(vnni->rung, reg.find("matmul", hk::Backend::cpu, "parallel")->rung);
+  EXPECT_GT(reg.find("matmul", hk::Backend::cpu, "blocked")->rung, reg.find("matmul", hk::Backend::cpu, "naive")->rung);
+}
+
+// A renamed variant's former name still selects it in Options.
+TEST(Registry, FormerNamesStillSelectTheirVariant) {
+  if (!hk::Registry::get().find("relu", hk::Backend::cuda_sim, "naive")) GTEST_SKIP() << "no cuda_sim rows in this build";
+  hk::Tensor x = hk::Tensor::from_vector<float>({-1, 2, -3, 4}, {4});
+  hk::Tensor a = hk::relu(x, {hk::Backend::cuda_sim, "elementwise", 1});
+  EXPECT_EQ(hk::last_call_timing().variant, "naive");
+  EXPECT_EQ(a.to_vector<float>(), (std::vector<float>{0, 2, 0, 4}));
 }
 
 TEST(Runtime, CpuFeaturesAreConsistent) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hk/hk.hpp"
+#include "hk/op_table.hpp"
 #include "hk_reference.hpp"
 
 namespace hk_test {
@@ -126,30 +127,35 @@ inline int64_t numel(const hk::Shape& s) {
 
 namespace hk_test {
 
+// Operands for every op and input dtype: m×k×n matmuls and len-element vectors.
+struct OpOperands {
+  hk::Tensor af, bf, ai, bi, xf, yf, xi, xi32;
+
+  static OpOperands random(int64_t m, int64_t k, int64_t n, int64_t len) {
+    using hk::DType;
+    using hk::Tensor;
+    return {Tensor::randn({m, k}, 1),          Tensor::randn({k, n}, 2),          Tensor::randn({m, k}, 3, DType::i8),
+            Tensor::randn({k, n}, 4, DType::i8), Tensor::randn({len}, 5),          Tensor::randn({len}, 6),
+            Tensor::randn({len}, 7, DType::i8), Tensor::randn({len}, 8, DType::i32)};
+  }
+  // The operands of op `d` with input dtype t, as its op-table call takes them.
+  hk::OpArgs args(const hk::OpDef& d, hk::DType t, float scale = 0.02f) const {
+    if (d.shape == hk::OpShape::matmul) return t == hk::DType::i8 ? hk::OpArgs{&ai, &bi} : hk::OpArgs{&af, &bf};
+    const hk::Tensor* x = t == hk::DType::i8 ? &xi : t == hk::DType::i32 ? &xi32 : &xf;
+    return {x, d.operands == 2 ? &yf : nullptr, scale};
+  }
+};
+
+// The bytes of an op-table call's result: its tensor, or a reduction's value.
+inline std::vector<uint8_t> bytes_of(const hk::OpDef& d, const hk::OpResult& r) {
+  return d.has_output() ? bytes_of(r.tensor) : bytes_of(r.value);
+}
+
 // Calls op (a registry op name) on small valid inputs of input dtype t with options o.
 inline void call_op(const std::string& op, hk::DType t, const hk::Options& o) {
-  using hk::Tensor;
-  if (op == "matmul") {
-    hk::matmul(Tensor::zeros({2, 3}, t), Tensor::zeros({3, 2}, t), o);
-  } else if (op == "relu") {
-    hk::relu(Tensor::zeros({4}, t), o);
-  } else if (op == "add") {
-    hk::add(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
-  } else if (op == "mul") {
-    hk::mul(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
-  } else if (op == "squared_difference") {
-    hk::squared_difference(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
-  } else if (op == "dot") {
-    hk::dot(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
-  } else if (op == "euclidean_distance") {
-    hk::euclidean_distance(Tensor::zeros({4}, t), Tensor::zeros({4}, t), o);
-  } else if (op == "quantize") {
-    hk::quantize(Tensor::zeros({4}, t), 1.0f, o);
-  } else if (op == "dequantize") {
-    hk::dequantize(Tensor::zeros({4}, t), 1.0f, o);
-  } else {
-    ADD_FAILURE() << "call_op: unknown op " << op;
-  }
+  const hk::OpDef& d = hk::op_def(op);
+  const OpOperands in = OpOperands::random(2, 3, 2, 4);
+  d.call(in.args(d, t), o, nullptr);
 }
 
 }  // namespace hk_test

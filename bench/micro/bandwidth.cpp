@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "hk/hk.hpp"
+#include "hk/op_table.hpp"
 #include "memory_kernels.hpp"
 #include "team.hpp"
 
@@ -99,17 +100,17 @@ void BM_Op(benchmark::State& state, const OpCase& c, const std::string& variant)
   Tensor out = Tensor::zeros({n});
   Tensor q = Tensor::zeros({n}, hk::DType::i8), qi = Tensor::randn({n}, 3, hk::DType::i8);
   Tensor xi = Tensor::randn({n}, 4, hk::DType::i8), outi = Tensor::zeros({n}, hk::DType::i8);
+  // relu_allocating: relu's allocating form; relu_i8: relu on int8. Every other case is an
+  // op of the table, with operands and output of the dtypes it takes.
+  const bool allocating = op == "relu_allocating", i8 = op == "relu_i8";
+  const hk::OpDef& d = hk::op_def(allocating || i8 ? "relu" : op);
+  const hk::DType in = i8 ? hk::DType::i8 : d.dtypes.front();
+  const Tensor& first = in == hk::DType::i8 ? (i8 ? xi : qi) : x;
+  Tensor* into = !d.has_output() || allocating ? nullptr
+                 : d.result_dtype(in) == hk::DType::i8 ? (i8 ? &outi : &q) : &out;
   auto run = [&](const hk::Options& opt) {
-    if (op == "relu") hk::relu(x, out, opt);
-    else if (op == "relu_allocating") benchmark::DoNotOptimize(hk::relu(x, opt).data<float>());
-    else if (op == "relu_i8") hk::relu(xi, outi, opt);
-    else if (op == "add") hk::add(x, y, out, opt);
-    else if (op == "mul") hk::mul(x, y, out, opt);
-    else if (op == "squared_difference") hk::squared_difference(x, y, out, opt);
-    else if (op == "dot") benchmark::DoNotOptimize(hk::dot(x, y, opt));
-    else if (op == "euclidean_distance") benchmark::DoNotOptimize(hk::euclidean_distance(x, y, opt));
-    else if (op == "quantize") hk::quantize(x, 0.05f, q, opt);
-    else if (op == "dequantize") hk::dequantize(qi, 0.05f, out, opt);
+    const hk::OpResult r = d.call({&first, d.operands == 2 ? &y : nullptr, 0.05f}, opt, into);
+    benchmark::DoNotOptimize(r.value);
     benchmark::ClobberMemory();
   };
   const std::size_t traffic = std::size_t(n) * std::size_t(c.bytes_per_element);

@@ -1,9 +1,9 @@
 // Host memory for tensors: 64-byte aligned, and cheap to get again.
 //
-// Why more than aligned_alloc: on the VMs hk is measured on, touching a fresh 4 KiB page
-// for the first time costs several µs (page fault, zeroing), so a fresh 64 MiB output costs
-// 40-180 ms while ReLU over it takes ~3.5 ms. glibc returns blocks that large to the kernel
-// on free, so a loop of `y = hk::relu(x)` paid the faults on every call. Two remedies,
+// Why more than aligned_alloc: touching a fresh 4 KiB page for the first time costs a page
+// fault and zeroing, so a fresh 64 MiB output costs many times what ReLU over it takes (and
+// more on a VM). glibc returns blocks that large to the kernel on free, so a loop of
+// `y = hk::relu(x)` paid the faults on every call. Two remedies,
 // both for blocks of kLargeBlock bytes and more (smaller ones are recycled by glibc's heap):
 //
 // 1. A cache. A freed large block goes onto a free list for its size class and is handed
@@ -12,15 +12,13 @@
 //    ago go back to the kernel. HK_HOST_CACHE=0 switches all of this off: every block then
 //    comes from aligned_alloc and goes back with free (for memory checkers, debugging).
 // 2. Transparent huge pages. Blocks of 2 MiB and more are 2 MiB aligned and marked
-//    MADV_HUGEPAGE, so a first touch faults in 2 MiB at once (filling a fresh 64 MiB block:
-//    ~8 ms instead of ~47 ms on the development VM, against 2.7 ms for memory already
-//    faulted in), and streaming kernels miss the TLB far less often (relu over 64 MiB ~5%
-//    faster). This helps the first use of a size; the cache helps every later one.
+//    MADV_HUGEPAGE, so a first touch faults in 2 MiB at once (one fault where there were
+//    512), and streaming kernels miss the TLB far less often. This helps the first use of
+//    a size; the cache helps every later one.
 //
-// Measured with hk-micro-bandwidth --benchmark_filter='relu(_allocating)?/simd/n:16777216'
-// (y = hk::relu(x) on 64 MiB, one thread): cache + huge pages 3.5 ms per call, the same as
-// the output-parameter form (3.6 ms); huge pages alone (HK_HOST_CACHE=1) 9.6 ms; plain
-// aligned_alloc (HK_HOST_CACHE=0) 40 ms.
+// With both, `y = hk::relu(x)` costs what the output-parameter form costs. hk-micro-bandwidth
+// --benchmark_filter='relu(_allocating)?/simd/n:16777216' compares them, with HK_HOST_CACHE
+// unset, 1 (huge pages alone) and 0 (plain aligned_alloc): docs/measurements.md.
 //
 // Size classes: four per power of two, so a block is at most 25% (2-4 MiB: 100%) larger
 // than asked; pages that are never touched cost address space, not memory.

@@ -1,9 +1,12 @@
-// The registry's lookups and the ops' standard work models.
+// The registry's rows and lookups, and the runtime's listings of ops and variants.
 #include "hk/registry.hpp"
 
 #include <algorithm>
 
+#include "common/src/dispatch.hpp"
 #include "hk/error.hpp"
+#include "hk/op_table.hpp"
+#include "hk/runtime.hpp"
 
 namespace hk {
 
@@ -17,57 +20,36 @@ template <> struct KernelInput<kernel::Reduce> { using type = float; };
 template <> struct KernelInput<kernel::Quantize> { using type = float; };
 template <class T> struct KernelInput<kernel::Dequantize<T>> { using type = T; };
 
-double count(const Shape& s) {
-  double n = 1;
-  for (int64_t d : s) n *= static_cast<double>(d);
-  return n;
-}
-
-// a: (M, K), b: (K, N): 2·M·K·N operations; A, B read and C written once.
-Work matmul_work(const Shape& a, const Shape& b, DType dtype) {
-  double m = static_cast<double>(a.at(0)), k = static_cast<double>(a.at(1));
-  double n = static_cast<double>(b.at(1));
-  double in = static_cast<double>(element_size(dtype));
-  double out = 4.0;  // f32 or i32 results
-  return {2 * m * k * n, (m * k + k * n) * in + m * n * out};
-}
-Work unary_work(const Shape& a, const Shape&, DType dtype) {
-  return {count(a), 2 * count(a) * static_cast<double>(element_size(dtype))};
-}
-Work binary_work(const Shape& a, const Shape&, DType) { return {count(a), 3 * count(a) * 4}; }
-Work squared_difference_work(const Shape& a, const Shape&, DType) {
-  return {2 * count(a), 3 * count(a) * 4};
-}
-Work reduce_work(const Shape& a, const Shape&, DType) { return {2 * count(a), 2 * count(a) * 4}; }
-Work quantize_work(const Shape& a, const Shape&, DType) { return {count(a), count(a) * (4 + 1)}; }
-Work dequantize_work(const Shape& a, const Shape&, DType dtype) {
-  return {count(a), count(a) * (static_cast<double>(element_size(dtype)) + 4)};
-}
-
 }  // namespace
 
 DType input_dtype(const KernelFn& fn) {
   return std::visit([](auto f) { return detail::dtype_of<typename KernelInput<decltype(f)>::type>(); }, fn);
 }
 
-WorkModel work_model(std::string_view op) {
-  if (op == "matmul") return matmul_work;
-  if (op == "relu") return unary_work;
-  if (op == "add" || op == "mul") return binary_work;
-  if (op == "squared_difference") return squared_difference_work;
-  if (op == "dot" || op == "euclidean_distance") return reduce_work;
-  if (op == "quantize") return quantize_work;
-  if (op == "dequantize") return dequantize_work;
-  return nullptr;
-}
-
 void Registry::add(VariantRow row) {
-  if (final_) throw Error("hk registry: row " + row.op + "/" + row.variant + " added after the registry was built");
-  if (!row.work) row.work = work_model(row.op);
-  if (!row.work) throw Error("hk registry: unknown op '" + row.op + "' in row " + row.variant);
-  if (row.backend == Backend::automatic) throw Error("hk registry: row " + row.op + "/" + row.variant + " names no backend");
-  if (find(row.op, row.backend, row.variant))
-    throw Error("hk registry: duplicate row " + row.op + "/" + to_string(row.backend) + "/" + row.variant);
+  const std::string name = row.op + "/" + to_string(row.backend) + "/" + row.variant;
+  if (final_) throw Error("hk registry: row " + name + " added after the registry was built");
+  const OpDef* def = find_op(row.op);
+  if (!def) throw Error("hk registry: row " + name + " names an op the op table does not have");
+  if (!row.work) row.work = def->work;
+  if (row.backend == Backend::automatic) throw Error("hk registry: row " + name + " names no backend");
+  for (const KernelFn& k : row.kernels)
+    if (std::find(def->dtypes.begin(), def->dtypes.end(), input_dtype(k)) == def->dtypes.end())
+      throw Error("hk registry: row " + name + " has a " + to_string(input_dtype(k)) + " kernel, which " + row.op +
+                  " does not take");
+  for (const std::string& n : row.aliases)
+    if (find(row.op, row.backend, n)) throw Error("hk registry: alias " + n + " of " + name + " is taken");
+  if (find(row.op, row.backend, row.variant)) throw Error("hk registry: duplicate row " + name);
+  // One automatic choice per dtype: rows that share a dtype must stand on different rungs.
+  if (const OpRows* o = op_rows(row.op))
+    for (std::size_t i : o->rows) {
+      const VariantRow& other = rows_[i];
+      if (other.backend != row.backend || other.rung != row.rung) continue;
+      for (const KernelFn& k : row.kernels)
+        if (kernel_for(other, input_dtype(k)))
+          throw Error("hk registry: rows " + name + " and " + other.variant + " both stand on rung " +
+                      std::to_string(row.rung) + " for " + to_string(input_dtype(k)));
+    }
   if (!op_rows(row.op)) ops_.push_back({row.op, {}, {}});
   for (OpRows& o : ops_)
     if (o.op == row.op) o.rows.push_back(rows_.size());
@@ -85,6 +67,10 @@ const VariantRow* Registry::find(std::string_view op, Backend backend, std::stri
   if (!o) return nullptr;
   for (std::size_t i : o->rows)
     if (rows_[i].backend == backend && rows_[i].variant == variant) return &rows_[i];
+  for (std::size_t i : o->rows)
+    if (rows_[i].backend == backend &&
+        std::find(rows_[i].aliases.begin(), rows_[i].aliases.end(), variant) != rows_[i].aliases.end())
+      return &rows_[i];
   return nullptr;
 }
 
@@ -119,7 +105,7 @@ const VariantRow* Registry::scan_best(const OpRows& o, Backend backend, DType dt
   for (std::size_t i : o.rows) {
     const VariantRow& r = rows_[i];
     if (r.backend != backend || !kernel_for(r, dtype) || !supported(r)) continue;
-    if (!best || r.priority > best->priority) best = &r;
+    if (!best || r.rung > best->rung) best = &r;
   }
   return best;
 }
@@ -132,16 +118,10 @@ const VariantRow* Registry::best(std::string_view op, Backend backend, DType dty
   return i < 0 ? nullptr : &rows_[static_cast<std::size_t>(i)];
 }
 
-}  // namespace hk
-
-#include "common/src/dispatch.hpp"
-#include "hk/runtime.hpp"
-
-namespace hk {
-
 std::vector<std::string> ops() {
-  return {"matmul", "relu", "add", "mul", "squared_difference", "dot", "euclidean_distance",
-          "quantize", "dequantize"};
+  std::vector<std::string> names;
+  for (const OpDef& d : op_table()) names.emplace_back(d.name);
+  return names;
 }
 
 std::vector<VariantInfo> variants(std::string_view op) {

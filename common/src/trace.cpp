@@ -1,5 +1,5 @@
-// The observers behind hk/trace.hpp.
-#include "hk/trace.hpp"
+// The observers behind hk/experimental/trace.hpp.
+#include "common/src/trace_hooks.hpp"
 
 #include <atomic>
 #include <mutex>

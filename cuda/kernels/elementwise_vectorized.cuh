@@ -1,7 +1,7 @@
 // relu (f32, i8), add, mul, squared_difference — vectorized: each thread moves 16 bytes.
 //
 // What it teaches: an elementwise op is pure memory traffic, and the one-thread-per-element
-// kernel (relu "elementwise") issues one 4-byte (or 1-byte, for i8) load per element. Here
+// kernel (relu "naive") issues one 4-byte (or 1-byte, for i8) load per element. Here
 // each thread loads and stores 16 bytes at once — a float4 (4 floats) or 16 int8 (as an
 // int4) — so the same bytes move with a quarter (f32) or a sixteenth (i8) of the memory
 // instructions, which matters most for int8 where byte loads waste most of each

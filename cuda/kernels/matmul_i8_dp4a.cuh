@@ -23,8 +23,8 @@
 // Exactness: dp4a accumulates in 32-bit two's complement, wrapping on overflow; the CPU
 // sums in int64 and narrows modulo 2³², which is the same number. So every result is
 // bit-identical to the CPU, −128 included (and hk rejects K where (−128)²·K could overflow).
-// Limits: no double buffering; cuBLAS uses int8 tensor cores (IMMA), 8–16× the dp4a rate
-// on sm_80/sm_90: this kernel teaches dp4a, it does not compete with that.
+// Limits: no double buffering; cuBLAS uses int8 tensor cores (IMMA), whose peak rate on
+// sm_80/sm_90 is many times dp4a's: this kernel teaches dp4a, it does not compete with that.
 #pragma once
 
 #include <cstdint>

@@ -12,7 +12,7 @@
 // double, so the only rounding is in the additions.
 // Limits: double arithmetic runs at 1/32–1/64 of the float rate on consumer GPUs (full or
 // half rate on A100/H100); at 8 bytes read per term it still stays memory-bound on all
-// of them. Two launches cost ~2×5 µs for small n.
+// of them. For small n the second launch's fixed cost dominates.
 #pragma once
 
 #include <cmath>

@@ -28,7 +28,7 @@
 
 #include "cuda/sim/fiber.hpp"
 #include "cuda/sim/launch.hpp"
-#include "hk/trace.hpp"
+#include "hk/experimental/trace.hpp"
 
 namespace hk::sim {
 
@@ -59,7 +59,7 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   BlockRunner();
 
   // Runs one block to completion; throws hk::CudaError on a kernel fault. trace_launch
-  // numbers the launch for an hk/trace.hpp observer (hk-bench explain).
+  // numbers the launch for an hk/experimental/trace.hpp observer (hk-bench explain).
   void run(const KernelLaunch&, uint3 block_idx, const Schedule&, int trace_launch = 0);
 
   // Called on a simulated thread (through cuda/sim/device.hpp).
@@ -150,7 +150,7 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   std::string out_of_memory_;
   std::size_t out_of_memory_bytes_ = 0;
   std::vector<uint4> shared_;  // dynamic shared memory, 16-byte aligned
-  // hk/trace.hpp (hk-bench explain): the observer of this block, if one is installed, the
+  // hk/experimental/trace.hpp (hk-bench explain): the observer of this block, if one is installed, the
   // barriers released so far, and the shared arrays the kernel showed it.
   trace::SimObserver* observer_ = nullptr;
   int round_ = 0, trace_launch_ = 0;

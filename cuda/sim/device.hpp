@@ -107,7 +107,7 @@ int barrier(BarrierOp, int predicate, const std::source_location&);
 // next (or, from a libhk that must announce switches to a sanitizer, does the whole
 // barrier and returns no switch); barrier_resume runs after the switch back and returns
 // the result. (It looks the scheduler up again, a hot thread-local, rather than reading it
-// back from the parked frame: that frame is cold on resume and ~6 ns slower here.)
+// back from the parked frame: that frame is cold in the cache on resume.)
 struct ParkPlan {
   void** save;
   void* to;
@@ -143,7 +143,7 @@ __attribute__((always_inline)) inline uint64_t sync_warp(WarpOp op, unsigned mas
 }
 // The block's dynamic shared memory (the launch's shared_bytes), 16-byte aligned.
 void* dynamic_shared_memory();
-// HK_TRACE_SHARED: shows a __shared__ array to an hk/trace.hpp observer, if one is installed.
+// HK_TRACE_SHARED: shows a __shared__ array to an hk/experimental/trace.hpp observer, if one is installed.
 void trace_shared(const char* name, void* data, std::size_t bytes, std::size_t element_bytes);
 
 template <class T> uint64_t to_bits(T v) {

@@ -1,7 +1,7 @@
 // Grid launch: checks the configuration like the CUDA runtime does, then hands blocks to
 // OS threads (hk's thread pool) one at a time, in the schedule's order.
 #include "cuda/sim/launch.hpp"
-#include "hk/trace.hpp"
+#include "common/src/trace_hooks.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -3,13 +3,13 @@
 //
 // The switch is the simulator's inner loop (a tiled matmul parks every thread at two
 // barriers per tile). Why not ucontext: swapcontext makes a signal-mask system call on
-// every switch (~1.2 µs here). Why not Boost.Context's fcontext on x86-64: it costs ~6 ns
-// in a ping-pong, but ~15 ns a switch in a chain of 256 fibers that each park inside a
-// function that then returns, as a barrier does (hk-micro-sim: BM_FcontextChain): it saves
-// and reloads MXCSR and the x87 control word (ldmxcsr/fldcw stall the pipeline) and resumes
-// with an indirect jump after a `call`, which leaves the return-stack predictor one entry
-// off, so the next `ret` mispredicts. hk's switch saves what the ABI says a call preserves
-// and nothing else: ~5 ns in the same chain (BM_HkSwitchChain). The FP control words are
+// every switch. Why not Boost.Context's fcontext on x86-64: it is quick in a ping-pong, but
+// several times slower in a chain of 256 fibers that each park inside a function that then
+// returns, as a barrier does (hk-micro-sim: BM_FcontextChain): it saves and reloads MXCSR
+// and the x87 control word (ldmxcsr/fldcw stall the pipeline) and resumes with an indirect
+// jump after a `call`, which leaves the return-stack predictor one entry off, so the next
+// `ret` mispredicts. hk's switch saves what the ABI says a call preserves and nothing else
+// (BM_HkSwitchChain: the same chain; docs/measurements.md has both). The FP control words are
 // not switched: device code has no way to change them (the GPU has no rounding-mode
 // register to set), so all fibers share the OS thread's.
 //
@@ -20,7 +20,7 @@
 // resumes at one barrier and parks at the next, so a thread that parks at barrier 2 hands
 // over to one that resumes at barrier 1. Were the resume a `ret` out of a shared switch
 // function, the return predictor would expect barrier 2's return address and miss every
-// time (~8 ns a switch in a two-barrier loop). Parking inline at the barrier's own call
+// time. Parking inline at the barrier's own call
 // site (park_and_switch below, used by device.hpp) gives each barrier its own jump, whose
 // target is always the same (the other barrier), so it is always predicted.
 //

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "hk/op_table.hpp"
 #include "hk/registry.hpp"
 #include "test_util.hpp"
 
@@ -207,13 +208,12 @@ void compare_with_cpu(const std::string& op, const std::string& variant, DType t
         for (std::size_t i = 0; i < g.size(); ++i) ASSERT_TRUE(hk_test::same_float(g[i], w[i])) << i;
       }
     };
-    if (op == "relu") same(hk::relu(xd, gpu), hk::relu(x, cpu));
-    else if (op == "add") same(hk::add(xd, yd, gpu), hk::add(x, y, cpu));
-    else if (op == "mul") same(hk::mul(xd, yd, gpu), hk::mul(x, y, cpu));
-    else if (op == "squared_difference") same(hk::squared_difference(xd, yd, gpu), hk::squared_difference(x, y, cpu));
-    else if (op == "quantize") same(hk::quantize(xd, 0.37f, gpu), hk::quantize(x, 0.37f, cpu));
-    else if (op == "dequantize") same(hk::dequantize(xd, 0.37f, gpu), hk::dequantize(x, 0.37f, cpu));
-    else if (op == "dot" || op == "euclidean_distance") {
+    const hk::OpDef& d = hk::op_def(op);
+    if (d.has_output()) {
+      const bool two = d.operands == 2;
+      same(d.call({&xd, two ? &yd : nullptr, 0.37f}, gpu, nullptr).tensor,
+           d.call({&x, two ? &y : nullptr, 0.37f}, cpu, nullptr).tensor);
+    } else {
       // Both sum exact double terms in double; only the order differs, so they agree to
       // n·2⁻⁵³ of the sum of |terms|.
       auto xv = hk_test::normal_floats(std::size_t(n), 3), yv = y.to_vector<float>();
@@ -224,12 +224,11 @@ void compare_with_cpu(const std::string& op, const std::string& variant, DType t
         double term = dot ? double(xv[i]) * yv[i] : (double(xv[i]) - yv[i]) * (double(xv[i]) - yv[i]);
         mag += std::fabs(term);
       }
-      double want = dot ? hk::dot(xf, y, cpu) : hk::euclidean_distance(xf, y, cpu);
-      double got = dot ? hk::dot(xf.to(kGpu), yd, gpu) : hk::euclidean_distance(xf.to(kGpu), yd, gpu);
+      const Tensor xfd = xf.to(kGpu);
+      double want = d.call({&xf, &y}, cpu, nullptr).value;
+      double got = d.call({&xfd, &yd}, gpu, nullptr).value;
       if (!dot) want *= want, got *= got;
       ASSERT_LE(std::fabs(got - want), 2.0 * double(n) * 0x1p-53 * mag + 1e-300) << "cpu " << want << ", gpu " << got;
-    } else {
-      FAIL() << "no comparison for op " << op;
     }
   }
 }

@@ -3,7 +3,8 @@
 // Kernels are plain functions on raw pointers with the shapes as arguments; the row lists
 // them, one per input dtype the variant accepts. The dispatcher validates the tensors,
 // picks the row and the function for the input dtype, and calls it. Tests and hk-bench walk
-// the same rows, so a new variant is one kernel file plus one row in register_<backend>.
+// the same rows, so a new variant is one kernel file plus one row in its backend's table
+// (README.md "Adding a variant").
 #pragma once
 
 #include <array>
@@ -25,31 +26,43 @@ struct KernelContext {
 };
 
 // Kernel signatures. Pointers point into the backend's memory (device pointers for cuda);
-// outputs never overlap inputs; sizes are ≥ 0. Shapes in comments are row-major.
+// outputs never overlap inputs; sizes are ≥ 0. Shapes in comments are row-major. Each has a
+// function type (…Fn), which declares a kernel beside its registration row
+// (`kernel::MatmulF32Fn matmul_f32_naive;`), and a pointer type, which the row holds.
 namespace kernel {
 // a: (m, k), b: (k, n), c: (m, n). Must write every element of c (k = 0 gives zeros).
 template <class T, class Acc>
-using Matmul = void (*)(const T* a, const T* b, Acc* c, int64_t m, int64_t k, int64_t n,
-                        const KernelContext&);
-using MatmulF32 = Matmul<float, float>;
-using MatmulI8 = Matmul<int8_t, int32_t>;
+using MatmulFn = void(const T* a, const T* b, Acc* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
 // x, out: (n)
-template <class T> using Unary = void (*)(const T* x, T* out, int64_t n, const KernelContext&);
-using UnaryF32 = Unary<float>;
-using UnaryI8 = Unary<int8_t>;
+template <class T> using UnaryFn = void(const T* x, T* out, int64_t n, const KernelContext&);
 // x, y, out: (n), f32
-using Binary = void (*)(const float* x, const float* y, float* out, int64_t n,
-                        const KernelContext&);
+using BinaryFn = void(const float* x, const float* y, float* out, int64_t n, const KernelContext&);
 // x, y: (n), f32 → a scalar
-using Reduce = double (*)(const float* x, const float* y, int64_t n, const KernelContext&);
+using ReduceFn = double(const float* x, const float* y, int64_t n, const KernelContext&);
 // x: (n) f32 → q: (n) i8
-using Quantize = void (*)(const float* x, float scale, int8_t* q, int64_t n,
-                          const KernelContext&);
+using QuantizeFn = void(const float* x, float scale, int8_t* q, int64_t n, const KernelContext&);
 // q: (n) i8 or i32 → x: (n) f32
-template <class T>
-using Dequantize = void (*)(const T* q, float scale, float* x, int64_t n, const KernelContext&);
-using DequantizeI8 = Dequantize<int8_t>;
-using DequantizeI32 = Dequantize<int32_t>;
+template <class T> using DequantizeFn = void(const T* q, float scale, float* x, int64_t n, const KernelContext&);
+
+using MatmulF32Fn = MatmulFn<float, float>;
+using MatmulI8Fn = MatmulFn<int8_t, int32_t>;
+using UnaryF32Fn = UnaryFn<float>;
+using UnaryI8Fn = UnaryFn<int8_t>;
+using DequantizeI8Fn = DequantizeFn<int8_t>;
+using DequantizeI32Fn = DequantizeFn<int32_t>;
+
+template <class T, class Acc> using Matmul = MatmulFn<T, Acc>*;
+using MatmulF32 = MatmulF32Fn*;
+using MatmulI8 = MatmulI8Fn*;
+template <class T> using Unary = UnaryFn<T>*;
+using UnaryF32 = UnaryF32Fn*;
+using UnaryI8 = UnaryI8Fn*;
+using Binary = BinaryFn*;
+using Reduce = ReduceFn*;
+using Quantize = QuantizeFn*;
+template <class T> using Dequantize = DequantizeFn<T>*;
+using DequantizeI8 = DequantizeI8Fn*;
+using DequantizeI32 = DequantizeI32Fn*;
 }  // namespace kernel
 
 using KernelFn = std::variant<kernel::MatmulF32, kernel::MatmulI8, kernel::UnaryF32,
@@ -73,19 +86,25 @@ struct Work {
 };
 using WorkModel = Work (*)(const Shape& a, const Shape& b, DType dtype);
 
+// Whose code a variant runs: hk's own kernel, or a library's (a baseline to compare with).
+enum class Origin { hk, library };
+
+// One variant. Tables write rows with designated initializers, one field per column.
 struct VariantRow {
-  std::string op;       // public function name: "matmul", "relu", ...
+  std::string op;       // the op table's name: "matmul", "relu", ...
   Backend backend;      // cpu, cuda or cuda_sim
   std::string variant;  // the technique: "naive", "blocked", "simd", ...
+  // Its step on the backend's ladder, lowest first: the order hk-bench and the lectures
+  // show, and `automatic` takes the highest supported rung that takes the input dtype.
+  // Rungs of one op and backend differ, except between variants of different dtypes.
+  int rung = 0;
+  Origin origin = Origin::hk;
   std::vector<KernelFn> kernels;  // one per accepted input dtype
   Requirement requirement;
   std::string summary;  // one line
-  int priority = 0;     // automatic choice: the supported row with the highest priority wins
-  WorkModel work = nullptr;  // null = the op's standard model (work_model(op))
+  WorkModel work = nullptr;  // null = the op table's model
+  std::vector<std::string> aliases = {};  // former names that still select this variant
 };
-
-// The standard work model of an op (null for an unknown op).
-WorkModel work_model(std::string_view op);
 
 class Registry {
  public:
@@ -93,9 +112,10 @@ class Registry {
   static const Registry& get();
 
   std::span<const VariantRow> rows() const { return rows_; }
+  // The row named `variant` (or one of its aliases); null when there is none.
   const VariantRow* find(std::string_view op, Backend backend, std::string_view variant) const;
-  // The highest-priority row of op on backend whose requirement is met and that takes
-  // `dtype`; null when there is none.
+  // The highest-rung row of op on backend whose requirement is met and that takes `dtype`;
+  // null when there is none.
   const VariantRow* best(std::string_view op, Backend backend, DType dtype) const;
   static bool supported(const VariantRow&);
   static const KernelFn* kernel_for(const VariantRow&, DType dtype);

@@ -1,4 +1,4 @@
-// quantize (f32 → i8) and dequantize (i8 or i32 → f32), elementwise: one thread per
+// quantize (f32 → i8) and dequantize (i8 or i32 → f32), naive: one thread per
 // element, with exactly the CPU's semantics so every backend produces the same bytes.
 //
 // quantize: v = x / scale as an IEEE division (nvcc keeps `/` correctly rounded unless
@@ -50,14 +50,14 @@ template <class T> void dequantize(const T* q, float scale, float* x, int64_t n,
 
 }  // namespace quantization
 
-inline void quantize_f32_elementwise(const float* x, float scale, int8_t* q, int64_t n, const KernelContext& ctx) {
+inline void quantize_f32_naive(const float* x, float scale, int8_t* q, int64_t n, const KernelContext& ctx) {
   if (n == 0) return;
   launch(ctx, quantization::quantize_kernel, quantization::grid_for(n), dim3(quantization::kBlock))(x, scale, q, n);
 }
-inline void dequantize_i8_elementwise(const int8_t* q, float scale, float* x, int64_t n, const KernelContext& ctx) {
+inline void dequantize_i8_naive(const int8_t* q, float scale, float* x, int64_t n, const KernelContext& ctx) {
   quantization::dequantize(q, scale, x, n, ctx);
 }
-inline void dequantize_i32_elementwise(const int32_t* q, float scale, float* x, int64_t n, const KernelContext& ctx) {
+inline void dequantize_i32_naive(const int32_t* q, float scale, float* x, int64_t n, const KernelContext& ctx) {
   quantization::dequantize(q, scale, x, n, ctx);
 }
 

@@ -1,4 +1,4 @@
-// ReLU, f32, elementwise: one CUDA thread per element — the first rung of the GPU ladder and
+// ReLU, f32, naive: one CUDA thread per element — the first rung of the GPU ladder and
 // the shape of every elementwise kernel.
 //
 // Why it runs at memory speed: a grid of 256-thread blocks covers the array, and the 32
@@ -21,16 +21,16 @@ inline namespace HK_KERNEL_TARGET {
 // x, out: (n)
 // 256 threads per block (kBlock below): __launch_bounds__ lets the resource report compute occupancy.
 __global__ void __launch_bounds__(256)
-    relu_f32_elementwise_kernel(const float* __restrict__ x, float* __restrict__ out, int64_t n) {
+    relu_f32_naive_kernel(const float* __restrict__ x, float* __restrict__ out, int64_t n) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < n) out[i] = 0.0f > x[i] ? 0.0f : x[i];
 }
 
-inline void relu_f32_elementwise(const float* x, float* out, int64_t n, const KernelContext& ctx) {
+inline void relu_f32_naive(const float* x, float* out, int64_t n, const KernelContext& ctx) {
   constexpr unsigned kBlock = 256;
   if (n == 0) return;  // a grid with no blocks is an invalid launch
   const int64_t blocks = (n + kBlock - 1) / kBlock;
-  launch(ctx, relu_f32_elementwise_kernel, dim3(static_cast<unsigned>(blocks)), dim3(kBlock))(x, out, n);
+  launch(ctx, relu_f32_naive_kernel, dim3(static_cast<unsigned>(blocks)), dim3(kBlock))(x, out, n);
 }
 
 }  // namespace HK_KERNEL_TARGET

@@ -1,7 +1,8 @@
-// hk/trace.hpp — watching how a kernel's work is split: over the CPU thread pool, and over
-// the blocks and threads of a simulated GPU launch (cuda_sim).
+// hk/experimental/trace.hpp — watching how a kernel's work is split: over the CPU thread
+// pool, and over the blocks and threads of a simulated GPU launch (cuda_sim).
 //
-// For teaching and testing, not for production: `hk-bench explain` installs an observer to
+// Experimental and not installed: the interface may change with the pool and the
+// simulator. For teaching and testing, not for production: `hk-bench explain` installs an observer to
 // show which thread computed which output element, and hk-bench uses one to tell whether a
 // variant actually ran on more than one thread. While no observer is installed the pool pays
 // one atomic load per parallel_for.
@@ -37,11 +38,6 @@ class ChunkObserver {
 // is installed and must not install or remove it while a kernel runs.
 void set_chunk_observer(ChunkObserver* observer);
 ChunkObserver* chunk_observer();
-
-// For the pool: the job number of a new parallel_for, and the lock that serializes chunks.
-int next_job();
-void lock_serial();
-void unlock_serial();
 
 // ---- cuda_sim: who computed what on a simulated GPU ---------------------------------------
 // The simulator runs each CUDA thread as a fiber, one at a time per OS thread; with an
@@ -86,7 +82,5 @@ class SimObserver {
 // Installs `observer` for cuda_sim launches (nullptr removes it); same rules as above.
 void set_sim_observer(SimObserver* observer);
 SimObserver* sim_observer();
-// For the simulator: the number of a new launch while an observer is installed.
-int next_sim_launch();
 
 }  // namespace hk::trace

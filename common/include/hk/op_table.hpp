@@ -1,0 +1,60 @@
+// hk/op_table.hpp — one row per op: the operands it takes, the result it gives, the work it
+// does, and one type-erased way to call it. The registry, hk-bench, the tests and the
+// fuzzer learn what they know about an op from this table, so adding an op is one row in
+// common/src/op_table.cpp, its kernels, and its public function in hk/ops.hpp.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "hk/registry.hpp"
+#include "hk/tensor.hpp"
+#include "hk/types.hpp"
+
+namespace hk {
+
+// The shape rule of an op's operands and result.
+enum class OpShape {
+  matmul,       // a: (M, K), b: (K, N) → (M, N)
+  elementwise,  // operands of one shape → a result of that shape
+  reduction,    // two operands of one shape → a double
+};
+
+// The operands of one call: x (a for matmul, q for dequantize), y for ops of two operands,
+// and the scale of quantize and dequantize.
+struct OpArgs {
+  const Tensor* x = nullptr;
+  const Tensor* y = nullptr;
+  float scale = 1.0f;
+};
+
+// A call's result: the output tensor, or for a reduction its value.
+struct OpResult {
+  Tensor tensor;
+  double value = 0;
+};
+
+struct OpDef {
+  std::string_view name;          // the public function's name
+  OpShape shape;
+  int operands;                   // tensor operands: 1 or 2
+  bool scaled;                    // takes a float scale after the tensors
+  std::span<const DType> dtypes;  // what the first operand may be (the second matches it)
+  DType (*result_dtype)(DType input);  // of the output tensor; reductions give a double
+  WorkModel work;                 // flops and compulsory bytes of one call
+  std::string_view bench_size;    // hk-bench's default: "N" (N×N×N for matmul) or "n"
+  // Calls the public function: with `out`, the output form writing into it; else the
+  // allocating form. Errors are the public function's.
+  OpResult (*call)(const OpArgs&, const Options&, Tensor* out);
+
+  bool has_output() const { return shape != OpShape::reduction; }
+};
+
+// Every op, in the order hk lists them.
+std::span<const OpDef> op_table();
+// The row named `name`; null when hk has no such op.
+const OpDef* find_op(std::string_view name);
+// The row named `name`; InvalidArgument listing hk's ops when there is none.
+const OpDef& op_def(std::string_view name);
+
+}  // namespace hk
