@@ -8,14 +8,12 @@
 #include <thread>
 
 #include "hk/cpu_features.hpp"
+#include "hk_reference.hpp"
 #include "memory_kernels.hpp"
 
 namespace hk_bench {
 
 namespace {
-
-constexpr double kU = 0x1.0p-24;
-
 
 // memcpy of half the op's traffic: the same bytes read plus written as the op moves.
 PeerRun memcpy_peer(Workload& w, Team& team) {
@@ -76,15 +74,11 @@ PeerRun stream_peer(Workload& w, Team& team) {
     *result = stream_sum(team, threads, ops.x.data<float>(), ops.y.data<float>(), ops.x.numel());
   };
   p.check = [&ops, result]() -> std::string {
-    long double s = 0, mag = 0;
+    hk_ref::Sum s;
     for (const hk::Tensor* t : {&ops.x, &ops.y})
-      for (int64_t i = 0; i < t->numel(); ++i) {
-        s += t->data<float>()[i];
-        mag += std::fabs(t->data<float>()[i]);
-      }
-    double n = double(ops.x.numel() + ops.y.numel());
-    if (std::fabs(*result - double(s)) <= 2.0 * (n + 2) * kU * double(mag)) return "";
-    return "stream sum " + std::to_string(*result) + ", fp64 " + std::to_string(double(s));
+      for (int64_t i = 0; i < t->numel(); ++i) s.add(t->data<float>()[i]);
+    if (hk_ref::float_sum_ok(*result, s, ops.x.numel() + ops.y.numel())) return "";
+    return "stream sum " + std::to_string(*result) + ", fp64 " + std::to_string(double(s.ref));
   };
   p.max_threads = team.size();
   return p;

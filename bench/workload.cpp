@@ -1,32 +1,21 @@
-// Inputs, outputs and validators for hk-bench. Validation compares with fp64 computed here:
-// every element for elementwise ops and reductions and for small matmuls; for large matmuls
-// (the full fp64 product would take longer than timing the variant) a random-vector check
-// of every row plus the element-wise bound on three full rows, three full columns and 512
-// random entries.
+// Inputs, outputs and validators for hk-bench. Validation judges with the independent
+// reference (reference/hk_reference.hpp) and its tolerances: every element for elementwise
+// ops and reductions and for small matmuls; for large matmuls (the full fp64 product would
+// take longer than timing the variant) a random-vector check of every row plus the
+// element-wise bound on three full rows, three full columns and 512 random entries.
 #include "workload.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <random>
+#include <span>
 #include <sstream>
+
+#include "hk_reference.hpp"
 
 namespace hk_bench {
 
 namespace {
-
-constexpr double kU = 0x1.0p-24;  // unit roundoff of f32
-
-std::string fmt(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-bool binary_op(const std::string& op) {
-  const hk::OpDef& d = hk::op_def(op);
-  return d.shape == hk::OpShape::elementwise && d.operands == 2;
-}
 
 int64_t parse_dim(const std::string& op, const std::string& size, const std::string& d) {
   char* end = nullptr;
@@ -36,136 +25,38 @@ int64_t parse_dim(const std::string& op, const std::string& size, const std::str
   return v;
 }
 
-// Freivalds' check of every row at once: c·x against a·(b·x) in fp64 for a random x with
-// entries in [1, 2). O(MK + KN + MN), so even a 4096³ product is checked in every element:
-// an int8 error anywhere changes an exact int64 sum; an f32 error shows once it exceeds the
-// row's bound Σ_j x_j·2·K·u·(|A||B|)ij = 2·K·u·(|A|·(|B|·x))i.
-template <class T, class Acc>
-std::string check_matmul_rows(const Operands& o, int64_t m, int64_t k, int64_t n, bool exact) {
-  std::mt19937_64 rng(7);
-  std::vector<double> x(static_cast<size_t>(n)), bx(static_cast<size_t>(k), 0.0), abs_bx(static_cast<size_t>(k), 0.0);
-  for (double& v : x) v = 1.0 + double(rng() % 1024) / 1024.0;
-  const T *a = o.x.data<T>(), *b = o.y.data<T>();
-  const Acc* c = o.out.data<Acc>();
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j) {
-      bx[size_t(p)] += double(b[p * n + j]) * x[size_t(j)];
-      abs_bx[size_t(p)] += std::fabs(double(b[p * n + j])) * x[size_t(j)];
-    }
-  for (int64_t i = 0; i < m; ++i) {
-    double got = 0, want = 0, mag = 0;
-    for (int64_t j = 0; j < n; ++j) got += double(c[i * n + j]) * x[size_t(j)];
-    for (int64_t p = 0; p < k; ++p) {
-      want += double(a[i * k + p]) * bx[size_t(p)];
-      mag += std::fabs(double(a[i * k + p])) * abs_bx[size_t(p)];
-    }
-    // int8: every partial sum is an integer times 1/1024 below 2^52/1024, hence exact in fp64,
-    // so any error shows (huge products fall back to fp64 rounding slack). f32: the bound plus
-    // a little slack for the fp64 evaluation itself.
-    double tol = exact ? (mag < 0x1p42 ? 0.0 : mag * 0x1p-50) : 2.0 * double(k) * kU * mag + 1e-12 * mag;
-    if (!(std::fabs(got - want) <= tol))
-      return "row " + std::to_string(i) + " of c is wrong: Σj c[" + std::to_string(i) + "][j]·x[j] = " + fmt(got) +
-             ", fp64 " + fmt(want) + " (random-vector check of every element)";
-  }
-  return "";
-}
+template <class T> std::span<const T> view(const hk::Tensor& t) { return {t.data<T>(), static_cast<size_t>(t.numel())}; }
 
+// The whole fp64 product for small ones; for large ones the reference's sampled check.
 std::string check_matmul(const Operands& o, hk::DType dtype, int64_t m, int64_t k, int64_t n) {
-  if (m == 0 || n == 0) return "";
   const bool all = m * n <= 65536;
-  if (!all) {
-    std::string rows = dtype == hk::DType::f32 ? check_matmul_rows<float, float>(o, m, k, n, false)
-                                               : check_matmul_rows<int8_t, int32_t>(o, m, k, n, true);
-    if (!rows.empty()) return rows;
+  if (dtype == hk::DType::f32) {
+    auto got = view<float>(o.out), a = view<float>(o.x), b = view<float>(o.y);
+    return all ? hk_ref::judge::matmul(got, a, b, m, k, n) : hk_ref::judge::matmul_sampled(got, a, b, m, k, n);
   }
-  // Which entries get the element-wise bound: all of a small product; else every entry of
-  // rows and columns 0, the middle and the last (edges and the middle of every blocking),
-  // plus 512 random ones.
-  std::vector<std::pair<int64_t, int64_t>> entries;
-  if (all) {
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) entries.emplace_back(i, j);
-  } else {
-    std::mt19937_64 rng(99);
-    for (int64_t i : {int64_t(0), m / 2, m - 1})
-      for (int64_t j = 0; j < n; ++j) entries.emplace_back(i, j);
-    for (int64_t j : {int64_t(0), n / 2, n - 1})
-      for (int64_t i = 0; i < m; ++i) entries.emplace_back(i, j);
-    for (int s = 0; s < 512; ++s) entries.emplace_back(int64_t(rng() % uint64_t(m)), int64_t(rng() % uint64_t(n)));
-  }
-  for (const auto& [i, j] : entries) {
-    double ref = 0, mag = 0, got;
-    if (dtype == hk::DType::f32) {
-      const float *pa = o.x.data<float>(), *pb = o.y.data<float>();
-      for (int64_t p = 0; p < k; ++p) {
-        double t = double(pa[i * k + p]) * pb[p * n + j];
-        ref += t;
-        mag += std::fabs(t);
-      }
-      got = o.out.data<float>()[i * n + j];
-    } else {
-      const int8_t *pa = o.x.data<int8_t>(), *pb = o.y.data<int8_t>();
-      int64_t acc = 0;
-      for (int64_t p = 0; p < k; ++p) acc += int64_t(pa[i * k + p]) * pb[p * n + j];
-      ref = double(acc);
-      got = o.out.data<int32_t>()[i * n + j];
-    }
-    // f32: the standard bound 2·K·u·(|A||B|)ij; i8: exact.
-    double tol = dtype == hk::DType::f32 ? 2.0 * double(k) * kU * mag : 0.0;
-    if (!(std::fabs(got - ref) <= tol))
-      return "c[" + std::to_string(i) + "][" + std::to_string(j) + "] = " + fmt(got) + ", fp64 " + fmt(ref);
-  }
-  return "";
+  auto got = view<int32_t>(o.out);
+  auto a = view<int8_t>(o.x), b = view<int8_t>(o.y);
+  return all ? hk_ref::judge::matmul(got, a, b, m, k, n) : hk_ref::judge::matmul_sampled(got, a, b, m, k, n);
 }
 
 std::string check_elementwise(const Operands& o, const std::string& op, float scale) {
-  const int64_t n = o.x.numel();
-  for (int64_t i = 0; i < n; ++i) {
-    double want, got;
-    if (op == "relu" && o.x.dtype() == hk::DType::i8) {
-      want = std::max<int>(o.x.data<int8_t>()[i], 0);
-      got = o.out.data<int8_t>()[i];
-    } else if (op == "quantize") {
-      // x / scale in fp64 rounded to f32 equals the f32 division (53 ≥ 2·24 + 2 bits).
-      double v = double(float(double(o.x.data<float>()[i]) / scale));
-      want = std::isnan(v) ? 0.0 : std::nearbyint(std::clamp(v, -127.0, 127.0));
-      got = o.out.data<int8_t>()[i];
-    } else if (op == "dequantize") {
-      double q = o.x.dtype() == hk::DType::i8 ? double(o.x.data<int8_t>()[i]) : double(o.x.data<int32_t>()[i]);
-      want = float(q * scale);
-      got = o.out.data<float>()[i];
-    } else {
-      double xv = o.x.data<float>()[i];
-      double yv = binary_op(op) ? double(o.y.data<float>()[i]) : 0.0;
-      float d = float(xv - yv);
-      want = op == "relu"  ? std::max(xv, 0.0)
-             : op == "add" ? float(xv + yv)
-             : op == "mul" ? float(xv * yv)
-                           : float(double(d) * d);
-      got = o.out.data<float>()[i];
-    }
-    if (!(got == want)) return "element " + std::to_string(i) + " = " + fmt(got) + ", expected " + fmt(want);
-  }
-  return "";
+  namespace judge = hk_ref::judge;
+  if (op == "relu" && o.x.dtype() == hk::DType::i8) return judge::relu(view<int8_t>(o.out), view<int8_t>(o.x));
+  if (op == "relu") return judge::relu(view<float>(o.out), view<float>(o.x));
+  if (op == "quantize") return judge::quantize(view<int8_t>(o.out), view<float>(o.x), scale);
+  if (op == "dequantize")
+    return o.x.dtype() == hk::DType::i8 ? judge::dequantize(view<float>(o.out), view<int8_t>(o.x), scale)
+                                        : judge::dequantize(view<float>(o.out), view<int32_t>(o.x), scale);
+  auto got = view<float>(o.out), x = view<float>(o.x), y = view<float>(o.y);
+  if (op == "add") return judge::add(got, x, y);
+  if (op == "mul") return judge::mul(got, x, y);
+  return judge::squared_difference(got, x, y);
 }
 
 std::string check_reduction(const Operands& o, const std::string& op) {
-  const int64_t n = o.x.numel();
-  const bool distance = op == "euclidean_distance";
-  long double s = 0, mag = 0;
-  const float *px = o.x.data<float>(), *py = o.y.data<float>();
-  for (int64_t i = 0; i < n; ++i) {
-    long double d = static_cast<long double>(px[i]) - py[i];
-    long double t = distance ? d * d : static_cast<long double>(px[i]) * py[i];
-    s += t;
-    mag += std::fabs(t);
-  }
-  double want = distance ? std::sqrt(double(s)) : double(s);
-  // Any summation order in f32: |error| ≤ (n + 2)·u·Σ|terms| (doubled for slack); the
-  // distance's terms are all positive, so its relative error is about n·u/2.
-  double tol = distance ? want * double(n + 4) * kU : double(mag) * 2.0 * double(n + 2) * kU;
-  if (!(std::fabs(o.result - want) <= tol)) return "got " + fmt(o.result) + ", fp64 " + fmt(want);
-  return "";
+  auto x = view<float>(o.x), y = view<float>(o.y);
+  return op == "euclidean_distance" ? hk_ref::judge::euclidean_distance(o.result, x, y)
+                                    : hk_ref::judge::dot(o.result, x, y);
 }
 
 }  // namespace

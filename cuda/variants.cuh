@@ -10,7 +10,7 @@
 //      `namespace hk::cuda { inline namespace HK_KERNEL_TARGET {`.
 //   2. One #include and one r.add row below.
 // Then build and run the tests: test_equivalence runs the new row under cuda_sim against
-// the fp64/int64 reference, with forward, reverse and random schedules.
+// the fp64/int64 reference (reference/), with forward, reverse and random schedules.
 #pragma once
 
 #include "cuda/kernels/elementwise_vectorized.cuh"

@@ -10,7 +10,7 @@
 //
 // fuzz/expect.hpp predicts from docs/design.md's rules and the registry which hk::Error the
 // call must throw, if any. A call predicted valid must return a result that matches the
-// oracle (fuzz/compare.hpp); one predicted invalid must throw the predicted hk::Error
+// independent reference's judge (reference/hk_reference.hpp); one predicted invalid must throw the predicted hk::Error
 // subclass. Either way the inputs must be unchanged and nothing written around `out`.
 // Anything else — crash, sanitizer report, wrong number, other exception — aborts with a
 // description of the call.
@@ -21,12 +21,12 @@
 #include <variant>
 #include <vector>
 
-#include "fuzz/compare.hpp"
 #include "fuzz/expect.hpp"
 #include "fuzz/input.hpp"
 #include "hk/hk.hpp"
 #include "hk/op_table.hpp"
 #include "hk/registry.hpp"
+#include "hk_reference.hpp"
 
 namespace hk_fuzz {
 namespace {
@@ -36,6 +36,7 @@ using hk::DType;
 using hk::Options;
 using hk::Shape;
 using hk::Tensor;
+namespace judge = hk_ref::judge;
 
 std::string g_case;  // what the current input does, for the report
 
@@ -249,7 +250,7 @@ void fuzz_matmul(Input& in, bool composite) {
   int64_t m = dim(40), k = dim(48), n = dim(40);
   if (in.one_in(32) && m * n <= 16) k = 200 + in.below(250);
   // Past the cache blocks of the packed GEMMs (K blocks of ~1000, N blocks of ~2000 here),
-  // kept cheap for the oracle by keeping the other dimensions small.
+  // kept cheap for the reference by keeping the other dimensions small.
   if (in.one_in(48)) k = 900 + 8 * int64_t(in.byte()), m = 1 + in.below(70), n = 1 + in.below(40);
   if (in.one_in(48)) n = 1900 + 2 * int64_t(in.byte()), m = 1 + in.below(4), k = 1 + in.below(16);
   const bool huge = in.one_in(24);
@@ -288,10 +289,9 @@ void fuzz_matmul(Input& in, bool composite) {
       return;
     if (into) result = out.tensor;
     if (ta == DType::f32) {
-      check(matmul_f32(host_values<float>(result), a.values<float>(), b.values<float>(), m, k, n));
+      check(judge::matmul(host_values<float>(result), a.values<float>(), b.values<float>(), m, k, n));
     } else {
-      auto ref = oracle::matmul_i8(a.values<int8_t>(), b.values<int8_t>(), m, k, n);
-      check(exact(host_values<int32_t>(result), ref.size(), [&](size_t i) { return ref[i]; }));
+      check(judge::matmul(host_values<int32_t>(result), a.values<int8_t>(), b.values<int8_t>(), m, k, n));
     }
     return;
   }
@@ -317,10 +317,10 @@ void fuzz_matmul(Input& in, bool composite) {
            block_size_may_fail("matmul", o, DType::i8, a.info.on_gpu, e)))
     return;
   auto q = [](const Buffer& x, float sc) {
-    return x.info.dtype == DType::i8 ? x.values<int8_t>() : quantized(x.values<float>(), sc);
+    return x.info.dtype == DType::i8 ? x.values<int8_t>() : hk_ref::quantized(x.values<float>(), sc);
   };
-  auto acc = oracle::matmul_i8(q(a, s_a), q(b, s_b), m, k, n);
-  check(exact(host_values<float>(result), acc.size(), [&](size_t i) { return oracle::dequantize(acc[i], s); }));
+  auto acc = hk_ref::matmul_i8(q(a, s_a), q(b, s_b), m, k, n);
+  check(judge::exact(host_values<float>(result), acc.size(), [&](size_t i) { return hk_ref::dequantize(acc[i], s); }));
 }
 
 // ---- elementwise, reductions, quantization ------------------------------------------------
@@ -409,39 +409,27 @@ void fuzz_elementwise(Input& in, int which) {
   if (x.info.on_gpu) return;  // zero-size: nothing to compare
   const size_t n = size_t(count(sx));
   if (op == "relu" && tx == DType::f32) {
-    auto v = x.values<float>();
-    check(exact(host_values<float>(result), n, [&](size_t i) { return oracle::relu(v[i]); }));
+    check(judge::relu(host_values<float>(result), x.values<float>()));
   } else if (op == "relu") {
-    auto v = x.values<int8_t>();
-    check(exact(host_values<int8_t>(result), n, [&](size_t i) { return v[i] < 0 ? int8_t(0) : v[i]; }));
+    check(judge::relu(host_values<int8_t>(result), x.values<int8_t>()));
   } else if (binary && which <= 3) {
-    auto a = x.values<float>(), b = y.values<float>();
-    check(exact(host_values<float>(result), n, [&](size_t i) {
-      if (op == "add") return oracle::add(a[i], b[i]);
-      if (op == "mul") return oracle::mul(a[i], b[i]);
-      float d = oracle::sub(a[i], b[i]);
-      return oracle::mul(d, d);
-    }));
+    auto got = host_values<float>(result), a = x.values<float>(), b = y.values<float>();
+    check(op == "add" ? judge::add(got, a, b) : op == "mul" ? judge::mul(got, a, b) : judge::squared_difference(got, a, b));
   } else if (op == "dot") {
-    check(dot(scalar, x.values<float>(), y.values<float>()));
+    check(judge::dot(scalar, x.values<float>(), y.values<float>()));
   } else if (op == "euclidean_distance") {
-    check(euclidean_distance(scalar, x.values<float>(), y.values<float>()));
+    check(judge::euclidean_distance(scalar, x.values<float>(), y.values<float>()));
   } else if (op == "quantize") {
-    auto q = quantized(x.values<float>(), sc);
-    check(exact(host_values<int8_t>(result), n, [&](size_t i) { return q[i]; }));
+    check(judge::quantize(host_values<int8_t>(result), x.values<float>(), sc));
   } else if (op == "dequantize") {
-    std::vector<int64_t> q;
-    if (tx == DType::i8)
-      for (int8_t v : x.values<int8_t>()) q.push_back(v);
-    else
-      for (int32_t v : x.values<int32_t>()) q.push_back(v);
-    check(exact(host_values<float>(result), n, [&](size_t i) { return oracle::dequantize(q[i], sc); }));
+    check(tx == DType::i8 ? judge::dequantize(host_values<float>(result), x.values<int8_t>(), sc)
+                          : judge::dequantize(host_values<float>(result), x.values<int32_t>(), sc));
   } else if (op == "quantized_relu") {
-    auto q = tx == DType::i8 ? x.values<int8_t>() : quantized(x.values<float>(), sc);
-    check(exact(host_values<float>(result), n, [&](size_t i) { return oracle::dequantize(q[i] < 0 ? 0 : q[i], sc); }));
+    auto q = tx == DType::i8 ? x.values<int8_t>() : hk_ref::quantized(x.values<float>(), sc);
+    check(judge::exact(host_values<float>(result), n, [&](size_t i) { return hk_ref::dequantize(hk_ref::relu_i8(q[i]), sc); }));
   } else if (op == "symmetric_scale") {
-    const float want = hk_fuzz::symmetric_scale(x.values<float>());
-    if (!same_float(scale_result, want)) check(at(0, scale_result, want) + " (symmetric_scale)");
+    const float want = hk_ref::symmetric_scale(x.values<float>());
+    if (!hk_ref::same_float(scale_result, want)) check(judge::element(0, scale_result, want) + " (symmetric_scale)");
   }
 }
 
@@ -479,13 +467,10 @@ void fuzz_parallel_map(Input& in) {
   if (result.size() != items.size()) finding("parallel_map returned " + std::to_string(result.size()) + " tensors");
   for (size_t j = 0; j < items.size(); ++j) {
     if (items[j].bytes() != before[j]) finding("parallel_map modified item " + std::to_string(j));
-    const size_t n = size_t(count(items[j].info.shape));
     if (items[j].info.dtype == DType::f32) {
-      auto v = items[j].values<float>();
-      check(exact(host_values<float>(result[j]), n, [&](size_t i) { return oracle::relu(v[i]); }));
+      check(judge::relu(host_values<float>(result[j]), items[j].values<float>()));
     } else {
-      auto v = items[j].values<int8_t>();
-      check(exact(host_values<int8_t>(result[j]), n, [&](size_t i) { return v[i] < 0 ? int8_t(0) : v[i]; }));
+      check(judge::relu(host_values<int8_t>(result[j]), items[j].values<int8_t>()));
     }
   }
 }

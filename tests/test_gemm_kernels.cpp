@@ -11,7 +11,7 @@
 #include "cpu/gemm_parallel.hpp"
 #include "hk/cpu_features.hpp"
 #include "hk/registry.hpp"
-#include "oracle.hpp"
+#include "hk_reference.hpp"
 #include "test_util.hpp"
 
 // The ymm VNNI tile compiled a second time with AVX512-VNNI + VL (tests/vnni_ymm_evex.cpp):
@@ -74,7 +74,7 @@ void check_f32_plan(const GemmPlan<P>& plan, const std::string& what) {
                    ", blocks mc " + std::to_string(blk.mc) + " kc " + std::to_string(blk.kc) + " nc " +
                    std::to_string(blk.nc));
       auto a = small_int_floats(size_t(s.m * s.k), unsigned(s.m + s.k)), b = small_int_floats(size_t(s.k * s.n), 7);
-      auto ref = oracle::matmul(a, b, s.m, s.k, s.n);
+      auto ref = hk_ref::matmul(a, b, s.m, s.k, s.n);
       GuardedC<float> c(s.m, s.n, std::bit_cast<float>(0x7fa5a5a5u));
       GemmPlan<P> blocked = plan;
       blocked.blocking = blk;
@@ -93,7 +93,7 @@ void check_i8_plan(const GemmPlan<P>& plan, const std::string& what) {
                    ", blocks mc " + std::to_string(blk.mc) + " kc " + std::to_string(blk.kc) + " nc " +
                    std::to_string(blk.nc));
       auto a = int8s(size_t(s.m * s.k), unsigned(3 * s.m + s.k)), b = int8s(size_t(s.k * s.n), 11);
-      auto ref = oracle::matmul_i8(a, b, s.m, s.k, s.n);
+      auto ref = hk_ref::matmul_i8(a, b, s.m, s.k, s.n);
       GuardedC<int32_t> c(s.m, s.n, 0x5a5a5a5a);
       GemmPlan<P> blocked = plan;
       blocked.blocking = blk;
@@ -115,7 +115,7 @@ void check_i8_wraparound(const GemmPlan<P>& plan, const std::string& what) {
   a[5] = 127;
   b[7] = 127;
   b[size_t(k * n - 1)] = 0;
-  auto ref = oracle::matmul_i8(a, b, m, k, n);
+  auto ref = hk_ref::matmul_i8(a, b, m, k, n);
   GuardedC<int32_t> c(m, n, 0x5a5a5a5a);
   gemm_serial<P>(plan, a.data(), k, b.data(), n, c.c(), c.ldc, m, k, n);
   ASSERT_TRUE(c.guards_intact());
@@ -228,11 +228,11 @@ TEST(GemmKernels, VnniYmm) {
     GTEST_SKIP() << "neither AVX-VNNI nor AVX512-VNNI+VL (after HK_CPU_ISA)";
 }
 
-std::vector<double> oracle_product(const std::vector<float>& a, const std::vector<float>& b, int64_t m, int64_t k, int64_t n) {
-  return oracle::matmul(a, b, m, k, n);
+std::vector<double> reference_product(const std::vector<float>& a, const std::vector<float>& b, int64_t m, int64_t k, int64_t n) {
+  return hk_ref::matmul(a, b, m, k, n);
 }
-std::vector<int64_t> oracle_product(const std::vector<int8_t>& a, const std::vector<int8_t>& b, int64_t m, int64_t k, int64_t n) {
-  return oracle::matmul_i8(a, b, m, k, n);
+std::vector<int64_t> reference_product(const std::vector<int8_t>& a, const std::vector<int8_t>& b, int64_t m, int64_t k, int64_t n) {
+  return hk_ref::matmul_i8(a, b, m, k, n);
 }
 
 // The parallel split: more threads than cores, more threads than tiles, grids in
@@ -254,7 +254,7 @@ void check_parallel(GemmPlan<P> plan, Fill fill, const std::string& what) {
         SCOPED_TRACE(what + (p == &tiny ? " tiny blocks, " : ", ") + std::to_string(threads) + " threads, " +
                      std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
         auto a = fill(size_t(s.m * s.k), 1), b = fill(size_t(s.k * s.n), 2);
-        auto ref = oracle_product(a, b, s.m, s.k, s.n);
+        auto ref = reference_product(a, b, s.m, s.k, s.n);
         std::vector<typename P::C> c(size_t(s.m * s.n) + 1, typename P::C(-1));
         pool.resize(threads);  // gemm_parallel uses at most the pool's threads
         gemm_parallel<P>(*p, a.data(), b.data(), c.data(), s.m, s.k, s.n, threads, /*inline_macs=*/0);

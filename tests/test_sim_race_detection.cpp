@@ -4,8 +4,8 @@
 // races of a shared-memory tiled matmul — reading the tiles before every thread has stored
 // its element (no barrier after the loads), and storing the next tiles while slower threads
 // still read the current ones (no barrier after the inner loop) — judged the way the
-// equivalence test judges a row: exact agreement with an int64 oracle on an integer fill.
-#include "oracle.hpp"
+// equivalence test judges a row: exact agreement with an int64 reference on an integer fill.
+#include "hk_reference.hpp"
 #include "sim_test_util.hpp"
 
 namespace {
@@ -41,10 +41,10 @@ std::vector<float> small_ints(size_t n, unsigned seed) {
   return v;
 }
 
-// Runs one kernel under schedule `s`; true when every element equals the oracle's.
-template <Barriers kBarriers> bool matches_oracle(const Schedule& s) {
+// Runs one kernel under schedule `s`; true when every element equals the reference's.
+template <Barriers kBarriers> bool matches_reference(const Schedule& s) {
   const auto av = small_ints(kM * kK, 1), bv = small_ints(kK * kN, 2);
-  const auto ref = oracle::matmul(av, bv, kM, kK, kN);  // exact: small integers
+  const auto ref = hk_ref::matmul(av, bv, kM, kK, kN);  // exact: small integers
   std::vector<float> c(size_t(kM * kN), -1.0f);
   ScheduleScope scope(s);
   const dim3 grid((kN + kTile - 1) / kTile, (kM + kTile - 1) / kTile), block(kTile, kTile);
@@ -60,18 +60,18 @@ std::vector<Schedule> ci_schedules() {
 }
 
 TEST(SimRaceDetection, CorrectTiledMatmulPassesUnderEverySchedule) {
-  for (const Schedule& s : all_schedules()) EXPECT_TRUE(matches_oracle<Barriers::both>(s)) << hk::sim::to_string(s);
+  for (const Schedule& s : all_schedules()) EXPECT_TRUE(matches_reference<Barriers::both>(s)) << hk::sim::to_string(s);
 }
 
 TEST(SimRaceDetection, MissingBarrierAfterTheLoadsFailsUnderSomeCiSchedule) {
   int failing = 0;
-  for (const Schedule& s : ci_schedules()) failing += !matches_oracle<Barriers::no_sync_after_load>(s);
+  for (const Schedule& s : ci_schedules()) failing += !matches_reference<Barriers::no_sync_after_load>(s);
   EXPECT_GT(failing, 0) << "reading shared tiles before every thread stored its element went unnoticed";
 }
 
 TEST(SimRaceDetection, MissingBarrierBeforeTheNextLoadsFailsUnderSomeCiSchedule) {
   int failing = 0;
-  for (const Schedule& s : ci_schedules()) failing += !matches_oracle<Barriers::no_sync_after_use>(s);
+  for (const Schedule& s : ci_schedules()) failing += !matches_reference<Barriers::no_sync_after_use>(s);
   EXPECT_GT(failing, 0) << "overwriting shared tiles other threads still read went unnoticed";
 }
 

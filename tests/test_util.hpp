@@ -1,4 +1,5 @@
-// Helpers shared by the test files: deterministic fills and guarded output buffers.
+// Helpers shared by the test files: deterministic fills and guarded output buffers. The
+// expected values come from the independent reference (reference/hk_reference.hpp).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 
 #include "hk/hk.hpp"
 #include "hk/op_table.hpp"
+#include "hk_reference.hpp"
 
 namespace hk_test {
 
@@ -84,10 +86,7 @@ inline std::vector<float> with_specials(std::vector<float> v) {
   return v;
 }
 
-inline bool same_float(float a, float b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-  return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b);
-}
+using hk_ref::same_float;  // bit-identical, any NaN equal to any NaN
 
 // An output buffer with guard elements on both sides. The tensor views the middle at an odd
 // element offset, so kernels also meet an output that is not 64-byte aligned; intact()

@@ -160,7 +160,7 @@ TEST(GpuMemory, OutOfMemoryNamesTheSize) {
 
 // Runs op on the CPU (naive) and on cuda with device tensors; compares exactly where hk
 // promises bits (integer-valued matmul, int8, elementwise) and within the fp64 bound for
-// reductions. The equivalence test covers the staged path against the oracles.
+// reductions. The equivalence test covers the staged path against the reference.
 void compare_with_cpu(const std::string& op, const std::string& variant, DType t) {
   SCOPED_TRACE(op + "/" + variant + " " + hk::to_string(t));
   hk::Options cpu{hk::Backend::cpu, "naive"}, gpu{hk::Backend::cuda, variant};
