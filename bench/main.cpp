@@ -3,7 +3,7 @@
 // See `hk-bench --help` and the README.
 #include <cstdio>
 
-#include "commands.hpp"
+#include "run/commands.hpp"
 #include "hk/error.hpp"
 
 int main(int argc, char** argv) try {

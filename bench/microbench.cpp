@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "hk/registry.hpp"
-#include "peers.hpp"
-#include "suite.hpp"
-#include "team.hpp"
-#include "workload.hpp"
+#include "peers/peers.hpp"
+#include "run/suite.hpp"
+#include "run/team.hpp"
+#include "run/workload.hpp"
 
 namespace {
 

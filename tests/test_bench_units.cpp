@@ -12,14 +12,14 @@
 #include <thread>
 
 #include "bench_json.hpp"
-#include "cli.hpp"
-#include "explain.hpp"
-#include "format.hpp"
-#include "roofline.hpp"
-#include "runner.hpp"
-#include "svg_charts.hpp"
-#include "sweep.hpp"
-#include "workload.hpp"
+#include "run/cli.hpp"
+#include "explain/explain.hpp"
+#include "report/format.hpp"
+#include "report/roofline.hpp"
+#include "run/runner.hpp"
+#include "report/svg_charts.hpp"
+#include "run/sweep.hpp"
+#include "run/workload.hpp"
 
 namespace {
 

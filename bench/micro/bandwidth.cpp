@@ -14,7 +14,7 @@
 // pairs within the row: vs_memcpy / vs_stream_read (the peer moving the same bytes on the
 // same thread count: > 1 means hk is faster), vs_stream_copy (a vector copy with
 // non-temporal stores, the fastest copy we know here; both peers are hk-bench's, from
-// bench/memory_kernels.hpp) and, for `parallel`, vs_simd.
+// bench/machine/memory_kernels.hpp) and, for `parallel`, vs_simd.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -25,8 +25,8 @@
 
 #include "hk/hk.hpp"
 #include "hk/op_table.hpp"
-#include "memory_kernels.hpp"
-#include "team.hpp"
+#include "machine/memory_kernels.hpp"
+#include "run/team.hpp"
 
 namespace {
 
@@ -34,7 +34,7 @@ using hk::Tensor;
 
 const std::vector<int64_t> kSizes = {1024, 1 << 14, 1 << 16, 1 << 17, 1 << 18, 1 << 20, 1 << 22, 1 << 24};  // floats: 4 KiB .. 64 MiB
 
-// The peers run on hk-bench's own team of threads (bench/team.hpp), never on hk's pool, so
+// The peers run on hk-bench's own team of threads (bench/run/team.hpp), never on hk's pool, so
 // a peer's time never depends on the thing it is compared with.
 hk_bench::Team& team() {
   static hk_bench::Team t(2);

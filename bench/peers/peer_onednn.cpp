@@ -1,0 +1,59 @@
+// oneDNN dnnl_gemm_u8s8s32: the int8 matmul peer. hk's int8 matmul is s8×s8; oneDNN's
+// fast path takes A unsigned, so A is shifted by +128 once before timing (not timed) and
+// the zero point ao = 128 gives back exactly A·B — the same product hk computes, checked by
+// the same exact validator. oneDNN (Debian's build) threads with OpenMP; hk-bench sets the
+// OpenMP thread count per row with omp_set_num_threads, never through the environment.
+#include "peers/peers.hpp"
+
+#if HK_BENCH_HAVE_ONEDNN
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+#include <memory>
+
+namespace hk_bench {
+
+#if HK_BENCH_HAVE_ONEDNN
+
+bool onednn_built_in() { return true; }
+
+Fields onednn_versions() {
+  const dnnl_version_t* v = dnnl_version();
+  std::string runtime = v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : v->cpu_runtime == DNNL_RUNTIME_SEQ ? "sequential" : "other";
+  return {{"onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) +
+                         " (" + v->hash + "), cpu runtime " + runtime}};
+}
+
+std::vector<PeerRun> onednn_peers(Workload& w) {
+  Operands& ops = w.host();
+  const int64_t m = w.dims()[0], k = w.dims()[1], n = w.dims()[2];
+  auto a_u8 = std::make_shared<std::vector<uint8_t>>(size_t(m * k));
+  const int8_t* a = ops.x.data<int8_t>();
+  for (size_t i = 0; i < a_u8->size(); ++i) (*a_u8)[i] = uint8_t(int(a[i]) + 128);
+  PeerRun p;
+  p.name = "onednn";
+  p.summary = "dnnl_gemm_u8s8s32 with A shifted to u8 and zero point 128 (exact s8×s8)";
+  p.work = w.work();
+  p.run = [&ops, a_u8, m, k, n](int threads) {
+    omp_set_num_threads(threads);
+    const int32_t co = 0;
+    dnnl_status_t s = dnnl_gemm_u8s8s32('N', 'N', 'F', m, n, k, 1.0f, a_u8->data(), std::max<int64_t>(k, 1), 128,
+                                        ops.y.data<int8_t>(), std::max<int64_t>(n, 1), 0, 0.0f,
+                                        ops.out.data<int32_t>(), std::max<int64_t>(n, 1), &co);
+    if (s != dnnl_success) throw hk::Error("dnnl_gemm_u8s8s32 failed with status " + std::to_string(int(s)));
+  };
+  p.check = [&w, &ops] { return w.check(ops); };
+  return {p};
+}
+
+#else
+
+bool onednn_built_in() { return false; }
+Fields onednn_versions() { return {{"onednn", std::string("not built in: ") + HK_BENCH_ONEDNN_ABSENT}}; }
+std::vector<PeerRun> onednn_peers(Workload&) { return {}; }
+
+#endif
+
+}  // namespace hk_bench

@@ -1,0 +1,20 @@
+// hk-bench's subcommands. Each returns the process exit status.
+#pragma once
+
+#include <string>
+
+#include "run/cli.hpp"
+#include "run/results.hpp"
+
+namespace hk_bench {
+
+int run_command(const Args& args);      // run.cpp
+int list_command();                     // run.cpp
+int sweep_command(const Args& args);    // sweep.cpp
+int explain_command(const Args& args);  // explain.cpp
+int resources_command();                // resources.cpp
+
+// Shared by run and sweep: writes the report (stdout or --output, plus --html).
+void emit(const Report& report, const Args& args, const std::string& table_text);
+
+}  // namespace hk_bench

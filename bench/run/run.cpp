@@ -1,0 +1,89 @@
+// `hk-bench` / `hk-bench run`: the side-by-side tables; `hk-bench list`.
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "run/commands.hpp"
+#include "machine/environment.hpp"
+#include "report/format.hpp"
+#include "hk/registry.hpp"
+#include "peers/peers.hpp"
+#include "run/preflight.hpp"
+#include "report/roofline.hpp"
+#include "run/runner.hpp"
+#include "run/session.hpp"
+#include "run/sweep.hpp"
+#include "run/workload.hpp"
+
+namespace hk_bench {
+
+void emit(const Report& report, const Args& args, const std::string& table_text) {
+  Format format = parse_format(args.format);
+  std::string text = format == Format::table ? table_text : format_report(report, format);
+  if (args.output.empty()) {
+    std::fputs(text.c_str(), stdout);
+  } else {
+    std::ofstream f(args.output, std::ios::binary);
+    if (!(f << text)) throw hk::Error("cannot write --output '" + args.output + "': " + std::strerror(errno));
+    std::fprintf(stderr, "hk-bench: wrote %s\n", args.output.c_str());
+  }
+  if (!args.html.empty()) {
+    std::ofstream f(args.html, std::ios::binary);
+    if (!(f << format_html(report))) throw hk::Error("cannot write --html '" + args.html + "': " + std::strerror(errno));
+    std::fprintf(stderr, "hk-bench: wrote %s\n", args.html.c_str());
+  }
+}
+
+int run_command(const Args& args) {
+  // Bad arguments fail before anything is measured.
+  std::vector<Case> cases = select_cases(args.ops, expand_sizes(args.sizes));
+  check_before_measuring(args, cases);
+  Session s(args, "run", 10.0);
+  int steps = 0;
+  for (const Case& c : cases) steps += s.runner->planned_steps(c);
+  Progress progress(steps, args.progress);
+  for (const Case& c : cases) {
+    Table t{c.op, c.dtype, c.title(), {}, {}};
+    for (const std::string& size : c.sizes) s.run_case(c, size, t, progress);
+    annotate(t);
+    if (c.sizes.size() > 1)  // a size sweep of its own: where would a GPU overtake?
+      for (Crossover& x : crossovers_of(t, s.report.env.backends)) s.report.crossovers.push_back(x);
+    s.report.tables.push_back(std::move(t));
+  }
+  progress.finish();
+  s.finish();
+  emit(s.report, args, format_table(s.report));
+  return s.report.errors ? 2 : s.report.failures ? 1 : 0;
+}
+
+int list_command() {
+  std::printf("backends:\n");
+  for (const hk::BackendInfo& b : hk::backends()) {
+    std::printf("  %-9s %s%s%s\n", b.name.c_str(), b.available ? "available" : "unavailable",
+                b.reason.empty() ? "" : ": ", b.reason.c_str());
+    for (const std::string& d : b.devices) std::printf("            %s\n", d.c_str());
+  }
+  std::printf("\nvariants (op, backend, variant, dtypes, supported here, summary):\n");
+  for (const hk::VariantInfo& v : hk::variants()) {
+    std::string dtypes;
+    for (hk::DType t : v.dtypes) {
+      if (!dtypes.empty()) dtypes += ',';
+      dtypes += hk::to_string(t);
+    }
+    std::string needs = v.requirement != "none" ? " [needs " + v.requirement + "]" : "";
+    if (const hk::VariantRow* row = hk::Registry::get().find(v.op, v.backend, v.variant)) {
+      if (row->origin == hk::Origin::library) needs += " [library baseline]";
+      for (const std::string& alias : row->aliases) needs += " [also selected as '" + alias + "']";
+    }
+    std::printf("  %-19s %-8s %-15s %-8s %-3s %s%s\n", v.op.c_str(), hk::to_string(v.backend).c_str(), v.variant.c_str(),
+                dtypes.c_str(), v.supported ? "yes" : "no", v.summary.c_str(), needs.c_str());
+  }
+  std::printf("\npeers:\n");
+  for (const auto& [k, v] : peer_library_versions()) std::printf("  %-13s %s\n", k.c_str(), v.c_str());
+  return 0;
+}
+
+}  // namespace hk_bench
