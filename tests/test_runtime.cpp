@@ -149,6 +149,9 @@ TEST(OpTable, IsTheListOfOps) {
   EXPECT_EQ(hk::ops(), names);
   for (const auto& row : hk::Registry::get().rows()) EXPECT_NE(hk::find_op(row.op), nullptr) << row.op;
   EXPECT_EQ(hk::find_op("no_such_op"), nullptr);
+  const std::string missing = hk_test::message_of<hk::InvalidArgument>(
+      [] { hk::op_def("add").call({}, {}, nullptr); });
+  EXPECT_NE(missing.find("operand x is missing"), std::string::npos) << missing;
   const std::string m = hk_test::message_of<hk::InvalidArgument>([] { hk::op_def("no_such_op"); });
   EXPECT_NE(m.find("'no_such_op'"), std::string::npos) << m;
   EXPECT_NE(m.find("euclidean_distance"), std::string::npos) << m;

@@ -2,6 +2,7 @@
 #include "hk/op_table.hpp"
 
 #include <array>
+#include <string>
 
 #include "hk/error.hpp"
 #include "hk/ops.hpp"
@@ -41,9 +42,16 @@ DType matmul_result(DType t) { return t == DType::i8 ? DType::i32 : DType::f32; 
 
 // ---- calls: the public functions behind one signature -------------------------------------
 
+// An OpArgs without the operands the op takes is the caller's bug: an error, not a crash.
+void require(const Tensor* t, const char* which) {
+  if (!t) throw InvalidArgument(std::string("op table call: operand ") + which + " is missing");
+}
+
 template <Tensor (*Alloc)(const Tensor&, const Tensor&, const Options&),
           void (*Into)(const Tensor&, const Tensor&, Tensor&, const Options&)>
 OpResult call_binary(const OpArgs& a, const Options& o, Tensor* out) {
+  require(a.x, "x");
+  require(a.y, "y");
   if (!out) return {Alloc(*a.x, *a.y, o)};
   Into(*a.x, *a.y, *out, o);
   return {*out};
@@ -51,6 +59,7 @@ OpResult call_binary(const OpArgs& a, const Options& o, Tensor* out) {
 
 template <Tensor (*Alloc)(const Tensor&, const Options&), void (*Into)(const Tensor&, Tensor&, const Options&)>
 OpResult call_unary(const OpArgs& a, const Options& o, Tensor* out) {
+  require(a.x, "x");
   if (!out) return {Alloc(*a.x, o)};
   Into(*a.x, *out, o);
   return {*out};
@@ -59,6 +68,7 @@ OpResult call_unary(const OpArgs& a, const Options& o, Tensor* out) {
 template <Tensor (*Alloc)(const Tensor&, float, const Options&),
           void (*Into)(const Tensor&, float, Tensor&, const Options&)>
 OpResult call_scaled(const OpArgs& a, const Options& o, Tensor* out) {
+  require(a.x, "x");
   if (!out) return {Alloc(*a.x, a.scale, o)};
   Into(*a.x, a.scale, *out, o);
   return {*out};
@@ -66,6 +76,8 @@ OpResult call_scaled(const OpArgs& a, const Options& o, Tensor* out) {
 
 template <double (*Reduce)(const Tensor&, const Tensor&, const Options&)>
 OpResult call_reduce(const OpArgs& a, const Options& o, Tensor*) {
+  require(a.x, "x");
+  require(a.y, "y");
   return {Tensor(), Reduce(*a.x, *a.y, o)};
 }
 
