@@ -34,7 +34,7 @@ TEST(CudaUnavailable, EveryOpAndEveryPathSaysWhy) {
   // Host tensors asked to run on cuda (the staging path) and device tensors both name it.
   for (const std::string& op : hk::ops()) {
     SCOPED_TRACE(op);
-    hk::DType t = op == "dequantize" ? hk::DType::i8 : hk::DType::f32;
+    const hk::DType t = hk::op_def(op).dtypes.front();
     std::string m = message_of<hk::BackendUnavailable>([&] { hk_test::call_op(op, t, {hk::Backend::cuda}); });
     EXPECT_NE(m.find(why), std::string::npos) << m;
   }

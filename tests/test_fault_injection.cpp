@@ -209,13 +209,12 @@ TEST(FaultInjection, KernelScratchAndOutputParameterForms) {
   }
   EXPECT_GT(packing_rows, 0) << "no cpu matmul variant packs: the packing buffers were never failed";
   for (const hk::VariantInfo& v : hk::variants()) {
-    if (!v.supported || v.backend != hk::Backend::cpu || (v.op != "dot" && v.op != "euclidean_distance")) continue;
+    const hk::OpDef& d = hk::op_def(v.op);
+    if (!v.supported || v.backend != hk::Backend::cpu || d.shape != hk::OpShape::reduction) continue;
     if (v.variant != "parallel") continue;
     SCOPED_TRACE("cpu/" + v.op + "/parallel");
     hk::Options o{hk::Backend::cpu, "parallel", 2};
-    const bool dot = v.op == "dot";
-    Outcome r = inject_every_allocation(
-        [&, o] { return bytes_of(dot ? hk::dot(xf, yf, o) : hk::euclidean_distance(xf, yf, o)); }, {&xf, &yf});
+    Outcome r = inject_every_allocation([&, o] { return bytes_of(d.call({&xf, &yf}, o, nullptr).value); }, {&xf, &yf});
     EXPECT_GE(r.allocations, 1) << "the partial sums were not allocated through hk's allocator";
   }
 }
