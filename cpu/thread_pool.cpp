@@ -1,13 +1,10 @@
 #include "cpu/thread_pool.hpp"
 
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <utility>
 
 #include "hk/error.hpp"
-#include "hk/runtime.hpp"
 #include "common/src/trace_hooks.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -57,30 +54,7 @@ template <class T> T wait_change(const std::atomic<T>& word, T old, std::chrono:
   return word.load(std::memory_order_acquire);
 }
 
-// HK_NUM_THREADS, else the CPUs the process may use. Read once, when the pool is made. A
-// bad value is reported rather than thrown, so that set_num_threads can still fix the size.
-int threads_from_env() {
-  const int fallback = usable_cpus();
-  if (const char* env = std::getenv("HK_NUM_THREADS"); env && *env) {
-    char* end = nullptr;
-    long v = std::strtol(env, &end, 10);
-    if (*end == '\0' && v >= 1 && v <= 1024) return static_cast<int>(v);
-    std::fprintf(stderr,
-                 "hk: warning: HK_NUM_THREADS='%s' is not a thread count in 1..1024; using %d (the CPUs "
-                 "this process may use)\n",
-                 env, fallback);
-  }
-  return fallback;
-}
-
 }  // namespace
-
-ThreadPool& ThreadPool::global() {
-  // Never destroyed: ops may run from static objects' destructors after main returned (the
-  // workers sleep until the process ends).
-  static ThreadPool* pool = new ThreadPool(threads_from_env());
-  return *pool;
-}
 
 ThreadPool::ThreadPool(int threads, int cpus) : cpus_(std::max(cpus, 1)) { start(threads); }
 
@@ -224,10 +198,3 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, int threads,
 }
 
 }  // namespace hk::cpu
-
-namespace hk {
-
-void set_num_threads(int threads) { cpu::ThreadPool::global().resize(threads); }
-int num_threads() { return cpu::ThreadPool::global().size(); }
-
-}  // namespace hk
