@@ -6,8 +6,8 @@
 // is large enough that reading it takes longer than waking a pool worker; below that it
 // runs on the calling thread. x · B is split by columns (each thread streams its own
 // columns of every row of B, so no output line is shared), A · x by rows. The small GEMM
-// only takes products small enough that the packed GEMM would run them on one thread too
-// (PackF32::kInlineMacs).
+// takes products below the packed GEMM's own threading threshold (PackF32::kInlineMacs);
+// it splits those over threads from a lower one, since it has no packing to share.
 #include "cpu/gemm_shape.hpp"
 
 #include <algorithm>
@@ -62,6 +62,12 @@ bool gemv(const In* a, const In* b, Out* c, int64_t m, int64_t k, int64_t n, int
   return false;
 }
 
+// Small products below this many multiply-adds run on the calling thread: they take about
+// as long as waking a pool worker.
+constexpr double kSmallInlineMacs = 1 << 20;
+// Rows per unit of the small GEMM's row split: whole row tiles on every target (12, 6, 4).
+constexpr int64_t kRowUnit = 24;
+
 // The small GEMM reads B's block (K × one tile of columns) from L2 once per tile of rows
 // instead of packing it; past a quarter of L2 the packed GEMM's K blocking wins.
 bool small_f32(int64_t m, int64_t k, int64_t n) {
@@ -76,7 +82,31 @@ bool small_f32(int64_t m, int64_t k, int64_t n) {
 bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads) {
   if (gemv(a, b, c, m, k, n, threads, &gemv_f32_row, &gemv_f32_col)) return true;
   if (!small_f32(m, k, n)) return false;
-  gemm_f32_small(a, k, b, n, c, n, m, k, n);
+  // Split by columns when there are enough (each thread reads its own columns of B, which
+  // is the operand the small GEMM re-reads), else by rows; units are whole tiles on every
+  // target (64 columns, 24 rows).
+  const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  threads = macs < kSmallInlineMacs ? 1 : std::min(threads, ThreadPool::global().concurrency());
+  const int64_t col_units = (n + kGemvColumnUnit - 1) / kGemvColumnUnit, row_units = (m + kRowUnit - 1) / kRowUnit;
+  const bool by_cols = col_units >= threads;
+  const int64_t units = by_cols ? col_units : row_units;
+  const int parts = static_cast<int>(std::min<int64_t>(threads, units));
+  auto part = [&](int64_t u0, int64_t u1) {
+    if (by_cols) {
+      const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
+      gemm_f32_small(a, k, b + j0, n, c + j0, n, m, k, j1 - j0);
+    } else {
+      const int64_t i0 = u0 * kRowUnit, i1 = std::min(u1 * kRowUnit, m);
+      gemm_f32_small(a + i0 * k, k, b, n, c + i0 * n, n, i1 - i0, k, n);
+    }
+  };
+  if (parts <= 1) {
+    part(0, units);
+    return true;
+  }
+  ThreadPool::global().parallel_for(parts, 1, parts, [&](int64_t first, int64_t last) {
+    for (int64_t t = first; t < last; ++t) part(t * units / parts, (t + 1) * units / parts);
+  });
   return true;
 }
 
