@@ -5,7 +5,7 @@
 // of shapes give it nothing to reuse:
 // - M = 1 or N = 1 (a layer at batch 1, a GEMV): every element of the matrix operand is
 //   used exactly once, so packing it is a second full pass over the largest operand. The
-//   GEMV kernels (gemv_f32.cpp, gemv_i8.cpp) stream it once, in the caller's layout.
+//   GEMV kernels (gemv.cpp) stream it once, in the caller's layout.
 // - Small products (a few hundred thousand multiply-adds, or a handful of rows against a
 //   modest B): the operands already sit in L1 or L2, so the packed copies cost about as much
 //   as the arithmetic they were meant to speed up. The small GEMM (gemm_f32_small.cpp)
