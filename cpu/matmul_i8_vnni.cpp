@@ -24,10 +24,14 @@
 // (gemm_pack_vnni_avx512.cpp), and with a 1 × 2 grid both threads pack all of A; broadcasts of A are loads of their own (vpdpbusd can
 // broadcast only its signed operand); and a matrix with fewer than 8 rows still runs
 // 8-row tiles.
+//
+// As the default int8 variant it runs M = 1 and N = 1 as a GEMV (gemm_shape.hpp): no
+// packing, the matrix streamed once.
 #include <optional>
 
 #include "cpu/gemm_i8_vnni.hpp"
 #include "cpu/gemm_parallel.hpp"
+#include "cpu/gemm_shape.hpp"
 #include "hk/registry.hpp"
 #include "hk/cpu_features.hpp"
 #include "hk/error.hpp"
@@ -85,6 +89,7 @@ void matmul_i8_vnni(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int
   const auto& plan = vnni_plan();
   if (!plan)
     throw BackendUnavailable("matmul vnni needs AVX512-VNNI or AVX-VNNI, which this CPU (after HK_CPU_ISA) lacks");
+  if (matmul_i8_by_shape(a, b, c, m, k, n, ctx.threads)) return;
   gemm_parallel<PackI8Vnni>(*plan, a, b, c, m, k, n, ctx.threads);
 }
 

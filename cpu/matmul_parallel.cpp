@@ -8,7 +8,11 @@
 // kInlineMacs); packing is memory-bound, and with one cut the operand that is not cut is
 // packed by every thread; and the parts are fixed, so a core held by another program delays
 // the whole product.
+//
+// As the default variant it first asks gemm_shape.hpp whether the shape is one the packed
+// GEMM serves badly (M = 1 or N = 1, small f32 products) and runs that path instead.
 #include "cpu/gemm_parallel.hpp"
+#include "cpu/gemm_shape.hpp"
 #include "hk/registry.hpp"
 
 namespace hk::cpu {
@@ -16,11 +20,13 @@ namespace hk::cpu {
 // a: (m, k), b: (k, n), c: (m, n), row-major; on ctx.threads threads.
 void matmul_f32_parallel(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n,
                          const KernelContext& ctx) {
+  if (matmul_f32_by_shape(a, b, c, m, k, n, ctx.threads)) return;
   gemm_parallel<PackF32>(gemm_f32_plan(), a, b, c, m, k, n, ctx.threads);
 }
 
 void matmul_i8_parallel(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n,
                         const KernelContext& ctx) {
+  if (matmul_i8_by_shape(a, b, c, m, k, n, ctx.threads)) return;
   gemm_parallel<PackI8Pairs>(gemm_i8_pairs_plan(), a, b, c, m, k, n, ctx.threads);
 }
 

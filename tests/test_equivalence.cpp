@@ -27,7 +27,12 @@ const MatmulShape kMatmulShapes[] = {
     {1, 1, 1},     {7, 13, 5},   {2, 3, 4},     {16, 16, 16},  {65, 67, 129}, {33, 100, 17},
     {1, 513, 257}, {257, 31, 1}, {2, 1500, 3},  {96, 96, 96},  {127, 1031, 513},
     {17, 300, 4100},  // N beyond any N-block
-    {0, 5, 3},     {4, 0, 3},    {3, 5, 0},     {0, 0, 0}};
+    // Inference shapes (cpu/gemm_shape.hpp): batch-1 layers and GEMVs (M = 1, N = 1, the
+    // largest ones split over threads), small products the unpacked GEMM takes, small M
+    // with a long K, and the shapes hk-bench compares with the peers.
+    {1, 784, 128}, {32, 784, 128}, {64, 128, 10}, {64, 64, 64}, {128, 128, 128}, {1, 2048, 515},
+    {1100, 1000, 1}, {1, 1, 9},   {9, 1, 1},     {3, 1500, 70}, {4, 9000, 40},
+    {0, 5, 3},     {4, 0, 3},    {3, 5, 0},     {0, 0, 0},     {1, 0, 5},     {5, 0, 1}};
 
 // 524,365 elements: every parallel variant splits it over two threads (even i8 relu, whose
 // grain is the largest), with a ragged last chunk.

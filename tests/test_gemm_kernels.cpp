@@ -9,6 +9,7 @@
 #include "cpu/gemm_i8_vnni.hpp"
 #include "cpu/gemm_loops.hpp"
 #include "cpu/gemm_parallel.hpp"
+#include "cpu/gemm_shape.hpp"
 #include "hk/cpu_features.hpp"
 #include "hk/registry.hpp"
 #include "hk_reference.hpp"
@@ -292,6 +293,139 @@ TEST(GemmKernels, ParallelSplitCoversC) {
   if (!HasFatalFailure() && f.avx512f && f.avx512vnni)
     check_parallel(make_gemm_plan<PackI8Vnni>(vnni_microkernel(kVnniZmmMR, kVnniZmmNR, 16, vnni_zmm_tiles, "zmm")), i8s,
                    "vnni");
+}
+
+// ---- inference shapes (gemm_shape.hpp): the GEMVs and the unpacked small GEMM -----------
+
+// A (rows × k) in a buffer with row stride k + 2 (the kernels must follow lda, not k) and
+// the oracle's product of its dense copy with B (k × n, row stride n + 5).
+template <class T> struct Strided {
+  int64_t rows, cols, ld;
+  std::vector<T> dense, buf;
+  Strided(std::vector<T> v, int64_t r, int64_t c, int64_t pad) : rows(r), cols(c), ld(c + pad), dense(std::move(v)),
+                                                                  buf(size_t(r * (c + pad) + 1), T(99)) {
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < c; ++j) buf[size_t(i * ld + j)] = dense[size_t(i * c + j)];
+  }
+};
+
+// The GEMV kernels on every target: K around the group of four rows, N around whole vectors
+// and the L1 column block, strided operands, a guarded output.
+TEST(GemmShapes, GemvOnEveryTarget) {
+  const std::vector<std::pair<int64_t, int64_t>> kn = {{0, 5},  {1, 1},   {3, 17},   {4, 16},  {5, 33},
+                                                       {9, 64}, {37, 7},  {130, 95}, {2, 2053}, {67, 4100}};
+  for_each_target([&](const std::string& name) {
+    for (auto [k, n] : kn) {
+      SCOPED_TRACE(name + ": K " + std::to_string(k) + ", N " + std::to_string(n));
+      auto x = small_int_floats(size_t(k), unsigned(k));
+      auto xi = int8s(size_t(k), unsigned(k));
+      Strided<float> b(small_int_floats(size_t(k * n), unsigned(n)), k, n, 5);
+      Strided<int8_t> bi(int8s(size_t(k * n), unsigned(n)), k, n, 5);
+      auto ref = oracle::matmul(x, b.dense, 1, k, n);
+      auto refi = oracle::matmul_i8(xi, bi.dense, 1, k, n);
+      GuardedC<float> y(1, n, std::bit_cast<float>(0x7fa5a5a5u));
+      GuardedC<int32_t> yi(1, n, 0x5a5a5a5a);
+      gemv_f32_row(x.data(), b.buf.data(), b.ld, y.c(), k, n);
+      gemv_i8_row(xi.data(), bi.buf.data(), bi.ld, yi.c(), k, n);
+      ASSERT_TRUE(y.guards_intact() && yi.guards_intact()) << "x · B wrote outside y";
+      for (int64_t j = 0; j < n; ++j) {
+        ASSERT_EQ(y.at(0, j), float(ref[size_t(j)])) << "x · B, column " << j;
+        ASSERT_EQ(int64_t(yi.at(0, j)), refi[size_t(j)]) << "x · B int8, column " << j;
+      }
+      // A · x with A = Bᵀ's shape: n rows of k.
+      Strided<float> a(small_int_floats(size_t(n * k), unsigned(n + 1)), n, k, 2);
+      Strided<int8_t> ai(int8s(size_t(n * k), unsigned(n + 1)), n, k, 2);
+      auto refc = oracle::matmul(a.dense, x, n, k, 1);
+      auto refci = oracle::matmul_i8(ai.dense, xi, n, k, 1);
+      GuardedC<float> yc(n, 1, std::bit_cast<float>(0x7fa5a5a5u));
+      GuardedC<int32_t> yci(n, 1, 0x5a5a5a5a);
+      gemv_f32_col(a.buf.data(), a.ld, x.data(), yc.c(), n, k);  // y has stride 1: writes the first column only
+      gemv_i8_col(ai.buf.data(), ai.ld, xi.data(), yci.c(), n, k);
+      for (int64_t i = 0; i < n; ++i) {
+        ASSERT_EQ(yc.c()[i], float(refc[size_t(i)])) << "A · x, row " << i;
+        ASSERT_EQ(int64_t(yci.c()[i]), refci[size_t(i)]) << "A · x int8, row " << i;
+      }
+    }
+  });
+}
+
+// −128 everywhere and K past 2³¹ / 16384: the int8 GEMVs wrap modulo 2³² like the naive kernel.
+TEST(GemmShapes, GemvI8Wraparound) {
+  const int64_t k = 140001, n = 21;
+  std::vector<int8_t> x(size_t(k), -128), b(size_t(k * n), -128);
+  b[3] = 127;
+  auto ref = oracle::matmul_i8(x, b, 1, k, n);
+  std::vector<int32_t> y(static_cast<size_t>(n));
+  gemv_i8_row(x.data(), b.data(), n, y.data(), k, n);
+  for (int64_t j = 0; j < n; ++j) ASSERT_EQ(y[size_t(j)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(j)]))) << j;
+  int32_t dot = 0;
+  gemv_i8_col(x.data(), k, b.data(), &dot, 1, k);  // the first k of b as the vector
+  std::vector<int8_t> bk(b.begin(), b.begin() + k);
+  ASSERT_EQ(dot, static_cast<int32_t>(static_cast<uint32_t>(oracle::matmul_i8(x, bk, 1, k, 1)[0])));
+}
+
+// The unpacked small GEMM on every target: every row template (short tiles at the bottom),
+// every vector count and the sub-vector strip at the right edge, strided A, B and C.
+TEST(GemmShapes, SmallGemmOnEveryTarget) {
+  const std::vector<Shape3> shapes = {{2, 1, 1},    {2, 0, 7},    {3, 5, 16},  {4, 9, 33},   {7, 13, 10},
+                                      {12, 8, 32},  {13, 64, 64}, {25, 3, 47}, {64, 128, 10}, {33, 200, 70}};
+  for_each_target([&](const std::string& name) {
+    for (const Shape3& s : shapes) {
+      SCOPED_TRACE(name + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
+      Strided<float> a(small_int_floats(size_t(s.m * s.k), unsigned(s.m)), s.m, s.k, 2);
+      Strided<float> b(small_int_floats(size_t(s.k * s.n), unsigned(s.n)), s.k, s.n, 5);
+      auto ref = oracle::matmul(a.dense, b.dense, s.m, s.k, s.n);
+      GuardedC<float> c(s.m, s.n, std::bit_cast<float>(0x7fa5a5a5u));
+      gemm_f32_small(a.buf.data(), a.ld, b.buf.data(), b.ld, c.c(), c.ldc, s.m, s.k, s.n);
+      ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(c.at(i, j), float(ref[size_t(i * s.n + j)])) << i << "," << j;
+    }
+  });
+}
+
+// Which path a shape takes (true: a GEMV or the small GEMM; false: the packed GEMM), and
+// that the paths taken compute the product, on one thread and split over two.
+TEST(GemmShapes, ChoiceBoundaries) {
+  struct Case { int64_t m, k, n; bool f32, i8; };
+  const Case cases[] = {
+      {1, 784, 128, true, true},     // M = 1: x · B
+      {2, 784, 128, true, false},    // M = 2: small GEMM (f32); the packed int8 GEMM
+      {300, 50, 1, true, true},      // N = 1: A · x
+      {1, 1, 1, true, true},         // a dot product of one term
+      {16, 1, 16, true, false},      // K = 1
+      {16, 0, 16, true, false},      // K = 0: zeros
+      {1, 0, 9, true, true},
+      {1, 2048, 515, true, true},    // a GEMV large enough to split over threads
+      {1100, 1000, 1, true, true},
+      {128, 128, 128, true, false},  // small: unpacked
+      {512, 512, 512, false, false}, // large: packed
+      {4, 65536, 32, false, false},  // small M, but K × NR too long for L2: packed
+  };
+  for (const Case& s : cases)
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) + ", threads " +
+                   std::to_string(threads));
+      auto a = small_int_floats(size_t(s.m * s.k), 3), b = small_int_floats(size_t(s.k * s.n), 4);
+      auto ai = int8s(size_t(s.m * s.k), 5);
+      auto bi = int8s(size_t(s.k * s.n), 6);
+      std::vector<float> c(size_t(s.m * s.n) + 1, -1.0f);
+      std::vector<int32_t> ci(size_t(s.m * s.n) + 1, -1);
+      ASSERT_EQ(matmul_f32_by_shape(a.data(), b.data(), c.data(), s.m, s.k, s.n, threads), s.f32);
+      ASSERT_EQ(matmul_i8_by_shape(ai.data(), bi.data(), ci.data(), s.m, s.k, s.n, threads), s.i8);
+      ASSERT_EQ(c.back(), -1.0f);
+      ASSERT_EQ(ci.back(), -1);
+      if (s.f32) {
+        auto ref = oracle::matmul(a, b, s.m, s.k, s.n);
+        for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], float(ref[i])) << i;
+      } else {
+        for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], -1.0f) << "the packed GEMM's shape was touched";
+      }
+      if (s.i8) {
+        auto ref = oracle::matmul_i8(ai, bi, s.m, s.k, s.n);
+        for (size_t i = 0; i + 1 < ci.size(); ++i) ASSERT_EQ(int64_t(ci[i]), ref[i]) << i;
+      }
+    }
 }
 
 }  // namespace

@@ -1,0 +1,149 @@
+// f32 small GEMM: the register-blocked tile of the packed GEMM run straight on the caller's
+// row-major A and B, without packing (BLIS calls this "sup", skinny/unpacked).
+//
+// Why: packing pays when each packed panel is reused many times and the operands are too
+// big for the caches. For a small product (a few layers' worth of an MLP, 64³, a handful
+// of rows against a modest B) both operands already sit in L1 or L2, and the copies cost
+// about as much as the arithmetic. Here each k step broadcasts MR values of A from MR rows
+// of the caller's A and loads NV vectors of B from one row of the caller's B, into the same
+// MR × NV-vector accumulators as gemm_f32_microkernel.cpp; A's rows and B's rows are read
+// in order, which the prefetcher follows.
+//
+// Partly packed at the right edge only: a last block narrower than a vector is copied into
+// a zero-padded strip (K × one vector), so every load is a whole vector inside the strip
+// and nothing past B's end is read; results outside C are never stored (edge tiles go
+// through a stack tile, as in the packed kernel). Short tiles at the bottom edge run
+// narrower row templates instead of wasting the whole tile's multiply-adds.
+//
+// Limits: no K blocking, so the B block (K × NR) must come from L2 for each row tile, and
+// strided broadcasts of A cost address arithmetic packing would avoid — why gemm_shape.cpp
+// sends only small products here and everything larger to the packed GEMM.
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "cpu/gemm_f32_small.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "cpu/gemm_loops.hpp"
+#include "cpu/gemm_shape.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace hk::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if HWY_TARGET <= HWY_AVX3  // the packed kernel's tile shapes (gemm_f32_microkernel.cpp)
+constexpr int kMR = 12, kNV = 2;
+#elif HWY_TARGET == HWY_SCALAR
+constexpr int kMR = 4, kNV = 4;
+#else
+constexpr int kMR = 6, kNV = 2;
+#endif
+
+// c (rows × cols of an MRU × NVU-vector tile, row stride ldc) = a (rows × k, lda) · b (k ×
+// NVU vectors, ldb). Rows past `rows` repeat the last valid row of A (computed, never stored).
+template <int MRU, int NVU>
+void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
+               float* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols) {
+  const hn::ScalableTag<float> d;
+  using V = hn::Vec<decltype(d)>;
+  constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
+  constexpr int64_t NU = NVU * L;
+  const float* ar[MRU];
+#pragma GCC unroll 16
+  for (int r = 0; r < MRU; ++r) ar[r] = a + std::min<int64_t>(r, rows - 1) * lda;
+
+  V acc[MRU][NVU];
+#pragma GCC unroll 16
+  for (int r = 0; r < MRU; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NVU; ++v) acc[r][v] = hn::Zero(d);
+  for (int64_t p = 0; p < k; ++p) {
+    V bv[NVU];
+#pragma GCC unroll 4
+    for (int v = 0; v < NVU; ++v) bv[v] = hn::LoadU(d, b + v * L);
+#pragma GCC unroll 16
+    for (int r = 0; r < MRU; ++r) {
+      const V av = hn::Set(d, ar[r][p]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NVU; ++v) acc[r][v] = hn::MulAdd(av, bv[v], acc[r][v]);
+    }
+    b += ldb;
+  }
+
+  if (rows == MRU && cols == NU) {
+#pragma GCC unroll 16
+    for (int r = 0; r < MRU; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NVU; ++v) hn::StoreU(acc[r][v], d, c + r * ldc + v * L);
+    return;
+  }
+  HWY_ALIGN float tile[MRU * NU];
+#pragma GCC unroll 16
+  for (int r = 0; r < MRU; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NVU; ++v) hn::Store(acc[r][v], d, tile + r * NU + v * L);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = tile[r * NU + j];
+}
+
+using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t, int64_t);
+
+// tiles[h][v − 1]: kMR >> h rows (at least 1), v vectors of columns.
+template <int H, int... V>
+constexpr auto TileRow(std::integer_sequence<int, V...>) {
+  return std::array<TileFn, kNV>{&SmallTile<std::max(kMR >> H, 1), V + 1>...};
+}
+constexpr std::array<std::array<TileFn, kNV>, 3> kTiles = {TileRow<0>(std::make_integer_sequence<int, kNV>{}),
+                                                           TileRow<1>(std::make_integer_sequence<int, kNV>{}),
+                                                           TileRow<2>(std::make_integer_sequence<int, kNV>{})};
+
+// The narrowest row template that still covers `rows`.
+inline int RowTemplate(int64_t rows) { return rows > kMR / 2 ? 0 : rows > std::max(kMR / 4, 1) ? 1 : 2; }
+
+void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
+                  float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n) {
+  const hn::ScalableTag<float> d;
+  constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
+  constexpr int64_t NR = kNV * L;
+  if (k <= 0) {  // an empty sum: zeros
+    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  for (int64_t jr = 0; jr < n; jr += NR) {
+    const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
+    if (full > 0)
+      for (int64_t ir = 0; ir < m; ir += kMR) {
+        const int64_t rows = std::min<int64_t>(kMR, m - ir);
+        kTiles[RowTemplate(rows)][full - 1](k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows,
+                                            full * L);
+      }
+    if (tail > 0) {  // the last columns, narrower than a vector: a zero-padded strip of B
+      auto* strip = static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * L)));
+      const float* src = b + jr + full * L;
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t t = 0; t < L; ++t) strip[p * L + t] = t < tail ? src[p * ldb + t] : 0.0f;
+      for (int64_t ir = 0; ir < m; ir += kMR) {
+        const int64_t rows = std::min<int64_t>(kMR, m - ir);
+        kTiles[RowTemplate(rows)][0](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail);
+      }
+    }
+  }
+}
+
+}  // namespace hk::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace hk::cpu {
+HWY_EXPORT(SmallGemmF32);
+
+void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
+                    int64_t k, int64_t n) {
+  HWY_DYNAMIC_DISPATCH(SmallGemmF32)(a, lda, b, ldb, c, ldc, m, k, n);
+}
+}  // namespace hk::cpu
+#endif

@@ -1,0 +1,117 @@
+// The shape-aware choice of the default matmul variants (gemm_shape.hpp explains the
+// paths): a GEMV for N = 1 or M = 1, the unpacked small GEMM for small f32 products, the
+// packed GEMM (returns false) for everything else.
+//
+// Threads: a GEMV is bound by reading its matrix, so a second core helps once the matrix
+// is large enough that reading it takes longer than waking a pool worker; below that it
+// runs on the calling thread. x · B is split by columns (each thread streams its own
+// columns of every row of B, so no output line is shared), A · x by rows. The small GEMM
+// takes products below the packed GEMM's own threading threshold (PackF32::kInlineMacs);
+// it splits those over threads from a lower one, since it has no packing to share.
+#include "cpu/gemm_shape.hpp"
+
+#include <algorithm>
+
+#include "cpu/gemm_loops.hpp"
+#include "cpu/thread_pool.hpp"
+#include "hk/cpu_features.hpp"
+
+namespace hk::cpu {
+
+namespace {
+
+// A GEMV whose matrix is smaller than this (bytes) runs on the calling thread: it is read
+// from the caches in less time than a sleeping worker takes to wake.
+constexpr double kGemvInlineBytes = 1 << 20;
+
+// Columns per unit of the x · B split: a whole number of 64-byte lines of int8 and f32.
+constexpr int64_t kGemvColumnUnit = 64;
+
+// Splits a GEMV of a `bytes`-byte matrix into parts of `units` units over the pool;
+// body(first_unit, last_unit) computes a part. One part (the calling thread) when small.
+template <class Body>
+void gemv_split(double bytes, int64_t units, int threads, const Body& body) {
+  threads = std::min({threads, ThreadPool::global().concurrency(), static_cast<int>(std::min<int64_t>(units, 1 << 20))});
+  if (threads <= 1 || bytes < kGemvInlineBytes) {
+    body(int64_t{0}, units);
+    return;
+  }
+  ThreadPool::global().parallel_for(threads, 1, threads, [&](int64_t first, int64_t last) {
+    for (int64_t t = first; t < last; ++t) body(t * units / threads, (t + 1) * units / threads);
+  });
+}
+
+// A GEMV: c = a · b with m = 1 or n = 1. row(x, b, ldb, y, k, n) and col(a, lda, x, y, m, k)
+// are the serial kernels.
+template <class In, class Out, class Row, class Col>
+bool gemv(const In* a, const In* b, Out* c, int64_t m, int64_t k, int64_t n, int threads, Row row, Col col) {
+  const double bytes = static_cast<double>(sizeof(In)) * static_cast<double>(m) * static_cast<double>(k) *
+                       static_cast<double>(n);  // the matrix operand: m·k or k·n elements
+  if (n == 1) {  // A · b: a dot product per row (also M = N = 1: vectorized along k)
+    gemv_split(bytes, m, threads, [&](int64_t i0, int64_t i1) { col(a + i0 * k, k, b, c + i0, i1 - i0, k); });
+    return true;
+  }
+  if (m == 1) {  // a · B: B streamed row by row
+    const int64_t units = (n + kGemvColumnUnit - 1) / kGemvColumnUnit;
+    gemv_split(bytes, units, threads, [&](int64_t u0, int64_t u1) {
+      const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
+      row(a, b + j0, n, c + j0, k, j1 - j0);
+    });
+    return true;
+  }
+  return false;
+}
+
+// Small products below this many multiply-adds run on the calling thread: they take about
+// as long as waking a pool worker.
+constexpr double kSmallInlineMacs = 1 << 20;
+// Rows per unit of the small GEMM's row split: whole row tiles on every target (12, 6, 4).
+constexpr int64_t kRowUnit = 24;
+
+// The small GEMM reads B's block (K × one tile of columns) from L2 once per tile of rows
+// instead of packing it; past a quarter of L2 the packed GEMM's K blocking wins.
+bool small_f32(int64_t m, int64_t k, int64_t n) {
+  const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  const int l2 = cpu_features().l2_bytes;
+  const int64_t panel_bytes = k * 32 * static_cast<int64_t>(sizeof(float));  // K × NR (32 columns on AVX-512)
+  return macs < PackF32::kInlineMacs && panel_bytes <= (l2 > 0 ? l2 : 256 << 10) / 4;
+}
+
+}  // namespace
+
+bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads) {
+  if (gemv(a, b, c, m, k, n, threads, &gemv_f32_row, &gemv_f32_col)) return true;
+  if (!small_f32(m, k, n)) return false;
+  // Split by columns when there are enough (each thread reads its own columns of B, which
+  // is the operand the small GEMM re-reads), else by rows; units are whole tiles on every
+  // target (64 columns, 24 rows).
+  const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  threads = macs < kSmallInlineMacs ? 1 : std::min(threads, ThreadPool::global().concurrency());
+  const int64_t col_units = (n + kGemvColumnUnit - 1) / kGemvColumnUnit, row_units = (m + kRowUnit - 1) / kRowUnit;
+  const bool by_cols = col_units >= threads;
+  const int64_t units = by_cols ? col_units : row_units;
+  const int parts = static_cast<int>(std::min<int64_t>(threads, units));
+  auto part = [&](int64_t u0, int64_t u1) {
+    if (by_cols) {
+      const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
+      gemm_f32_small(a, k, b + j0, n, c + j0, n, m, k, j1 - j0);
+    } else {
+      const int64_t i0 = u0 * kRowUnit, i1 = std::min(u1 * kRowUnit, m);
+      gemm_f32_small(a + i0 * k, k, b, n, c + i0 * n, n, i1 - i0, k, n);
+    }
+  };
+  if (parts <= 1) {
+    part(0, units);
+    return true;
+  }
+  ThreadPool::global().parallel_for(parts, 1, parts, [&](int64_t first, int64_t last) {
+    for (int64_t t = first; t < last; ++t) part(t * units / parts, (t + 1) * units / parts);
+  });
+  return true;
+}
+
+bool matmul_i8_by_shape(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, int threads) {
+  return gemv(a, b, c, m, k, n, threads, &gemv_i8_row, &gemv_i8_col);
+}
+
+}  // namespace hk::cpu

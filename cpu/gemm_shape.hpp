@@ -1,0 +1,45 @@
+// Inference-shaped GEMMs: the paths a matmul takes when its shape makes the packed GEMM
+// (gemm_loops.hpp) the wrong tool, and the one place that chooses between them.
+//
+// The packed GEMM earns its packing by reusing each packed panel many times. Two families
+// of shapes give it nothing to reuse:
+// - M = 1 or N = 1 (a layer at batch 1, a GEMV): every element of the matrix operand is
+//   used exactly once, so packing it is a second full pass over the largest operand. The
+//   GEMV kernels (gemv.cpp) stream it once, in the caller's layout.
+// - Small products (a few hundred thousand multiply-adds, or a handful of rows against a
+//   modest B): the operands already sit in L1 or L2, so the packed copies cost about as much
+//   as the arithmetic they were meant to speed up. The small GEMM (gemm_f32_small.cpp)
+//   runs a register-blocked tile straight on the caller's A and B, BLIS "sup" style.
+//
+// matmul_by_shape() is what the default variants (`parallel`, `vnni`) call first; it
+// returns false when the shape belongs to the packed GEMM. The lower rungs (`simd`) stay
+// the packed GEMM on one thread, so the ladder keeps teaching one technique per rung.
+#pragma once
+
+#include <cstdint>
+
+namespace hk::cpu {
+
+// ---- kernels, on the calling thread (a: (m, k) row stride lda; b: (k, n) row stride ldb) --
+
+// y (n) = x (k) · b: B streamed row by row, partial sums of a block of columns kept in L1.
+void gemv_f32_row(const float* x, const float* b, int64_t ldb, float* y, int64_t k, int64_t n);
+// y (m) = a · x (k): one dot product per row of A, several rows sharing each load of x.
+void gemv_f32_col(const float* a, int64_t lda, const float* x, float* y, int64_t m, int64_t k);
+// The int8 forms: exact int32 results (wrapping modulo 2³² like matmul_i8_naive).
+void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
+void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
+
+// c (m × n, ldc) = a · b without packing either operand (gemm_f32_small.cpp).
+void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
+                    int64_t k, int64_t n);
+
+// ---- the choice (gemm_shape.cpp) -------------------------------------------------------
+
+// a: (m, k), b: (k, n), c: (m, n), row-major and contiguous; up to `threads` threads.
+// Computes c and returns true when the shape takes a GEMV or the small GEMM; returns false,
+// touching nothing, when it belongs to the packed GEMM.
+bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads);
+bool matmul_i8_by_shape(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, int threads);
+
+}  // namespace hk::cpu

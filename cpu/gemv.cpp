@@ -1,0 +1,180 @@
+// GEMV: a matrix times a vector, the matmul of a layer at batch 1 (M = 1) or of a matrix
+// with one column (N = 1), f32 and int8 → exact int32, streaming the matrix once in the
+// caller's layout.
+//
+// Why not the packed GEMM: a GEMV uses each matrix element once, so it is bound by reading
+// the matrix. Packing reads it, writes a copy and reads the copy again; here each element is
+// read once, as a contiguous stream the prefetcher follows.
+//
+// x · B (M = 1): B is row-major, so a row of B is a contiguous stream and x[p] scales all of
+// it. Rows are taken four at a time and added into the partial sums of a block of columns
+// that stays in L1 (y += x[p]·B[p] + … + x[p+3]·B[p+3]), so the sums are loaded and stored
+// once per four rows while B streams past. Blocks of columns keep those sums in L1 when N is
+// long; each block walks all of K.
+//
+// A · x (N = 1): each row of A dotted with x, four rows at a time so that one load of x
+// feeds four rows, two accumulators per row for the multiply-add latency, summed across
+// lanes at the end.
+//
+// f32 multiplies with MulAdd (FMA where the target has it); the order of the sums differs
+// from the packed GEMM's, and both stay within the 2·K·u bound of docs/design.md. int8 is
+// sign-extended to an int32 lane as it is loaded (vpmovsxbd) and multiplied in int32
+// (|a·b| ≤ 2¹⁴), the sums wrapping modulo 2³² like every int32 sum in hk — exact for the K
+// the op allows. That is more instructions per multiply-add than the packed kernels'
+// vpmaddwd pairs or vpdpbusd quads, but those need consecutive k values side by side, which
+// for x · B means interleaving rows of B: the packing a GEMV cannot amortize.
+//
+// Written once with Highway for every target, SCALAR included. What limits it: memory
+// bandwidth for a large matrix (gemm_shape.cpp splits the work over threads when it is
+// large enough to pay for them).
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "cpu/gemv.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <type_traits>
+
+#include "cpu/gemm_shape.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace hk::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Columns whose partial sums stay in L1 (beside the four rows streaming past) while K runs.
+constexpr int64_t kColumnBlock = 2048;
+
+// The element type's loads and multiply-adds: T is the input type, Acc the result's.
+template <class T> struct Elem;
+template <> struct Elem<float> {
+  using Acc = float;
+  using D = hn::ScalableTag<float>;
+  static hn::Vec<D> Load(D d, const float* p) { return hn::LoadU(d, p); }
+  static hn::Vec<D> MulAcc(hn::Vec<D> x, hn::Vec<D> b, hn::Vec<D> acc) { return hn::MulAdd(x, b, acc); }
+  static float Scalar(float acc, float x, float b) { return acc + x * b; }
+};
+template <> struct Elem<int8_t> {
+  using Acc = int32_t;
+  using D = hn::ScalableTag<int32_t>;
+  static hn::Vec<D> Load(D d, const int8_t* p) { return hn::PromoteTo(d, hn::LoadU(hn::Rebind<int8_t, D>(), p)); }
+  static hn::Vec<D> MulAcc(hn::Vec<D> x, hn::Vec<D> b, hn::Vec<D> acc) { return hn::Add(acc, hn::Mul(x, b)); }
+  // Unsigned: the wrapping sum without signed-overflow UB.
+  static int32_t Scalar(int32_t acc, int8_t x, int8_t b) {
+    return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(int32_t{x} * int32_t{b}));
+  }
+};
+
+// y (n) = x (k) · b (k × n, row stride ldb).
+template <class T>
+void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, typename Elem<T>::Acc* HWY_RESTRICT y,
+             int64_t k, int64_t n) {
+  using E = Elem<T>;
+  using Acc = typename E::Acc;
+  const typename E::D d;
+  const auto L = static_cast<int64_t>(hn::Lanes(d));
+  for (int64_t j0 = 0; j0 < n; j0 += kColumnBlock) {
+    const int64_t w = std::min(kColumnBlock, n - j0), wv = w / L * L;
+    Acc* yb = y + j0;
+    const T* bb = b + j0;
+    std::fill(yb, yb + w, Acc{0});
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const T* r0 = bb + p * ldb;
+      const T *r1 = r0 + ldb, *r2 = r1 + ldb, *r3 = r2 + ldb;
+      const auto x0 = hn::Set(d, Acc(x[p])), x1 = hn::Set(d, Acc(x[p + 1]));
+      const auto x2 = hn::Set(d, Acc(x[p + 2])), x3 = hn::Set(d, Acc(x[p + 3]));
+      int64_t j = 0;
+      for (; j < wv; j += L) {
+        auto s = E::MulAcc(x0, E::Load(d, r0 + j), hn::LoadU(d, yb + j));
+        s = E::MulAcc(x1, E::Load(d, r1 + j), s);
+        s = E::MulAcc(x2, E::Load(d, r2 + j), s);
+        hn::StoreU(E::MulAcc(x3, E::Load(d, r3 + j), s), d, yb + j);
+      }
+      for (; j < w; ++j)  // the columns past the last whole vector
+        yb[j] = E::Scalar(E::Scalar(E::Scalar(E::Scalar(yb[j], x[p], r0[j]), x[p + 1], r1[j]), x[p + 2], r2[j]),
+                          x[p + 3], r3[j]);
+    }
+    for (; p < k; ++p) {  // the rows past the last group of four
+      const T* r0 = bb + p * ldb;
+      const auto x0 = hn::Set(d, Acc(x[p]));
+      int64_t j = 0;
+      for (; j < wv; j += L) hn::StoreU(E::MulAcc(x0, E::Load(d, r0 + j), hn::LoadU(d, yb + j)), d, yb + j);
+      for (; j < w; ++j) yb[j] = E::Scalar(yb[j], x[p], r0[j]);
+    }
+  }
+}
+
+// y (m) = a (m × k, row stride lda) · x (k).
+template <class T>
+void GemvCol(const T* HWY_RESTRICT a, int64_t lda, const T* HWY_RESTRICT x, typename Elem<T>::Acc* HWY_RESTRICT y,
+             int64_t m, int64_t k) {
+  using E = Elem<T>;
+  using Acc = typename E::Acc;
+  using V = hn::Vec<typename E::D>;
+  const typename E::D d;
+  const auto L = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t kv = k / (2 * L) * (2 * L);
+  constexpr int R = 4;  // rows per pass, sharing each load of x
+  int64_t i = 0;
+  auto rows = [&](auto rows_tag) {
+    constexpr int NR = decltype(rows_tag)::value;
+    const T* r[NR];
+    for (int t = 0; t < NR; ++t) r[t] = a + (i + t) * lda;
+    V acc0[NR], acc1[NR];
+    for (int t = 0; t < NR; ++t) acc0[t] = acc1[t] = hn::Zero(d);
+    int64_t p = 0;
+    for (; p < kv; p += 2 * L) {
+      const V x0 = E::Load(d, x + p), x1 = E::Load(d, x + p + L);
+      for (int t = 0; t < NR; ++t) {
+        acc0[t] = E::MulAcc(E::Load(d, r[t] + p), x0, acc0[t]);
+        acc1[t] = E::MulAcc(E::Load(d, r[t] + p + L), x1, acc1[t]);
+      }
+    }
+    for (int t = 0; t < NR; ++t) {
+      Acc s = hn::GetLane(hn::SumOfLanes(d, hn::Add(acc0[t], acc1[t])));
+      for (int64_t q = p; q < k; ++q) s = E::Scalar(s, r[t][q], x[q]);  // the k tail
+      y[i + t] = s;
+    }
+  };
+  for (; i + R <= m; i += R) rows(std::integral_constant<int, R>{});
+  for (; i < m; ++i) rows(std::integral_constant<int, 1>{});
+}
+
+void GemvRowF32(const float* x, const float* b, int64_t ldb, float* y, int64_t k, int64_t n) {
+  GemvRow(x, b, ldb, y, k, n);
+}
+void GemvColF32(const float* a, int64_t lda, const float* x, float* y, int64_t m, int64_t k) {
+  GemvCol(a, lda, x, y, m, k);
+}
+void GemvRowI8(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
+  GemvRow(x, b, ldb, y, k, n);
+}
+void GemvColI8(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k) {
+  GemvCol(a, lda, x, y, m, k);
+}
+
+}  // namespace hk::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace hk::cpu {
+HWY_EXPORT(GemvRowF32);
+HWY_EXPORT(GemvColF32);
+HWY_EXPORT(GemvRowI8);
+HWY_EXPORT(GemvColI8);
+
+void gemv_f32_row(const float* x, const float* b, int64_t ldb, float* y, int64_t k, int64_t n) {
+  HWY_DYNAMIC_DISPATCH(GemvRowF32)(x, b, ldb, y, k, n);
+}
+void gemv_f32_col(const float* a, int64_t lda, const float* x, float* y, int64_t m, int64_t k) {
+  HWY_DYNAMIC_DISPATCH(GemvColF32)(a, lda, x, y, m, k);
+}
+void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
+  HWY_DYNAMIC_DISPATCH(GemvRowI8)(x, b, ldb, y, k, n);
+}
+void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k) {
+  HWY_DYNAMIC_DISPATCH(GemvColI8)(a, lda, x, y, m, k);
+}
+}  // namespace hk::cpu
+#endif
