@@ -218,6 +218,20 @@ TEST(BenchCli, ExplainPrintsTheGrid) {
   EXPECT_NE(r.out.find("    3  A A A A A A\n"), std::string::npos) << r.out;
 }
 
+// --format json: the same explanation as data (what Python's hk.explain returns as arrays).
+TEST(BenchCli, ExplainJsonHasTheGridsAndTheText) {
+  fs::path dir = work_dir("explain_json");
+  Result r = hk_bench("explain matmul --variant naive --size 2x3x2 --format json", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"output_shape\": [2, 2]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"chunk\": [0, 0, 0, 0]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"thread\": [0, 0, 0, 0]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"text\": \"explain matmul f32, cpu/naive"), std::string::npos) << r.out;
+  Result bad = hk_bench("explain matmul --variant naive --format csv", dir);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("explain --format takes table or json"), std::string::npos) << bad.err;
+}
+
 // A CPU variant that splits its work (if the registry has one named `parallel`): at a size
 // big enough to split, every element of C is written, and by one chunk of a split call.
 TEST(BenchCli, ExplainParallelMatmulShowsTheSplit) {
