@@ -154,11 +154,16 @@ Explanation explain_cpu(const ExplainRequest& q) {
   hk::Options o{hk::Backend::cpu, q.variant, e.threads};
   o.block_size = q.block_size;
   e.cpu = attribute_cpu([&] { w.call(o, ops); }, out.raw_data(), count, element_bytes);
+  describe_run(e, hk::Backend::cpu, w, ops);
+  return e;
+}
+
+void describe_run(Explanation& e, hk::Backend backend, const Workload& w, const Operands& ops) {
   e.check = w.check(ops);
   e.label = w.label();
-  e.output = out.shape();
-  if (const hk::VariantRow* row = hk::Registry::get().find(q.op, hk::Backend::cpu, q.variant)) e.summary = row->summary;
-  return e;
+  e.output = ops.out.shape();
+  if (const hk::VariantRow* row = hk::Registry::get().find(e.request.op, backend, e.request.variant))
+    e.summary = row->summary;
 }
 
 std::string render_explanation(const Explanation& e) {

@@ -105,6 +105,11 @@ ExplainRequest explain_request(const Args& args);
 // throws hk::Error subclasses with what was wrong. A wrong result is reported in `check`.
 Explanation explain(const ExplainRequest& request);
 Explanation explain_cpu(const ExplainRequest& request);
+// What both fill in once the variant ran on w's host operands: the check against fp64, the
+// label, the output's shape and the registry row's summary.
+struct Operands;
+class Workload;
+void describe_run(Explanation& e, hk::Backend backend, const Workload& w, const Operands& ops);
 Explanation explain_simulated(const ExplainRequest& request);
 // The text hk-bench explain prints (the GPU part in explain_gpu.cpp).
 std::string render_explanation(const Explanation& e);

@@ -247,10 +247,7 @@ Explanation explain_simulated(const ExplainRequest& q) {
   e.request = q;
   e.threads = 1;
   e.sim = attribute_simulated([&] { w.call(o, ops); }, out.raw_data(), count, element_bytes);
-  e.check = w.check(ops);
-  e.label = w.label();
-  e.output = out.shape();
-  if (const hk::VariantRow* row = hk::Registry::get().find(q.op, hk::Backend::cuda_sim, q.variant)) e.summary = row->summary;
+  describe_run(e, hk::Backend::cuda_sim, w, ops);
   return e;
 }
 
