@@ -105,17 +105,18 @@ ExplainRequest explain_request(const Args& args);
 // throws hk::Error subclasses with what was wrong. A wrong result is reported in `check`.
 Explanation explain(const ExplainRequest& request);
 Explanation explain_cpu(const ExplainRequest& request);
+Explanation explain_simulated(const ExplainRequest& request);
 // What both fill in once the variant ran on w's host operands: the check against fp64, the
 // label, the output's shape and the registry row's summary.
 struct Operands;
 class Workload;
 void describe_run(Explanation& e, hk::Backend backend, const Workload& w, const Operands& ops);
-Explanation explain_simulated(const ExplainRequest& request);
 // The text hk-bench explain prints (the GPU part in explain_gpu.cpp).
 std::string render_explanation(const Explanation& e);
 std::string render_simulated(const Explanation& e);
-// The same as JSON: the fields above, the grids as flat row-major lists over `output`
-// (-1 never written, -2 written by several), and the text.
+// The same as JSON (of a correct result: a wrong one is an error, see explain_output): the
+// fields above, the grids as flat row-major lists over `output` (-1 never written, -2
+// written by several), and the text.
 std::string explanation_json(const Explanation& e);
 // What `hk-bench explain` prints for args (--format table or json); a wrong result is an
 // hk::Error carrying the explanation.

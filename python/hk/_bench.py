@@ -83,7 +83,7 @@ def bench(op: str | Iterable[str] | None = None, sizes: Any = None, threads: Any
     if not peers:
         args.append("--no-peers")
     args += ["--progress", "always" if progress else "never"]
-    text, status = _hk.hk_bench(args)
+    text, status = _hk.hk_bench("hk.bench", args)
     result = json.loads(text)
     if status == 2:
         warnings.warn("hk.bench: some cases did not run: " + "; ".join(result["notes"]), RuntimeWarning,
@@ -128,7 +128,7 @@ def explain(op: str, variant: str, *, backend: str | None = None, size: Any = No
         ("--variant", variant), ("--backend", backend), ("--size", size), ("--threads", threads),
         ("--block-size", block_size),
     ])
-    text, _ = _hk.hk_bench(args)
+    text, _ = _hk.hk_bench("hk.explain", args)
     result = json.loads(text)
     shape = tuple(result["output_shape"])
     result["shape"] = tuple(result["shape"])

@@ -514,15 +514,15 @@ NB_MODULE(_hk, m) {
   // exactly what `hk-bench --format json` writes and bad arguments get hk-bench's messages.
   m.def(
       "hk_bench",
-      [](const std::vector<std::string>& arguments) {
+      [](const std::string& program, const std::vector<std::string>& arguments) {
         hk_bench::InProcessResult r;
         {
           nb::gil_scoped_release release;  // a run takes seconds to minutes
-          r = hk_bench::run_in_process("hk.bench", arguments);
+          r = hk_bench::run_in_process(program, arguments);
         }
         return nb::make_tuple(r.json, r.exit_status);
       },
-      "arguments"_a);
+      "program"_a, "arguments"_a);
   // hk.matmul(a, b, out=out, ...) looped in C++ by hk::time_kernel: bench/python_bench.py's
   // "the same call made from C++", on the same arrays in the same process. Median in µs.
   m.def(
