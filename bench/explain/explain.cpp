@@ -319,7 +319,8 @@ std::string explanation_json(const Explanation& e) {
   if (q.backend == "cpu") {
     const Attribution& a = e.cpu;
     std::vector<int> thread(a.owner.size());
-    for (size_t i = 0; i < a.owner.size(); ++i) thread[i] = a.owner[i] >= 0 ? a.chunks[size_t(a.owner[i])].thread : a.owner[i];
+    for (size_t i = 0; i < a.owner.size(); ++i)
+      thread[i] = a.owner[i] >= 0 ? a.chunks[size_t(a.owner[i])].thread : a.owner[i];
     o << "  \"threads\": " << e.threads << ", \"threads_used\": " << a.threads
       << ", \"pool_used\": " << (a.pool_used ? "true" : "false") << ",\n  \"chunks\": [";
     for (size_t i = 0; i < a.chunks.size(); ++i) {
@@ -332,8 +333,8 @@ std::string explanation_json(const Explanation& e) {
   } else {
     const SimAttribution& a = e.sim;
     o << "  \"grid_dim\": " << dim3(a.grid) << ", \"block_dim\": " << dim3(a.block) << ", \"launches\": " << a.launches
-      << ", \"steps\": " << a.steps << ",\n  \"block\": " << ints(a.block_of) << ",\n  \"thread\": " << ints(a.thread_of)
-      << ",\n  \"shared\": [";
+      << ", \"steps\": " << a.steps << ",\n  \"block\": " << ints(a.block_of)
+      << ",\n  \"thread\": " << ints(a.thread_of) << ",\n  \"shared\": [";
     for (size_t i = 0; i < a.snapshots.size(); ++i) {
       const SimAttribution::Snapshot& snap = a.snapshots[i];
       const bool decoded = is_matmul(q.op) && snap.element_bytes == 4;  // as the text decodes it

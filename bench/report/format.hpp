@@ -30,10 +30,8 @@ TableCells table_cells(const Table& table);
 // Below a table: failures with their reason, rows not timed, cuda_sim checks, notes.
 std::vector<std::string> table_footnotes(const Table& table);
 
-// JSON pieces (format_data.cpp), shared with hk-bench explain's JSON: a quoted, escaped
-// string; a number, "null" when it is not finite.
+// A JSON string: quoted and escaped (format_data.cpp; explain's JSON uses it too).
 std::string json_string(const std::string& s);
-std::string json_number(double v);
 
 // Shared number formatting: "252.5", "0.0123"; "1.1", "440"; "12.3%"; "13.5x".
 std::string fmt_ms(double ms);

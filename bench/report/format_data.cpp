@@ -8,12 +8,23 @@
 
 namespace hk_bench {
 
-std::string json_number(double v) {
+namespace {
+
+std::string num(double v) {
   if (!std::isfinite(v)) return "null";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
 }
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string o = "\"";
+  for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return o + "\"";
+}
+
+}  // namespace
 
 std::string json_string(const std::string& s) {
   std::string o = "\"";
@@ -39,13 +50,6 @@ std::string json_string(const std::string& s) {
 
 namespace {
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string o = "\"";
-  for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return o + "\"";
-}
-
 std::string json_fields(const Fields& f, const std::string& indent) {
   std::string o = "{";
   for (size_t i = 0; i < f.size(); ++i)
@@ -54,11 +58,11 @@ std::string json_fields(const Fields& f, const std::string& indent) {
 }
 
 std::string json_timing(const Timing& t) {
-  return "{\"median\": " + json_number(t.median_ms) + ", \"min\": " + json_number(t.min_ms) + ", \"max\": " + json_number(t.max_ms) +
+  return "{\"median\": " + num(t.median_ms) + ", \"min\": " + num(t.min_ms) + ", \"max\": " + num(t.max_ms) +
          ", \"repeats\": " + std::to_string(t.repeats) + "}";
 }
 
-std::string optional_num(double v) { return v > 0 ? json_number(v) : "null"; }
+std::string optional_num(double v) { return v > 0 ? num(v) : "null"; }
 
 }  // namespace
 
@@ -68,23 +72,23 @@ std::string format_csv(const Report& rep) {
   for (const auto& [k, v] : rep.env.fields) out << "# " << k << ": " << v << "\n";
   for (const auto& [k, v] : rep.env.variables) out << "# env " << k << ": " << v << "\n";
   for (const Peaks& p : rep.roofline.cpu)
-    out << "# peak " << p.threads << " threads: fp32 " << json_number(p.fp32_gflops) << " GFLOP/s, int8 " << json_number(p.int8_gops)
-        << " GOP/s, read " << json_number(p.read_gbps) << " GB/s, copy " << json_number(p.copy_gbps) << " GB/s\n";
+    out << "# peak " << p.threads << " threads: fp32 " << num(p.fp32_gflops) << " GFLOP/s, int8 " << num(p.int8_gops)
+        << " GOP/s, read " << num(p.read_gbps) << " GB/s, copy " << num(p.copy_gbps) << " GB/s\n";
   for (const std::string& n : rep.notes) out << "# note: " << n << "\n";
   out << "op,dtype,shape,backend,variant,kind,threads,status,median_ms,min_ms,max_ms,repeats,end_to_end_median_ms,"
          "gflops,gbps,bound,percent_of_peak,cache_resident,speedup_vs_naive,vs_best_peer,best_peer,failure\n";
   for (const Table& t : rep.tables)
     for (const Result& r : t.rows) {
       bool ok = r.status == Status::ok;
-      auto n = [&](double v) { return ok ? json_number(v) : std::string(); };
+      auto n = [&](double v) { return ok ? num(v) : std::string(); };
       out << r.op << "," << hk::to_string(r.dtype) << "," << r.shape << "," << r.backend << "," << csv_field(r.variant)
           << "," << (r.is_peer ? "peer" : "hk") << "," << r.threads << "," << to_string(r.status) << ","
           << n(r.time.median_ms) << "," << n(r.time.min_ms) << "," << n(r.time.max_ms) << ","
-          << (ok ? std::to_string(r.time.repeats) : "") << "," << (ok && r.end_to_end ? json_number(r.end_to_end->median_ms) : "")
+          << (ok ? std::to_string(r.time.repeats) : "") << "," << (ok && r.end_to_end ? num(r.end_to_end->median_ms) : "")
           << "," << n(r.gflops) << "," << n(r.gbps) << "," << (ok ? r.bound : "") << ","
-          << (ok && r.percent_of_peak > 0 ? json_number(r.percent_of_peak) : "") << "," << (ok ? (r.cache_resident ? "1" : "0") : "")
-          << "," << (ok && r.speedup_vs_naive > 0 ? json_number(r.speedup_vs_naive) : "") << ","
-          << (ok && r.vs_best_peer > 0 ? json_number(r.vs_best_peer) : "") << "," << csv_field(ok ? r.best_peer : "") << ","
+          << (ok && r.percent_of_peak > 0 ? num(r.percent_of_peak) : "") << "," << (ok ? (r.cache_resident ? "1" : "0") : "")
+          << "," << (ok && r.speedup_vs_naive > 0 ? num(r.speedup_vs_naive) : "") << ","
+          << (ok && r.vs_best_peer > 0 ? num(r.vs_best_peer) : "") << "," << csv_field(ok ? r.best_peer : "") << ","
           << csv_field(r.failure) << "\n";
     }
   return out.str();
@@ -108,17 +112,17 @@ std::string format_json(const Report& rep) {
     const GpuInfo& g = rep.env.gpus[i];
     out << (i ? ",\n" : "\n") << "      {\"name\": " << json_string(g.name) << ", \"capability\": " << json_string(g.capability)
         << ", \"driver\": " << json_string(g.driver) << ", \"runtime\": " << json_string(g.runtime)
-        << ", \"fp32_gflops\": " << json_number(g.fp32_gflops) << ", \"int8_gops\": " << json_number(g.int8_gops)
-        << ", \"mem_gbps\": " << json_number(g.mem_gbps) << "}";
+        << ", \"fp32_gflops\": " << num(g.fp32_gflops) << ", \"int8_gops\": " << num(g.int8_gops)
+        << ", \"mem_gbps\": " << num(g.mem_gbps) << "}";
   }
   out << "]\n  },\n  \"settings\": " << json_fields(rep.settings, "  ") << ",\n  \"roofline\": {\n    \"fp32\": "
       << json_string(rep.roofline.fp32_how) << ",\n    \"int8\": " << json_string(rep.roofline.int8_how)
       << ",\n    \"memory\": " << json_string(rep.roofline.memory_how) << ",\n    \"cpu\": [";
   for (size_t i = 0; i < rep.roofline.cpu.size(); ++i) {
     const Peaks& p = rep.roofline.cpu[i];
-    out << (i ? ",\n" : "\n") << "      {\"threads\": " << p.threads << ", \"fp32_gflops\": " << json_number(p.fp32_gflops)
-        << ", \"int8_gops\": " << json_number(p.int8_gops) << ", \"read_gbps\": " << json_number(p.read_gbps)
-        << ", \"copy_gbps\": " << json_number(p.copy_gbps) << "}";
+    out << (i ? ",\n" : "\n") << "      {\"threads\": " << p.threads << ", \"fp32_gflops\": " << num(p.fp32_gflops)
+        << ", \"int8_gops\": " << num(p.int8_gops) << ", \"read_gbps\": " << num(p.read_gbps)
+        << ", \"copy_gbps\": " << num(p.copy_gbps) << "}";
   }
   out << "\n    ]\n  },\n  \"results\": [";
   bool first = true;
@@ -135,8 +139,8 @@ std::string format_json(const Report& rep) {
           << ", \"failure\": " << (r.failure.empty() ? "null" : json_string(r.failure))
           << ",\n     \"time_ms\": " << (ok ? json_timing(r.time) : "null")
           << ", \"end_to_end_ms\": " << (ok && r.end_to_end ? json_timing(*r.end_to_end) : "null")
-          << ",\n     \"work\": {\"flops\": " << json_number(r.flops) << ", \"bytes\": " << json_number(r.bytes) << "}"
-          << ", \"gflops\": " << (ok ? json_number(r.gflops) : "null") << ", \"gbps\": " << (ok ? json_number(r.gbps) : "null")
+          << ",\n     \"work\": {\"flops\": " << num(r.flops) << ", \"bytes\": " << num(r.bytes) << "}"
+          << ", \"gflops\": " << (ok ? num(r.gflops) : "null") << ", \"gbps\": " << (ok ? num(r.gbps) : "null")
           << ", \"bound\": " << (ok && !r.bound.empty() ? json_string(r.bound) : "null")
           << ", \"percent_of_peak\": " << (ok ? optional_num(r.percent_of_peak) : "null")
           << ", \"cache_resident\": " << (r.cache_resident ? "true" : "false")
@@ -148,7 +152,7 @@ std::string format_json(const Report& rep) {
   for (size_t i = 0; i < rep.crossovers.size(); ++i) {
     const Crossover& x = rep.crossovers[i];
     out << (i ? ",\n" : "\n") << "    {\"op\": " << json_string(x.op) << ", \"dtype\": " << json_string(hk::to_string(x.dtype))
-        << ", \"found\": " << (x.found ? "true" : "false") << ", \"size\": " << (x.found ? json_number(x.size) : "null")
+        << ", \"found\": " << (x.found ? "true" : "false") << ", \"size\": " << (x.found ? num(x.size) : "null")
         << ", \"measure\": " << (x.measure.empty() ? "null" : json_string(x.measure)) << ", \"text\": " << json_string(x.text) << "}";
   }
   out << "],\n  \"notes\": [";
