@@ -216,6 +216,15 @@ TEST(BenchCli, ExplainPrintsTheGrid) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("output c (4 x 6)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("    3  A A A A A A\n"), std::string::npos) << r.out;
+  // --format json: the same explanation as data (what Python's hk.explain returns as arrays).
+  Result json = hk_bench("explain matmul --variant naive --size 2x3x2 --format json", dir);
+  ASSERT_EQ(json.status, 0) << json.err;
+  for (const char* field : {"\"output_shape\": [2, 2]", "\"chunk\": [0, 0, 0, 0]", "\"thread\": [0, 0, 0, 0]",
+                            "\"text\": \"explain matmul f32, cpu/naive"})
+    EXPECT_NE(json.out.find(field), std::string::npos) << field << " in\n" << json.out;
+  Result csv = hk_bench("explain matmul --variant naive --format csv", dir);
+  EXPECT_EQ(csv.status, 2);
+  EXPECT_NE(csv.err.find("explain --format takes table or json"), std::string::npos) << csv.err;
 }
 
 // A CPU variant that splits its work (if the registry has one named `parallel`): at a size

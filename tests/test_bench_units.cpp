@@ -334,7 +334,7 @@ TEST(BenchExplain, RendersTheKnownGrid) {
 
 TEST(BenchExplain, SequentialVariantRunsOnTheCallingThread) {
   ExplainRequest q{"matmul", hk::DType::f32, "cpu", "naive", {8, 8, 8}, 2};
-  std::string text = explain_cpu(q);
+  std::string text = render_explanation(explain_cpu(q));
   EXPECT_NE(text.find("result checked against fp64: correct"), std::string::npos) << text;
   EXPECT_NE(text.find("the thread pool was not used"), std::string::npos) << text;
   EXPECT_NE(text.find("    7  A A A A A A A A\n"), std::string::npos) << text;

@@ -8,6 +8,7 @@
 
 #include "run/cli.hpp"
 #include "run/commands.hpp"
+#include "report/format.hpp"
 #include "hk/registry.hpp"
 #include "hk/experimental/trace.hpp"
 #include "run/preflight.hpp"
@@ -136,11 +137,10 @@ std::string render_grid(const Attribution& a, int64_t rows, int64_t cols) {
   return out.str();
 }
 
-std::string explain_cpu(const ExplainRequest& q) {
+Explanation explain_cpu(const ExplainRequest& q) {
   Workload w(q.op, q.dtype, q.dims);
   Operands& ops = w.host();
-  const bool scalar = is_reduction(q.op);
-  if (scalar)
+  if (is_reduction(q.op))
     throw hk::InvalidArgument("explain " + q.op + ": a reduction has one output value, so there is no grid to show; "
                               "explain an elementwise op (relu, add, ...) or matmul");
   // Sentinel fill: a NaN payload (f32), or a value no small-input kernel produces.
@@ -148,18 +148,35 @@ std::string explain_cpu(const ExplainRequest& q) {
   const int64_t count = out.numel();
   const int element_bytes = int(hk::element_size(out.dtype()));
   std::memset(out.raw_data(), 0x7f, size_t(count) * size_t(element_bytes));
-  const int threads = q.threads > 0 ? q.threads : hk::num_threads();
-  hk::Options o{hk::Backend::cpu, q.variant, threads};
+  Explanation e;
+  e.request = q;
+  e.threads = q.threads > 0 ? q.threads : hk::num_threads();
+  hk::Options o{hk::Backend::cpu, q.variant, e.threads};
   o.block_size = q.block_size;
-  Attribution a = attribute_cpu([&] { w.call(o, ops); }, out.raw_data(), count, element_bytes);
-  std::string check = w.check(ops);
+  e.cpu = attribute_cpu([&] { w.call(o, ops); }, out.raw_data(), count, element_bytes);
+  describe_run(e, hk::Backend::cpu, w, ops);
+  return e;
+}
 
+void describe_run(Explanation& e, hk::Backend backend, const Workload& w, const Operands& ops) {
+  e.check = w.check(ops);
+  e.label = w.label();
+  e.output = ops.out.shape();
+  if (const hk::VariantRow* row = hk::Registry::get().find(e.request.op, backend, e.request.variant))
+    e.summary = row->summary;
+}
+
+std::string render_explanation(const Explanation& e) {
+  if (e.request.backend != "cpu") return render_simulated(e);
+  const ExplainRequest& q = e.request;
+  const Attribution& a = e.cpu;
+  const int threads = e.threads;
+  const int64_t count = int64_t(a.owner.size());
   std::ostringstream s;
-  const hk::VariantRow* row = hk::Registry::get().find(q.op, hk::Backend::cpu, q.variant);
-  s << "explain " << q.op << " " << hk::to_string(q.dtype) << ", cpu/" << q.variant << ", " << w.label() << ", "
+  s << "explain " << q.op << " " << hk::to_string(q.dtype) << ", cpu/" << q.variant << ", " << e.label << ", "
     << threads << " thread" << (threads > 1 ? "s" : "") << " requested\n";
-  if (row) s << "  " << row->summary << "\n";
-  s << "  result checked against fp64: " << (check.empty() ? "correct" : "WRONG — " + check) << "\n\n";
+  if (!e.summary.empty()) s << "  " << e.summary << "\n";
+  s << "  result checked against fp64: " << (e.check.empty() ? "correct" : "WRONG — " + e.check) << "\n\n";
   const bool any_chunk = std::any_of(a.chunks.begin(), a.chunks.end(), [](const ChunkRecord& c) { return c.job >= 0; });
   if (!a.pool_used) {
     s << (any_chunk ? "  the pool ran every parallel_for inline on the calling thread: the work is below the "
@@ -217,7 +234,6 @@ std::string explain_cpu(const ExplainRequest& q) {
   s << "\n  elements per thread:";
   for (auto [t, n] : per_thread) s << "  T" << t << " " << n;
   s << "\n";
-  if (!check.empty()) throw hk::Error(s.str() + "\nexplain: the variant's result is wrong: " + check);
   return s.str();
 }
 
@@ -234,7 +250,7 @@ std::vector<std::string> explainable_ops() {
 
 }  // namespace
 
-int explain_command(const Args& args) {
+ExplainRequest explain_request(const Args& args) {
   ExplainRequest q;
   q.op = args.explain_op.substr(0, args.explain_op.find(':'));
   if (const std::vector<std::string> ops = explainable_ops(); std::find(ops.begin(), ops.end(), q.op) == ops.end()) {
@@ -245,6 +261,8 @@ int explain_command(const Args& args) {
                                          : "explain: unknown op '" + q.op + "'") +
                               "; explain takes " + list + " (see hk-bench explain --help)");
   }
+  if (args.format != "table" && args.format != "json")
+    throw hk::InvalidArgument("explain --format takes table or json, got '" + args.format + "'");
   check_environment();
   if (args.explain_op.find(':') != std::string::npos) {
     std::string d = args.explain_op.substr(args.explain_op.find(':') + 1);
@@ -275,8 +293,70 @@ int explain_command(const Args& args) {
     throw hk::InvalidArgument("no variant '" + q.variant + "' of " + q.op + " on " + q.backend +
                               (known.empty() ? "" : "; registered: " + known));
   }
-  std::string text = q.backend == "cpu" ? explain_cpu(q) : explain_simulated(q);
-  std::fputs(text.c_str(), stdout);
+  return q;
+}
+
+Explanation explain(const ExplainRequest& q) { return q.backend == "cpu" ? explain_cpu(q) : explain_simulated(q); }
+
+std::string explanation_json(const Explanation& e) {
+  const ExplainRequest& q = e.request;
+  auto ints = [](auto&& values) {
+    std::string o = "[";
+    bool first = true;
+    for (auto v : values) {
+      o += (first ? "" : ", ") + std::to_string(v);
+      first = false;
+    }
+    return o + "]";
+  };
+  auto dim3 = [&](const hk::trace::Dim3& d) { return ints(std::vector<unsigned>{d.x, d.y, d.z}); };
+  std::ostringstream o;
+  o << "{\n  \"schema\": \"hk-bench-explain/1\",\n  \"op\": " << json_string(q.op)
+    << ", \"dtype\": " << json_string(hk::to_string(q.dtype)) << ", \"backend\": " << json_string(q.backend)
+    << ", \"variant\": " << json_string(q.variant) << ",\n  \"shape\": " << ints(q.dims)
+    << ", \"output_shape\": " << ints(e.output) << ", \"label\": " << json_string(e.label)
+    << ",\n  \"summary\": " << json_string(e.summary) << ",\n";
+  if (q.backend == "cpu") {
+    const Attribution& a = e.cpu;
+    std::vector<int> thread(a.owner.size());
+    for (size_t i = 0; i < a.owner.size(); ++i)
+      thread[i] = a.owner[i] >= 0 ? a.chunks[size_t(a.owner[i])].thread : a.owner[i];
+    o << "  \"threads\": " << e.threads << ", \"threads_used\": " << a.threads
+      << ", \"pool_used\": " << (a.pool_used ? "true" : "false") << ",\n  \"chunks\": [";
+    for (size_t i = 0; i < a.chunks.size(); ++i) {
+      const ChunkRecord& c = a.chunks[i];
+      o << (i ? ",\n    " : "\n    ") << "{\"label\": \"" << chunk_letter(int(i)) << "\", \"call\": " << c.job
+        << ", \"begin\": " << c.begin << ", \"end\": " << c.end << ", \"n\": " << c.n << ", \"thread\": " << c.thread
+        << "}";
+    }
+    o << "],\n  \"chunk\": " << ints(a.owner) << ",\n  \"thread\": " << ints(thread) << ",\n";
+  } else {
+    const SimAttribution& a = e.sim;
+    o << "  \"grid_dim\": " << dim3(a.grid) << ", \"block_dim\": " << dim3(a.block) << ", \"launches\": " << a.launches
+      << ", \"steps\": " << a.steps << ",\n  \"block\": " << ints(a.block_of)
+      << ",\n  \"thread\": " << ints(a.thread_of) << ",\n  \"shared\": [";
+    for (size_t i = 0; i < a.snapshots.size(); ++i) {
+      const SimAttribution::Snapshot& snap = a.snapshots[i];
+      const bool decoded = is_matmul(q.op) && snap.element_bytes == 4;  // as the text decodes it
+      o << (i ? ",\n    " : "\n    ") << "{\"step\": " << snap.step << ", \"array\": " << json_string(snap.array)
+        << ", \"holds\": " << (decoded ? json_string(describe_tile(snap.values, q.dims[1], q.dims[2])) : "null")
+        << ", \"writer\": " << ints(snap.writer) << "}";
+    }
+    o << "],\n";
+  }
+  o << "  \"text\": " << json_string(render_explanation(e)) << "\n}\n";
+  return o.str();
+}
+
+std::string explain_output(const Args& args) {
+  Explanation e = explain(explain_request(args));
+  std::string text = render_explanation(e);
+  if (!e.check.empty()) throw hk::Error(text + "\nexplain: the variant's result is wrong: " + e.check);
+  return args.format == "json" ? explanation_json(e) : text;
+}
+
+int explain_command(const Args& args) {
+  std::fputs(explain_output(args).c_str(), stdout);
   return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "hk/hk.hpp"
 #include "hk/experimental/trace.hpp"
+#include "run/cli.hpp"
 
 namespace hk_bench {
 
@@ -82,9 +83,43 @@ std::string describe_tile(const std::vector<double>& values, int64_t k, int64_t 
 // out cols per line).
 std::string render_sim(const SimAttribution& a, int64_t rows, int64_t cols, bool matrix);
 
-// The whole explanation for a CPU variant; throws hk::Error subclasses with what was wrong.
-std::string explain_cpu(const ExplainRequest& request);
-// The same for a GPU variant under cuda_sim (explain_gpu.cpp).
-std::string explain_simulated(const ExplainRequest& request);
+// ---- one explanation, computed once: printed as text or JSON ----------------------------
+
+// What explaining one case found. The text (`hk-bench explain`) and the JSON (`--format json`,
+// Python's hk.explain) are both made from it.
+struct Explanation {
+  ExplainRequest request;
+  std::string label;    // the workload, "8x8x8"
+  std::string summary;  // the registry row's one-liner
+  std::string check;    // "" when the result matched fp64, else what was wrong
+  int threads = 0;      // pool threads requested (cpu)
+  hk::Shape output;     // the output's shape: {M, N} for matmul, {n} otherwise
+  Attribution cpu;      // backend "cpu"
+  SimAttribution sim;   // backend "cuda_sim"
+};
+
+// The request `hk-bench explain` makes of its arguments; InvalidArgument for an op without an
+// output grid, an unknown variant or backend.
+ExplainRequest explain_request(const Args& args);
+// Runs the case under the pool's observer (cpu) or the simulator's (cuda_sim, explain_gpu.cpp);
+// throws hk::Error subclasses with what was wrong. A wrong result is reported in `check`.
+Explanation explain(const ExplainRequest& request);
+Explanation explain_cpu(const ExplainRequest& request);
+Explanation explain_simulated(const ExplainRequest& request);
+// What both fill in once the variant ran on w's host operands: the check against fp64, the
+// label, the output's shape and the registry row's summary.
+struct Operands;
+class Workload;
+void describe_run(Explanation& e, hk::Backend backend, const Workload& w, const Operands& ops);
+// The text hk-bench explain prints (the GPU part in explain_gpu.cpp).
+std::string render_explanation(const Explanation& e);
+std::string render_simulated(const Explanation& e);
+// The same as JSON (of a correct result: a wrong one is an error, see explain_output): the
+// fields above, the grids as flat row-major lists over `output` (-1 never written, -2
+// written by several), and the text.
+std::string explanation_json(const Explanation& e);
+// What `hk-bench explain` prints for args (--format table or json); a wrong result is an
+// hk::Error carrying the explanation.
+std::string explain_output(const Args& args);
 
 }  // namespace hk_bench

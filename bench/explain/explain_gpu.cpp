@@ -220,7 +220,7 @@ std::string render_sim(const SimAttribution& a, int64_t rows, int64_t cols, bool
   return s.str();
 }
 
-std::string explain_simulated(const ExplainRequest& q) {
+Explanation explain_simulated(const ExplainRequest& q) {
   for (const hk::BackendInfo& b : hk::backends())
     if (b.backend == hk::Backend::cuda_sim && !b.available)
       throw hk::BackendUnavailable("explain " + q.op + " --variant " + q.variant +
@@ -230,10 +230,8 @@ std::string explain_simulated(const ExplainRequest& q) {
   Operands& ops = w.host();
   if (is_reduction(q.op))
     throw hk::InvalidArgument("explain " + q.op + ": a reduction has one output value, so there is no grid to show");
-  const bool matmul = is_matmul(q.op);
-  const int64_t k = matmul ? q.dims[1] : 0, n = matmul ? q.dims[2] : 0;
   // Value-encoded inputs: every number in shared memory names the element it came from.
-  if (matmul && q.dtype == hk::DType::f32) {
+  if (is_matmul(q.op) && q.dtype == hk::DType::f32) {
     float* pa = ops.x.data<float>();
     float* pb = ops.y.data<float>();
     for (int64_t i = 0; i < ops.x.numel(); ++i) pa[i] = float(i + 1);
@@ -245,17 +243,27 @@ std::string explain_simulated(const ExplainRequest& q) {
   std::memset(out.raw_data(), 0x7f, size_t(count) * size_t(element_bytes));
   hk::Options o{hk::Backend::cuda_sim, q.variant, 1};  // one OS thread: segments run one at a time
   o.block_size = q.block_size;
-  SimAttribution a = attribute_simulated([&] { w.call(o, ops); }, out.raw_data(), count, element_bytes);
-  std::string check = w.check(ops);
+  Explanation e;
+  e.request = q;
+  e.threads = 1;
+  e.sim = attribute_simulated([&] { w.call(o, ops); }, out.raw_data(), count, element_bytes);
+  describe_run(e, hk::Backend::cuda_sim, w, ops);
+  return e;
+}
 
+std::string render_simulated(const Explanation& e) {
+  const ExplainRequest& q = e.request;
+  const SimAttribution& a = e.sim;
+  const bool matmul = is_matmul(q.op);
+  const int64_t k = matmul ? q.dims[1] : 0, n = matmul ? q.dims[2] : 0;
+  const int64_t count = int64_t(a.block_of.size());
   std::ostringstream s;
-  const hk::VariantRow* row = hk::Registry::get().find(q.op, hk::Backend::cuda_sim, q.variant);
-  s << "explain " << q.op << " " << hk::to_string(q.dtype) << ", cuda_sim/" << q.variant << ", " << w.label()
+  s << "explain " << q.op << " " << hk::to_string(q.dtype) << ", cuda_sim/" << q.variant << ", " << e.label
     << " — the CUDA kernel run by the SIMT simulator on the CPU (exact; its speed means nothing)\n";
-  if (row) s << "  " << row->summary << "\n";
+  if (!e.summary.empty()) s << "  " << e.summary << "\n";
   s << "  launch: grid " << a.grid.x << "x" << a.grid.y << "x" << a.grid.z << " blocks of " << a.block.x << "x"
     << a.block.y << "x" << a.block.z << " threads" << (a.launches > 1 ? " (" + std::to_string(a.launches) + " launches)" : "")
-    << "; result checked against fp64: " << (check.empty() ? "correct" : "WRONG — " + check) << "\n";
+    << "; result checked against fp64: " << (e.check.empty() ? "correct" : "WRONG — " + e.check) << "\n";
   if (a.launches == 0) s << "  no simulated launch was observed (the variant did not launch a kernel)\n";
   if (matmul && q.dtype == hk::DType::f32)
     s << "  inputs: A[i][k] = i·K + k + 1, B[k][j] = −(k·N + j + 1), so a value in shared memory names its source\n";
@@ -270,7 +278,8 @@ std::string explain_simulated(const ExplainRequest& q) {
     for (const SimAttribution::Snapshot& snap : a.snapshots) by_step[snap.step].push_back(&snap);
     bool one_each = true;
     for (const SimAttribution::Snapshot& snap : a.snapshots)
-      for (size_t e = 0; e < snap.writer.size(); ++e) one_each &= snap.writer[e] == -1 || snap.writer[e] == int(e);
+      for (size_t slot = 0; slot < snap.writer.size(); ++slot)
+        one_each &= snap.writer[slot] == -1 || snap.writer[slot] == int(slot);
     s << "\n  shared memory of block 0, step by step (a step ends at a __syncthreads"
       << (one_each ? "; thread t stores slot t of each tile" : "") << "):\n";
     const int last = std::max(a.steps - 1, by_step.rbegin()->first);
@@ -290,7 +299,6 @@ std::string explain_simulated(const ExplainRequest& q) {
       s << "\n";
     }
   }
-  if (!check.empty()) throw hk::Error(s.str() + "\nexplain: the variant's result is wrong: " + check);
   return s.str();
 }
 

@@ -30,6 +30,9 @@ TableCells table_cells(const Table& table);
 // Below a table: failures with their reason, rows not timed, cuda_sim checks, notes.
 std::vector<std::string> table_footnotes(const Table& table);
 
+// A JSON string: quoted and escaped (format_data.cpp; explain's JSON uses it too).
+std::string json_string(const std::string& s);
+
 // Shared number formatting: "252.5", "0.0123"; "1.1", "440"; "12.3%"; "13.5x".
 std::string fmt_ms(double ms);
 std::string fmt_seconds(double s, int significant = 3);  // "0.5", "0.001", "12.3", "3600"

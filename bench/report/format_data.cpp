@@ -24,6 +24,8 @@ std::string csv_field(const std::string& s) {
   return o + "\"";
 }
 
+}  // namespace
+
 std::string json_string(const std::string& s) {
   std::string o = "\"";
   for (unsigned char c : s) {
@@ -45,6 +47,8 @@ std::string json_string(const std::string& s) {
   }
   return o + "\"";
 }
+
+namespace {
 
 std::string json_fields(const Fields& f, const std::string& indent) {
   std::string o = "{";

@@ -66,6 +66,7 @@ element of one small case, and a GPU block's shared-memory tiles per step; for a
 
 usage:
   hk-bench explain OP --variant V [--backend cpu|cuda_sim] [--size S] [--threads N] [--block-size B]
+                   [--format table|json]
 
   OP                an op with an output grid: matmul, relu, add, mul, squared_difference,
                     quantize or dequantize (not the reductions dot, euclidean_distance);
@@ -77,6 +78,9 @@ usage:
   --threads N       pool threads for a cpu variant (default hk's pool size; at most 4x the
                     CPUs)
   --block-size B    the variant's tile edge or cache block (default: the variant's own)
+  --format F        table (default: the text below) or json: the grids as lists over the
+                    output, -1 never written, -2 several writers (what Python's hk.explain
+                    returns as arrays)
   -h, --help        this text
 
 environment: HK_SIM_SCHEDULE=forward|reverse|random|random:SEED orders the simulator's threads.

@@ -21,6 +21,7 @@ struct Args {
   std::string format = "table";
   std::string output, html;
   Progress::Mode progress = Progress::Mode::automatic;
+  bool quiet = false;  // no notes on stderr (hk-bench in-process: they are in the report's notes)
   bool help = false;
   // explain
   std::string explain_op;

@@ -14,6 +14,11 @@ int sweep_command(const Args& args);    // sweep.cpp
 int explain_command(const Args& args);  // explain.cpp
 int resources_command();                // resources.cpp
 
+// What `run` measures, without printing it (run.cpp; hk.bench in Python prints nothing either).
+Report run_report(const Args& args);
+// 0 when everything run was correct, 1 when something failed validation, 2 after an error.
+int exit_status(const Report& report);
+
 // Shared by run and sweep: writes the report (stdout or --output, plus --html).
 void emit(const Report& report, const Args& args, const std::string& table_text);
 

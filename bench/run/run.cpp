@@ -37,7 +37,7 @@ void emit(const Report& report, const Args& args, const std::string& table_text)
   }
 }
 
-int run_command(const Args& args) {
+Report run_report(const Args& args) {
   // Bad arguments fail before anything is measured.
   std::vector<Case> cases = select_cases(args.ops, expand_sizes(args.sizes));
   check_before_measuring(args, cases);
@@ -55,8 +55,15 @@ int run_command(const Args& args) {
   }
   progress.finish();
   s.finish();
-  emit(s.report, args, format_table(s.report));
-  return s.report.errors ? 2 : s.report.failures ? 1 : 0;
+  return std::move(s.report);
+}
+
+int exit_status(const Report& report) { return report.errors ? 2 : report.failures ? 1 : 0; }
+
+int run_command(const Args& args) {
+  Report report = run_report(args);
+  emit(report, args, format_table(report));
+  return exit_status(report);
 }
 
 int list_command() {

@@ -27,8 +27,10 @@ Session::Session(const Args& args, const std::string& command, double default_ma
   team = std::make_unique<Team>(std::max(threads.back(), hw));
   probe_threads = threads;
   if (probe_threads.front() != 1) probe_threads.insert(probe_threads.begin(), 1);
-  std::fprintf(stderr, "hk-bench: measuring this machine's peaks (%zu thread count%s)...\n", probe_threads.size(),
-               probe_threads.size() > 1 ? "s" : "");
+  quiet = args.quiet;
+  if (!quiet)
+    std::fprintf(stderr, "hk-bench: measuring this machine's peaks (%zu thread count%s)...\n", probe_threads.size(),
+                 probe_threads.size() > 1 ? "s" : "");
   report.roofline = measure_roofline(*team, probe_threads);
   RunOptions o;
   o.backends = args.backends;
@@ -60,7 +62,7 @@ void Session::run_case(const Case& c, const std::string& size, Table& table, Pro
   } catch (const hk::Error& e) {
     ++report.errors;
     report.notes.push_back(c.title() + " " + size + " not run: " + e.what());
-    std::fprintf(stderr, "hk-bench: %s %s not run: %s\n", c.title().c_str(), size.c_str(), e.what());
+    if (!quiet) std::fprintf(stderr, "hk-bench: %s %s not run: %s\n", c.title().c_str(), size.c_str(), e.what());
   }
 }
 

@@ -28,6 +28,7 @@ struct Session {
   std::vector<int> probe_threads;
   std::unique_ptr<Team> team;
   std::unique_ptr<Runner> runner;
+  bool quiet = false;  // Args::quiet
 };
 
 // The thread counts of a run: --threads, else 1 and hk's pool size.

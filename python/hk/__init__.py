@@ -22,6 +22,10 @@ Rules:
 * Errors: hk.Error, and its subclasses hk.InvalidArgument (also ValueError),
   hk.BackendUnavailable (also RuntimeError), hk.OutOfMemory (also MemoryError),
   hk.CudaError (also RuntimeError), each with hk's message.
+* hk.bench(op=..., sizes=..., threads=...) runs hk-bench's validated measurement and returns
+  its rows (a pandas.DataFrame when pandas is installed); hk.explain(op, variant) returns
+  hk-bench explain's grids (which thread, or CUDA block and thread, wrote each element) as
+  NumPy arrays.
 """
 from __future__ import annotations
 
@@ -93,4 +97,5 @@ def time_kernel(fn: Callable[..., Any], *args: Any, repeats: int = 10, warmup: i
     return Timing(median, low, high, count)
 
 
+from ._bench import bench, explain  # noqa: E402,F401
 from . import tinytorch  # noqa: E402,F401  (after the names it uses)

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hk/hk.hpp"
+#include "run/in_process.hpp"  // hk-bench's run and explain (bench/, linked as hk_bench_core)
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -508,6 +509,36 @@ NB_MODULE(_hk, m) {
     nb::gil_scoped_release release;
     hk::synchronize();
   });
+  // hk.bench and hk.explain: hk-bench itself, in-process. The Python side (hk/_bench.py) turns
+  // keywords into hk-bench's arguments and parses the JSON that comes back, so the rows are
+  // exactly what `hk-bench --format json` writes and bad arguments get hk-bench's messages.
+  m.def(
+      "hk_bench",
+      [](const std::string& program, const std::vector<std::string>& arguments) {
+        hk_bench::InProcessResult r;
+        {
+          nb::gil_scoped_release release;  // a run takes seconds to minutes
+          r = hk_bench::run_in_process(program, arguments);
+        }
+        return nb::make_tuple(r.json, r.exit_status);
+      },
+      "program"_a, "arguments"_a);
+  // hk.matmul(a, b, out=out, ...) looped in C++ by hk::time_kernel: bench/python_bench.py's
+  // "the same call made from C++", on the same arrays in the same process. Median in µs.
+  m.def(
+      "time_matmul_in_cpp",
+      [](nb::handle a, nb::handle b, nb::handle out, int warmup, int repeats, HK_OPTION_PARAMS) {
+        hk::Options o = make_options(backend, variant, threads, block_size);
+        if (warmup < 0 || repeats < 1)
+          invalid("time_matmul_in_cpp needs warmup >= 0 and repeats >= 1, got warmup=" + std::to_string(warmup) +
+                  " repeats=" + std::to_string(repeats));
+        Input x = as_input(a, "a"), y = as_input(b, "b");
+        hk::Tensor c = as_output(out);
+        nb::gil_scoped_release release;
+        hk::Stats s = hk::time_kernel([&] { hk::matmul(x.tensor, y.tensor, c, o); }, {warmup, repeats});
+        return s.median_ms * 1e3;
+      },
+      "a"_a, "b"_a, "out"_a, "warmup"_a = 1, "repeats"_a = 5, HK_OPTION_ARGS);
   // fn runs with the GIL held; the kernels it calls release it themselves.
   m.def(
       "time_kernel",
