@@ -321,8 +321,8 @@ TEST(GemmShapes, GemvOnEveryTarget) {
       auto xi = int8s(size_t(k), unsigned(k));
       Strided<float> b(small_int_floats(size_t(k * n), unsigned(n)), k, n, 5);
       Strided<int8_t> bi(int8s(size_t(k * n), unsigned(n)), k, n, 5);
-      auto ref = oracle::matmul(x, b.dense, 1, k, n);
-      auto refi = oracle::matmul_i8(xi, bi.dense, 1, k, n);
+      auto ref = hk_ref::matmul(x, b.dense, 1, k, n);
+      auto refi = hk_ref::matmul_i8(xi, bi.dense, 1, k, n);
       GuardedC<float> y(1, n, std::bit_cast<float>(0x7fa5a5a5u));
       GuardedC<int32_t> yi(1, n, 0x5a5a5a5a);
       gemv_f32_row(x.data(), b.buf.data(), b.ld, y.c(), k, n);
@@ -335,8 +335,8 @@ TEST(GemmShapes, GemvOnEveryTarget) {
       // A · x with A = Bᵀ's shape: n rows of k.
       Strided<float> a(small_int_floats(size_t(n * k), unsigned(n + 1)), n, k, 2);
       Strided<int8_t> ai(int8s(size_t(n * k), unsigned(n + 1)), n, k, 2);
-      auto refc = oracle::matmul(a.dense, x, n, k, 1);
-      auto refci = oracle::matmul_i8(ai.dense, xi, n, k, 1);
+      auto refc = hk_ref::matmul(a.dense, x, n, k, 1);
+      auto refci = hk_ref::matmul_i8(ai.dense, xi, n, k, 1);
       GuardedC<float> yc(n, 1, std::bit_cast<float>(0x7fa5a5a5u));
       GuardedC<int32_t> yci(n, 1, 0x5a5a5a5a);
       gemv_f32_col(a.buf.data(), a.ld, x.data(), yc.c(), n, k);  // y has stride 1: writes the first column only
@@ -354,14 +354,14 @@ TEST(GemmShapes, GemvI8Wraparound) {
   const int64_t k = 140001, n = 21;
   std::vector<int8_t> x(size_t(k), -128), b(size_t(k * n), -128);
   b[3] = 127;
-  auto ref = oracle::matmul_i8(x, b, 1, k, n);
+  auto ref = hk_ref::matmul_i8(x, b, 1, k, n);
   std::vector<int32_t> y(static_cast<size_t>(n));
   gemv_i8_row(x.data(), b.data(), n, y.data(), k, n);
   for (int64_t j = 0; j < n; ++j) ASSERT_EQ(y[size_t(j)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(j)]))) << j;
   int32_t dot = 0;
   gemv_i8_col(x.data(), k, b.data(), &dot, 1, k);  // the first k of b as the vector
   std::vector<int8_t> bk(b.begin(), b.begin() + k);
-  ASSERT_EQ(dot, static_cast<int32_t>(static_cast<uint32_t>(oracle::matmul_i8(x, bk, 1, k, 1)[0])));
+  ASSERT_EQ(dot, static_cast<int32_t>(static_cast<uint32_t>(hk_ref::matmul_i8(x, bk, 1, k, 1)[0])));
 }
 
 // The unpacked small GEMM on every target: every row template (short tiles at the bottom),
@@ -374,7 +374,7 @@ TEST(GemmShapes, SmallGemmOnEveryTarget) {
       SCOPED_TRACE(name + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
       Strided<float> a(small_int_floats(size_t(s.m * s.k), unsigned(s.m)), s.m, s.k, 2);
       Strided<float> b(small_int_floats(size_t(s.k * s.n), unsigned(s.n)), s.k, s.n, 5);
-      auto ref = oracle::matmul(a.dense, b.dense, s.m, s.k, s.n);
+      auto ref = hk_ref::matmul(a.dense, b.dense, s.m, s.k, s.n);
       GuardedC<float> c(s.m, s.n, std::bit_cast<float>(0x7fa5a5a5u));
       gemm_f32_small(a.buf.data(), a.ld, b.buf.data(), b.ld, c.c(), c.ldc, s.m, s.k, s.n);
       ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
@@ -416,13 +416,13 @@ TEST(GemmShapes, ChoiceBoundaries) {
       ASSERT_EQ(c.back(), -1.0f);
       ASSERT_EQ(ci.back(), -1);
       if (s.f32) {
-        auto ref = oracle::matmul(a, b, s.m, s.k, s.n);
+        auto ref = hk_ref::matmul(a, b, s.m, s.k, s.n);
         for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], float(ref[i])) << i;
       } else {
         for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], -1.0f) << "the packed GEMM's shape was touched";
       }
       if (s.i8) {
-        auto ref = oracle::matmul_i8(ai, bi, s.m, s.k, s.n);
+        auto ref = hk_ref::matmul_i8(ai, bi, s.m, s.k, s.n);
         for (size_t i = 0; i + 1 < ci.size(); ++i) ASSERT_EQ(int64_t(ci[i]), ref[i]) << i;
       }
     }
