@@ -53,6 +53,7 @@ template <> struct Elem<float> {
   static hn::Vec<D> Load(D d, const float* p) { return hn::LoadU(d, p); }
   static hn::Vec<D> MulAcc(hn::Vec<D> x, hn::Vec<D> b, hn::Vec<D> acc) { return hn::MulAdd(x, b, acc); }
   static float Scalar(float acc, float x, float b) { return acc + x * b; }
+  static float Sum(D d, hn::Vec<D> v) { return hn::GetLane(hn::SumOfLanes(d, v)); }
 };
 template <> struct Elem<int8_t> {
   using Acc = int32_t;
@@ -62,6 +63,14 @@ template <> struct Elem<int8_t> {
   // Unsigned: the wrapping sum without signed-overflow UB.
   static int32_t Scalar(int32_t acc, int8_t x, int8_t b) {
     return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(int32_t{x} * int32_t{b}));
+  }
+  // The lanes' sum, wrapping like the vector adds (the horizontal-add intrinsics add signed).
+  static int32_t Sum(D d, hn::Vec<D> v) {
+    HWY_ALIGN int32_t lanes[hn::MaxLanes(D())];
+    hn::Store(v, d, lanes);
+    uint32_t s = 0;
+    for (size_t l = 0; l < hn::Lanes(d); ++l) s += static_cast<uint32_t>(lanes[l]);
+    return static_cast<int32_t>(s);
   }
 };
 
@@ -132,7 +141,7 @@ void GemvCol(const T* HWY_RESTRICT a, int64_t lda, const T* HWY_RESTRICT x, type
       }
     }
     for (int t = 0; t < NR; ++t) {
-      Acc s = hn::GetLane(hn::SumOfLanes(d, hn::Add(acc0[t], acc1[t])));
+      Acc s = E::Sum(d, hn::Add(acc0[t], acc1[t]));
       for (int64_t q = p; q < k; ++q) s = E::Scalar(s, r[t][q], x[q]);  // the k tail
       y[i + t] = s;
     }
