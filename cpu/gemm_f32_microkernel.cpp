@@ -6,10 +6,7 @@
 // fused multiply-adds — 14 loads feed 24 FMAs on AVX-512 (MR 12, NR 32) — and the FMA units,
 // not memory, set the pace. The packed panels (gemm_pack.hpp) make those loads contiguous.
 //
-// Tile shape per target: a tile needs MR·NV accumulators + NV vectors of B + one broadcast
-// register. AVX-512 has 32 vector registers → 12×(2 vectors) = 24 accumulators; AVX2 and
-// SSE4 have 16 → 6×(2 vectors) = 12. With FMA latency 4 and two FMA pipes, at least 8
-// independent accumulators are needed to keep the pipes busy; both shapes have more.
+// Tile shape per target: gemm_f32_tile-inl.h (shared with the unpacked small GEMM).
 //
 // Written once with Google Highway and compiled for every x86 target (SCALAR, SSE4, AVX2,
 // AVX-512); gemm_f32_microkernel() returns the best one HK_CPU_ISA allows. Highway expresses
@@ -28,17 +25,11 @@
 
 #include "cpu/gemm_microkernel.hpp"
 
+#include "cpu/gemm_f32_tile-inl.h"
+
 HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-#if HWY_TARGET <= HWY_AVX3  // 32 vector registers (x86 targets: lower value = wider)
-constexpr int kMR = 12, kNV = 2;
-#elif HWY_TARGET == HWY_SCALAR
-constexpr int kMR = 4, kNV = 4;  // 1-lane vectors: a 4×4 tile of scalars
-#else
-constexpr int kMR = 6, kNV = 2;
-#endif
 
 // a: kc × MR (packed), b: kc × NR (packed, NR = kNV·lanes), c: MR × NR tile with row stride ldc.
 // Computes the first NVU vectors of columns (NVU < kNV only at the right edge of C).

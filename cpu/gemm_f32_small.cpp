@@ -31,17 +31,11 @@
 #include "cpu/gemm_loops.hpp"
 #include "cpu/gemm_shape.hpp"
 
+#include "cpu/gemm_f32_tile-inl.h"
+
 HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-#if HWY_TARGET <= HWY_AVX3  // the packed kernel's tile shapes (gemm_f32_microkernel.cpp)
-constexpr int kMR = 12, kNV = 2;
-#elif HWY_TARGET == HWY_SCALAR
-constexpr int kMR = 4, kNV = 4;
-#else
-constexpr int kMR = 6, kNV = 2;
-#endif
 
 // c (rows × cols of an MRU × NVU-vector tile, row stride ldc) = a (rows × k, lda) · b (k ×
 // NVU vectors, ldb). Rows past `rows` repeat the last valid row of A (computed, never stored).
