@@ -3,20 +3,30 @@
 # tests that need a device and the cuda rows of the equivalence test, then hk-bench on the
 # GPU (the f32 and int8 matmul ladders with cuBLAS, relu and dot, a size sweep with the
 # CPU/GPU crossover, the kernels' resources), and prints one screen: every failure, each
-# rung as a % of cuBLAS, relu's share of DRAM bandwidth, the crossover sizes.
-#   scripts/gpu-check.sh [--out DIR]    (default build/gpu-check/out)
+# rung as a % of cuBLAS, relu's share of DRAM bandwidth, the crossover sizes. Where the
+# machine has them, it also runs compute-sanitizer (memcheck, racecheck) over the GPU
+# variant tests and reads Nsight Compute's memory counters for the matmul ladder at 256³
+# (ncu-matmul-256.csv: what cuda_sim's counters are checked against).
+#   scripts/gpu-check.sh [--out DIR] [--prebuilt BUILD]    (default build/gpu-check/out)
+# --prebuilt uses a build made elsewhere for this GPU's architecture (targets hk_tests,
+# hk_gpu_tests, hk-bench; configure with -DHK_BENCH_PEERS=OFF so no peer library needs
+# to travel) and installs, configures and builds nothing.
 # Everything it ran lands in DIR: logs, JSON, the HTML reports. Exit status: 0 all passed,
-# 1 something failed, 2 no usable GPU here (said in one line). No sanitizers, no fuzzer:
-# those run in CI without a GPU. Written to finish in a few minutes on a 16-core machine.
+# 1 something failed, 2 no usable GPU here (said in one line). No fuzzer: that runs in CI
+# without a GPU. Written to finish in a few minutes on a 16-core machine.
 set -euo pipefail
 HK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$HK_ROOT/build/gpu-check/out"
+prebuilt=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --out=*) out="${1#--out=}"; shift ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "gpu-check: unknown argument '$1' (usage: scripts/gpu-check.sh [--out DIR])" >&2; exit 2 ;;
+    --prebuilt) prebuilt="$2"; shift 2 ;;
+    --prebuilt=*) prebuilt="${1#--prebuilt=}"; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "gpu-check: unknown argument '$1' (usage: scripts/gpu-check.sh [--out DIR] [--prebuilt BUILD])" >&2
+       exit 2 ;;
   esac
 done
 
@@ -34,20 +44,31 @@ if ! command -v nvcc > /dev/null; then
 fi
 command -v nvcc > /dev/null || { echo "gpu-check: nvcc not found (install the CUDA toolkit)" >&2; exit 2; }
 
-source "$HK_ROOT/scripts/common.sh"
-hk_install_dependencies
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-build="$HK_ROOT/build/gpu-check"
 jobs=$(nproc)
-echo "gpu-check: sm_$cc, $jobs cores, output in $out"
-
 step() { echo "gpu-check: $*"; }
-step "configure and build for sm_$cc only"
-cmake -S "$HK_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="${cc}-real" \
-  > "$out/configure.log" 2>&1 || { tail -n 30 "$out/configure.log"; exit 1; }
-cmake --build "$build" -j "$jobs" --target hk_tests hk_gpu_tests hk-bench > "$out/build.log" 2>&1 ||
-  { tail -n 40 "$out/build.log"; exit 1; }
+if [ -n "$prebuilt" ]; then
+  build="$(cd "$prebuilt" && pwd)"
+  for t in tests/hk_tests tests/hk_gpu_tests bench/hk-bench; do
+    [ -x "$build/$t" ] || { echo "gpu-check: --prebuilt $prebuilt has no $t" >&2; exit 2; }
+  done
+  built_for=$(sed -n 's/^CMAKE_CUDA_ARCHITECTURES:[A-Z]*=//p' "$build/CMakeCache.txt" 2> /dev/null)
+  echo "gpu-check: sm_$cc, $jobs cores, prebuilt $build (CUDA architectures: ${built_for:-unknown}), output in $out"
+  [[ ",$built_for," == *",${cc}-real,"* || ",$built_for," == *",${cc},"* || ",$built_for," == *",${cc}-virtual,"* ]] ||
+    echo "gpu-check: warning: the prebuilt build has no code for sm_$cc; the driver must JIT or the kernels fail"
+else
+  source "$HK_ROOT/scripts/common.sh"
+  hk_install_dependencies
+  build="$HK_ROOT/build/gpu-check"
+  echo "gpu-check: sm_$cc, $jobs cores, output in $out"
+  step "configure and build for sm_$cc only"
+  cmake -S "$HK_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="${cc}-real" \
+    > "$out/configure.log" 2>&1 || { tail -n 30 "$out/configure.log"; exit 1; }
+  cmake --build "$build" -j "$jobs" --target hk_tests hk_gpu_tests hk-bench > "$out/build.log" 2>&1 ||
+    { tail -n 40 "$out/build.log"; exit 1; }
+fi
+nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
 
 status=0
 step "ctest -L gpu"
@@ -59,14 +80,49 @@ ctest --test-dir "$build" -R "MatchesOracle/cuda_" -E "cuda_sim" --output-on-fai
 tail -n 3 "$out/ctest-cuda-equivalence.log"
 
 bench="$build/bench/hk-bench"
-step "hk-bench: matmul ladders (f32, int8) with cuBLAS, relu, dot on the GPU"
-"$bench" --op matmul:f32,matmul:i8,relu,dot --backend cuda --sizes 1024,4096 --min-time 0.3 \
+step "hk-bench: matmul ladders (f32, int8) with cuBLAS on the GPU"
+"$bench" --op matmul:f32,matmul:i8 --backend cuda --sizes 1024,4096 --min-time 0.3 \
   --format json --output "$out/ladder.json" --html "$out/ladder.html" > "$out/ladder.log" 2>&1 || status=1
+# Streaming ops at 2^24 and 2^27 elements (64 MiB, 512 MiB of f32): well past the L2, so
+# the rows read the DRAM bandwidth; at matmul's sizes they would time the launch.
+step "hk-bench: relu and dot on the GPU"
+"$bench" --op relu,dot --backend cuda --sizes 16777216,134217728 --min-time 0.3 \
+  --format json --output "$out/stream.json" --html "$out/stream.html" > "$out/stream.log" 2>&1 || status=1
 step "hk-bench sweep: CPU against GPU across sizes"
 "$bench" sweep --op matmul --sizes 64..2048 --threads "$jobs" --min-time 0.2 --max-call 1 \
   --format json --output "$out/sweep.json" --html "$out/sweep.html" > "$out/sweep.log" 2>&1 || status=1
 step "hk-bench resources"
 "$bench" resources > "$out/resources.txt" 2>&1 || status=1
+
+# compute-sanitizer over the variant tests: every kernel of the registry once, on device
+# tensors. A reported error fails the check; a tool that cannot run here is said, not failed.
+if command -v compute-sanitizer > /dev/null; then
+  for tool in memcheck racecheck; do
+    step "compute-sanitizer --tool $tool (GPU variant tests)"
+    rc=0
+    timeout 240 compute-sanitizer --tool "$tool" --error-exitcode 86 "$build/tests/hk_gpu_tests" \
+      --gtest_filter='GpuVariants.EveryCuda*:GpuVariants.CublasInt8*' > "$out/sanitizer-$tool.log" 2>&1 || rc=$?
+    tail -n 2 "$out/sanitizer-$tool.log"
+    [ "$rc" -eq 0 ] || status=1
+  done
+else
+  echo "gpu-check: no compute-sanitizer here; memcheck and racecheck not run" | tee "$out/sanitizer-memcheck.log"
+fi
+
+# Nsight Compute's counters for the matmul ladder at 256³ (one validation call and one
+# timed call per variant): sectors per request, shared wavefronts and bank conflicts, the
+# figures cuda_sim's profiler computes. Diagnostic: a profiler that cannot read counters
+# here is said in the summary, not failed.
+if command -v ncu > /dev/null; then
+  step "ncu: memory counters of the matmul ladder at 256³"
+  timeout 240 ncu --clock-control none --target-processes all --csv --page raw \
+    --section MemoryWorkloadAnalysis_Tables --section InstructionStats --section ComputeWorkloadAnalysis \
+    "$bench" --op matmul:f32,matmul:i8 --backend cuda --sizes 256 --repeats 1 --warmup 0 --threads 1 --no-peers \
+    --format json --output "$out/ncu-bench.json" > "$out/ncu-matmul-256.csv" 2> "$out/ncu.log" ||
+    echo "gpu-check: ncu exited with $? (see ncu.log)"
+else
+  echo "gpu-check: no ncu here; the counters were not read" | tee "$out/ncu.log"
+fi
 
 echo
 python3 "$HK_ROOT/scripts/gpu_check_summary.py" "$out" || status=1

@@ -3,8 +3,10 @@
 rung as a percentage of cuBLAS at the same shape, relu's share of the device's memory
 bandwidth, and the CPU/GPU crossover sizes. Exit status 1 when anything failed.
 
-usage: gpu_check_summary.py DIR   (DIR holds ladder.json, sweep.json and the ctest logs)
+usage: gpu_check_summary.py DIR   (DIR holds ladder.json, stream.json, sweep.json, the ctest and
+       compute-sanitizer logs and ncu-matmul-256.csv, as scripts/gpu-check.sh leaves them)
 """
+import csv
 import json
 import re
 import sys
@@ -26,9 +28,68 @@ def ctest_failures(log):
     failed = re.findall(r"^\s*\d+ - (\S+) \((?:Failed|Timeout|SEGFAULT|Subprocess aborted|Exception)", text, re.M)
     if "No tests were found" in text:
         failed.append(f"{log.name}: no tests were found")
-    if not re.search(r"tests passed, \d+ tests failed out of \d+", text) and not failed:
+    # CTest 3.25 says "100% tests passed, 0 tests failed out of 14"; newer ones drop the
+    # ", 0 tests failed" when none did (seen on the first device, CTest 4).
+    if not re.search(r"tests passed(?:, \d+ tests failed)? out of \d+", text) and not failed:
         failed.append(f"{log.name}: no ctest summary line")
     return failed
+
+
+def sanitizer_failures(out):
+    """compute-sanitizer's verdict per tool log; [] when clean or when the tool was absent."""
+    failed = []
+    for tool in ("memcheck", "racecheck"):
+        log = out / f"sanitizer-{tool}.log"
+        if not log.exists():
+            continue
+        text = log.read_text(errors="replace")
+        if "no compute-sanitizer here" in text:
+            continue
+        counts = [int(n) for n in re.findall(r"ERROR SUMMARY: (\d+) error", text)]
+        counts += [int(n) for n in re.findall(r"RACECHECK SUMMARY: .*?\((\d+) errors?", text)]
+        if not counts:
+            failed.append(f"{log.name}: no error summary (the tool did not finish; see the log)")
+        elif max(counts) > 0:
+            failed.append(f"{log.name}: {max(counts)} errors")
+    return failed
+
+
+# Nsight Compute metrics beside the figures cuda_sim's profiler computes.
+NCU_COLUMNS = (
+    ("ld req", "l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum"),
+    ("ld sectors", "l1tex__t_sectors_pipe_lsu_mem_global_op_ld.sum"),
+    ("st req", "l1tex__t_requests_pipe_lsu_mem_global_op_st.sum"),
+    ("st sectors", "l1tex__t_sectors_pipe_lsu_mem_global_op_st.sum"),
+    ("shd ld wavefronts", "l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum"),
+    ("shd ld conflicts", "l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_ld.sum"),
+    ("shd st wavefronts", "l1tex__data_pipe_lsu_wavefronts_mem_shared_op_st.sum"),
+    ("shd st conflicts", "l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_st.sum"),
+)
+
+
+def ncu_lines(out):
+    """The first profiled launch of each kernel in ncu-matmul-256.csv, one line each."""
+    path = out / "ncu-matmul-256.csv"
+    if not path.exists() or path.stat().st_size == 0:
+        log = out / "ncu.log"
+        why = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
+        return [f"  (no counters: {why[0] if why else 'ncu did not run'})"]
+    text = path.read_text(errors="replace")
+    start = text.find('"ID"')
+    if start < 0:
+        return ["  (ncu wrote no table; see ncu.log)"]
+    rows = list(csv.DictReader(text[start:].splitlines()))
+    rows = [r for r in rows if r.get("ID", "").isdigit()]  # the second line holds units
+    seen, lines = set(), []
+    present = [(label, col) for label, col in NCU_COLUMNS if rows and col in rows[0]]
+    lines.append("  " + " | ".join(["kernel"] + [label for label, _ in present]))
+    for r in rows:
+        name = r.get("Kernel Name", "?")
+        if name in seen:
+            continue
+        seen.add(name)
+        lines.append("  " + " | ".join([name[:60]] + [r[col] for _, col in present]))
+    return lines
 
 
 def shape_text(shape):
@@ -45,15 +106,23 @@ def main():
 
     for log in ("ctest-gpu.log", "ctest-cuda-equivalence.log"):
         failures += [f"ctest: {name}" for name in ctest_failures(out / log)]
+    failures += [f"compute-sanitizer: {f}" for f in sanitizer_failures(out)]
 
     ladder = load(out / "ladder.json")
     sweep = load(out / "sweep.json")
-    for name, report in (("ladder.json", ladder), ("sweep.json", sweep)):
+    reports = [("ladder.json", ladder), ("sweep.json", sweep)]
+    if (out / "stream.json").exists():  # relu and dot at streaming sizes (older folders lack it)
+        stream = load(out / "stream.json")
+        reports.append(("stream.json", stream))
+        ladder = dict(ladder, results=ladder.get("results", []) + stream.get("results", []))
+    for name, report in reports:
         if "_error" in report:
             failures.append(report["_error"])
             continue
         for row in report.get("results", []):
-            if row.get("status") != "ok":
+            # "validated" (checked, not timed: cuda_sim, or too slow to time) and "skipped"
+            # (over --max-call) are hk-bench's deliberate outcomes, not failures.
+            if row.get("status") not in ("ok", "validated", "skipped"):
                 failures.append(f"{name}: {row['backend']}/{row['op']}:{row['dtype']}/{row['variant']} "
                                 f"{shape_text(row['shape'])}: {row.get('failure') or row.get('status')}")
 
@@ -87,6 +156,9 @@ def main():
         lines.append(f"  {x['op']}:{x['dtype']}: {x['text']}")
     if not crossovers:
         lines.append("  (none reported)")
+
+    lines.append("Nsight Compute, matmul ladder at 256^3 (first launch of each kernel):")
+    lines += ncu_lines(out)
 
     print("\n".join(lines))
     if failures:

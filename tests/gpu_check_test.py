@@ -57,12 +57,14 @@ def main():
                                    gpu_row(cpu_matmul, "register_tiled", 1.25),
                                    gpu_row(cpu_relu, "vectorized", 0.01, gbps=4000.0, percent_of_peak=83.0)])
     (out / "ladder.json").write_text(json.dumps(ladder))
-    sweep = dict(report, results=[], crossovers=[{"op": "matmul", "dtype": "f32", "found": True, "size": 384,
+    not_timed = [dict(copy.deepcopy(cpu_matmul), status="validated", failure=None, time_ms=None),
+                 dict(copy.deepcopy(cpu_matmul), status="skipped", failure="predicted 2057.9 ms per call", time_ms=None)]
+    sweep = dict(report, results=not_timed, crossovers=[{"op": "matmul", "dtype": "f32", "found": True, "size": 384,
                                                   "measure": "kernel", "text": "the GPU is faster from 384"}])
     (out / "sweep.json").write_text(json.dumps(sweep))
     passed = "100% tests passed, 0 tests failed out of 12\n"
     (out / "ctest-gpu.log").write_text(passed)
-    (out / "ctest-cuda-equivalence.log").write_text(passed)
+    (out / "ctest-cuda-equivalence.log").write_text("100% tests passed out of 20\n")  # newer CTest's wording
 
     summary = ROOT / "scripts/gpu_check_summary.py"
     r = run([sys.executable, str(summary), str(out)])
@@ -84,6 +86,15 @@ def main():
     check(r.returncode == 1, "a failure makes the summary exit 1")
     check("wrong result at [3][5]" in r.stdout and "gpu.GpuMemory.CacheReusesFreedBlocks" in r.stdout,
           "... and names the failed row and the failed test")
+    (out / "sanitizer-memcheck.log").write_text("========= Invalid __global__ read of size 4 bytes\n"
+                                                "========= ERROR SUMMARY: 3 errors\n")
+    (out / "sanitizer-racecheck.log").write_text("========= RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)\n")
+    r = run([sys.executable, str(summary), str(out)])
+    check("sanitizer-memcheck.log: 3 errors" in r.stdout and "racecheck.log" not in r.stdout,
+          "compute-sanitizer's errors are failures, a clean racecheck is not")
+    (out / "sanitizer-racecheck.log").write_text("========= Program hit error 999\n")
+    r = run([sys.executable, str(summary), str(out)])
+    check("sanitizer-racecheck.log: no error summary" in r.stdout, "a sanitizer run that did not finish is a failure")
     (out / "ctest-cuda-equivalence.log").unlink()
     r = run([sys.executable, str(summary), str(out)])
     check("ctest-cuda-equivalence.log: missing" in r.stdout, "a step that did not run is a failure")
