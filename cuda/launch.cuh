@@ -60,6 +60,7 @@ class Launch {
       std::apply(c.kernel, c.args);
     };
     launch.closure = &closure;
+    launch.closure_bytes = sizeof closure;
     launch.where = where_;
     sim::launch(launch);
 #endif

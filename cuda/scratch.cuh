@@ -12,6 +12,11 @@
 #ifdef __CUDACC__
 #include "cuda/cuda_check.hpp"
 #include "cuda/cuda_runtime.hpp"
+#else
+namespace hk::sim {  // cuda/sim/checker.hpp
+void register_scratch(const void* data, std::size_t bytes);
+void unregister_scratch(const void* data);
+}  // namespace hk::sim
 #endif
 
 namespace hk::cuda {
@@ -43,7 +48,13 @@ template <class T> T read_back(const T* p) {
 
 class Scratch {
  public:
-  explicit Scratch(std::size_t bytes) : bytes_(new std::max_align_t[(bytes + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)]) {}
+  // Registered as one of the call's allocations while it lives, for cuda_sim's memcheck.
+  explicit Scratch(std::size_t bytes) : bytes_(new std::max_align_t[(bytes + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)]) {
+    sim::register_scratch(bytes_.get(), bytes);
+  }
+  ~Scratch() { sim::unregister_scratch(bytes_.get()); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
   template <class T> T* as() const { return reinterpret_cast<T*>(bytes_.get()); }
 
  private:

@@ -94,6 +94,8 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
                                to_string(dtype) + "; registered: " + list_variants(op, call.backend));
     call.kernel = Registry::kernel_for(*call.row, dtype);
   }
+  if (call.backend == Backend::cuda_sim)
+    if (const KernelFn* k = sim::instrumented_kernel(*call.row, dtype)) call.kernel = k, call.sim_checked = true;
   call.context.threads = options.threads > 0 ? options.threads : num_threads();
   call.context.block_size = options.block_size;
   begin_call_record(call);

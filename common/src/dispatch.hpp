@@ -11,10 +11,18 @@
 #include "hk/tensor.hpp"
 #include "hk/types.hpp"
 
+namespace hk::sim {  // cuda/sim/checker.cpp: cuda_sim's checks and profiler
+// The instrumented twin of a cuda_sim row's kernel while checks or the profiler are on, else null.
+const KernelFn* instrumented_kernel(const VariantRow&, DType);
+// Runs body with the call's tensors as the allocations its kernels may touch.
+void run_checked(std::span<const Tensor* const> inputs, const Tensor* output, detail::FunctionRef<void()> body);
+}  // namespace hk::sim
+
 namespace hk::detail {
 
 struct Call {
   std::string_view op;
+  bool sim_checked = false;  // cuda_sim: kernel is the instrumented copy (checks or profiler on)
   const VariantRow* row = nullptr;
   const KernelFn* kernel = nullptr;  // the row's function for the input dtype
   Backend backend = Backend::cpu;

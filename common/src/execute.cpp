@@ -53,7 +53,10 @@ void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tens
   const std::span<const Tensor* const> in_span(in.data(), count);
 
   if (call.backend != Backend::cuda) {  // cpu, cuda_sim: host memory, host clock
-    body(in_span, output);
+    if (call.sim_checked)
+      sim::run_checked(in_span, output, [&] { body(in_span, output); });
+    else
+      body(in_span, output);
     t_last.kernel_ms = t_last.total_ms = ms_since(start);
     return;
   }

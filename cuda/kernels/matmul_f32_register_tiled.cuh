@@ -70,6 +70,8 @@ __global__ void __launch_bounds__(register_tiled::kThreads)
   // a_panel[s][p][i] = A[row0 + i][k0 + p].
   __shared__ __align__(16) float a_panel[2][kBK][kBM + kAPad];
   __shared__ __align__(16) float b_panel[2][kBK][kBN];
+  HK_TRACE_SHARED(a_panel);  // cuda_sim: bounds for its checks, tiles for `hk-bench explain`
+  HK_TRACE_SHARED(b_panel);
 
   const int t = threadIdx.x;
   const int tx = t % (kBN / kTN), ty = t / (kBN / kTN);  // this thread's 8×8 tile of the block tile
@@ -104,13 +106,15 @@ __global__ void __launch_bounds__(register_tiled::kThreads)
 #pragma unroll
     for (int p = 0; p < kBK; ++p) {
       // 8 + 8 values from shared memory feed 64 multiply-adds from registers.
-#pragma unroll
-      for (int i = 0; i < kTM; ++i) reg_a[i] = a_panel[s][p][ty * kTM + i];
-#pragma unroll
-      for (int j = 0; j < kTN / 2; ++j) {
-        reg_b[j] = b_panel[s][p][tx * 4 + j];
-        reg_b[kTN / 2 + j] = b_panel[s][p][kBN / 2 + tx * 4 + j];
-      }
+      // As four 128-bit reads, spelled out rather than left to the compiler's vectorizer.
+      const float4 a0 = *reinterpret_cast<const float4*>(&a_panel[s][p][ty * kTM]);
+      const float4 a1 = *reinterpret_cast<const float4*>(&a_panel[s][p][ty * kTM + 4]);
+      const float4 b0 = *reinterpret_cast<const float4*>(&b_panel[s][p][tx * 4]);
+      const float4 b1 = *reinterpret_cast<const float4*>(&b_panel[s][p][kBN / 2 + tx * 4]);
+      reg_a[0] = a0.x, reg_a[1] = a0.y, reg_a[2] = a0.z, reg_a[3] = a0.w;
+      reg_a[4] = a1.x, reg_a[5] = a1.y, reg_a[6] = a1.z, reg_a[7] = a1.w;
+      reg_b[0] = b0.x, reg_b[1] = b0.y, reg_b[2] = b0.z, reg_b[3] = b0.w;
+      reg_b[4] = b1.x, reg_b[5] = b1.y, reg_b[6] = b1.z, reg_b[7] = b1.w;
 #pragma unroll
       for (int i = 0; i < kTM; ++i)
 #pragma unroll

@@ -72,6 +72,8 @@ __global__ void __launch_bounds__(dp4a::kThreads)
   using namespace dp4a;
   __shared__ __align__(16) int a_words[kBM][kWords];  // a_words[i][w] = A[row0 + i][k0 + 4w … 4w+3]
   __shared__ __align__(16) int b_words[kWords][kBN];  // b_words[w][j] = B[k0 + 4w … 4w+3][col0 + j]
+  HK_TRACE_SHARED(a_words);  // cuda_sim: bounds for its checks, tiles for `hk-bench explain`
+  HK_TRACE_SHARED(b_words);
 
   const int t = threadIdx.x;
   const int tx = t % (kBN / kTN), ty = t / (kBN / kTN);  // columns tx·4 + 0..3, rows ty·4 + 0..3

@@ -29,5 +29,7 @@
   T* name = reinterpret_cast<T*>(hk_dynamic_shared_)
 #else
 #include "cuda/sim/device.hpp"
+#ifndef HK_KERNEL_TARGET  // cuda/register_cuda_sim_checked.cpp names its own
 #define HK_KERNEL_TARGET simulated
+#endif
 #endif

@@ -33,6 +33,7 @@ constexpr int kBlock = 256, kItems = 8, kChunk = kBlock * kItems, kWarps = kBloc
 // The block's 256 values → thread 0's return value (other threads' results are partial).
 __device__ inline double block_sum(double v) {
   __shared__ double warp_sums[kWarps];
+  HK_TRACE_SHARED(warp_sums);  // cuda_sim: bounds for its checks
   // Within a warp: lane i adds lane i+16, i+8, ... — a fixed tree in registers.
 #pragma unroll
   for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);

@@ -3,6 +3,7 @@
 #include "cuda/sim/block.hpp"
 
 #include "common/src/thread_object.hpp"
+#include "cuda/sim/checker.hpp"
 #include "cuda/sim/diagnostics.hpp"
 
 #include <unistd.h>
@@ -153,6 +154,12 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s,
 
   tls_runner = this;
   thread_idx_ = &threadIdx;  // this OS thread's; one TLS lookup per block, not per switch
+  checker_ = nullptr;
+  if (k.checks) {
+    checker_ = &BlockChecker::here();
+    checker_->begin(*this, k, block_idx, threads_, shared_.data(), k.shared_bytes, k.profile);
+    set_active_checker(checker_);
+  }
   host_.describe = &BlockRunner::describe;
   host_.describe_self = this;
   fix_orders();
@@ -162,6 +169,12 @@ void BlockRunner::run(const KernelLaunch& k, uint3 block_idx, const Schedule& s,
     for (int w : warp_order_) run_warp(w, round == 0);
     if (exited_ == threads_) break;
     release_barrier();
+    if (checker_) checker_->barrier_released();
+  }
+  if (checker_) {
+    set_active_checker(nullptr);
+    checker_->end();
+    checker_ = nullptr;
   }
   tls_runner = nullptr;
   host_.describe = nullptr;
@@ -433,6 +446,7 @@ trace::SimSegment BlockRunner::segment() const {
 void BlockRunner::report_segment() { observer_->segment_done(segment()); }
 
 void BlockRunner::trace_shared(const char* name, void* data, std::size_t bytes, std::size_t element_bytes) {
+  if (checker_) checker_->announce_shared(name, data, bytes);
   if (!observer_) return;
   for (const trace::SharedArray& a : traced_shared_)
     if (a.data == data) return;
@@ -501,6 +515,11 @@ void BlockRunner::abandon() {
     }
   start_next_ = start_end_ = run_next_ = run_end_ = 0;
   tls_runner = nullptr;
+  if (checker_) {
+    set_active_checker(nullptr);
+    checker_->abandon();
+    checker_ = nullptr;
+  }
   host_.describe = nullptr;
 }
 

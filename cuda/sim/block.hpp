@@ -83,6 +83,13 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   uint64_t warp_result() const { return current_->result; }
   uint64_t warp_op(detail::WarpOp, unsigned mask, uint64_t value, int arg, int width, const std::source_location&);
   void* dynamic_shared() { return shared_.data(); }
+  // cuda_sim's checks (cuda/sim/checker.hpp): the running thread, and a failed check, which
+  // ends the block like any kernel fault.
+  int current_tid() const { return current_ ? current_->tid : 0; }
+  [[noreturn]] void check_failed(const std::string& what) {
+    fault_ = what;
+    fault_on_thread();
+  }
   // HK_TRACE_SHARED: shows a __shared__ array to the observer (nothing without one).
   void trace_shared(const char* name, void* data, std::size_t bytes, std::size_t element_bytes);
 
@@ -155,6 +162,7 @@ class __attribute__((visibility("hidden"))) BlockRunner {
   trace::SimObserver* observer_ = nullptr;
   int round_ = 0, trace_launch_ = 0;
   std::vector<trace::SharedArray> traced_shared_;
+  class BlockChecker* checker_ = nullptr;  // while a checked launch runs a block here
 };
 
 }  // namespace hk::sim

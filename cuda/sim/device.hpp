@@ -169,8 +169,10 @@ using hk::sim::warpSize;
 
 // The kernel's dynamic shared memory as a T* (portability.cuh gives the nvcc spelling).
 #define HK_DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(::hk::sim::detail::dynamic_shared_memory())
-// Lets `hk-bench explain` see what each thread stores into a __shared__ array, step by step
-// (a function call per thread when no one watches; nothing at all under nvcc).
+// Announces a __shared__ array to the simulator: its bounds for cuda_sim's checks
+// (hk/experimental/sim_check.hpp: an access to an unannounced array is a memcheck error),
+// and its contents step by step for `hk-bench explain` (a function call per thread when no
+// one watches; nothing at all under nvcc). Every kernel announces each of its arrays.
 #define HK_TRACE_SHARED(array) \
   ::hk::sim::detail::trace_shared(#array, &(array), sizeof(array), sizeof(std::remove_all_extents_t<decltype(array)>))
 

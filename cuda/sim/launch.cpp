@@ -7,12 +7,14 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <numeric>
 
 #include "common/src/round_to_nearest.hpp"
 #include "cpu/thread_pool.hpp"
 #include "cuda/sim/block.hpp"
+#include "cuda/sim/checker.hpp"
 #include "cuda/sim/diagnostics.hpp"
 #include "hk/error.hpp"
 
@@ -125,7 +127,56 @@ int64_t blocks_at_once(int threads, uint64_t blocks, uint64_t threads_per_block)
   return std::clamp<int64_t>(threads, 1, static_cast<int64_t>(std::min({blocks, uint64_t(1024), by_stacks})));
 }
 
-void launch(const KernelLaunch& k) {
+namespace {
+void run_grid(const KernelLaunch& k);
+
+// A profiled launch's counters, with each instruction's source line: lines are merged
+// (several instructions share one), heaviest first.
+SimKernelProfile finish_profile(const KernelLaunch& k, LaunchProfile& p) {
+  SimKernelProfile out;
+  out.kernel = k.where.function_name();
+  out.grid[0] = k.grid.x, out.grid[1] = k.grid.y, out.grid[2] = k.grid.z;
+  out.block[0] = k.block.x, out.block[1] = k.block.y, out.block[2] = k.block.z;
+  out.total = p.total;
+  std::map<std::string, SimLineCounters> lines;
+  for (const auto& [pc, c] : p.by_pc) {
+    const std::string where = describe_pc(pc);
+    SimLineCounters& l = lines[where];
+    if (l.file.empty()) {
+      const std::size_t paren = where.find(" (");
+      const std::string file_line = where.substr(0, paren);
+      const std::size_t colon = file_line.rfind(':');
+      l.file = colon == std::string::npos ? file_line : file_line.substr(0, colon);
+      l.line = colon == std::string::npos ? 0 : std::atoi(file_line.c_str() + colon + 1);
+      if (paren != std::string::npos) l.function = where.substr(paren + 2, where.size() - paren - 3);
+    }
+    l.counters += c;
+  }
+  for (auto& [where, l] : lines) out.lines.push_back(std::move(l));
+  auto weight = [](const SimLineCounters& l) {
+    const SimCounters& c = l.counters;
+    return c.global_ld_sectors + c.global_st_sectors + c.shared_ld_wavefronts + c.shared_st_wavefronts;
+  };
+  std::stable_sort(out.lines.begin(), out.lines.end(),
+                   [&](const SimLineCounters& a, const SimLineCounters& b) { return weight(a) > weight(b); });
+  return out;
+}
+}  // namespace
+
+void launch(const KernelLaunch& launch_in) {
+  CallChecks* call = current_call_checks();
+  if (!call || launch_in.checks) return run_grid(launch_in);
+  KernelLaunch k = launch_in;
+  k.checks = call;
+  if (!call->profile) return run_grid(k);
+  LaunchProfile profile;
+  k.profile = &profile;
+  run_grid(k);
+  if (call->profiles) call->profiles->push_back(finish_profile(k, profile));
+}
+
+namespace {
+void run_grid(const KernelLaunch& k) {
   validate(k);
   const Schedule s = schedule();
   const uint64_t gx = k.grid.x, gy = k.grid.y, blocks = gx * gy * k.grid.z;
@@ -173,5 +224,7 @@ void launch(const KernelLaunch& k) {
   else
     cpu::ThreadPool::global().parallel_for(tasks, 1, static_cast<int>(tasks), run_blocks);
 }
+
+}  // namespace
 
 }  // namespace hk::sim

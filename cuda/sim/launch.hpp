@@ -19,7 +19,12 @@ struct KernelLaunch {
   int threads = 1;               // OS threads that run blocks (KernelContext::threads)
   void (*run)(const void* closure) = nullptr;
   const void* closure = nullptr;
-  std::source_location where;  // the launch site, for diagnostics
+  std::size_t closure_bytes = 0;  // the arguments: local to the kernel, never checked
+  std::source_location where;     // the launch site, for diagnostics
+  // Set by launch() from the calling thread's call (cuda/sim/checker.hpp): what the
+  // instrumented kernels check and count. Null for the plain kernels.
+  struct CallChecks* checks = nullptr;
+  struct LaunchProfile* profile = nullptr;
 };
 
 // Runs every block of the grid, one block at a time per OS thread, blocks spread over hk's
