@@ -3,6 +3,7 @@
 // See `hk-bench --help` and the README.
 #include <cstdio>
 
+#include "explain/profile.hpp"
 #include "run/commands.hpp"
 #include "hk/error.hpp"
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv) try {
   if (args.command == "list") return hk_bench::list_command();
   if (args.command == "sweep") return hk_bench::sweep_command(args);
   if (args.command == "explain") return hk_bench::explain_command(args);
+  if (args.command == "profile") return hk_bench::profile_command(args);
   if (args.command == "resources") return hk_bench::resources_command();
   return hk_bench::run_command(args);
 } catch (const hk::InvalidArgument& e) {

@@ -357,9 +357,58 @@ TEST(BenchCliEdges, UnknownVariantIsAUsageErrorListingTheVariantsOfTheOpsAsked) 
   EXPECT_EQ(good.status, 0) << good.err;
 }
 
+// hk-bench profile: the GPU ladder under cuda_sim's profiler. Figures worked out by hand for
+// naive at 64^3: 128 warps of 16x2 threads, each making 64 A loads (two rows: 2 sectors) and
+// 64 B loads (16 consecutive floats, 64-byte aligned: 2 sectors).
+TEST(BenchCli, ProfileShowsTheGpuLaddersCounters) {
+  fs::path dir = work_dir("profile");
+  Result r = hk_bench("profile --size 64", dir);
+  if ((r.out + r.err).find("built with a sanitizer") != std::string::npos)
+    GTEST_SKIP() << "no profiler in a sanitizer build (cuda_sim's instrumented kernels clash with -fsanitize)";
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  for (const char* want : {"naive", "tiled", "register_tiled", "global load sectors", "shared load bank conflicts",
+                           "l1tex__t_sectors_pipe_lsu_mem_global_op_ld.sum", "flops per global byte", "hottest lines",
+                           "cuda/kernels/matmul_f32_naive.cuh:", "correct"})
+    EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+
+  Result json = hk_bench("profile matmul --variant naive --size 64 --format json", dir);
+  ASSERT_EQ(json.status, 0) << json.err;
+  bench_json::Value doc = bench_json::parse(json.out);
+  const bench_json::Value& naive = doc.at("variants").items.at(0);
+  EXPECT_EQ(naive.at("variant").str, "naive");
+  EXPECT_EQ(naive.at("counters").at("global_ld_requests").num, 16384);
+  EXPECT_EQ(naive.at("counters").at("global_ld_sectors").num, 32768);
+  EXPECT_EQ(naive.at("counters").at("global_st_sectors").num, 64 * 64 * 4 / 32);
+  EXPECT_FALSE(naive.at("launches").items.at(0).at("lines").items.empty());
+
+  Result i8 = hk_bench("profile matmul:i8 --size 64 --format json", dir);
+  ASSERT_EQ(i8.status, 0) << i8.err;
+  const bench_json::Value i8_doc = bench_json::parse(i8.out);
+  const bench_json::Value& dp4a = i8_doc.at("variants").items.at(0);
+  EXPECT_EQ(dp4a.at("variant").str, "dp4a");
+  EXPECT_EQ(dp4a.at("counters").at("shared_ld_bank_conflicts").num, 0);
+
+  Result bad = hk_bench("profile --variant nosuch", dir);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("no cuda_sim variant 'nosuch'; it has naive, tiled, register_tiled"), std::string::npos) << bad.err;
+  Result cpu = hk_bench("profile --backend cpu", dir);
+  EXPECT_EQ(cpu.status, 2);
+  EXPECT_NE(cpu.err.find("cuda_sim"), std::string::npos) << cpu.err;
+
+  // A run with GPU rows carries the same counters in its JSON and HTML.
+  Result run = hk_bench(std::string("--op matmul:f32 --backend cuda_sim --sizes 32 --format json --html ") +
+                            (dir / "r.html").string() + " " + kQuick, dir);
+  ASSERT_EQ(run.status, 0) << run.err;
+  bench_json::Value report = bench_json::parse(run.out);
+  expect_valid(report);
+  ASSERT_EQ(report.at("gpu_counters").items.size(), 1u);
+  EXPECT_EQ(report.at("gpu_counters").items[0].at("variants").items.size(), 3u);
+  EXPECT_NE(read_file(dir / "r.html").find("GPU memory counters: matmul f32 "), std::string::npos);
+}
+
 TEST(BenchCliEdges, EverySubcommandAnswersHelp) {
   fs::path dir = work_dir("edge_help");
-  for (const char* command : {"", "run", "list", "sweep", "explain", "resources", "explain matmul"})
+  for (const char* command : {"", "run", "list", "sweep", "explain", "profile", "resources", "explain matmul"})
     for (const char* flag : {"--help", "-h"}) {
       Result r = hk_bench(std::string(command) + " " + flag, dir);
       EXPECT_EQ(r.status, 0) << command << " " << flag << "\n" << r.err;

@@ -161,6 +161,8 @@ std::string format_json(const Report& rep) {
   for (const Table& t : rep.tables)
     for (const std::string& n : t.notes) table_notes.push_back(t.title + ": " + n);
   for (size_t i = 0; i < table_notes.size(); ++i) out << (i || !rep.notes.empty() ? ", " : "") << json_string(table_notes[i]);
+  out << "],\n  \"gpu_counters\": [";
+  for (size_t i = 0; i < rep.gpu_counters_json.size(); ++i) out << (i ? ",\n    " : "\n    ") << rep.gpu_counters_json[i];
   out << "],\n  \"failures\": " << rep.failures << "\n}\n";
   return out.str();
 }

@@ -201,6 +201,7 @@ std::string format_html(const Report& rep) {
     else s << "<p class=\"foot\">One size in this run: <code>hk-bench sweep --op " << esc(t.op) << " --html FILE</code> draws the size sweep.</p>\n";
     s << "</div>\n" << html_table(t);
   }
+  for (const std::string& section : rep.gpu_counters_html) s << section;  // the GPU kernels' memory counters
   for (const Crossover& x : rep.crossovers)
     s << "<p class=\"note\">Crossover " << esc(x.op) << " " << esc(hk::to_string(x.dtype)) << ": " << esc(x.text) << "</p>\n";
 

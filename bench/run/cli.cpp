@@ -60,6 +60,30 @@ int max_thread_count() {
 }
 
 std::string usage(const std::string& command) {
+  if (command == "profile")
+    return R"(hk-bench profile: the GPU kernels of one op side by side under cuda_sim's profiler: Nsight
+Compute's memory counters (global requests and sectors, shared wavefronts and bank conflicts),
+arithmetic per byte and per shared load, and each kernel's hottest source lines. No GPU needed.
+
+usage:
+  hk-bench profile [OP] [--variant LIST] [--size S] [--block-size B] [--format table|json]
+                   [--output FILE] [--html FILE]
+
+  OP                matmul (default; matmul:i8 for the int8 kernels), relu, add, ... (op:dtype)
+  --variant LIST    cuda_sim variants to profile (default: every one that takes the dtype, in
+                    rung order)
+  --size S          N or MxKxN for matmul (default 256), n for the others (default 1048576)
+  --block-size B    Options::block_size for the variants that take one (tiled's tile edge)
+  --format F        table (default) or json (every counter, per launch and per source line)
+  --output FILE     write there instead of stdout
+  --html FILE       also write the table as an HTML page
+  -h, --help        this text
+
+Counts are per source-level access (nvcc may merge adjacent scalar accesses into wider ones);
+tests/data/h200_ncu_matmul_256.csv holds what an H200 measured for the matmul ladder at 256^3.
+exit status: 0 when every variant's result is correct, 1 when one is wrong, 2 for bad arguments,
+an error, or a build without the profiler (a sanitizer build).
+)";
   if (command == "explain")
     return R"(hk-bench explain: which thread (pool chunk, or CUDA block and thread) computed each output
 element of one small case, and a GPU block's shared-memory tiles per step; for a projector.
@@ -102,6 +126,9 @@ usage:
                    [--block-size B]  which thread (pool chunk, or CUDA block and thread)
                                      computed each output element, and a GPU block's
                                      shared-memory tiles per step; a small case for a projector
+  hk-bench profile [OP] [--variant V] [--size S]
+                                     the GPU kernels side by side under cuda_sim's profiler:
+                                     coalescing, bank conflicts, reuse, hottest lines
   hk-bench resources                 registers, shared memory, spills (ptxas) and theoretical
                                      occupancy of each CUDA kernel per compiled architecture
 
@@ -160,10 +187,10 @@ Args parse_args(int argc, char** argv) {
   int i = 1;
   if (i < argc && argv[i][0] != '-') {
     std::string c = argv[i++];
-    if (c != "run" && c != "list" && c != "sweep" && c != "explain" && c != "resources")
-      throw hk::InvalidArgument("unknown command '" + c + "': use run, list, sweep, explain or resources (see --help)");
+    if (c != "run" && c != "list" && c != "sweep" && c != "explain" && c != "profile" && c != "resources")
+      throw hk::InvalidArgument("unknown command '" + c + "': use run, list, sweep, explain, profile or resources (see --help)");
     a.command = c;
-    if (c == "explain" && i < argc && argv[i][0] != '-') a.explain_op = argv[i++];
+    if ((c == "explain" || c == "profile") && i < argc && argv[i][0] != '-') a.explain_op = argv[i++];
   }
   for (; i < argc; ++i) {
     std::string s = argv[i];

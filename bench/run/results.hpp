@@ -123,6 +123,9 @@ struct Report {
   std::vector<Table> tables;
   std::vector<Crossover> crossovers;  // sweep only
   std::vector<std::string> notes;     // run-wide notes (no GPU, missing peers, failures)
+  // The GPU tables' kernels under cuda_sim's profiler (explain/profile.hpp), rendered: one
+  // JSON object and one HTML section per op and dtype. Empty without GPU rows.
+  std::vector<std::string> gpu_counters_json, gpu_counters_html;
   int failures = 0;
   int errors = 0;  // cases that could not run at all (see notes)
 };

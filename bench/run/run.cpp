@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "run/commands.hpp"
+#include "explain/profile.hpp"
 #include "machine/environment.hpp"
 #include "report/format.hpp"
 #include "hk/registry.hpp"
@@ -37,6 +38,30 @@ void emit(const Report& report, const Args& args, const std::string& table_text)
   }
 }
 
+namespace {
+// Each table with rows on cuda or cuda_sim gets its GPU kernels' memory counters, at its
+// smallest shape capped at a size the profiler runs in seconds (matmul 256, others 2^20).
+void add_gpu_counters(Report& report) {
+  if (!hk::sim::sim_checks_available()) return;
+  for (const Table& t : report.tables) {
+    bool gpu = false;
+    for (const Result& r : t.rows) gpu |= r.backend == "cuda" || r.backend == "cuda_sim";
+    if (!gpu || is_reduction(t.op)) continue;
+    hk::Shape dims;
+    for (const Result& r : t.rows) {
+      hk::Shape d = parse_size(t.op, r.shape);
+      if (dims.empty() || d[0] < dims[0]) dims = d;
+    }
+    if (dims.empty()) continue;
+    const int64_t cap = is_matmul(t.op) ? 256 : int64_t(1) << 20;
+    for (int64_t& d : dims) d = std::min(d, cap);
+    const ProfileReport p = profile_ladder(t.op, t.dtype, dims, {}, 0);
+    report.gpu_counters_json.push_back(render_profile_json(p));
+    report.gpu_counters_html.push_back(render_profile_html(p));
+  }
+}
+}  // namespace
+
 Report run_report(const Args& args) {
   // Bad arguments fail before anything is measured.
   std::vector<Case> cases = select_cases(args.ops, expand_sizes(args.sizes));
@@ -55,6 +80,7 @@ Report run_report(const Args& args) {
   }
   progress.finish();
   s.finish();
+  add_gpu_counters(s.report);
   return std::move(s.report);
 }
 

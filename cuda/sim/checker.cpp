@@ -94,6 +94,7 @@ SimCounters& SimCounters::operator+=(const SimCounters& o) {
   shared_st_bank_conflicts += o.shared_st_bank_conflicts;
   global_ld_bytes += o.global_ld_bytes;
   global_st_bytes += o.global_st_bytes;
+  shared_ld_accesses += o.shared_ld_accesses;
   barriers += o.barriers;
   return *this;
 }
@@ -142,7 +143,9 @@ std::string addr2line(const char* module, uintptr_t offset) {
     if (where.rfind("??", 0) == 0) continue;
     std::string file = where.substr(0, where.find(" (discriminator"));
     if (const std::size_t at = file.rfind("/cuda/"); at != std::string::npos) file = file.substr(at + 1);
-    const std::string text = file + " (" + lines[i] + ")";
+    std::string fn = lines[i];  // hk::cuda::simulated_checked::f → hk::cuda::f: the kernel's own name
+    for (std::size_t at; (at = fn.find("simulated_checked::")) != std::string::npos;) fn.erase(at, 19);
+    const std::string text = file + " (" + fn + ")";
     if (best.empty()) best = text;
     if (file.find("cuda/sim/") == std::string::npos && file.find("/c++/") == std::string::npos) return text;
   }
@@ -399,6 +402,7 @@ void BlockChecker::flush() {
           previous = std::move(words);
         }
         (g.write ? c.shared_st_requests : c.shared_ld_requests) = 1;
+        if (!g.write) c.shared_ld_accesses = g.lanes.size();
         (g.write ? c.shared_st_wavefronts : c.shared_ld_wavefronts) = wavefronts;
         (g.write ? c.shared_st_bank_conflicts : c.shared_ld_bank_conflicts) = wavefronts - parts;
       }

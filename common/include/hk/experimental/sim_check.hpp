@@ -61,6 +61,7 @@ struct SimCounters {
   uint64_t shared_st_bank_conflicts = 0;  // l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_st.sum
   uint64_t global_ld_bytes = 0;           // bytes the lanes asked for (not sectors × 32)
   uint64_t global_st_bytes = 0;
+  uint64_t shared_ld_accesses = 0;        // shared loads by single threads (a request counts its lanes)
   uint64_t barriers = 0;                  // warp-level __syncthreads executed
   SimCounters& operator+=(const SimCounters&);
 };
