@@ -177,6 +177,10 @@ TEST(BenchCli, ListShowsBackendsVariantsAndPeers) {
     EXPECT_NE(r.out.find(v.variant), std::string::npos) << v.op << "/" << v.variant << " missing from\n" << r.out;
   EXPECT_NE(r.out.find("backends:"), std::string::npos);
   EXPECT_NE(r.out.find("peers:"), std::string::npos);
+  // auto's choice for host data, with its reason, at a few sizes (hk/choice.hpp).
+  EXPECT_NE(r.out.find("auto, for host data ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  matmul 4096x4096x4096 f32: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  relu 1024 f32: "), std::string::npos) << r.out;
 }
 
 // One line per hk kernel and architecture with ptxas's figures, in the build's own record

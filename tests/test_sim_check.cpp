@@ -296,12 +296,14 @@ TEST(SimProfileH200, TiledMatchesGlobalMemoryAndSharedStores) {
   EXPECT_EQ(c.shared_ld_bank_conflicts, 0u);
 }
 
-TEST(SimProfileH200, RegisterTiledMatchesTheMainLoopAndIsConflictFree) {
+TEST(SimProfileH200, RegisterTiledMatchesEveryCounterAndIsConflictFree) {
   const auto ref = h200();
   const SimCounters c = profile_matmul("register_tiled", false).total;
   const char* row = "matmul:f32/register_tiled";
   HK_EXPECT_H200(row, global_ld_requests);
   HK_EXPECT_H200(row, global_ld_sectors);
+  HK_EXPECT_H200(row, global_st_requests);
+  HK_EXPECT_H200(row, global_st_sectors);
   HK_EXPECT_H200(row, shared_ld_requests);
   HK_EXPECT_H200(row, shared_ld_wavefronts);
   HK_EXPECT_H200(row, shared_ld_bank_conflicts);
@@ -313,10 +315,15 @@ TEST(SimProfileH200, RegisterTiledMatchesTheMainLoopAndIsConflictFree) {
   EXPECT_EQ(c.global_st_sectors * 32, c.global_st_bytes);
 }
 
-TEST(SimProfileH200, Dp4aMatchesTheMainLoopAndIsConflictFree) {
+TEST(SimProfileH200, Dp4aMatchesEveryCounterAndIsConflictFree) {
   const auto ref = h200();
   const SimCounters c = profile_matmul("dp4a", true).total;
   const char* row = "matmul:i8/dp4a";
+  // The epilogue stores a thread's 4 adjacent results as one int4: every sector written whole
+  // (one int at a time, it took 4x the requests and sectors).
+  EXPECT_EQ(c.global_st_sectors * 32, c.global_st_bytes);
+  HK_EXPECT_H200(row, global_st_requests);
+  HK_EXPECT_H200(row, global_st_sectors);
   HK_EXPECT_H200(row, global_ld_requests);
   HK_EXPECT_H200(row, global_ld_sectors);
   HK_EXPECT_H200(row, shared_ld_requests);

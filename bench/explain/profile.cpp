@@ -19,9 +19,13 @@ namespace {
 using hk::sim::SimCounters;
 
 std::string grouped(uint64_t v) {  // 1048576 → "1,048,576"
-  std::string s = std::to_string(v);
-  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
-  return s;
+  const std::string digits = std::to_string(v);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 std::string fixed(double v, int digits = 2) {

@@ -116,6 +116,23 @@ int list_command() {
   }
   std::printf("\npeers:\n");
   for (const auto& [k, v] : peer_library_versions()) std::printf("  %-13s %s\n", k.c_str(), v.c_str());
+  // What `auto` does with host data here (hk/choice.hpp), at a few sizes.
+  const hk::MachineProfile mp = hk::machine_profile();
+  std::printf("\nauto, for host data (%s):\n", mp.source.c_str());
+  if (!mp.gpu_name.empty())
+    std::printf("  rates: cpu %.0f GFLOP/s f32, %.0f GOP/s int8, %.0f GB/s, %.2f us a call; %s %.0f GFLOP/s, %.0f GB/s; "
+                "link %.1f GB/s, %.1f us a copy; launch %.1f us\n",
+                mp.cpu_fp32_flops / 1e9, mp.cpu_int8_ops / 1e9, mp.cpu_bytes_per_s / 1e9, mp.cpu_call_s * 1e6,
+                mp.gpu_name.c_str(), mp.gpu_fp32_flops / 1e9, mp.gpu_bytes_per_s / 1e9, mp.link_bytes_per_s / 1e9,
+                mp.link_latency_s * 1e6, mp.gpu_launch_s * 1e6);
+  for (int64_t n : {64, 256, 1024, 4096}) {
+    const hk::BackendChoice c = hk::explain_choice("matmul", {{n, n}, {n, n}});
+    std::printf("  matmul %lldx%lldx%lld f32: %s\n", (long long)n, (long long)n, (long long)n, c.reason.c_str());
+  }
+  for (int64_t n : {int64_t(1) << 10, int64_t(1) << 20, int64_t(1) << 26}) {
+    const hk::BackendChoice c = hk::explain_choice("relu", {{n}});
+    std::printf("  relu %lld f32: %s\n", (long long)n, c.reason.c_str());
+  }
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "common/src/dispatch.hpp"
 
 #include "common/src/memory.hpp"
+#include "hk/choice.hpp"
 #include "hk/cpu_features.hpp"
 #include "hk/cuda.hpp"
 #include "hk/error.hpp"
@@ -36,18 +37,24 @@ std::string where(std::string_view op, Backend backend) {
   return std::string(op) + " (" + to_string(backend) + ")";
 }
 
-Backend choose_backend(std::string_view op, const Options& options, DType dtype, Device data_device) {
+// `automatic` (hk/choice.hpp): data on a device stays there; host data goes to a usable GPU
+// with a kernel for the op only when the cost estimate says so (`reason` says why).
+Backend pick_backend(std::string_view op, const Options& options, DType dtype, Device data_device,
+                     const std::vector<Shape>& shapes, std::string& reason) {
   Backend b = options.backend != Backend::automatic ? options.backend : default_backend();
   if (b != Backend::automatic) return b;
   if (data_device.is_cuda()) return Backend::cuda;
   Backend preferred = resolve_backend(Backend::automatic);
-  if (preferred != Backend::cpu && Registry::get().best(op, preferred, dtype)) return preferred;
-  return Backend::cpu;
+  if (preferred == Backend::cpu || !Registry::get().best(op, preferred, dtype)) return Backend::cpu;
+  const BackendChoice choice = explain_choice(op, shapes, dtype, data_device);
+  reason = "auto chose " + choice.reason;
+  return choice.backend;
 }
 
 }  // namespace
 
-Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device) {
+Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
+             const std::vector<Shape>& shapes) {
   if (options.threads < 0)
     throw InvalidArgument(std::string(op) + ": threads must be ≥ 0 (0 = the pool size), got " +
                           std::to_string(options.threads));
@@ -55,7 +62,8 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
     throw InvalidArgument(std::string(op) + ": block_size must be ≥ 0 (0 = default), got " +
                           std::to_string(options.block_size));
   Call call;
-  call.backend = choose_backend(op, options, dtype, data_device);
+  std::string auto_reason;
+  call.backend = pick_backend(op, options, dtype, data_device, shapes, auto_reason);
   if (std::string why = unavailable_reason(call.backend); !why.empty())
     throw BackendUnavailable(std::string(op) + ": backend " + to_string(call.backend) +
                              " is unavailable: " + why);
@@ -99,6 +107,7 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
   call.context.threads = options.threads > 0 ? options.threads : num_threads();
   call.context.block_size = options.block_size;
   begin_call_record(call);
+  if (!auto_reason.empty()) note_call(auto_reason);
   return call;
 }
 

@@ -69,8 +69,9 @@ void require_scale(std::string_view op, float scale) {
     fail(op, "scale must be finite and > 0, got " + std::to_string(scale));
 }
 
-Call resolve(std::string_view op, const Options& o, const Tensor& first) {
-  return detail::resolve(op, o, first.dtype(), first.device());
+Call resolve(std::string_view op, const Options& o, const Tensor& first, const Tensor* second = nullptr) {
+  if (second) return detail::resolve(op, o, first.dtype(), first.device(), {first.shape(), second->shape()});
+  return detail::resolve(op, o, first.dtype(), first.device(), {first.shape()});
 }
 
 // ---- matmul ----------------------------------------------------------------------------
@@ -147,7 +148,7 @@ double reduce(std::string_view op, const Tensor& x, const Tensor& y, const Optio
 void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& o) {
   Shape shape = check_matmul(a, b);
   require_output("matmul", out, shape, matmul_out_dtype(a), {{"a", a}, {"b", b}});
-  Call c = resolve("matmul", o, a);
+  Call c = resolve("matmul", o, a, &b);
   if (out.numel() == 0) return;
   const int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
   detail::execute(c, {&a, &b}, &out, [&](Inputs in, Tensor* r) {

@@ -65,10 +65,10 @@ __device__ inline int load_word(const int8_t* __restrict__ x, int64_t r, int64_t
 }  // namespace dp4a
 
 // a: (m, k), b: (k, n), c: (m, n), row-major. vec_a / vec_b: rows of A / B may be read as
-// 4-byte words (vec_a2: as 8-byte pairs of words).
+// 4-byte words (vec_a2: as 8-byte pairs of words); vec_c: rows of C may be written as int4.
 __global__ void __launch_bounds__(dp4a::kThreads)
     matmul_i8_dp4a_kernel(const int8_t* __restrict__ a, const int8_t* __restrict__ b, int32_t* __restrict__ c,
-                          int64_t m, int64_t k, int64_t n, bool vec_a, bool vec_a2, bool vec_b) {
+                          int64_t m, int64_t k, int64_t n, bool vec_a, bool vec_a2, bool vec_b, bool vec_c) {
   using namespace dp4a;
   __shared__ __align__(16) int a_words[kBM][kWords];  // a_words[i][w] = A[row0 + i][k0 + 4w … 4w+3]
   __shared__ __align__(16) int b_words[kWords][kBN];  // b_words[w][j] = B[k0 + 4w … 4w+3][col0 + j]
@@ -130,13 +130,19 @@ __global__ void __launch_bounds__(dp4a::kThreads)
     __syncthreads();
   }
 
+  // A thread's 4 columns of a row are adjacent: one 128-bit store when C's rows allow it,
+  // so a warp writes whole sectors (one int at a time, each 32-byte sector took 4 requests).
 #pragma unroll
   for (int i = 0; i < kTM; ++i) {
-    const int64_t r = row0 + ty * kTM + i;
+    const int64_t r = row0 + ty * kTM + i, col = col0 + tx * kTN;
+    if (r >= m) break;
+    if (vec_c && col + kTN - 1 < n) {
+      // __stwb: a plain int4 store came out of nvcc 13 as four 32-bit stores (H200 SASS).
+      __stwb(reinterpret_cast<int4*>(c + r * n + col), make_int4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+    } else {
 #pragma unroll
-    for (int j = 0; j < kTN; ++j) {
-      const int64_t col = col0 + tx * kTN + j;
-      if (r < m && col < n) c[r * n + col] = acc[i][j];
+      for (int j = 0; j < kTN; ++j)
+        if (col + j < n) c[r * n + col + j] = acc[i][j];
     }
   }
 }
@@ -150,9 +156,10 @@ inline void matmul_i8_dp4a(const int8_t* a, const int8_t* b, int32_t* c, int64_t
     const auto base = reinterpret_cast<uintptr_t>(a_rows);
     const bool vec_a = k % 4 == 0 && base % 4 == 0, vec_a2 = k % 8 == 0 && base % 8 == 0;
     const bool vec_b = n % 4 == 0 && reinterpret_cast<uintptr_t>(b) % 4 == 0;
+    const bool vec_c = n % 4 == 0 && reinterpret_cast<uintptr_t>(c + row0 * n) % 16 == 0;
     const dim3 grid(static_cast<unsigned>((n + kBN - 1) / kBN), static_cast<unsigned>((rows + kBM - 1) / kBM));
     launch(ctx, matmul_i8_dp4a_kernel, grid, dim3(kThreads))(a_rows, b, c + row0 * n, rows, k, n, vec_a, vec_a2,
-                                                             vec_b);
+                                                             vec_b, vec_c);
   });
 }
 

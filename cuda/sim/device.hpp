@@ -343,6 +343,9 @@ inline float __uint_as_float(unsigned x) { return std::bit_cast<float>(x); }
 
 // ---- loads and math ----------------------------------------------------------------------------
 template <class T> T __ldg(const T* p) { return *p; }
+// A store with the default (write-back) cache policy; kernels use it to keep a 128-bit
+// store one instruction (nvcc may otherwise split a plain vector store into scalar ones).
+template <class T> void __stwb(T* p, T v) { *p = v; }
 
 inline float __fadd_rn(float a, float b) { return a + b; }
 inline float __fmul_rn(float a, float b) { return a * b; }

@@ -41,7 +41,8 @@ std::vector<std::string> ops();
 // A bad HK_BACKEND (or HK_NUM_THREADS) is reported once on stderr and the default used.
 void set_default_backend(Backend);
 Backend default_backend();
-// What `automatic` resolves to on this machine (cuda when a device is usable, else cpu).
+// The GPU backend `automatic` may use on this machine (cuda when a device is usable, else
+// cpu); whether a call of host data uses it is decided per call by cost (hk/choice.hpp).
 Backend resolve_backend(Backend);
 
 // Size of the thread pool; initially HK_NUM_THREADS, else the number of hardware threads.

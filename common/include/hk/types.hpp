@@ -21,8 +21,9 @@ template <> constexpr DType dtype_of<int32_t>() { return DType::i32; }
 }  // namespace detail
 
 // Where a kernel runs. `cuda_sim` runs the CUDA kernel sources on the CPU through hk's
-// SIMT simulator (correct, slow, never a performance number). `automatic` picks cuda when
-// a device is usable, else cpu.
+// SIMT simulator (correct, slow, never a performance number). `automatic` keeps data on a
+// device there, and sends host data to a usable GPU only when the cost estimate of
+// hk/choice.hpp says the copies pay; else cpu.
 enum class Backend { cpu, cuda, cuda_sim, automatic };
 std::string to_string(Backend);
 Backend parse_backend(std::string_view);  // "cpu", "cuda", "cuda_sim", "auto"; else InvalidArgument
