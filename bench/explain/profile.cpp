@@ -267,7 +267,7 @@ std::string render_profile_html(const ProfileReport& r) {
   return s.str();
 }
 
-int profile_command(const Args& args) {
+ProfileReport profile_from_args(const Args& args) {
   const std::string spec = args.explain_op.empty() ? "matmul" : args.explain_op;
   const std::string op = spec.substr(0, spec.find(':'));
   hk::DType dtype = hk::DType::f32;
@@ -276,18 +276,22 @@ int profile_command(const Args& args) {
     dtype = d == "i8" ? hk::DType::i8 : d == "i32" ? hk::DType::i32 : d == "f32" ? hk::DType::f32
                                                                         : throw hk::InvalidArgument("unknown dtype '" + d + "'");
   }
-  if (args.format != "table" && args.format != "json")
-    throw hk::InvalidArgument("profile --format takes table or json, got '" + args.format + "'");
   for (const std::string& b : args.backends)
     if (b != "cuda_sim" && b != "cuda")
       throw hk::InvalidArgument("profile runs the GPU kernels under cuda_sim; --backend " + b + " has none to profile");
   check_environment();
   const hk::Shape dims = parse_size(op, args.size.empty() ? (is_matmul(op) ? "256" : "1048576") : args.size);
+  return profile_ladder(op, dtype, dims, args.variants, args.block_size);
+}
+
+int profile_command(const Args& args) {
+  if (args.format != "table" && args.format != "json")
+    throw hk::InvalidArgument("profile --format takes table or json, got '" + args.format + "'");
   if (args.html.size()) {
     std::ofstream probe(args.html, std::ios::app);
     if (!probe) throw hk::InvalidArgument("cannot write --html " + args.html);
   }
-  const ProfileReport r = profile_ladder(op, dtype, dims, args.variants, args.block_size);
+  const ProfileReport r = profile_from_args(args);
   const std::string text = args.format == "json" ? render_profile_json(r) + "\n" : render_profile_text(r);
   if (args.output.empty()) {
     std::fputs(text.c_str(), stdout);

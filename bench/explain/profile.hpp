@@ -39,6 +39,8 @@ ProfileReport profile_ladder(const std::string& op, hk::DType dtype, const hk::S
 std::string render_profile_text(const ProfileReport&);
 std::string render_profile_json(const ProfileReport&);  // one JSON object
 std::string render_profile_html(const ProfileReport&);  // one <section>
+// The report `hk-bench profile ARGS` prints (op, dtype, size, variants, block size from args).
+ProfileReport profile_from_args(const Args& args);
 int profile_command(const Args& args);
 
 }  // namespace hk_bench

@@ -1,6 +1,7 @@
 #include "run/in_process.hpp"
 
 #include "explain/explain.hpp"
+#include "explain/profile.hpp"
 #include "hk/error.hpp"
 #include "report/format.hpp"
 #include "run/commands.hpp"
@@ -20,8 +21,15 @@ InProcessResult run_in_process(const std::string& program, const std::vector<std
   args.quiet = args.progress != Progress::Mode::always;
   if (args.quiet) args.progress = Progress::Mode::never;
   if (args.command == "explain") return {explain_output(args), 0};
+  if (args.command == "profile") {
+    const ProfileReport r = profile_from_args(args);
+    if (!r.error.empty()) throw hk::BackendUnavailable(program + ": " + r.error);
+    int status = 0;
+    for (const ProfiledVariant& v : r.variants) status = v.check.empty() ? status : 1;
+    return {render_profile_json(r), status};
+  }
   if (args.command != "run")
-    throw hk::InvalidArgument(program + " runs hk-bench's run or explain, not '" + args.command + "'");
+    throw hk::InvalidArgument(program + " runs hk-bench's run, explain or profile, not '" + args.command + "'");
   Report report = run_report(args);
   return {format_json(report), exit_status(report)};
 }

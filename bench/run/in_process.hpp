@@ -1,4 +1,4 @@
-// hk-bench in-process: what the Python package's hk.bench and hk.explain call. The same
+// hk-bench in-process: what the Python package's hk.bench, hk.explain and hk.profile call. The same
 // commands, argument parsing, checks and measurement as the program, with the JSON report
 // returned instead of printed, so Python can never measure something hk-bench doesn't (no
 // subprocess, no second implementation).
@@ -11,7 +11,7 @@ namespace hk_bench {
 
 struct InProcessResult {
   std::string json;     // `run`: the report of --format json (bench/hk-bench.schema.json);
-                        // `explain`: explain's --format json
+                        // `explain`, `profile`: their --format json
   int exit_status = 0;  // what hk-bench would exit with: 1 a row failed validation, 2 a case
                         // could not run (the report's notes say why)
 };

@@ -25,7 +25,8 @@ Rules:
 * hk.bench(op=..., sizes=..., threads=...) runs hk-bench's validated measurement and returns
   its rows (a pandas.DataFrame when pandas is installed); hk.explain(op, variant) returns
   hk-bench explain's grids (which thread, or CUDA block and thread, wrote each element) as
-  NumPy arrays.
+  NumPy arrays; hk.profile(op) returns hk-bench profile's memory counters of the GPU kernels
+  (coalescing, bank conflicts, per source line), computed by cuda_sim without a GPU.
 """
 from __future__ import annotations
 
@@ -97,5 +98,5 @@ def time_kernel(fn: Callable[..., Any], *args: Any, repeats: int = 10, warmup: i
     return Timing(median, low, high, count)
 
 
-from ._bench import bench, explain  # noqa: E402,F401
+from ._bench import bench, explain, profile  # noqa: E402,F401
 from . import tinytorch  # noqa: E402,F401  (after the names it uses)

@@ -1,4 +1,4 @@
-"""hk.bench and hk.explain: hk-bench from Python.
+"""hk.bench, hk.explain and hk.profile: hk-bench from Python.
 
 Design: both call hk-bench's own code, linked into the extension (bench/run/in_process.hpp):
 the keywords become hk-bench's command-line arguments, hk-bench parses, checks, measures (or
@@ -141,4 +141,31 @@ def explain(op: str, variant: str, *, backend: str | None = None, size: Any = No
     for key in ("grid_dim", "block_dim"):
         if key in result:
             result[key] = tuple(result[key])
+    return result
+
+
+def profile(op: str = "matmul", *, variant: Any = None, size: Any = None, block_size: int | None = None) -> dict:
+    """The GPU kernels of ``op`` under cuda_sim's profiler: what ``hk-bench profile`` shows, as
+    numbers. No GPU needed.
+
+    ``op``: "matmul" (default), "matmul:i8", "relu", ...; ``variant``: one cuda_sim variant or a
+    list (default: every one that takes the dtype, in rung order); ``size``: N or (M, K, N) /
+    "MxKxN" for matmul (default 256), n otherwise (default 2**20); ``block_size``: for variants
+    that take one.
+
+    Returns a dict: op, dtype, shape, work_flops (the op's work model) and ``variants``, a list
+    of dicts with variant, correct, ``counters`` (Nsight Compute's memory counters over the
+    call: global_ld_requests, global_ld_sectors, shared_ld_wavefronts,
+    shared_ld_bank_conflicts, ...) and ``launches`` (per kernel launch: kernel, grid, block,
+    counters, and ``lines``: the counters of each kernel source line). Bad arguments raise
+    hk.InvalidArgument; a build without the profiler (a sanitizer build) hk.BackendUnavailable.
+    """
+    if isinstance(size, (tuple, list)):
+        size = "x".join(str(d) for d in size)
+    if isinstance(variant, (tuple, list)):
+        variant = ",".join(variant)
+    args = ["profile", op] + _arguments([("--variant", variant), ("--size", size), ("--block-size", block_size)])
+    text, _ = _hk.hk_bench("hk.profile", args)
+    result = json.loads(text)
+    result["shape"] = tuple(result["shape"])
     return result

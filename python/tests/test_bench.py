@@ -134,3 +134,22 @@ def test_explain_cuda_sim_tiled_matmul():
 def test_explain_bad_arguments_raise_hk_bench_messages(args, kwargs, message):
     with pytest.raises(hk.InvalidArgument, match=message):
         hk.explain(*args, **kwargs)
+
+
+def test_profile_counts_the_gpu_ladder_without_a_gpu():
+    backend_or_skip("cuda_sim")
+    # naive at 64^3, by hand: 128 warps of 16x2 threads, 64 A loads (two rows: 2 sectors) and
+    # 64 B loads (16 consecutive floats: 2 sectors) each.
+    p = hk.profile("matmul", variant="naive", size=64)
+    assert p["shape"] == (64, 64, 64) and p["work_flops"] == 2 * 64 ** 3
+    (naive,) = p["variants"]
+    assert naive["variant"] == "naive" and naive["correct"]
+    assert naive["counters"]["global_ld_requests"] == 16384
+    assert naive["counters"]["global_ld_sectors"] == 32768
+    lines = naive["launches"][0]["lines"]
+    assert any(line["file"] == "cuda/kernels/matmul_f32_naive.cuh" for line in lines)
+    ladder = hk.profile("matmul", variant=["tiled", "register_tiled"], size=128)
+    assert [v["variant"] for v in ladder["variants"]] == ["tiled", "register_tiled"]
+    assert all(v["counters"]["shared_ld_bank_conflicts"] == 0 for v in ladder["variants"])
+    with pytest.raises(hk.InvalidArgument, match="no cuda_sim variant 'nosuch'"):
+        hk.profile("matmul", variant="nosuch")
