@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <sstream>
 
 #include "hk/cpu_features.hpp"
@@ -179,11 +178,9 @@ void measure(MachineProfile& p, Device gpu) {
 
 }  // namespace
 
-MachineProfile machine_profile() {
-  static std::mutex m;
-  static MachineProfile* cached = nullptr;  // leaked: usable after main returned
-  std::lock_guard lock(m);
-  if (cached) return *cached;
+namespace {
+
+MachineProfile build_profile() {
   MachineProfile p;
   p.cpu_name = cpu_features().model;
   const CudaDeviceInfo* gpu = nullptr;
@@ -214,12 +211,22 @@ MachineProfile machine_profile() {
       }
     }
   }
-  cached = new MachineProfile(p);
   return p;
 }
 
+// Built once per process (a thread-safe static, not a lock per call): every `auto` call with
+// host data and a usable GPU reads it.
+const MachineProfile& this_machine() {
+  static const MachineProfile* profile = new MachineProfile(build_profile());  // leaked: usable after main
+  return *profile;
+}
+
+}  // namespace
+
+MachineProfile machine_profile() { return this_machine(); }
+
 BackendChoice explain_choice(std::string_view op, const std::vector<Shape>& shapes, DType dtype, Device data) {
-  return choose_backend(op, shapes, dtype, data, machine_profile());
+  return choose_backend(op, shapes, dtype, data, this_machine());
 }
 
 }  // namespace hk

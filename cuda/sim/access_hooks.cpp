@@ -14,12 +14,12 @@
 namespace {
 
 inline void report(const void* addr, unsigned size, bool write, void* ret) {
-  if (hk::sim::BlockChecker* c = hk::sim::active_checker())
-    c->access(addr, size, write, reinterpret_cast<uintptr_t>(ret));
+  hk::sim::report_access(addr, size, write, reinterpret_cast<uintptr_t>(ret));
 }
 
-// The instrumentation's memory-order argument: 0 relaxed … 5 seq_cst, as <atomic>'s.
-constexpr int order(int mo) { return mo == 0 ? __ATOMIC_RELAXED : mo == 5 ? __ATOMIC_SEQ_CST : __ATOMIC_SEQ_CST; }
+// The instrumentation's memory-order argument (0 relaxed … 5 seq_cst): relaxed stays relaxed,
+// any other order is performed as seq_cst, which is at least as strong.
+constexpr int order(int mo) { return mo == 0 ? __ATOMIC_RELAXED : __ATOMIC_SEQ_CST; }
 
 }  // namespace
 

@@ -101,7 +101,9 @@ SimCounters& SimCounters::operator+=(const SimCounters& o) {
 
 CallChecks* current_call_checks() { return tls_call; }
 void set_current_call_checks(CallChecks* c) { tls_call = c; }
-BlockChecker* active_checker() { return tls_checker; }
+void report_access(const void* addr, unsigned size, bool write, uintptr_t pc) {
+  if (BlockChecker* c = tls_checker) c->access(addr, size, write, pc);
+}
 void set_active_checker(BlockChecker* c) { tls_checker = c; }
 
 void register_scratch(const void* data, std::size_t bytes) {
@@ -225,6 +227,12 @@ std::string BlockChecker::thread_name(int tid) const {
   return "thread " + xyz(uint3{u % b.x, u / b.x % b.y, u / (b.x * b.y)});
 }
 
+// "read of 4 bytes at cuda/kernels/x.cuh:12 (f) by thread (3,0,0)": memcheck's subject.
+std::string BlockChecker::access_text(bool write, unsigned size, uintptr_t pc, int tid) const {
+  return std::string(write ? "write" : "read") + " of " + std::to_string(size) + " bytes at " + describe_pc(pc) + " by " +
+         thread_name(tid);
+}
+
 void BlockChecker::fail(const std::string& check, const std::string& what) {
   runner_->check_failed(check + ": " + what);
 }
@@ -237,8 +245,7 @@ void BlockChecker::access(const void* address, unsigned size, bool write, uintpt
   for (const SharedArray& a : shared_)
     if (addr >= a.begin && addr < a.end) {
       if (addr + size > a.end && (checks_ & memcheck))
-        fail("memcheck", std::string(write ? "write" : "read") + " of " + std::to_string(size) + " bytes at " +
-                             describe_pc(pc) + " by " + thread_name(tid) + " runs past the end of __shared__ '" + a.name +
+        fail("memcheck", access_text(write, size, pc, tid) + " runs past the end of __shared__ '" + a.name +
                              "' (offset " + std::to_string(addr - a.begin) + " of " + std::to_string(a.end - a.begin) +
                              " bytes)");
       if (checks_ & (racecheck | initcheck)) check_shared(a, addr, size, write, pc, tid);
@@ -249,8 +256,7 @@ void BlockChecker::access(const void* address, unsigned size, bool write, uintpt
   for (const Allocation& a : call->allocations)
     if (addr >= a.begin && addr < a.end) {
       if (addr + size > a.end && (checks_ & memcheck))
-        fail("memcheck", std::string(write ? "write" : "read") + " of " + std::to_string(size) + " bytes at " +
-                             describe_pc(pc) + " by " + thread_name(tid) + " runs past the end of " + a.name);
+        fail("memcheck", access_text(write, size, pc, tid) + " runs past the end of " + a.name);
       if (profile_) log_[static_cast<std::size_t>(tid)].push_back({pc, addr, static_cast<uint8_t>(size), write, false});
       return;
     }
@@ -278,8 +284,7 @@ void BlockChecker::access(const void* address, unsigned size, bool write, uintpt
   for (const SharedArray& a : shared_) consider(a.begin, a.end, "__shared__ '" + a.name + "'");
   char where[40];
   std::snprintf(where, sizeof where, "0x%lx", static_cast<unsigned long>(addr));
-  fail("memcheck", std::string(write ? "write" : "read") + " of " + std::to_string(size) + " bytes at " + describe_pc(pc) +
-                       " by " + thread_name(tid) + ": address " + where +
+  fail("memcheck", access_text(write, size, pc, tid) + ": address " + where +
                        " is in no tensor of the call and no announced __shared__ array" +
                        (nearest.empty() ? std::string() : " (" + nearest + ")") +
                        "; a __shared__ array must be announced with HK_TRACE_SHARED");

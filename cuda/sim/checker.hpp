@@ -47,7 +47,7 @@ void set_current_call_checks(CallChecks*);
 void register_scratch(const void* data, std::size_t bytes);
 void unregister_scratch(const void* data);
 
-class BlockChecker {
+class __attribute__((visibility("hidden"))) BlockChecker {  // internal, like BlockRunner
  public:
   static BlockChecker& here();  // this OS thread's
   void begin(BlockRunner&, const KernelLaunch&, uint3 block_idx, int threads, void* dynamic_shared,
@@ -81,6 +81,7 @@ class BlockChecker {
   [[noreturn]] void fail(const std::string& check, const std::string& what);
   void check_shared(const SharedArray&, uintptr_t addr, unsigned size, bool write, uintptr_t pc, int tid);
   std::string thread_name(int tid) const;
+  std::string access_text(bool write, unsigned size, uintptr_t pc, int tid) const;
   void flush();
 
   BlockRunner* runner_ = nullptr;
@@ -100,8 +101,11 @@ class BlockChecker {
 };
 
 // The checker of the block this OS thread runs, while a checked launch runs it.
-BlockChecker* active_checker();
 void set_active_checker(BlockChecker*);
+// What cuda/sim/access_hooks.cpp calls for each instrumented access: hands it to that
+// checker, or does nothing outside a checked block. Exported (BlockChecker is internal),
+// so a test binary's own copy of the hooks reaches libhk.so's checker.
+void report_access(const void* addr, unsigned size, bool write, uintptr_t pc);
 
 // "file:line (function)" for an instrumented instruction; "kernel+0x…" without line tables.
 std::string describe_pc(uintptr_t pc);
