@@ -39,9 +39,11 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // c (rows × cols of an MRU × NVU-vector tile, row stride ldc) = a (rows × k, lda) · b (k ×
 // NVU vectors, ldb). Rows past `rows` repeat the last valid row of A (computed, never stored).
+// With an epilogue (a linear layer; its arrays start at this tile's first column) the tile
+// leaves the registers through the stack tile and finish_tile.
 template <int MRU, int NVU>
 void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
-               float* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols) {
+               float* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols, const Epilogue* ep) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
@@ -68,7 +70,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
     b += ldb;
   }
 
-  if (rows == MRU && cols == NU) {
+  if (rows == MRU && cols == NU && !ep) {
 #pragma GCC unroll 16
     for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
@@ -80,11 +82,16 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) hn::Store(acc[r][v], d, tile + r * NU + v * L);
+  if (ep) {
+    finish_tile<float>(tile, NU, nullptr, c, ldc, rows, cols, *ep);
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = tile[r * NU + j];
 }
 
-using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t, int64_t);
+using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t, int64_t,
+                        const Epilogue*);
 
 // tiles[h][v − 1]: kMR >> h rows (at least 1), v vectors of columns.
 template <int H, int... V>
@@ -99,21 +106,22 @@ constexpr std::array<std::array<TileFn, kNV>, 3> kTiles = {TileRow<0>(std::make_
 inline int RowTemplate(int64_t rows) { return rows > kMR / 2 ? 0 : rows > std::max(kMR / 4, 1) ? 1 : 2; }
 
 void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
-                  float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n) {
+                  float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
   const hn::ScalableTag<float> d;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
   constexpr int64_t NR = kNV * L;
-  if (k <= 0) {  // an empty sum: zeros
+  if (k <= 0 && !ep) {  // an empty sum: zeros (with an epilogue, the tiles run with k = 0)
     for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
   }
   for (int64_t jr = 0; jr < n; jr += NR) {
     const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
+    const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{}, ep_tail = ep ? epilogue_at(*ep, jr + full * L) : Epilogue{};
     if (full > 0)
       for (int64_t ir = 0; ir < m; ir += kMR) {
         const int64_t rows = std::min<int64_t>(kMR, m - ir);
         kTiles[RowTemplate(rows)][full - 1](k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows,
-                                            full * L);
+                                            full * L, ep ? &ep_j : nullptr);
       }
     if (tail > 0) {  // the last columns, narrower than a vector: a zero-padded strip of B
       auto* strip = static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * L)));
@@ -122,7 +130,8 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
         for (int64_t t = 0; t < L; ++t) strip[p * L + t] = t < tail ? src[p * ldb + t] : 0.0f;
       for (int64_t ir = 0; ir < m; ir += kMR) {
         const int64_t rows = std::min<int64_t>(kMR, m - ir);
-        kTiles[RowTemplate(rows)][0](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail);
+        kTiles[RowTemplate(rows)][0](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail,
+                                     ep ? &ep_tail : nullptr);
       }
     }
   }
@@ -136,8 +145,8 @@ namespace hk::cpu {
 HWY_EXPORT(SmallGemmF32);
 
 void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
-                    int64_t k, int64_t n) {
-  HWY_DYNAMIC_DISPATCH(SmallGemmF32)(a, lda, b, ldb, c, ldc, m, k, n);
+                    int64_t k, int64_t n, const Epilogue* ep) {
+  HWY_DYNAMIC_DISPATCH(SmallGemmF32)(a, lda, b, ldb, c, ldc, m, k, n, ep);
 }
 }  // namespace hk::cpu
 #endif

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "cpu/gemm_epilogue.hpp"
 #include "cpu/gemm_microkernel.hpp"
 #include "cpu/gemm_pack.hpp"
 
@@ -61,20 +62,33 @@ int64_t k_block(int64_t k, const GemmBlocking& blk) {
 template <class P> int64_t panel_elems(int64_t kc, int64_t width) { return round_up(kc, P::kGroup) * width; }
 
 // The macro-kernel: every MR × NR tile of an mc × nc block of C from packed panels (pa: the
-// A block's micro-panels, pb/comp: the B block's), B micro-panel by B micro-panel.
+// A block's micro-panels, pb/comp: the B block's), B micro-panel by B micro-panel. With an
+// epilogue (a linear layer's last k block), each tile goes to a stack tile and from there,
+// through the epilogue, to the f32 output at c (gemm_epilogue.hpp).
 template <class P>
 void macro_kernel(const Microkernel<typename P::PA, typename P::PB, typename P::C>& uk, const typename P::PA* pa,
                   const typename P::PB* pb, const typename P::C* comp, typename P::C* c, int64_t ldc, int64_t mc,
-                  int64_t nc, int64_t kc, bool accumulate) {
+                  int64_t nc, int64_t kc, bool accumulate, const Epilogue* ep = nullptr) {
   const int64_t mr = uk.mr, nr = uk.nr, kgroups = (kc + P::kGroup - 1) / P::kGroup;
+  alignas(64) typename P::C sums[kMaxTile];
   for (int64_t jr = 0; jr < nc; jr += nr) {
     const typename P::PB* bp = pb + jr / nr * panel_elems<P>(kc, nr);
     const typename P::C* init = std::is_same_v<P, PackI8Vnni> ? comp + jr : nullptr;
     const int64_t cols = std::min(nr, nc - jr);
     const auto tile = uk.for_cols(cols);  // fewer vectors at the right edge
-    for (int64_t ir = 0; ir < mc; ir += mr)
-      tile(kgroups, pa + ir / mr * panel_elems<P>(kc, mr), bp, init, c + ir * ldc + jr, ldc, std::min(mr, mc - ir),
-           cols, accumulate);
+    const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{};
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      const typename P::PA* ap = pa + ir / mr * panel_elems<P>(kc, mr);
+      typename P::C* ct = c + ir * ldc + jr;
+      const int64_t rows = std::min(mr, mc - ir);
+      if (!ep) {
+        tile(kgroups, ap, bp, init, ct, ldc, rows, cols, accumulate);
+        continue;
+      }
+      tile(kgroups, ap, bp, init, sums, nr, rows, cols, false);
+      finish_tile<typename P::C>(sums, nr, accumulate ? ct : nullptr, reinterpret_cast<float*>(ct), ldc, rows, cols,
+                                 ep_j);
+    }
   }
 }
 
@@ -90,19 +104,37 @@ struct GemmPlan {
   GemmBlocking blocking;
   PackA pack_a = &cpu::pack_a<P>;
   PackB pack_b = &cpu::pack_b<P>;
+  PackB pack_b_t = &cpu::pack_b_t<P>;  // B stored transposed, (n × k)
 };
 
-// C (m × n, row stride ldc) = A (m × k, lda) · B (k × n, ldb) on the calling thread.
+// How a GEMM's B is stored and where its sums go: the plain GEMM (B (k × n), sums into C),
+// or a linear layer's (B (k × n) or transposed (n × k), sums through an epilogue into an f32
+// output that c points to).
+struct GemmForm {
+  bool b_transposed = false;
+  const Epilogue* epilogue = nullptr;
+};
+
+// C (m × n, row stride ldc) = A (m × k, lda) · B (k × n, ldb; or n × k when transposed) on
+// the calling thread.
 template <class P>
 void gemm_serial(const GemmPlan<P>& plan, const typename P::In* a, int64_t lda, const typename P::In* b, int64_t ldb,
-                 typename P::C* c, int64_t ldc, int64_t m, int64_t k, int64_t n) {
+                 typename P::C* c, int64_t ldc, int64_t m, int64_t k, int64_t n, const GemmForm& form = {}) {
   const auto& uk = plan.kernel;
   const GemmBlocking& blk = plan.blocking;
   using PA = typename P::PA;
   using PB = typename P::PB;
   using C = typename P::C;
   if (m <= 0 || n <= 0) return;
-  if (k <= 0) {  // an empty sum: zeros
+  if (k <= 0) {  // an empty sum: zeros (through the epilogue, for a linear layer)
+    if (form.epilogue) {
+      const C zeros[64] = {};
+      for (int64_t j = 0; j < n; j += 64)
+        for (int64_t i = 0; i < m; ++i)
+          finish_tile<C>(zeros, 0, nullptr, reinterpret_cast<float*>(c + i * ldc + j), ldc, 1, std::min<int64_t>(64, n - j),
+                         epilogue_at(*form.epilogue, j));
+      return;
+    }
     for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, C{0});
     return;
   }
@@ -116,11 +148,17 @@ void gemm_serial(const GemmPlan<P>& plan, const typename P::In* a, int64_t lda, 
     for (int64_t pc = 0; pc < k; pc += kc_max) {
       const int64_t kc = std::min(kc_max, k - pc);
       const bool accumulate = pc > 0;  // the first k block overwrites C, later ones add to it
-      plan.pack_b(b + pc * ldb + jc, ldb, kc, nc, uk.nr, pb, comp);
+      if (form.b_transposed)
+        plan.pack_b_t(b + jc * ldb + pc, ldb, kc, nc, uk.nr, pb, comp);
+      else
+        plan.pack_b(b + pc * ldb + jc, ldb, kc, nc, uk.nr, pb, comp);
+      // The epilogue runs in the last k block, on the complete sums.
+      const Epilogue ep_jc = form.epilogue ? epilogue_at(*form.epilogue, jc) : Epilogue{};
+      const Epilogue* ep = form.epilogue && pc + kc >= k ? &ep_jc : nullptr;
       for (int64_t ic = 0; ic < m; ic += blk.mc) {
         const int64_t mc = std::min(blk.mc, m - ic);
         plan.pack_a(a + ic * lda + pc, lda, mc, kc, uk.mr, pa);
-        macro_kernel<P>(uk, pa, pb, comp, c + ic * ldc + jc, ldc, mc, nc, kc, accumulate);
+        macro_kernel<P>(uk, pa, pb, comp, c + ic * ldc + jc, ldc, mc, nc, kc, accumulate, ep);
       }
     }
   }

@@ -192,9 +192,40 @@ void pack_b(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int 
   }
 }
 
+template <class P>
+void pack_b_t(const typename P::In* bt, int64_t ldbt, int64_t kc, int64_t cols, int nr, typename P::PB* dst,
+              typename P::C* comp) {
+  using PB = typename P::PB;
+  constexpr int g = P::kGroup;
+  constexpr bool kVnni = std::is_same_v<P, PackI8Vnni>;
+  const int64_t groups = (kc + g - 1) / g, stride = int64_t{nr} * g, panel = groups * stride;
+  // Column c of B is row c of bt, contiguous along k: each is read once, in order, and its
+  // k groups scattered to its slot of every group of its panel.
+  for (int64_t c = 0; c < round_up(cols, nr); ++c) {
+    PB* d = dst + c / nr * panel + c % nr * g;
+    if (c >= cols) {  // past the edge: zeros
+      for (int64_t q = 0; q < groups; ++q)
+        for (int t = 0; t < g; ++t) d[q * stride + t] = PB{0};
+      if constexpr (kVnni) comp[c] = 0;
+      continue;
+    }
+    const typename P::In* src = bt + c * ldbt;
+    int32_t sum = 0;
+    for (int64_t q = 0; q < groups; ++q)
+      for (int t = 0; t < g; ++t) {
+        const int64_t p = q * g + t;
+        const typename P::In v = p < kc ? src[p] : typename P::In{0};
+        d[q * stride + t] = static_cast<PB>(v);
+        if constexpr (kVnni) sum += v;
+      }
+    if constexpr (kVnni) comp[c] = -128 * sum;  // as pack_b: the correction for A's +128 shift
+  }
+}
+
 #define HK_PACK_INSTANTIATE(P)                                                                          \
   template void pack_a<P>(const P::In*, int64_t, int64_t, int64_t, int, P::PA*);                        \
-  template void pack_b<P>(const P::In*, int64_t, int64_t, int64_t, int, P::PB*, P::C*);
+  template void pack_b<P>(const P::In*, int64_t, int64_t, int64_t, int, P::PB*, P::C*);                 \
+  template void pack_b_t<P>(const P::In*, int64_t, int64_t, int64_t, int, P::PB*, P::C*);
 HK_PACK_INSTANTIATE(PackF32)
 HK_PACK_INSTANTIATE(PackI8Pairs)
 HK_PACK_INSTANTIATE(PackI8Vnni)

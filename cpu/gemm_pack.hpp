@@ -67,4 +67,10 @@ template <class P>
 void pack_b(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int nr, typename P::PB* dst,
             typename P::C* comp);
 
+// The same packed panels (and comp) from B stored transposed: bt is cols × kc with row
+// stride ldbt, row j holding column j of B (a layer's weights in (out, in) layout).
+template <class P>
+void pack_b_t(const typename P::In* bt, int64_t ldbt, int64_t kc, int64_t cols, int nr, typename P::PB* dst,
+              typename P::C* comp);
+
 }  // namespace hk::cpu

@@ -65,11 +65,12 @@ inline GemmGrid gemm_grid(int64_t m, int64_t n, int64_t row_units, int64_t col_u
   return {};
 }
 
-// a: (m, k), b: (k, n), c: (m, n), row-major and contiguous. Products of fewer than
-// inline_macs multiply-adds run on the calling thread.
+// a: (m, k), b: (k, n) (or (n, k) when form.b_transposed), c: (m, n), row-major and
+// contiguous. Products of fewer than inline_macs multiply-adds run on the calling thread.
 template <class P>
 void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typename P::In* b, typename P::C* c,
-                   int64_t m, int64_t k, int64_t n, int threads, double inline_macs = P::kInlineMacs) {
+                   int64_t m, int64_t k, int64_t n, int threads, double inline_macs = P::kInlineMacs,
+                   const GemmForm& form = {}) {
   const auto& uk = plan.kernel;
   const int64_t mr = uk.mr, lanes = uk.lanes;
   const int64_t row_units = (m + mr - 1) / mr, col_units = (n + lanes - 1) / lanes;
@@ -78,8 +79,9 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
   const GemmGrid grid = threads > 1 && k > 0 && macs >= inline_macs ? gemm_grid(m, n, row_units, col_units, threads)
                                                                      : GemmGrid{};
   const int64_t parts = grid.tm * grid.tn;
+  const int64_t ldb = form.b_transposed ? k : n;
   if (parts <= 1) {
-    gemm_serial<P>(plan, a, k, b, n, c, n, m, k, n);
+    gemm_serial<P>(plan, a, k, b, ldb, c, n, m, k, n, form);
     return;
   }
   ThreadPool::global().parallel_for(parts, 1, static_cast<int>(parts), [&](int64_t first, int64_t last) {
@@ -87,7 +89,10 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
       const int64_t pi = p / grid.tn, pj = p % grid.tn;
       const int64_t i0 = pi * row_units / grid.tm * mr, i1 = std::min((pi + 1) * row_units / grid.tm * mr, m);
       const int64_t j0 = pj * col_units / grid.tn * lanes, j1 = std::min((pj + 1) * col_units / grid.tn * lanes, n);
-      gemm_serial<P>(plan, a + i0 * k, k, b + j0, n, c + i0 * n + j0, n, i1 - i0, k, j1 - j0);
+      const Epilogue ep = form.epilogue ? epilogue_at(*form.epilogue, j0) : Epilogue{};
+      const GemmForm part{form.b_transposed, form.epilogue ? &ep : nullptr};
+      gemm_serial<P>(plan, a + i0 * k, k, b + (form.b_transposed ? j0 * k : j0), ldb, c + i0 * n + j0, n, i1 - i0,
+                     k, j1 - j0, part);
     }
   });
 }

@@ -62,6 +62,48 @@ bool gemv(const In* a, const In* b, Out* c, int64_t m, int64_t k, int64_t n, int
   return false;
 }
 
+// A linear layer's GEMV (m = 1 or n = 1): the sums into a scratch vector (n or m values, in
+// L1 or L2), then, part by part on the thread that summed it, the epilogue into out. The
+// matrix operand (w, or x when n = 1) is streamed once in its own layout: (out, in) weights
+// make x · Wᵀ a dot product per row of W (col), (in, out) weights a sweep over W's rows (row).
+template <class In, class Acc, class Row, class Col>
+bool linear_gemv(const In* x, const In* w, float* out, int64_t m, int64_t k, int64_t n, bool out_in,
+                 const Epilogue& ep, int threads, Row row, Col col) {
+  if (m != 1 && n != 1) return false;
+  const double bytes = static_cast<double>(sizeof(In)) * static_cast<double>(m) * static_cast<double>(k) *
+                       static_cast<double>(n);
+  auto* y = static_cast<Acc*>(pack_scratch(0, sizeof(Acc) * static_cast<std::size_t>(std::max(m, n))));
+  // out[i0 … i1) of an (m, 1) or (1, n) result: 64 values at a time (finish_tile's width).
+  auto finish = [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i += 64) {
+      const int64_t len = std::min<int64_t>(64, i1 - i);
+      if (n == 1)
+        finish_tile<Acc>(y + i, 1, nullptr, out + i, 1, len, 1, ep);  // a column: len rows of one value
+      else
+        finish_tile<Acc>(y + i, len, nullptr, out + i, len, 1, len, epilogue_at(ep, i));
+    }
+  };
+  if (n == 1) {  // x · w for a single output: a dot product per row of x (both layouts hold w as k values)
+    gemv_split(bytes, m, threads, [&](int64_t i0, int64_t i1) {
+      col(x + i0 * k, k, w, y + i0, i1 - i0, k);
+      finish(i0, i1);
+    });
+  } else if (out_in) {  // x · Wᵀ: a dot product per row of W
+    gemv_split(bytes, n, threads, [&](int64_t j0, int64_t j1) {
+      col(w + j0 * k, k, x, y + j0, j1 - j0, k);
+      finish(j0, j1);
+    });
+  } else {  // x · W: W streamed row by row
+    const int64_t units = (n + kGemvColumnUnit - 1) / kGemvColumnUnit;
+    gemv_split(bytes, units, threads, [&](int64_t u0, int64_t u1) {
+      const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
+      row(x, w + j0, n, y + j0, k, j1 - j0);
+      finish(j0, j1);
+    });
+  }
+  return true;
+}
+
 // Small products below this many multiply-adds run on the calling thread: they take about
 // as long as waking a pool worker.
 constexpr double kSmallInlineMacs = 1 << 20;
@@ -77,11 +119,9 @@ bool small_f32(int64_t m, int64_t k, int64_t n) {
   return macs < PackF32::kInlineMacs && panel_bytes <= (l2 > 0 ? l2 : 256 << 10) / 4;
 }
 
-}  // namespace
-
-bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads) {
-  if (gemv(a, b, c, m, k, n, threads, &gemv_f32_row, &gemv_f32_col)) return true;
-  if (!small_f32(m, k, n)) return false;
+// The small GEMM over threads; with an epilogue, c is a linear layer's output.
+void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads,
+                     const Epilogue* ep) {
   // Split by columns when there are enough (each thread reads its own columns of B, which
   // is the operand the small GEMM re-reads), else by rows; units are whole tiles on every
   // target (64 columns, 24 rows).
@@ -94,20 +134,43 @@ bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, in
   auto part = [&](int64_t u0, int64_t u1) {
     if (by_cols) {
       const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
-      gemm_f32_small(a, k, b + j0, n, c + j0, n, m, k, j1 - j0);
+      const Epilogue ep_j = ep ? epilogue_at(*ep, j0) : Epilogue{};
+      gemm_f32_small(a, k, b + j0, n, c + j0, n, m, k, j1 - j0, ep ? &ep_j : nullptr);
     } else {
       const int64_t i0 = u0 * kRowUnit, i1 = std::min(u1 * kRowUnit, m);
-      gemm_f32_small(a + i0 * k, k, b, n, c + i0 * n, n, i1 - i0, k, n);
+      gemm_f32_small(a + i0 * k, k, b, n, c + i0 * n, n, i1 - i0, k, n, ep);
     }
   };
   if (parts <= 1) {
     part(0, units);
-    return true;
+    return;
   }
   ThreadPool::global().parallel_for(parts, 1, parts, [&](int64_t first, int64_t last) {
     for (int64_t t = first; t < last; ++t) part(t * units / parts, (t + 1) * units / parts);
   });
+}
+
+}  // namespace
+
+bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads) {
+  if (gemv(a, b, c, m, k, n, threads, &gemv_f32_row, &gemv_f32_col)) return true;
+  if (!small_f32(m, k, n)) return false;
+  small_f32_split(a, b, c, m, k, n, threads, nullptr);
   return true;
+}
+
+bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
+                         const Epilogue& ep, int threads) {
+  if (linear_gemv<float, float>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_f32_row, &gemv_f32_col)) return true;
+  // (out, in) weights have no unpacked path yet: the packed GEMM transposes them as it packs.
+  if (w_out_in || !small_f32(m, k, n)) return false;
+  small_f32_split(x, w, out, m, k, n, threads, &ep);
+  return true;
+}
+
+bool linear_i8_by_shape(const int8_t* x, const int8_t* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
+                        const Epilogue& ep, int threads) {
+  return linear_gemv<int8_t, int32_t>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_i8_row, &gemv_i8_col);
 }
 
 bool matmul_i8_by_shape(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, int threads) {

@@ -18,6 +18,8 @@
 
 #include <cstdint>
 
+#include "hk/registry.hpp"
+
 namespace hk::cpu {
 
 // ---- kernels, on the calling thread (a: (m, k) row stride lda; b: (k, n) row stride ldb) --
@@ -30,9 +32,10 @@ void gemv_f32_col(const float* a, int64_t lda, const float* x, float* y, int64_t
 void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
 
-// c (m × n, ldc) = a · b without packing either operand (gemm_f32_small.cpp).
+// c (m × n, ldc) = a · b without packing either operand (gemm_f32_small.cpp); with an
+// epilogue, c is a linear layer's output and each tile goes through it.
 void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
-                    int64_t k, int64_t n);
+                    int64_t k, int64_t n, const kernel::Epilogue* ep = nullptr);
 
 // ---- the choice (gemm_shape.cpp) -------------------------------------------------------
 
@@ -41,5 +44,13 @@ void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, fl
 // touching nothing, when it belongs to the packed GEMM.
 bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads);
 bool matmul_i8_by_shape(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, int threads);
+
+// The same choice for a linear layer (cpu/linear_fused.cpp): w (k, n), or (n, k) when
+// w_out_in; out gets the epilogue. Returns false, touching nothing, when the shape belongs to
+// the packed GEMM.
+bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
+                         const kernel::Epilogue& ep, int threads);
+bool linear_i8_by_shape(const int8_t* x, const int8_t* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
+                        const kernel::Epilogue& ep, int threads);
 
 }  // namespace hk::cpu

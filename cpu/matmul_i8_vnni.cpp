@@ -83,6 +83,8 @@ const std::optional<GemmPlan<PackI8Vnni>>& vnni_plan() {
 
 bool cpu_has_vnni() { return zmm_vnni() || ymm_vnni(); }
 
+const GemmPlan<PackI8Vnni>* vnni_plan_if_any() { return vnni_plan() ? &*vnni_plan() : nullptr; }
+
 // a: (m, k), b: (k, n), c: (m, n), row-major; on ctx.threads threads.
 void matmul_i8_vnni(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n,
                     const KernelContext& ctx) {

@@ -20,6 +20,9 @@ MatmulI8Fn matmul_i8_naive, matmul_i8_blocked, matmul_i8_simd, matmul_i8_paralle
 // matmul_i8_vnni.cpp; cpu_has_vnni() is its requirement
 MatmulI8Fn matmul_i8_vnni;
 bool cpu_has_vnni();
+// linear_naive.cpp, linear_fused.cpp
+LinearF32Fn linear_f32_naive, linear_f32_fused;
+LinearI8Fn linear_i8_naive, linear_i8_fused;
 // reduce_{naive,simd,parallel}.cpp
 ReduceFn dot_f32_naive, dot_f32_simd, dot_f32_parallel;
 ReduceFn euclidean_distance_f32_naive, euclidean_distance_f32_simd, euclidean_distance_f32_parallel;
@@ -50,6 +53,12 @@ void register_cpu(Registry& r) {
   r.add({.op = "matmul", .backend = B, .variant = "vnni",     .rung = 4, .kernels = {matmul_i8_vnni}, .requirement = vnni,
          .summary = "int8 GEMM with vpdpbusd (u8 × s8 with +128 shift and column-sum correction), "
                     "packed, over the thread pool"});
+
+  r.add({.op = "linear", .backend = B, .variant = "naive",    .rung = 0, .kernels = {linear_f32_naive, linear_i8_naive},
+         .summary = "one dot product per output, then bias, relu (int8: dequantize) per row (teaching baseline)"});
+  r.add({.op = "linear", .backend = B, .variant = "fused",    .rung = 3, .kernels = {linear_f32_fused, linear_i8_fused},
+         .summary = "matmul's best path by shape (GEMV, small GEMM, packed GEMM on the pool; int8 VNNI), "
+                    "bias and relu applied to each tile as it leaves the kernel"});
 
   r.add({.op = "relu",               .backend = B, .variant = "naive", .rung = 0, .kernels = {naive_unary<ReluF32, float>, naive_unary<ReluI8, int8_t>},
          .summary = "plain loop, 0 > x ? 0 : x"});

@@ -323,13 +323,105 @@ void fuzz_matmul(Input& in, bool composite) {
   check(judge::exact(host_values<float>(result), acc.size(), [&](size_t i) { return hk_ref::dequantize(acc[i], s); }));
 }
 
+// ---- linear ----------------------------------------------------------------------------------
+
+// linear: x, w in either layout, a bias or none, relu or not; int8 weights with their
+// per-channel scales and x as i8 (with input_scale) or f32 (quantized in the call).
+void fuzz_linear(Input& in) {
+  int64_t m = in.below(40), k = in.below(48), n = in.below(40);
+  if (in.one_in(32)) k = 900 + 8 * int64_t(in.byte()), m = 1 + in.below(20), n = 1 + in.below(40);
+  const bool huge = in.one_in(24);
+  if (huge) {  // a result that can't be counted or held; K = 0 so the inputs are empty
+    const int64_t sizes[] = {int64_t(1) << 21, int64_t(1) << 31, int64_t(1) << 40, int64_t(1) << 62};
+    m = sizes[in.below(4)], n = sizes[in.below(4)], k = 0;
+  }
+  const bool out_in = in.one_in(2), int8 = in.one_in(2), relu = in.one_in(2), with_bias = in.one_in(2);
+  const DType tw = dtype(in, int8 ? DType::i8 : DType::f32);
+  const DType tx = dtype(in, int8 && in.one_in(2) ? DType::i8 : DType::f32);
+  Shape sx = {m, k}, sw = out_in ? Shape{n, k} : Shape{k, n};
+  if (!huge && in.one_in(16)) sw[out_in ? 1 : 0] = k + 1 + in.below(3);  // K mismatch
+  if (!huge && in.one_in(32)) sx = {m * k};                                // not 2-D
+  const int gpu = in.one_in(24) ? 1 + in.below(2) : 0;
+  Buffer x = make_operand(in, tx, sx, gpu == 1), w = make_operand(in, tw, sw, gpu == 2);
+  const int64_t bias_n = huge ? 0 : in.one_in(16) ? n + 1 : n;
+  Buffer bias = with_bias && !huge ? make_operand(in, in.one_in(16) ? DType::i8 : DType::f32, {bias_n}, false) : Buffer{};
+  hk::LinearOptions lo{.layout = out_in ? hk::WeightLayout::out_in : hk::WeightLayout::in_out, .relu = relu};
+  const int64_t scales_n = huge ? 0 : in.one_in(16) ? n + 1 : n;
+  if (int8) lo.weight_scales = Tensor::full({scales_n}, 0.003 + 0.001 * double(in.below(8)));
+  if (int8 && (tx == DType::i8 || in.one_in(3))) lo.input_scale = in.one_in(16) ? -1.0f : 0.01f + 0.01f * float(in.below(4));
+  g_case = "linear" + describe("x", x) + describe("w", w) + (with_bias && !huge ? describe("bias", bias) : " no bias") +
+           (out_in ? " out_in" : " in_out") + (relu ? " relu" : "") + " weight_scales=" +
+           lo.weight_scales.description() + " input_scale=" + std::to_string(lo.input_scale);
+  Options o = options(in, "linear");
+
+  // The prediction, in the order docs/design.md gives linear's checks.
+  const Operand &xi = x.info, &wi = w.info;
+  Outcome e = Outcome::ok;
+  const bool two_d = xi.shape.size() == 2 && wi.shape.size() == 2;
+  const int64_t wn = two_d ? wi.shape[out_in ? 0 : 1] : 0;
+  if (xi.on_gpu != wi.on_gpu || !two_d || xi.shape[1] != wi.shape[out_in ? 1 : 0]) e = Outcome::invalid_argument;
+  if (e == Outcome::ok && allocation({xi.shape[0], wn}, DType::f32) == Outcome::invalid_argument)
+    e = Outcome::invalid_argument;
+  if (e == Outcome::ok) {
+    if (wi.dtype == DType::f32) {
+      if (xi.dtype != DType::f32 || lo.weight_scales.numel() != 0) e = Outcome::invalid_argument;
+    } else if (wi.dtype == DType::i8) {
+      if ((xi.dtype != DType::f32 && xi.dtype != DType::i8) || lo.weight_scales.shape() != Shape{wn} || wi.on_gpu ||
+          (xi.dtype == DType::i8 && !(lo.input_scale > 0)) || lo.input_scale < 0 || xi.shape[1] > kMaxInt8K)
+        e = Outcome::invalid_argument;  // (weight_scales live on the CPU: a cuda w never matches them)
+    } else {
+      e = Outcome::invalid_argument;
+    }
+  }
+  if (e == Outcome::ok && with_bias && !huge &&
+      (bias.info.dtype != DType::f32 || bias.info.shape != Shape{wn} || xi.on_gpu))
+    e = Outcome::invalid_argument;
+  if (e == Outcome::ok) e = allocation({xi.shape[0], wn}, DType::f32);
+  if (e == Outcome::ok && wi.dtype == DType::i8 && xi.dtype == DType::f32) {  // x quantized in the call
+    if (lo.input_scale == 0) {
+      if (xi.on_gpu) e = Outcome::invalid_argument;
+      for (float v : x.values<float>()) e = std::isfinite(v) ? e : Outcome::invalid_argument;
+    }
+    if (e == Outcome::ok) e = resolve("quantize", without_variant(o), DType::f32, xi.on_gpu);
+  }
+  if (e == Outcome::ok) e = resolve("linear", o, wi.dtype, xi.on_gpu);
+
+  const Tensor none;
+  const Tensor& b = with_bias && !huge ? bias.tensor : none;
+  Tensor result;
+  if (!run(e, [&] { result = hk::linear(x.tensor, w.tensor, b, lo, o); }, {&x, &w}, nullptr)) return;
+  const std::vector<float> bv = with_bias ? bias.values<float>() : std::vector<float>{};
+  if (wi.dtype == DType::f32) {
+    check(judge::linear(host_values<float>(result), x.values<float>(), w.values<float>(), bv, out_in, relu, m, k, n));
+    return;
+  }
+  float s = lo.input_scale;
+  std::vector<int8_t> q;
+  if (xi.dtype == DType::i8) {
+    q = x.values<int8_t>();
+  } else {
+    if (s == 0) s = hk_ref::symmetric_scale(x.values<float>());
+    q = hk_ref::quantized(x.values<float>(), s);
+  }
+  check(judge::linear(host_values<float>(result), q, w.values<int8_t>(), bv, out_in, relu, m, k, n, s,
+                      lo.weight_scales.to_vector<float>()));
+}
+
 // ---- elementwise, reductions, quantization ------------------------------------------------
 
+// The op table's rows that fuzz_elementwise serves (matmul and linear have their own).
+std::vector<const hk::OpDef*> elementwise_ops() {
+  std::vector<const hk::OpDef*> ops;
+  for (const hk::OpDef& d : hk::op_table())
+    if (d.shape == hk::OpShape::elementwise || d.shape == hk::OpShape::reduction) ops.push_back(&d);
+  return ops;
+}
+
 void fuzz_elementwise(Input& in, int which) {
-  // The op table's ops other than matmul (fuzz_matmul's), then two composites.
-  const std::span<const hk::OpDef> table = hk::op_table();
-  const hk::OpDef* def = which + 1 < int(table.size()) ? &table[size_t(which) + 1] : nullptr;
-  const std::string op = def ? std::string(def->name) : which + 1 == int(table.size()) ? "quantized_relu" : "symmetric_scale";
+  // The op table's elementwise ops and reductions, then two composites.
+  const std::vector<const hk::OpDef*> table = elementwise_ops();
+  const hk::OpDef* def = which < int(table.size()) ? table[size_t(which)] : nullptr;
+  const std::string op = def ? std::string(def->name) : which == int(table.size()) ? "quantized_relu" : "symmetric_scale";
   const bool binary = def && def->operands == 2;
   DType usual = op == "dequantize" ? (in.one_in(2) ? DType::i8 : DType::i32)
                 : op == "relu" || op == "quantized_relu" ? (in.one_in(2) ? DType::f32 : DType::i8)
@@ -492,8 +584,10 @@ void run_one(const uint8_t* data, size_t size) {
     fuzz_matmul(in, true);
   else if (fn == 3)
     fuzz_parallel_map(in);
-  else
-    fuzz_elementwise(in, (fn - 4) % int(hk::op_table().size() + 1));  // the table's ops but matmul, and 2 composites
+  else if (fn == 4)
+    fuzz_linear(in);
+  else  // the table's elementwise ops and reductions, and 2 composites
+    fuzz_elementwise(in, (fn - 5) % int(elementwise_ops().size() + 2));
 }
 
 }  // namespace hk_fuzz

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <span>
 #include <string>
@@ -172,6 +173,42 @@ inline std::string matmul(std::span<const float> got, std::span<const float> a, 
       if (!matmul_ok(g, s, k)) return entry(i, j, g, ref[size_t(j)]);
     }
   }
+  return "";
+}
+
+// A linear layer, f32: each element within matmul's bound of the fp64 sum, with the bias as
+// one more term (its add rounds once more), then relu, which keeps the error bound.
+// bias empty: none.
+inline std::string linear(std::span<const float> got, std::span<const float> x, std::span<const float> w,
+                          std::span<const float> bias, bool out_in, bool relu_on, int64_t m, int64_t k, int64_t n) {
+  if (got.size() != size_t(m * n)) return count(got.size(), size_t(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      Sum s;
+      for (int64_t p = 0; p < k; ++p) s.add(double(x[size_t(i * k + p)]) * double(weight(w, out_in, p, j, k, n)));
+      if (!bias.empty()) s.add(double(bias[size_t(j)]));
+      if (relu_on && s.ref < 0) s.ref = 0;  // relu(NaN) stays NaN: NaN < 0 is false
+      const float g = got[size_t(i * n + j)];
+      if (!sum_ok(g, s, 2.0 * double(k + 1))) return entry(i, j, g, double(s.ref));
+    }
+  return "";
+}
+
+// A linear layer, int8: every element bit for bit (the sums are exact, then each f32 step
+// of linear_i8_value). weight_scale: (n); bias empty: none.
+inline std::string linear(std::span<const float> got, std::span<const int8_t> x, std::span<const int8_t> w,
+                          std::span<const float> bias, bool out_in, bool relu_on, int64_t m, int64_t k, int64_t n,
+                          float input_scale, std::span<const float> weight_scale) {
+  if (got.size() != size_t(m * n)) return count(got.size(), size_t(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t sum = 0;
+      for (int64_t p = 0; p < k; ++p) sum += int64_t{x[size_t(i * k + p)]} * int64_t{weight(w, out_in, p, j, k, n)};
+      const float want = linear_i8_value(sum, input_scale, weight_scale[size_t(j)],
+                                         bias.empty() ? nullptr : &bias[size_t(j)], relu_on);
+      const float g = got[size_t(i * n + j)];
+      if (std::memcmp(&g, &want, sizeof g) != 0) return entry(i, j, g, want);
+    }
   return "";
 }
 

@@ -45,6 +45,17 @@ inline float add(float x, float y) { return float(double(x) + double(y)); }
 inline float mul(float x, float y) { return float(double(x) * double(y)); }
 inline float sub(float x, float y) { return float(double(x) - double(y)); }
 inline float div(float x, float y) { return float(double(x) / double(y)); }
+// Weights in a linear layer's layout: w[p][j] of (in, out) = (k, n), or w[j][p] of (out, in).
+template <class T> T weight(std::span<const T> w, bool out_in, int64_t p, int64_t j, int64_t k, int64_t n) {
+  return out_in ? w[size_t(j * k + p)] : w[size_t(p * n + j)];
+}
+// int8 linear, element (i, j), from the exact sum: float(sum) · (input_scale · weight_scale),
+// then + bias, then relu, each rounded to f32 (hk/ops.hpp).
+inline float linear_i8_value(int64_t sum, float input_scale, float weight_scale, const float* bias, bool relu_on) {
+  float v = mul(static_cast<float>(sum), mul(input_scale, weight_scale));
+  if (bias) v = add(v, *bias);
+  return relu_on && 0.0f > v ? 0.0f : v;
+}
 // (x − y)² with the difference rounded to float first, as every variant computes it.
 inline float squared_difference(float x, float y) {
   const float d = sub(x, y);

@@ -49,7 +49,7 @@ struct Fn {
   std::vector<const char*> scales;           // names the messages use
   std::optional<std::pair<DType, Shape>> out;  // the output-parameter form
   bool takes_options = true;
-  enum class Shapes { same, matmul, single } shapes = Shapes::single;
+  enum class Shapes { same, matmul, matmul_nt, single } shapes = Shapes::single;  // matmul_nt: b is (N, K)
   std::string variant_of;  // the op Options.variant names (a composite passes it on)
   std::function<void(Args&)> call;
 };
@@ -73,6 +73,25 @@ std::vector<Fn> public_functions() {
                [=](Args& a) { hk::matmul(in1(a), in2(a), a.options); }});
   f.push_back({"matmul(out)", ab, {}, std::pair{DType::f32, Shape{3, 2}}, true, S::matmul, "matmul",
                [=](Args& a) { hk::matmul(in1(a), in2(a), *a.out, a.options); }});
+  std::vector<Input> xwb = {{"x", DType::f32, {3, 5}, DType::i32}, {"w", DType::f32, {5, 2}, DType::i32},
+                            {"bias", DType::f32, {2}, DType::i8}};
+  f.push_back({"linear", xwb, {}, {}, true, S::matmul, "linear",
+               [=](Args& a) { hk::linear(in1(a), in2(a), a.in.at(2), {.relu = true}, a.options); }});
+  f.push_back({"linear(out)", xwb, {}, std::pair{DType::f32, Shape{3, 2}}, true, S::matmul, "linear",
+               [=](Args& a) { hk::linear(in1(a), in2(a), a.in.at(2), *a.out, {.relu = true}, a.options); }});
+  // int8 weights with their per-channel scales; x f32, quantized in the call.
+  std::vector<Input> xqb = {{"x", DType::f32, {3, 5}, DType::i32}, {"w", DType::i8, {5, 2}, DType::i32},
+                            {"bias", DType::f32, {2}, DType::i8}};
+  f.push_back({"linear int8", xqb, {}, {}, true, S::matmul, "linear", [=](Args& a) {
+                 const int64_t n = in2(a).rank() == 2 && in2(a).dim(1) <= 1 << 20 ? in2(a).dim(1) : 1;
+                 hk::linear(in1(a), in2(a), a.in.at(2), {.relu = true, .weight_scales = Tensor::full({n}, 0.01)},
+                            a.options);
+               }});
+  std::vector<Input> ab_nt = {{"a", DType::f32, {3, 5}, DType::i32}, {"b", DType::f32, {2, 5}, DType::i8}};
+  f.push_back({"matmul_nt", ab_nt, {}, {}, true, S::matmul_nt, "linear",
+               [=](Args& a) { hk::matmul_nt(in1(a), in2(a), a.options); }});
+  f.push_back({"matmul_nt(out)", ab_nt, {}, std::pair{DType::f32, Shape{3, 2}}, true, S::matmul_nt, "linear",
+               [=](Args& a) { hk::matmul_nt(in1(a), in2(a), *a.out, a.options); }});
   f.push_back({"relu", {{"x", DType::f32, kS, DType::i32}}, {}, {}, true, S::single, "relu",
                [=](Args& a) { hk::relu(in1(a), a.options); }});
   f.push_back({"relu(out)", {{"x", DType::f32, kS, DType::i32}}, {}, std::pair{DType::f32, kS}, true, S::single,
@@ -150,12 +169,14 @@ std::vector<Case> mismatched_shapes(const Fn& fn) {
   std::vector<Case> cs;
   if (fn.shapes != Fn::Shapes::single) {
     Args a = valid_args(fn);
-    Shape bad = fn.shapes == Fn::Shapes::matmul ? Shape{a.in[0].dim(1) + 2, 2} : Shape{5, 4};
+    Shape bad = fn.shapes == Fn::Shapes::matmul      ? Shape{a.in[0].dim(1) + 2, 2}
+                : fn.shapes == Fn::Shapes::matmul_nt ? Shape{2, a.in[0].dim(1) + 2}
+                                                     : Shape{5, 4};
     a.in[1] = filled(a.in[1].dtype(), bad);
     cs.push_back({"shapes " + sh(fn.inputs[0].shape) + " and " + sh(bad), a, Expect::invalid_argument,
                   {sh(fn.inputs[0].shape), sh(bad)}});
   }
-  if (fn.shapes == Fn::Shapes::matmul) {  // not 2-D
+  if (fn.shapes == Fn::Shapes::matmul || fn.shapes == Fn::Shapes::matmul_nt) {  // not 2-D
     Args a = valid_args(fn);
     a.in[0] = filled(a.in[0].dtype(), {15});
     cs.push_back({"a 1-D", a, Expect::invalid_argument, {"[15]", "2-D"}});
@@ -205,10 +226,12 @@ std::vector<Case> different_devices(const Fn& fn) {
       Shape s = f.inputs[i].shape;
       s.front() = 0;
       if (f.shapes == Fn::Shapes::matmul && i == 1) s = {f.inputs[0].shape[1], 0};
+      if (f.shapes == Fn::Shapes::matmul_nt && i == 1) s = {0, f.inputs[0].shape[1]};
       a.in[i] = filled(f.inputs[i].dtype, s);
     }
     if (f.out) {
-      Shape s = f.shapes == Fn::Shapes::matmul ? Shape{0, 0} : a.in[0].shape();
+      const bool mm = f.shapes == Fn::Shapes::matmul || f.shapes == Fn::Shapes::matmul_nt;
+      Shape s = mm ? Shape{0, 0} : a.in[0].shape();
       a.out = Tensor::empty(s, f.out->first);
     }
     return a;
@@ -290,7 +313,8 @@ std::vector<Case> bad_scales(const Fn& fn) {
 // ask for any of them.
 std::vector<Case> overflowing_sizes(const Fn& fn) {
   std::vector<Case> cs;
-  if (fn.shapes != Fn::Shapes::matmul || fn.out) return cs;
+  const bool nt = fn.shapes == Fn::Shapes::matmul_nt;
+  if ((fn.shapes != Fn::Shapes::matmul && !nt) || fn.out) return cs;
   struct Big {
     int64_t m, n;
     Expect expect;
@@ -302,10 +326,12 @@ std::vector<Case> overflowing_sizes(const Fn& fn) {
   for (const Big& b : bigs) {
     Args a = valid_args(fn);
     a.in[0] = filled(fn.inputs[0].dtype, {b.m, 0});
-    a.in[1] = filled(fn.inputs[1].dtype, {0, b.n});
+    const Shape b_shape = nt ? Shape{b.n, 0} : Shape{0, b.n};
+    a.in[1] = filled(fn.inputs[1].dtype, b_shape);
+    for (size_t i = 2; i < a.in.size(); ++i) a.in[i] = filled(fn.inputs[i].dtype, {0});  // linear: no bias
     std::vector<std::string> says = {b.says};
-    if (b.expect == Expect::invalid_argument)  // the size check names matmul and both shapes
-      says.insert(says.end(), {"matmul", sh({b.m, 0}), sh({0, b.n})});
+    if (b.expect == Expect::invalid_argument)  // the size check names the op and both shapes
+      says.insert(says.end(), {fn.name.substr(0, fn.name.find(' ')), sh({b.m, 0}), sh(b_shape)});
     cs.push_back({"result " + sh({b.m, b.n}), a, b.expect, says});
   }
   return cs;
@@ -410,7 +436,7 @@ TEST_P(BadInput, ClearErrorAndNothingWritten) {
         // A defect of an operand is reported under the name of the function called.
         // (parallel_map passes its operands to the op, whose name the error carries.)
         if (operand_kind(kind))
-          c.says.push_back(fn.name == "parallel_map" ? "relu:" : fn.name.substr(0, fn.name.find('(')) + ":");
+          c.says.push_back(fn.name == "parallel_map" ? "relu:" : fn.name.substr(0, fn.name.find_first_of("( ")) + ":");
         check(fn, c);
         ++n;
       }

@@ -90,6 +90,53 @@ void matmul_cases(const Options& o, DType t) {
   }
 }
 
+// ---- linear ----------------------------------------------------------------------------
+
+// One linear call in each weight layout, with and without bias and relu (every combination
+// on small shapes; two on large ones, where the fp64 reference is the slow part), judged by
+// the reference; int8 with x already quantized and per-channel weight scales.
+void check_linear(const Options& o, DType t, const MatmulShape& s, bool out_in, bool with_bias, bool relu) {
+  SCOPED_TRACE(std::string(out_in ? "out_in" : "in_out") + (with_bias ? " bias" : "") + (relu ? " relu" : "") +
+               ", M×K×N = " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
+  const unsigned seed = static_cast<unsigned>(s.m * 5 + s.k * 11 + s.n * 3 + out_in);
+  const Shape w_shape = out_in ? Shape{s.n, s.k} : Shape{s.k, s.n};
+  auto bv = normal_floats(size_t(s.n), seed + 2);
+  Tensor bias = with_bias ? Tensor::from_vector(bv, {s.n}) : Tensor();
+  hk::LinearOptions lo{.layout = out_in ? hk::WeightLayout::out_in : hk::WeightLayout::in_out, .relu = relu};
+  Guarded<float> out({s.m, s.n}, kSentinelF);
+  std::string verdict;
+  if (t == DType::f32) {
+    auto xv = normal_floats(size_t(s.m * s.k), seed), wv = normal_floats(size_t(s.k * s.n), seed + 1);
+    hk::linear(Tensor::from_vector(xv, {s.m, s.k}), Tensor::from_vector(wv, w_shape), bias, out.tensor(), lo, o);
+    verdict = hk_ref::judge::linear(out.values(), xv, wv, with_bias ? bv : std::vector<float>{}, out_in, relu, s.m,
+                                    s.k, s.n);
+  } else {
+    auto xv = int8s(size_t(s.m * s.k), seed), wv = int8s(size_t(s.k * s.n), seed + 1);
+    std::vector<float> scales(size_t(s.n));
+    for (size_t j = 0; j < scales.size(); ++j) scales[j] = 0.001f + 0.0007f * float(j % 13);
+    lo.weight_scales = Tensor::from_vector(scales, {s.n});
+    lo.input_scale = 0.0123f;
+    hk::linear(Tensor::from_vector(xv, {s.m, s.k}), Tensor::from_vector(wv, w_shape), bias, out.tensor(), lo, o);
+    verdict = hk_ref::judge::linear(out.values(), xv, wv, with_bias ? bv : std::vector<float>{}, out_in, relu, s.m,
+                                    s.k, s.n, lo.input_scale, scales);
+  }
+  ASSERT_TRUE(out.intact()) << "wrote outside the output";
+  ASSERT_EQ(verdict, "");
+}
+
+void linear_cases(const Options& o, DType t) {
+  for (const MatmulShape& s : kMatmulShapes) {
+    const bool small = s.m * s.k * s.n <= 1 << 20;
+    for (bool out_in : {false, true})
+      for (int e = 0; e < 4; ++e) {
+        const bool with_bias = e & 1, relu = e & 2;
+        if (!small && e != (out_in ? 0 : 3)) continue;
+        check_linear(o, t, s, out_in, with_bias, relu);
+        if (testing::Test::HasFatalFailure()) return;
+      }
+  }
+}
+
 // ---- elementwise -----------------------------------------------------------------------
 
 template <class Run, class Ref>
@@ -236,6 +283,7 @@ void dequantize_cases(const Options& o, DType t) {
 
 const std::map<std::string, std::function<void(const Options&, DType)>> kCases = {
     {"matmul", matmul_cases},
+    {"linear", linear_cases},
     {"relu", relu_cases},
     {"add", [](const Options& o, DType) { binary_cases<hk::add>(o, hk_ref::add); }},
     {"mul", [](const Options& o, DType) { binary_cases<hk::mul>(o, hk_ref::mul); }},

@@ -144,7 +144,9 @@ TEST(FaultInjection, EveryHostVariant) {
                                floats({5000}, 9),
                                floats({5000}, 10),
                                Tensor::randn({5000}, 11, DType::i8),
-                               Tensor::randn({5000}, 12, DType::i32)};
+                               Tensor::randn({5000}, 12, DType::i32),
+                               floats({66}, 13),
+                               Tensor::full({66}, 0.01)};
   int rows = 0;
   int64_t total = 0;
   for (const hk::VariantInfo& v : hk::variants()) {
@@ -157,6 +159,7 @@ TEST(FaultInjection, EveryHostVariant) {
       Call call = [&d, args, o] { return hk_test::bytes_of(d, d.call(args, o, nullptr)); };
       std::vector<const Tensor*> inputs = {args.x};
       if (args.y) inputs.push_back(args.y);
+      if (args.bias) inputs.push_back(args.bias);
       total += inject_every_allocation(call, inputs).failures;
       ++rows;
     }

@@ -163,10 +163,12 @@ TEST(OpTable, CallRunsTheOpInBothForms) {
   for (const hk::OpDef& d : hk::op_table())
     for (hk::DType t : d.dtypes) {
       SCOPED_TRACE(std::string(d.name) + " " + hk::to_string(t));
-      const bool mm = d.shape == hk::OpShape::matmul;
+      const bool mm = d.shape == hk::OpShape::matmul || d.shape == hk::OpShape::linear;
       hk::Tensor x = hk::Tensor::full(mm ? hk::Shape{2, 3} : hk::Shape{5}, 2, t);
       hk::Tensor y = hk::Tensor::full(mm ? hk::Shape{3, 4} : hk::Shape{5}, 3, t);
       hk::OpArgs args{&x, d.operands == 2 ? &y : nullptr, 0.5f};
+      if (d.shape == hk::OpShape::linear && t == hk::DType::i8)
+        args.linear = {.weight_scales = hk::Tensor::full({4}, 0.5), .input_scale = 1.0f};
       const hk::Options o{hk::Backend::cpu, "naive"};
       hk::OpResult r = d.call(args, o, nullptr);
       if (!d.has_output()) {

@@ -129,18 +129,24 @@ namespace hk_test {
 
 // Operands for every op and input dtype: m×k×n matmuls and len-element vectors.
 struct OpOperands {
-  hk::Tensor af, bf, ai, bi, xf, yf, xi, xi32;
+  hk::Tensor af, bf, ai, bi, xf, yf, xi, xi32, bias, wscale;
 
   static OpOperands random(int64_t m, int64_t k, int64_t n, int64_t len) {
     using hk::DType;
     using hk::Tensor;
     return {Tensor::randn({m, k}, 1),          Tensor::randn({k, n}, 2),          Tensor::randn({m, k}, 3, DType::i8),
             Tensor::randn({k, n}, 4, DType::i8), Tensor::randn({len}, 5),          Tensor::randn({len}, 6),
-            Tensor::randn({len}, 7, DType::i8), Tensor::randn({len}, 8, DType::i32)};
+            Tensor::randn({len}, 7, DType::i8), Tensor::randn({len}, 8, DType::i32), Tensor::randn({n}, 9),
+            Tensor::full({n}, 0.01)};
   }
-  // The operands of op `d` with input dtype t, as its op-table call takes them.
+  // The operands of op `d` with input dtype t, as its op-table call takes them. linear: x, w
+  // (in, out), a bias and relu; int8 with x already i8 at scale 0.02.
   hk::OpArgs args(const hk::OpDef& d, hk::DType t, float scale = 0.02f) const {
     if (d.shape == hk::OpShape::matmul) return t == hk::DType::i8 ? hk::OpArgs{&ai, &bi} : hk::OpArgs{&af, &bf};
+    if (d.shape == hk::OpShape::linear) {
+      if (t != hk::DType::i8) return {&af, &bf, 1.0f, &bias, {.relu = true}};
+      return {&ai, &bi, 1.0f, &bias, {.relu = true, .weight_scales = wscale, .input_scale = 0.02f}};
+    }
     const hk::Tensor* x = t == hk::DType::i8 ? &xi : t == hk::DType::i32 ? &xi32 : &xf;
     return {x, d.operands == 2 ? &yf : nullptr, scale};
   }

@@ -1,4 +1,4 @@
-// oneDNN dnnl_gemm_u8s8s32: the int8 matmul peer. hk's int8 matmul is s8×s8; oneDNN's
+// oneDNN dnnl_sgemm (the f32 matmul peer) and dnnl_gemm_u8s8s32 (the int8 one). hk's int8 matmul is s8×s8; oneDNN's
 // fast path takes A unsigned, so A is shifted by +128 once before timing (not timed) and
 // the zero point ao = 128 gives back exactly A·B — the same product hk computes, checked by
 // the same exact validator. oneDNN (Debian's build) threads with OpenMP; hk-bench sets the
@@ -29,6 +29,21 @@ Fields onednn_versions() {
 std::vector<PeerRun> onednn_peers(Workload& w) {
   Operands& ops = w.host();
   const int64_t m = w.dims()[0], k = w.dims()[1], n = w.dims()[2];
+  if (w.dtype() == hk::DType::f32) {
+    PeerRun p;
+    p.name = "onednn";
+    p.summary = "dnnl_sgemm";
+    p.work = w.work();
+    p.run = [&ops, m, k, n](int threads) {
+      omp_set_num_threads(threads);
+      dnnl_status_t s = dnnl_sgemm('N', 'N', m, n, k, 1.0f, ops.x.data<float>(), std::max<int64_t>(k, 1),
+                                   ops.y.data<float>(), std::max<int64_t>(n, 1), 0.0f, ops.out.data<float>(),
+                                   std::max<int64_t>(n, 1));
+      if (s != dnnl_success) throw hk::Error("dnnl_sgemm failed with status " + std::to_string(int(s)));
+    };
+    p.check = [&w, &ops] { return w.check(ops); };
+    return {p};
+  }
   auto a_u8 = std::make_shared<std::vector<uint8_t>>(size_t(m * k));
   const int8_t* a = ops.x.data<int8_t>();
   for (size_t i = 0; i < a_u8->size(); ++i) (*a_u8)[i] = uint8_t(int(a[i]) + 128);

@@ -86,13 +86,18 @@ PeerRun stream_peer(Workload& w, Team& team) {
 
 }  // namespace
 
-// Peers by the op's shape: a matmul library for matmuls (OpenBLAS for f32, oneDNN for
-// int8), a streaming read for reductions, copies of the same bytes for elementwise ops.
+// Peers by the op's shape: matmul libraries for matmuls (OpenBLAS and oneDNN for f32,
+// oneDNN for int8), a streaming read for reductions, copies of the same bytes for elementwise ops.
 std::vector<PeerRun> peers_for(Workload& w, Team& team) {
   switch (w.def().shape) {
-    case hk::OpShape::matmul: return w.dtype() == hk::DType::f32 ? openblas_peers(w) : onednn_peers(w);
+    case hk::OpShape::matmul: {
+      std::vector<PeerRun> peers = w.dtype() == hk::DType::f32 ? openblas_peers(w) : std::vector<PeerRun>{};
+      for (PeerRun& p : onednn_peers(w)) peers.push_back(std::move(p));
+      return peers;
+    }
     case hk::OpShape::reduction: return {stream_peer(w, team)};
     case hk::OpShape::elementwise: return {memcpy_peer(w, team), stream_copy_peer(w, team)};
+    case hk::OpShape::linear: return {};  // hk-bench model compares with oneDNN's fused matmul primitive
   }
   return {};
 }
@@ -100,9 +105,12 @@ std::vector<PeerRun> peers_for(Workload& w, Team& team) {
 std::vector<std::string> peer_names(const std::string& op, hk::DType dtype) {
   // The same cases as peers_for.
   switch (hk::op_def(op).shape) {
-    case hk::OpShape::matmul: return {dtype == hk::DType::f32 ? "openblas" : "onednn"};
+    case hk::OpShape::matmul:
+      if (dtype == hk::DType::f32) return {"openblas", "onednn"};
+      return {"onednn"};
     case hk::OpShape::reduction: return {"stream_read"};
     case hk::OpShape::elementwise: return {"memcpy", "stream_copy"};
+    case hk::OpShape::linear: return {};
   }
   return {};
 }
@@ -111,7 +119,7 @@ std::string missing_peer_note(const std::string& op, hk::DType dtype) {
   const bool matmul = hk::op_def(op).shape == hk::OpShape::matmul;
   if (matmul && dtype == hk::DType::f32 && !openblas_built_in())
     return std::string("no OpenBLAS peer: hk-bench was built without it (") + HK_BENCH_OPENBLAS_ABSENT + "; install and reconfigure)";
-  if (matmul && dtype == hk::DType::i8 && !onednn_built_in())
+  if (matmul && !onednn_built_in())
     return std::string("no oneDNN peer: hk-bench was built without it (") + HK_BENCH_ONEDNN_ABSENT + "; install and reconfigure)";
   return "";
 }

@@ -77,7 +77,11 @@ int backend_rank(const std::string& backend) {
   return 3;  // peer
 }
 
-bool is_matmul(const std::string& op) { return hk::op_def(op).shape == hk::OpShape::matmul; }
+// Ops sized MxKxN: matmul and linear.
+bool is_matmul(const std::string& op) {
+  const hk::OpShape s = hk::op_def(op).shape;
+  return s == hk::OpShape::matmul || s == hk::OpShape::linear;
+}
 bool is_reduction(const std::string& op) { return hk::op_def(op).shape == hk::OpShape::reduction; }
 
 int ladder_rank(const std::string& op, const std::string& backend, const std::string& variant) {
@@ -94,7 +98,7 @@ bool is_library_variant(const std::string& op, const std::string& backend, const
 
 hk::Shape simulator_check_shape(const hk::OpDef& op) {
   // Odd sizes, so every edge of every tiling is crossed.
-  if (op.shape == hk::OpShape::matmul) return {37, 29, 45};
+  if (op.shape == hk::OpShape::matmul || op.shape == hk::OpShape::linear) return {37, 29, 45};
   return {1000};
 }
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "hk_reference.hpp"
+#include "run/suite.hpp"
 
 namespace hk_bench {
 
@@ -37,6 +38,16 @@ std::string check_matmul(const Operands& o, hk::DType dtype, int64_t m, int64_t 
   auto got = view<int32_t>(o.out);
   auto a = view<int8_t>(o.x), b = view<int8_t>(o.y);
   return all ? hk_ref::judge::matmul(got, a, b, m, k, n) : hk_ref::judge::matmul_sampled(got, a, b, m, k, n);
+}
+
+// linear: x · w + bias, relu; int8 with x i8 at kLinearInputScale and per-channel scales.
+constexpr float kLinearInputScale = 0.02f;
+std::string check_linear(const Operands& o, hk::DType dtype, int64_t m, int64_t k, int64_t n) {
+  auto got = view<float>(o.out), bias = view<float>(o.bias);
+  if (dtype == hk::DType::f32)
+    return hk_ref::judge::linear(got, view<float>(o.x), view<float>(o.y), bias, false, true, m, k, n);
+  return hk_ref::judge::linear(got, view<int8_t>(o.x), view<int8_t>(o.y), bias, false, true, m, k, n,
+                               kLinearInputScale, view<float>(o.weight_scales));
 }
 
 std::string check_elementwise(const Operands& o, const std::string& op, float scale) {
@@ -67,7 +78,7 @@ hk::Shape parse_size(const std::string& op, const std::string& size) {
   std::vector<int64_t> dims;
   std::stringstream ss(size);
   for (std::string d; std::getline(ss, d, 'x');) dims.push_back(parse_dim(op, size, d));
-  const bool matmul = hk::op_def(op).shape == hk::OpShape::matmul;
+  const bool matmul = is_matmul(op);
   if (matmul && dims.size() == 1) dims = {dims[0], dims[0], dims[0]};
   if (matmul ? dims.size() != 3 : dims.size() != 1)
     throw hk::InvalidArgument("size '" + size + "' does not fit " + op + ": use " +
@@ -87,18 +98,18 @@ std::string shape_label(const hk::Shape& dims) {
 Workload::Workload(std::string op, hk::DType dtype, hk::Shape dims)
     : op_(std::move(op)), def_(hk::find_op(op_)), dtype_(dtype), dims_(std::move(dims)) {
   if (!def_) throw hk::InvalidArgument("hk-bench has no workload for op '" + op_ + "'");
-  const bool matmul = def_->shape == hk::OpShape::matmul;
+  const bool matmul = is_matmul(op_);
   if (dims_.size() != (matmul ? 3u : 1u))
     throw hk::InvalidArgument("hk-bench: " + op_ + " takes " + (matmul ? "MxKxN" : "n") + ", got " +
                               shape_label(dims_));
 }
 
 hk::Shape Workload::a_shape() const {
-  return def_->shape == hk::OpShape::matmul ? hk::Shape{dims_[0], dims_[1]} : hk::Shape{dims_[0]};
+  return is_matmul(op_) ? hk::Shape{dims_[0], dims_[1]} : hk::Shape{dims_[0]};
 }
 
 hk::Shape Workload::b_shape() const {
-  if (def_->shape == hk::OpShape::matmul) return {dims_[1], dims_[2]};
+  if (is_matmul(op_)) return {dims_[1], dims_[2]};
   if (def_->operands == 2) return {dims_[0]};
   return {};
 }
@@ -118,11 +129,19 @@ Operands& Workload::host() {
   if (host_) return *host_;
   host_ = std::make_unique<Operands>();
   Operands& o = *host_;
-  const bool matmul = def_->shape == hk::OpShape::matmul;
+  const bool matmul = is_matmul(op_);
   o.x = hk::Tensor::randn(a_shape(), matmul ? 1 : 3, dtype_);
   if (!b_shape().empty()) o.y = hk::Tensor::randn(b_shape(), matmul ? 2 : 4, dtype_);
   if (def_->has_output())
     o.out = hk::Tensor::empty(matmul ? hk::Shape{dims_[0], dims_[2]} : a_shape(), def_->result_dtype(dtype_));
+  if (def_->shape == hk::OpShape::linear) {
+    o.bias = hk::Tensor::randn({dims_[2]}, 5);
+    if (dtype_ == hk::DType::i8) {  // one scale per output channel, all different
+      std::vector<float> s(static_cast<size_t>(dims_[2]));
+      for (size_t j = 0; j < s.size(); ++j) s[j] = 0.002f + 0.0001f * float(j % 17);
+      o.weight_scales = hk::Tensor::from_vector(s, {dims_[2]});
+    }
+  }
   return o;
 }
 
@@ -132,18 +151,29 @@ Operands Workload::on(hk::Device device) const {
   o.x = h.x.to(device);
   o.y = h.y.to(device);
   o.out = hk::Tensor::empty(h.out.shape(), h.out.dtype(), device);
+  o.bias = h.bias.to(device);
+  o.weight_scales = h.weight_scales.to(device);
   return o;
 }
 
 void Workload::call(const hk::Options& o, Operands& ops) const {
-  const hk::OpResult r = def_->call({&ops.x, def_->operands == 2 ? &ops.y : nullptr, scale_}, o,
-                                    def_->has_output() ? &ops.out : nullptr);
+  hk::OpArgs args{&ops.x, def_->operands == 2 ? &ops.y : nullptr, scale_};
+  if (def_->shape == hk::OpShape::linear) {
+    args.bias = &ops.bias;
+    args.linear.relu = true;
+    if (dtype_ == hk::DType::i8) {
+      args.linear.weight_scales = ops.weight_scales;
+      args.linear.input_scale = kLinearInputScale;
+    }
+  }
+  const hk::OpResult r = def_->call(args, o, def_->has_output() ? &ops.out : nullptr);
   if (!def_->has_output()) ops.result = r.value;
 }
 
 std::string Workload::check(const Operands& o) const {
   switch (def_->shape) {
     case hk::OpShape::matmul: return check_matmul(o, dtype_, dims_[0], dims_[1], dims_[2]);
+    case hk::OpShape::linear: return check_linear(o, dtype_, dims_[0], dims_[1], dims_[2]);
     case hk::OpShape::reduction: return check_reduction(o, op_);
     case hk::OpShape::elementwise: break;
   }

@@ -21,7 +21,9 @@ hk::Shape parse_size(const std::string& op, const std::string& size);
 std::string shape_label(const hk::Shape& dims);
 
 struct Operands {
-  hk::Tensor x, y;     // matmul: a (M, K) and b (K, N); unary ops: y unused
+  hk::Tensor x, y;     // matmul: a (M, K) and b (K, N); linear: x and w (K, N); unary ops: y unused
+  hk::Tensor bias;     // linear: (N); its call adds the bias and applies relu
+  hk::Tensor weight_scales;  // linear int8: (N)
   hk::Tensor out;      // matmul, elementwise, quantize, dequantize
   double result = 0;   // dot, euclidean_distance
 };

@@ -26,6 +26,12 @@ Work matmul_work(const Shape& a, const Shape& b, DType t) {
   const double m = static_cast<double>(a.at(0)), k = static_cast<double>(a.at(1)), n = static_cast<double>(b.at(1));
   return {2 * m * k * n, (m * k + k * n) * size_of(t) + m * n * 4.0};
 }
+// x: (M, K), w: K·N elements in either layout: 2·M·K·N operations, f32 results and bias.
+Work linear_work(const Shape& x, const Shape& w, DType t) {
+  const double m = static_cast<double>(x.at(0)), k = static_cast<double>(x.at(1)), kn = count(w);
+  const double n = k > 0 ? kn / k : static_cast<double>(w.at(w.at(0) == x.at(1) ? 1 : 0));
+  return {2 * m * kn, (m * k + kn) * size_of(t) + m * n * 4.0 + n * 4.0};
+}
 Work relu_work(const Shape& x, const Shape&, DType t) { return {count(x), 2 * count(x) * size_of(t)}; }
 Work binary_work(const Shape& x, const Shape&, DType) { return {count(x), 3 * count(x) * 4}; }
 Work squared_difference_work(const Shape& x, const Shape&, DType) { return {2 * count(x), 3 * count(x) * 4}; }
@@ -54,6 +60,16 @@ OpResult call_binary(const OpArgs& a, const Options& o, Tensor* out) {
   require(a.y, "y");
   if (!out) return {Alloc(*a.x, *a.y, o)};
   Into(*a.x, *a.y, *out, o);
+  return {*out};
+}
+
+OpResult call_linear(const OpArgs& a, const Options& o, Tensor* out) {
+  require(a.x, "x");
+  require(a.y, "w");
+  const Tensor none;
+  const Tensor& bias = a.bias ? *a.bias : none;
+  if (!out) return {linear(*a.x, *a.y, bias, a.linear, o)};
+  linear(*a.x, *a.y, bias, *out, a.linear, o);
   return {*out};
 }
 
@@ -102,6 +118,9 @@ const OpDef kOps[] = {
   {.name = "matmul",             .shape = OpShape::matmul, .operands = 2, .scaled = false, .dtypes = kF32I8,
    .result_dtype = matmul_result, .work = matmul_work,             .bench_size = "512",
    .call = call_binary<Alloc2(matmul), Into2(matmul)>},
+  {.name = "linear",             .shape = OpShape::linear, .operands = 2, .scaled = false, .dtypes = kF32I8,
+   .result_dtype = to_f32,        .work = linear_work,             .bench_size = "32x784x128",
+   .call = call_linear},
   {.name = "relu",               .shape = E, .operands = 1, .scaled = false, .dtypes = kF32I8,
    .result_dtype = same,          .work = relu_work,               .bench_size = kElements,
    .call = call_unary<Alloc1(relu), Into1(relu)>},

@@ -106,6 +106,130 @@ Shape check_matmul(const Tensor& a, const Tensor& b) {
 
 DType matmul_out_dtype(const Tensor& a) { return a.dtype() == DType::i8 ? DType::i32 : DType::f32; }
 
+// ---- linear ------------------------------------------------------------------------------
+
+// A checked linear call: x (m, k) and w, in the layout options name, give (m, n).
+struct LinearShape {
+  int64_t m = 0, k = 0, n = 0;
+};
+
+// xn, wn: what the caller's function calls x and w (matmul_nt: a and b).
+LinearShape check_linear(std::string_view op, const Tensor& x, const Tensor& w, const Tensor* bias,
+                         const LinearOptions& lo, const char* xn = "x", const char* wn = "w") {
+  const bool out_in = lo.layout == WeightLayout::out_in;
+  const char* layout = out_in ? "(N, K) (layout out_in)" : "(K, N) (layout in_out)";
+  require_same_device(op, {{xn, x}, {wn, w}});
+  if (x.rank() != 2 || w.rank() != 2)
+    fail(op, std::string(xn) + " " + to_string(x.shape()) + " and " + wn + " " + to_string(w.shape()) +
+                 " must both be 2-D: " + xn + " (M, K), " + wn + " " + layout);
+  const int64_t k = x.dim(1), wk = w.dim(out_in ? 1 : 0), n = w.dim(out_in ? 0 : 1);
+  if (wk != k) {
+    const std::string ks = std::to_string(k);
+    std::string want = out_in ? "(N, " : "(";
+    want += out_in ? ks + ") in layout out_in" : ks + ", N) in layout in_out";
+    fail(op, "shapes " + to_string(x.shape()) + " (" + xn + ") and " + to_string(w.shape()) + " (" + wn +
+                 ") don't fit: " + xn + " is (M, K) with K = " + ks + ", so " + wn + " must be " + want);
+  }
+  try {  // before the per-channel operands, whose shapes follow from this one
+    checked_numel({x.dim(0), n}, DType::f32);
+  } catch (const InvalidArgument& e) {
+    fail(op, std::string(xn) + " " + to_string(x.shape()) + " and " + wn + " " + to_string(w.shape()) +
+                 " give a result that no tensor can hold: " + e.what());
+  }
+  require_dtype(op, {wn, w}, {DType::f32, DType::i8});
+  if (w.dtype() == DType::f32) {
+    require_dtype(op, {xn, x}, {DType::f32});
+    if (lo.weight_scales.numel() != 0)
+      fail(op, "weight_scales (" + lo.weight_scales.description() + ") is for int8 weights, but w is " + w.description());
+  } else {
+    require_dtype(op, {"x", x}, {DType::f32, DType::i8});
+    const Tensor& s = lo.weight_scales;
+    if (s.dtype() != DType::f32 || s.shape() != Shape{n} || s.device() != w.device())
+      fail(op, "int8 w needs weight_scales f32[" + std::to_string(n) + "] (one per output channel, from "
+               "quantize_weights) on " + w.device().to_string() + ", got " + s.description());
+    if (x.dtype() == DType::i8 && !(lo.input_scale > 0))
+      fail(op, "x is i8, so input_scale must give its scale (> 0), got " + std::to_string(lo.input_scale));
+    if (!std::isfinite(lo.input_scale) || lo.input_scale < 0)
+      fail(op, "input_scale must be finite and ≥ 0 (0: quantize x here), got " + std::to_string(lo.input_scale));
+    if (k > kMaxInt8K)
+      fail(op, "K = " + std::to_string(k) + " exceeds " + std::to_string(kMaxInt8K) +
+                   " for int8 weights: the int32 sums could overflow; split K into chunks");
+  }
+  if (bias) {
+    require_same_device(op, {{xn, x}, {"bias", *bias}});
+    if (bias->dtype() != DType::f32 || bias->shape() != Shape{n})
+      fail(op, "bias is " + bias->description() + "; it must be f32[" + std::to_string(n) +
+                   "] (one per output channel), or an empty tensor for none");
+  }
+  return {x.dim(0), k, n};
+}
+
+// bias as the call sees it: an empty tensor means none (for N = 0 both read the same).
+const Tensor* bias_or_null(const Tensor& bias) { return bias.numel() == 0 && bias.rank() == 1 ? nullptr : &bias; }
+
+void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out,
+                const LinearOptions& lo, const Options& o, const char* xn = "x", const char* wn = "w") {
+  const LinearShape s = check_linear(op, x, w, bias, lo, xn, wn);
+  const Shape shape{s.m, s.n};
+  if (bias)
+    require_output(op, out, shape, DType::f32, {{xn, x}, {wn, w}, {"bias", *bias}});
+  else
+    require_output(op, out, shape, DType::f32, {{xn, x}, {wn, w}});
+  if (w.dtype() == DType::i8 && Tensor::overlaps(out, lo.weight_scales))
+    fail(op, "out (" + out.description() + ") overlaps weight_scales");
+
+  // int8: x quantized per call when it comes as f32 (dynamic quantization).
+  Tensor xq = x;
+  float input_scale = 1;
+  if (w.dtype() == DType::i8) {
+    input_scale = lo.input_scale;
+    if (x.dtype() == DType::f32) {
+      if (input_scale == 0) {
+        if (!x.device().is_cpu())
+          fail(op, "x is on " + x.device().to_string() + ": give input_scale, since symmetric_scale(x) would copy x "
+                   "to the host");
+        input_scale = symmetric_scale(x);
+      }
+      Options q = o;
+      q.variant.clear();  // Options.variant names the linear variant
+      try {
+        xq = quantize(x, input_scale, q);
+      } catch (const InvalidArgument& e) {
+        throw InvalidArgument(std::string(op) + ": quantizing x: " + e.what());
+      }
+    }
+  }
+  const Tensor& lhs = w.dtype() == DType::i8 ? xq : x;
+  Call c = detail::resolve("linear", o, w.dtype(), x.device(), {x.shape(), w.shape()});
+  if (out.numel() == 0) return;
+  const bool out_in = lo.layout == WeightLayout::out_in;
+  const Tensor* scales = w.dtype() == DType::i8 ? &lo.weight_scales : nullptr;
+  auto body = [&](Inputs in, Tensor* r) {
+    kernel::Epilogue e;
+    e.relu = lo.relu;
+    std::size_t next = 2;
+    if (bias) e.bias = in[next++]->data<float>();
+    if (scales) {
+      e.weight_scale = in[next++]->data<float>();
+      e.input_scale = input_scale;
+    }
+    if (w.dtype() == DType::f32)
+      std::get<kernel::LinearF32>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), s.m, s.k,
+                                             s.n, out_in, e, c.context);
+    else
+      std::get<kernel::LinearI8>(*c.kernel)(in[0]->data<int8_t>(), in[1]->data<int8_t>(), r->data<float>(), s.m, s.k,
+                                            s.n, out_in, e, c.context);
+  };
+  if (bias && scales)
+    detail::execute(c, {&lhs, &w, bias, scales}, &out, body);
+  else if (bias)
+    detail::execute(c, {&lhs, &w, bias}, &out, body);
+  else if (scales)
+    detail::execute(c, {&lhs, &w, scales}, &out, body);
+  else
+    detail::execute(c, {&lhs, &w}, &out, body);
+}
+
 // ---- elementwise -------------------------------------------------------------------------
 
 void check_binary(std::string_view op, const Tensor& x, const Tensor& y) {
@@ -165,6 +289,35 @@ Tensor matmul(const Tensor& a, const Tensor& b, const Options& o) {
   Shape shape = check_matmul(a, b);
   Tensor out = Tensor::empty(shape, matmul_out_dtype(a), a.device());
   matmul(a, b, out, o);
+  return out;
+}
+
+void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& out, const LinearOptions& lo,
+            const Options& o) {
+  run_linear("linear", x, w, bias_or_null(bias), out, lo, o);
+}
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias, const LinearOptions& lo, const Options& o) {
+  const LinearShape s = check_linear("linear", x, w, bias_or_null(bias), lo);
+  Tensor out = Tensor::empty({s.m, s.n}, DType::f32, x.device());
+  run_linear("linear", x, w, bias_or_null(bias), out, lo, o);
+  return out;
+}
+
+void matmul_nt(const Tensor& a, const Tensor& b, Tensor& out, const Options& o) {
+  if (a.dtype() != DType::f32 || b.dtype() != DType::f32)
+    fail("matmul_nt", "a is " + a.description() + " and b is " + b.description() +
+                          "; matmul_nt takes f32 (for int8, linear with int8 weights in layout out_in gives f32)");
+  run_linear("matmul_nt", a, b, nullptr, out, {.layout = WeightLayout::out_in}, o, "a", "b");
+}
+
+Tensor matmul_nt(const Tensor& a, const Tensor& b, const Options& o) {
+  if (a.dtype() != DType::f32 || b.dtype() != DType::f32)
+    fail("matmul_nt", "a is " + a.description() + " and b is " + b.description() +
+                          "; matmul_nt takes f32 (for int8, linear with int8 weights in layout out_in gives f32)");
+  const LinearShape s = check_linear("matmul_nt", a, b, nullptr, {.layout = WeightLayout::out_in}, "a", "b");
+  Tensor out = Tensor::empty({s.m, s.n}, DType::f32, a.device());
+  matmul_nt(a, b, out, o);
   return out;
 }
 

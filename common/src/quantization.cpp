@@ -2,6 +2,9 @@
 // quantized_matmul and quantized_relu, with saturation instead of astype(int8)'s wrap.
 #include <cmath>
 #include <limits>
+#include <vector>
+
+#include "common/src/round_to_nearest.hpp"
 
 #include "hk/error.hpp"
 #include "hk/ops.hpp"
@@ -79,6 +82,49 @@ Tensor quantized_matmul(const Tensor& a, const Tensor& b, float scale_a, float s
   Tensor qb = as_int8("quantized_matmul", "b", b, scale_b, o);
   Tensor acc = step("quantized_matmul", [&] { return matmul(qa, qb, o); });  // i32, exact
   return step("quantized_matmul", [&] { return dequantize(acc, scale, step_options(o)); });
+}
+
+QuantizedWeights quantize_weights(const Tensor& w, WeightLayout layout) {
+  constexpr const char* op = "quantize_weights";
+  if (w.dtype() != DType::f32 || w.rank() != 2)
+    throw InvalidArgument(std::string(op) + ": w is " + w.description() + "; it takes a 2-D f32 weight matrix");
+  if (!w.device().is_cpu())
+    throw InvalidArgument(std::string(op) + ": w is on " + w.device().to_string() +
+                          "; weights are quantized once, on the CPU: pass w.to(hk::Device::cpu()) and move q and "
+                          "scales to the device after");
+  const bool out_in = layout == WeightLayout::out_in;
+  const int64_t rows = w.dim(0), cols = w.dim(1), n = out_in ? rows : cols;
+  // Element (p, j) of channel j: w[p][j] in (in, out), w[j][p] in (out, in).
+  const float* v = w.data<float>();
+  auto at = [&](int64_t p, int64_t j) { return out_in ? v[j * cols + p] : v[p * cols + j]; };
+  const int64_t k = out_in ? cols : rows;
+  std::vector<float> scales(static_cast<std::size_t>(n));
+  for (int64_t j = 0; j < n; ++j) {
+    float max_abs = 0;
+    for (int64_t p = 0; p < k; ++p) {
+      const float e = at(p, j);
+      if (!std::isfinite(e))
+        throw InvalidArgument(std::string(op) + ": w holds NaN or ±inf in output channel " + std::to_string(j) +
+                              "; no finite scale represents it");
+      max_abs = std::fmax(max_abs, std::fabs(e));
+    }
+    const float scale = max_abs / 127.0f;
+    scales[static_cast<std::size_t>(j)] =
+        max_abs == 0 ? 1.0f : scale > 0 ? scale : std::numeric_limits<float>::denorm_min();
+  }
+  Tensor q = Tensor::empty(w.shape(), DType::i8);
+  int8_t* qv = q.data<int8_t>();
+  // quantize's rule (IEEE division, clamp, half to even in round-to-nearest), channel by channel.
+  detail::RoundToNearest nearest;
+  for (int64_t j = 0; j < n; ++j) {
+    const float s = scales[static_cast<std::size_t>(j)];
+    for (int64_t p = 0; p < k; ++p) {
+      float e = at(p, j) / s;
+      e = std::fmin(std::fmax(e, -127.0f), 127.0f);
+      (out_in ? qv[j * cols + p] : qv[p * cols + j]) = static_cast<int8_t>(std::nearbyint(e));
+    }
+  }
+  return {q, Tensor::from_vector(scales, {n})};
 }
 
 Tensor quantized_relu(const Tensor& x, float scale, const Options& o) {

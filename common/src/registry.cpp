@@ -14,6 +14,7 @@ namespace {
 
 template <class> struct KernelInput;
 template <class T, class Acc> struct KernelInput<kernel::Matmul<T, Acc>> { using type = T; };
+template <class T> struct KernelInput<kernel::Linear<T>> { using type = T; };
 template <class T> struct KernelInput<kernel::Unary<T>> { using type = T; };
 template <> struct KernelInput<kernel::Binary> { using type = float; };
 template <> struct KernelInput<kernel::Reduce> { using type = float; };

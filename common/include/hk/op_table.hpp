@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "hk/ops.hpp"
 #include "hk/registry.hpp"
 #include "hk/tensor.hpp"
 #include "hk/types.hpp"
@@ -16,16 +17,20 @@ namespace hk {
 // The shape rule of an op's operands and result.
 enum class OpShape {
   matmul,       // a: (M, K), b: (K, N) → (M, N)
+  linear,       // x: (M, K), w: (K, N) or (N, K), bias (N) → (M, N) f32
   elementwise,  // operands of one shape → a result of that shape
   reduction,    // two operands of one shape → a double
 };
 
-// The operands of one call: x (a for matmul, q for dequantize), y for ops of two operands,
-// and the scale of quantize and dequantize.
+// The operands of one call: x (a for matmul, q for dequantize), y for ops of two operands
+// (linear's w), the scale of quantize and dequantize, and linear's bias (null: none) and
+// options.
 struct OpArgs {
   const Tensor* x = nullptr;
   const Tensor* y = nullptr;
   float scale = 1.0f;
+  const Tensor* bias = nullptr;
+  LinearOptions linear = {};
 };
 
 // A call's result: the output tensor, or for a reduction its value.
@@ -39,7 +44,7 @@ struct OpDef {
   OpShape shape;
   int operands;                   // tensor operands: 1 or 2
   bool scaled;                    // takes a float scale after the tensors
-  std::span<const DType> dtypes;  // what the first operand may be (the second matches it)
+  std::span<const DType> dtypes;  // what the first operand may be (the second matches it; linear: w's)
   DType (*result_dtype)(DType input);  // of the output tensor; reductions give a double
   WorkModel work;                 // flops and compulsory bytes of one call
   std::string_view bench_size;    // hk-bench's default: "N" (N×N×N for matmul) or "n"

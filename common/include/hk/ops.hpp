@@ -20,6 +20,53 @@ namespace hk {
 Tensor matmul(const Tensor& a, const Tensor& b, const Options& = {});
 void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& = {});
 
+// a: (M, K), b: (N, K) → a · bᵀ (M, N), f32: matmul with B transposed (BLAS "NT"), as a
+// layer stored (out, in) multiplies. It runs on linear's kernels (linear with no bias and no
+// activation), so Options.variant names a linear variant. int8 is not offered: linear's
+// int8 kernels give f32, and matmul's exact i32 result has no transposed kernel.
+Tensor matmul_nt(const Tensor& a, const Tensor& b, const Options& = {});
+void matmul_nt(const Tensor& a, const Tensor& b, Tensor& out, const Options& = {});
+
+// How a linear layer stores its weights: (in, out) = (K, N), the course's Dense
+// (x @ W); or (out, in) = (N, K), PyTorch's nn.Linear (x @ Wᵀ).
+enum class WeightLayout { in_out, out_in };
+
+struct LinearOptions {
+  WeightLayout layout = WeightLayout::in_out;
+  bool relu = false;  // max(·, 0) after the bias
+  // int8 weights only (w is i8): the scale of each output channel, f32 (N) — the `scales`
+  // of quantize_weights. Empty for f32 weights.
+  Tensor weight_scales;
+  // int8 weights only: the scale of x when x is already i8 (required then). With f32 x,
+  // 0 quantizes x here, per call, with symmetric_scale(x) (dynamic quantization); a value
+  // > 0 quantizes it with that scale.
+  float input_scale = 0;
+};
+
+// A fully connected layer in one pass: x @ W (+ bias) (+ relu), the bias and the
+// activation applied to each tile of sums before it is stored (out is written once, never
+// read back). x: (M, K); w: (K, N) or (N, K) by options.layout; bias: (N) f32, or an empty
+// tensor (hk::Tensor()) for none; the result is (M, N) f32.
+//   f32:  w and x f32; out = relu?(Σ x·w + bias), sums rounded as matmul's.
+//   int8: w i8 with options.weight_scales (per output channel); x f32 (quantized here, see
+//         input_scale) or i8 with options.input_scale. The sums are exact int32;
+//         out[i][j] = relu?(float(sum) · (input_scale · weight_scales[j]) + bias[j]),
+//         each step rounded to f32.
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(), const LinearOptions& = {},
+              const Options& = {});
+void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& out, const LinearOptions& = {},
+            const Options& = {});
+
+// Symmetric per-output-channel int8 weights for linear: for each output channel j,
+// scales[j] = max|w[·, j]| / 127 (1 for an all-zero channel) and q = quantize(w, scales[j])
+// channel by channel (half to even, clamped to ±127). w: f32 (K, N) or (N, K) by layout,
+// finite, on the CPU; q keeps w's layout.
+struct QuantizedWeights {
+  Tensor q;       // i8, w's shape
+  Tensor scales;  // f32 (N)
+};
+QuantizedWeights quantize_weights(const Tensor& w, WeightLayout layout = WeightLayout::in_out);
+
 // max(x, 0) for f32 and i8. NaN stays NaN, +inf stays, −inf → 0.
 Tensor relu(const Tensor& x, const Options& = {});
 void relu(const Tensor& x, Tensor& out, const Options& = {});

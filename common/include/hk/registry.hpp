@@ -30,9 +30,23 @@ struct KernelContext {
 // function type (…Fn), which declares a kernel beside its registration row
 // (`kernel::MatmulF32Fn matmul_f32_naive;`), and a pointer type, which the row holds.
 namespace kernel {
+// What a linear kernel does to each sum before it stores it, while the tile is still its
+// own (hk/ops.hpp linear): out[i][j] = act(sum · s[j] + bias[j]). Pointers are in the
+// backend's memory, like the operands.
+struct Epilogue {
+  const float* bias = nullptr;          // (n), or null: no bias
+  const float* weight_scale = nullptr;  // int8 kernels: (n) per output channel; null for f32
+  float input_scale = 1;                // int8 kernels: x's scale, s[j] = input_scale · weight_scale[j]
+  bool relu = false;
+};
 // a: (m, k), b: (k, n), c: (m, n). Must write every element of c (k = 0 gives zeros).
 template <class T, class Acc>
 using MatmulFn = void(const T* a, const T* b, Acc* c, int64_t m, int64_t k, int64_t n, const KernelContext&);
+// x: (m, k); w: (k, n), or (n, k) when w_out_in; out: (m, n) f32 after the epilogue. Must
+// write every element of out once (k = 0: the epilogue of zero sums).
+template <class T>
+using LinearFn = void(const T* x, const T* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
+                      const Epilogue& epilogue, const KernelContext&);
 // x, out: (n)
 template <class T> using UnaryFn = void(const T* x, T* out, int64_t n, const KernelContext&);
 // x, y, out: (n), f32
@@ -46,6 +60,8 @@ template <class T> using DequantizeFn = void(const T* q, float scale, float* x, 
 
 using MatmulF32Fn = MatmulFn<float, float>;
 using MatmulI8Fn = MatmulFn<int8_t, int32_t>;
+using LinearF32Fn = LinearFn<float>;
+using LinearI8Fn = LinearFn<int8_t>;
 using UnaryF32Fn = UnaryFn<float>;
 using UnaryI8Fn = UnaryFn<int8_t>;
 using DequantizeI8Fn = DequantizeFn<int8_t>;
@@ -54,6 +70,9 @@ using DequantizeI32Fn = DequantizeFn<int32_t>;
 template <class T, class Acc> using Matmul = MatmulFn<T, Acc>*;
 using MatmulF32 = MatmulF32Fn*;
 using MatmulI8 = MatmulI8Fn*;
+template <class T> using Linear = LinearFn<T>*;
+using LinearF32 = LinearF32Fn*;
+using LinearI8 = LinearI8Fn*;
 template <class T> using Unary = UnaryFn<T>*;
 using UnaryF32 = UnaryF32Fn*;
 using UnaryI8 = UnaryI8Fn*;
@@ -65,7 +84,7 @@ using DequantizeI8 = DequantizeI8Fn*;
 using DequantizeI32 = DequantizeI32Fn*;
 }  // namespace kernel
 
-using KernelFn = std::variant<kernel::MatmulF32, kernel::MatmulI8, kernel::UnaryF32,
+using KernelFn = std::variant<kernel::MatmulF32, kernel::MatmulI8, kernel::LinearF32, kernel::LinearI8, kernel::UnaryF32,
                               kernel::UnaryI8, kernel::Binary, kernel::Reduce, kernel::Quantize,
                               kernel::DequantizeI8, kernel::DequantizeI32>;
 // The input dtype a kernel function takes (f32 for a MatmulF32, i8 for a MatmulI8, ...).

@@ -1,0 +1,80 @@
+// A linear layer's epilogue on the CPU: act(sum · s[j] + bias[j]) applied to each tile of
+// sums as it leaves a GEMM kernel, so the f32 output is written once and never read back
+// (hk/ops.hpp linear; the kernels that call it: cpu/linear_fused.cpp and the GEMM paths it
+// drives).
+//
+// The kernels hand over a tile of at most kMaxTile sums that is still in L1 (a stack tile
+// the micro-kernel just stored), not a finished matrix: the epilogue is part of the pass
+// that produces each tile. A GEMM whose K is split into several blocks keeps the partial
+// sums of the earlier blocks in the output's own memory (int32 sums as 4-byte words where
+// the f32 results will go) and adds them here, in the last block.
+//
+// The order of operations is the one hk/ops.hpp states, each step rounded to f32:
+//   f32:  sum + bias (no scale: the sum is already the product)
+//   int8: float(sum) · (input_scale · weight_scale[j]) + bias, then relu.
+// With no bias the add is skipped, so an f32 linear without bias or relu is bit for bit the
+// GEMM's own sums (the sign of a zero included).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "hk/registry.hpp"
+
+namespace hk::cpu {
+
+using kernel::Epilogue;
+
+// The most sums a GEMM hands over at once: an MR × NR register tile of any CPU kernel.
+constexpr int64_t kMaxTile = 16 * 64;
+
+// The epilogue of columns j, j + 1, … : its per-column arrays advanced to column j.
+inline Epilogue epilogue_at(const Epilogue& e, int64_t j) {
+  Epilogue s = e;
+  if (s.bias) s.bias += j;
+  if (s.weight_scale) s.weight_scale += j;
+  return s;
+}
+
+// out (rows × cols, row stride ldo) = epilogue(sums), sums: rows × cols, row stride lds.
+// partial: the same place as out holding earlier k blocks' sums as C (null: none).
+template <class C>
+void finish_tile(const C* sums, int64_t lds, const void* partial, float* out, int64_t ldo, int64_t rows,
+                 int64_t cols, const Epilogue& e) {
+  static_assert(sizeof(C) == sizeof(float), "partial sums live in the output's 4-byte words");
+  float scale[64], bias[64];  // per column of the tile (cols ≤ 64)
+  for (int64_t j = 0; j < cols; ++j) {
+    if constexpr (std::is_integral_v<C>) scale[j] = e.input_scale * e.weight_scale[j];
+    bias[j] = e.bias ? e.bias[j] : 0.0f;
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    C acc[64];
+    std::memcpy(acc, sums + r * lds, static_cast<std::size_t>(cols) * sizeof(C));
+    if (partial) {  // earlier k blocks' sums, read as C from the output's words
+      C before[64];
+      std::memcpy(before, static_cast<const char*>(partial) + r * ldo * int64_t{sizeof(float)},
+                  static_cast<std::size_t>(cols) * sizeof(C));
+      for (int64_t j = 0; j < cols; ++j) {
+        if constexpr (std::is_integral_v<C>)  // int32 sums wrap like the GEMM's (mod 2³²)
+          acc[j] = static_cast<C>(static_cast<uint32_t>(acc[j]) + static_cast<uint32_t>(before[j]));
+        else
+          acc[j] = before[j] + acc[j];
+      }
+    }
+    float v[64];
+    if constexpr (std::is_integral_v<C>) {
+      for (int64_t j = 0; j < cols; ++j) v[j] = static_cast<float>(acc[j]) * scale[j];
+    } else {
+      for (int64_t j = 0; j < cols; ++j) v[j] = acc[j];
+    }
+    if (e.bias)
+      for (int64_t j = 0; j < cols; ++j) v[j] = v[j] + bias[j];
+    if (e.relu)
+      for (int64_t j = 0; j < cols; ++j) v[j] = 0.0f > v[j] ? 0.0f : v[j];  // relu's rule: NaN and −0 stay
+    std::memcpy(out + r * ldo, v, static_cast<std::size_t>(cols) * sizeof(float));
+  }
+}
+
+}  // namespace hk::cpu
