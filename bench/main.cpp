@@ -18,6 +18,7 @@ int main(int argc, char** argv) try {
   if (args.command == "explain") return hk_bench::explain_command(args);
   if (args.command == "profile") return hk_bench::profile_command(args);
   if (args.command == "resources") return hk_bench::resources_command();
+  if (args.command == "model") return hk_bench::model_command(args);
   return hk_bench::run_command(args);
 } catch (const hk::InvalidArgument& e) {
   std::fprintf(stderr, "hk-bench: %s\n", e.what());

@@ -129,6 +129,11 @@ usage:
   hk-bench profile [OP] [--variant V] [--size S]
                                      the GPU kernels side by side under cuda_sim's profiler:
                                      coalescing, bank conflicts, reuse, hottest lines
+  hk-bench model [--sizes 1,32,256] [--threads LIST] [--backend LIST] [--no-peers]
+                                     the course's MLP (784 → 128 → ReLU → 10) end to end:
+                                     baseline, optimized and int8 ways per backend against
+                                     oneDNN's fused matmul primitive; latency, throughput,
+                                     % of peak, int8 accuracy, auto's choice per layer
   hk-bench resources                 registers, shared memory, spills (ptxas) and theoretical
                                      occupancy of each CUDA kernel per compiled architecture
 
@@ -187,8 +192,9 @@ Args parse_args(int argc, char** argv) {
   int i = 1;
   if (i < argc && argv[i][0] != '-') {
     std::string c = argv[i++];
-    if (c != "run" && c != "list" && c != "sweep" && c != "explain" && c != "profile" && c != "resources")
-      throw hk::InvalidArgument("unknown command '" + c + "': use run, list, sweep, explain, profile or resources (see --help)");
+    if (c != "run" && c != "list" && c != "sweep" && c != "explain" && c != "profile" && c != "resources" && c != "model")
+      throw hk::InvalidArgument("unknown command '" + c +
+                                "': use run, list, sweep, explain, profile, resources or model (see --help)");
     a.command = c;
     if ((c == "explain" || c == "profile") && i < argc && argv[i][0] != '-') a.explain_op = argv[i++];
   }

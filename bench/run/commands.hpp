@@ -13,6 +13,7 @@ int list_command();                     // run.cpp
 int sweep_command(const Args& args);    // sweep.cpp
 int explain_command(const Args& args);  // explain.cpp
 int resources_command();                // resources.cpp
+int model_command(const Args& args);    // model/model.cpp
 
 // What `run` measures, without printing it (run.cpp; hk.bench in Python prints nothing either).
 Report run_report(const Args& args);
