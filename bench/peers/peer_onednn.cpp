@@ -35,6 +35,7 @@ std::vector<PeerRun> onednn_peers(Workload& w) {
     p.summary = "dnnl_sgemm";
     p.work = w.work();
     p.run = [&ops, m, k, n](int threads) {
+      if (m == 0 || n == 0) return;  // nothing to compute (dnnl_sgemm rejects a zero-size C)
       omp_set_num_threads(threads);
       dnnl_status_t s = dnnl_sgemm('N', 'N', m, n, k, 1.0f, ops.x.data<float>(), std::max<int64_t>(k, 1),
                                    ops.y.data<float>(), std::max<int64_t>(n, 1), 0.0f, ops.out.data<float>(),

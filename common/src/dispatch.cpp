@@ -40,13 +40,15 @@ std::string where(std::string_view op, Backend backend) {
 // `automatic` (hk/choice.hpp): data on a device stays there; host data goes to a usable GPU
 // with a kernel for the op only when the cost estimate says so (`reason` says why).
 Backend pick_backend(std::string_view op, const Options& options, DType dtype, Device data_device,
-                     const std::vector<Shape>& shapes, std::string& reason) {
+                     std::initializer_list<const Shape*> shapes, std::string& reason) {
   Backend b = options.backend != Backend::automatic ? options.backend : default_backend();
   if (b != Backend::automatic) return b;
   if (data_device.is_cuda()) return Backend::cuda;
   Backend preferred = resolve_backend(Backend::automatic);
   if (preferred == Backend::cpu || !Registry::get().best(op, preferred, dtype)) return Backend::cpu;
-  const BackendChoice choice = explain_choice(op, shapes, dtype, data_device);
+  std::vector<Shape> copies;
+  for (const Shape* s : shapes) copies.push_back(*s);
+  const BackendChoice choice = explain_choice(op, copies, dtype, data_device);
   reason = "auto chose " + choice.reason;
   return choice.backend;
 }
@@ -54,7 +56,7 @@ Backend pick_backend(std::string_view op, const Options& options, DType dtype, D
 }  // namespace
 
 Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
-             const std::vector<Shape>& shapes) {
+             std::initializer_list<const Shape*> shapes) {
   if (options.threads < 0)
     throw InvalidArgument(std::string(op) + ": threads must be ≥ 0 (0 = the pool size), got " +
                           std::to_string(options.threads));

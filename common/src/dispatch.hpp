@@ -38,9 +38,10 @@ struct Call {
 // for input dtype `dtype`. Throws BackendUnavailable (backend or variant can't run here:
 // says why) or InvalidArgument (unknown variant, dtype it doesn't take, data on a device the
 // backend can't read). Starts this thread's last_call_timing() record.
-// `shapes`: the operands' (matmul a and b; others x), for `automatic`'s cost estimate.
+// `shapes`: the operands' (matmul a and b; others x), for `automatic`'s cost estimate —
+// pointers, so that the calls that never need an estimate copy nothing.
 Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
-             const std::vector<Shape>& shapes);
+             std::initializer_list<const Shape*> shapes);
 
 // Runs the kernel of a resolved call and fills this thread's last_call_timing(). `inputs`
 // are the tensors the kernel reads, `output` the one it writes (null for reductions).

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/src/dispatch.hpp"
+#include "common/src/fast_clock.hpp"
 #include "common/src/memory.hpp"
 #include "common/src/thread_object.hpp"
 #include "hk/runtime.hpp"
@@ -12,24 +13,40 @@ namespace hk {
 
 namespace {
 
-// The calling thread's record; a thread_object, so ops still work after main returned.
-CallTiming& record() {
-  return detail::thread_object<CallTiming>([] { return new CallTiming; });
+// The calling thread's record; a thread_object, so ops still work after main returned. A
+// host call leaves its time in FastClock ticks, converted when the record is read.
+struct Record {
+  CallTiming timing;
+  uint64_t host_ticks = 0;
+  bool ticks_pending = false;
+};
+Record& thread_record() {
+  return detail::thread_object<Record>([] { return new Record; });
 }
+CallTiming& record() { return thread_record().timing; }
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 }  // namespace
 
-const CallTiming& last_call_timing() { return record(); }
+const CallTiming& last_call_timing() {
+  Record& r = thread_record();
+  if (r.ticks_pending) {
+    r.timing.kernel_ms = r.timing.total_ms = detail::FastClock::ms(r.host_ticks);
+    r.ticks_pending = false;
+  }
+  return r.timing;
+}
 
 namespace detail {
 
 // Runs on every op, so it resets the record field by field (no allocation: the names point
 // into the registry, note keeps its capacity) and touches the thread-local once.
 void begin_call_record(const Call& call) {
-  CallTiming& t = record();
+  Record& r = thread_record();
+  r.ticks_pending = false;
+  CallTiming& t = r.timing;
   t.op = call.row ? std::string_view(call.row->op) : call.op;
   t.variant = call.row ? std::string_view(call.row->variant) : std::string_view();
   t.backend = call.backend;
@@ -45,21 +62,25 @@ void note_call(const std::string& text) {
 }
 
 void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body) {
-  const auto start = Clock::now();
-  CallTiming& t_last = record();
   std::array<const Tensor*, 4> in{};
   std::size_t count = 0;
   for (const Tensor* t : inputs) in[count++] = t;
   const std::span<const Tensor* const> in_span(in.data(), count);
 
   if (call.backend != Backend::cuda) {  // cpu, cuda_sim: host memory, host clock
+    Record& r = thread_record();
+    const uint64_t start = FastClock::now();
     if (call.sim_checked)
       sim::run_checked(in_span, output, [&] { body(in_span, output); });
     else
       body(in_span, output);
-    t_last.kernel_ms = t_last.total_ms = ms_since(start);
+    r.host_ticks = FastClock::now() - start;
+    r.ticks_pending = true;
     return;
   }
+
+  const auto start = Clock::now();
+  CallTiming& t_last = record();
 
   DeviceRuntime& rt = usable_device_runtime(call.device);
   const std::string what = std::string(call.op) + " (cuda/" + std::string(t_last.variant) + ")";

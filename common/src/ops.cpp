@@ -2,8 +2,12 @@
 // call its kernel. Kernels never see a call that doesn't fit.
 #include "hk/ops.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <initializer_list>
+#include <limits>
+#include <span>
 
 #include "common/src/dispatch.hpp"
 #include "hk/error.hpp"
@@ -52,12 +56,14 @@ void require_same_shape(std::string_view op, const Operand& x, const Operand& y)
 }
 
 // `out` must have the result's shape, dtype and device, and must not overlap an input.
-void require_output(std::string_view op, const Tensor& out, const Shape& shape, DType dtype,
+// (A span, so that matmul's (M, N) needs no Shape allocated on every call.)
+void require_output(std::string_view op, const Tensor& out, std::span<const int64_t> shape, DType dtype,
                     std::initializer_list<Operand> inputs) {
   const Tensor& in0 = inputs.begin()->t;
-  if (out.shape() != shape || out.dtype() != dtype || out.device() != in0.device())
-    fail(op, "out is " + out.description() + " but the result is " + to_string(dtype) + to_string(shape) +
-                 " on " + in0.device().to_string());
+  const bool same_shape = std::equal(out.shape().begin(), out.shape().end(), shape.begin(), shape.end());
+  if (!same_shape || out.dtype() != dtype || out.device() != in0.device())
+    fail(op, "out is " + out.description() + " but the result is " + to_string(dtype) +
+                 to_string(Shape(shape.begin(), shape.end())) + " on " + in0.device().to_string());
   for (const Operand& x : inputs)
     if (Tensor::overlaps(out, x.t))
       fail(op, std::string("out (") + out.description() + ") overlaps input " + x.name + " (" +
@@ -70,13 +76,24 @@ void require_scale(std::string_view op, float scale) {
 }
 
 Call resolve(std::string_view op, const Options& o, const Tensor& first, const Tensor* second = nullptr) {
-  if (second) return detail::resolve(op, o, first.dtype(), first.device(), {first.shape(), second->shape()});
-  return detail::resolve(op, o, first.dtype(), first.device(), {first.shape()});
+  if (second) return detail::resolve(op, o, first.dtype(), first.device(), {&first.shape(), &second->shape()});
+  return detail::resolve(op, o, first.dtype(), first.device(), {&first.shape()});
 }
 
 // ---- matmul ----------------------------------------------------------------------------
 
-Shape check_matmul(const Tensor& a, const Tensor& b) {
+// Whether an (m, n) result of dtype t can be counted and held (checked_numel's rule),
+// without building its Shape.
+bool result_fits(int64_t m, int64_t n, DType t) {
+  int64_t count = 0, bytes = 0;
+  return m >= 0 && n >= 0 && !__builtin_mul_overflow(m, n, &count) &&
+         !__builtin_mul_overflow(count, static_cast<int64_t>(element_size(t)), &bytes) &&
+         bytes <= std::numeric_limits<int64_t>::max() / 2;
+}
+
+using Dims2 = std::array<int64_t, 2>;
+
+Dims2 check_matmul(const Tensor& a, const Tensor& b) {
   constexpr std::string_view op = "matmul";
   require_same_device(op, {{"a", a}, {"b", b}});
   if (a.rank() != 2 || b.rank() != 2)
@@ -94,12 +111,16 @@ Shape check_matmul(const Tensor& a, const Tensor& b) {
                  " for i8×i8→i32: a term can be −128·−128 = 16384, and 16384·K could overflow int32; "
                  "split K into chunks");
   // The result's size, checked here so the message names matmul and both operands.
-  const Shape result = {a.dim(0), b.dim(1)};
-  try {
-    checked_numel(result, a.dtype() == DType::i8 ? DType::i32 : DType::f32);
-  } catch (const InvalidArgument& e) {
-    fail(op, "a " + to_string(a.shape()) + " times b " + to_string(b.shape()) + " gives a result " +
-                 to_string(result) + " that no tensor can hold: " + e.what());
+  const Dims2 result = {a.dim(0), b.dim(1)};
+  const DType out_dtype = a.dtype() == DType::i8 ? DType::i32 : DType::f32;
+  if (!result_fits(result[0], result[1], out_dtype)) {
+    const Shape shape(result.begin(), result.end());
+    try {
+      checked_numel(shape, out_dtype);
+    } catch (const InvalidArgument& e) {
+      fail(op, "a " + to_string(a.shape()) + " times b " + to_string(b.shape()) + " gives a result " +
+                   to_string(shape) + " that no tensor can hold: " + e.what());
+    }
   }
   return result;
 }
@@ -130,11 +151,13 @@ LinearShape check_linear(std::string_view op, const Tensor& x, const Tensor& w, 
     fail(op, "shapes " + to_string(x.shape()) + " (" + xn + ") and " + to_string(w.shape()) + " (" + wn +
                  ") don't fit: " + xn + " is (M, K) with K = " + ks + ", so " + wn + " must be " + want);
   }
-  try {  // before the per-channel operands, whose shapes follow from this one
-    checked_numel({x.dim(0), n}, DType::f32);
-  } catch (const InvalidArgument& e) {
-    fail(op, std::string(xn) + " " + to_string(x.shape()) + " and " + wn + " " + to_string(w.shape()) +
-                 " give a result that no tensor can hold: " + e.what());
+  if (!result_fits(x.dim(0), n, DType::f32)) {  // before the per-channel operands, sized by n
+    try {
+      checked_numel({x.dim(0), n}, DType::f32);
+    } catch (const InvalidArgument& e) {
+      fail(op, std::string(xn) + " " + to_string(x.shape()) + " and " + wn + " " + to_string(w.shape()) +
+                   " give a result that no tensor can hold: " + e.what());
+    }
   }
   require_dtype(op, {wn, w}, {DType::f32, DType::i8});
   if (w.dtype() == DType::f32) {
@@ -170,7 +193,7 @@ const Tensor* bias_or_null(const Tensor& bias) { return bias.numel() == 0 && bia
 void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out,
                 const LinearOptions& lo, const Options& o, const char* xn = "x", const char* wn = "w") {
   const LinearShape s = check_linear(op, x, w, bias, lo, xn, wn);
-  const Shape shape{s.m, s.n};
+  const Dims2 shape{s.m, s.n};
   if (bias)
     require_output(op, out, shape, DType::f32, {{xn, x}, {wn, w}, {"bias", *bias}});
   else
@@ -200,7 +223,7 @@ void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Ten
     }
   }
   const Tensor& lhs = w.dtype() == DType::i8 ? xq : x;
-  Call c = detail::resolve("linear", o, w.dtype(), x.device(), {x.shape(), w.shape()});
+  Call c = detail::resolve("linear", o, w.dtype(), x.device(), {&x.shape(), &w.shape()});
   if (out.numel() == 0) return;
   const bool out_in = lo.layout == WeightLayout::out_in;
   const Tensor* scales = w.dtype() == DType::i8 ? &lo.weight_scales : nullptr;
@@ -270,7 +293,7 @@ double reduce(std::string_view op, const Tensor& x, const Tensor& y, const Optio
 }  // namespace
 
 void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& o) {
-  Shape shape = check_matmul(a, b);
+  const Dims2 shape = check_matmul(a, b);
   require_output("matmul", out, shape, matmul_out_dtype(a), {{"a", a}, {"b", b}});
   Call c = resolve("matmul", o, a, &b);
   if (out.numel() == 0) return;
@@ -286,8 +309,8 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& o) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, const Options& o) {
-  Shape shape = check_matmul(a, b);
-  Tensor out = Tensor::empty(shape, matmul_out_dtype(a), a.device());
+  const Dims2 shape = check_matmul(a, b);
+  Tensor out = Tensor::empty({shape[0], shape[1]}, matmul_out_dtype(a), a.device());
   matmul(a, b, out, o);
   return out;
 }

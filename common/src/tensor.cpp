@@ -59,8 +59,8 @@ int64_t checked_numel(const Shape& shape, DType dtype) {
 Tensor::Tensor() : Tensor(std::make_shared<detail::Storage>(0, Device::cpu()), {0}, DType::f32) {}
 
 Tensor::Tensor(std::shared_ptr<detail::Storage> storage, Shape shape, DType dtype)
-    : storage_(std::move(storage)), shape_(std::move(shape)), dtype_(dtype),
-      numel_(checked_numel(shape_, dtype)) {}
+    : storage_(std::move(storage)), data_(storage_->data), device_(storage_->device), shape_(std::move(shape)),
+      dtype_(dtype), numel_(checked_numel(shape_, dtype)) {}
 
 Tensor Tensor::empty(Shape shape, DType dtype, Device device) {
   int64_t n = checked_numel(shape, dtype);
@@ -155,21 +155,13 @@ Tensor Tensor::wrap_raw(void* data, Shape shape, DType dtype) {
   return Tensor(std::move(storage), std::move(shape), dtype);
 }
 
-int64_t Tensor::dim(int i) const {
-  int r = rank();
-  if (i < -r || i >= r)
-    throw InvalidArgument("dimension " + std::to_string(i) + " out of range for shape " + to_string(shape_));
-  return shape_[static_cast<std::size_t>(i < 0 ? i + r : i)];
+void Tensor::dim_out_of_range(int i) const {
+  throw InvalidArgument("dimension " + std::to_string(i) + " out of range for shape " + to_string(shape_));
 }
 
-Device Tensor::device() const { return storage_->device; }
-void* Tensor::raw_data() { return storage_->data; }
-const void* Tensor::raw_data() const { return storage_->data; }
 
-void* Tensor::typed_data(DType requested) const {
-  if (requested != dtype_)
-    throw InvalidArgument("tensor " + description() + " accessed as " + to_string(requested));
-  return storage_->data;
+void Tensor::wrong_dtype(DType requested) const {
+  throw InvalidArgument("tensor " + description() + " accessed as " + to_string(requested));
 }
 
 void Tensor::copy_to_host(void* dst) const {

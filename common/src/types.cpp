@@ -15,15 +15,6 @@ std::string to_string(DType t) {
   return "?";
 }
 
-std::size_t element_size(DType t) {
-  switch (t) {
-    case DType::f32: return 4;
-    case DType::i8: return 1;
-    case DType::i32: return 4;
-  }
-  return 0;
-}
-
 std::string to_string(Backend b) {
   switch (b) {
     case Backend::cpu: return "cpu";

@@ -41,17 +41,21 @@ class Tensor {
 
   const Shape& shape() const { return shape_; }
   int rank() const { return static_cast<int>(shape_.size()); }
-  int64_t dim(int i) const;  // negative i counts from the end
+  int64_t dim(int i) const {  // negative i counts from the end
+    const int r = rank();
+    if (i < -r || i >= r) dim_out_of_range(i);
+    return shape_[static_cast<std::size_t>(i < 0 ? i + r : i)];
+  }
   DType dtype() const { return dtype_; }
-  Device device() const;
+  Device device() const { return device_; }
   int64_t numel() const { return numel_; }
   std::size_t nbytes() const { return static_cast<std::size_t>(numel_) * element_size(dtype_); }
 
   // Raw element pointer (a device pointer for cuda tensors). T must match dtype().
   template <class T> T* data();
   template <class T> const T* data() const;
-  void* raw_data();
-  const void* raw_data() const;
+  void* raw_data() { return data_; }
+  const void* raw_data() const { return data_; }
 
   template <class T> std::vector<T> to_vector() const;  // copies to the host
   Tensor to(Device device) const;                      // copies (also when device is the same)
@@ -65,12 +69,21 @@ class Tensor {
 
  private:
   Tensor(std::shared_ptr<detail::Storage> storage, Shape shape, DType dtype);
-  void* typed_data(DType requested) const;
+  void* typed_data(DType requested) const {
+    if (requested != dtype_) wrong_dtype(requested);
+    return data_;
+  }
+  [[noreturn]] void wrong_dtype(DType requested) const;
+  [[noreturn]] void dim_out_of_range(int i) const;
   static Tensor wrap_raw(void* data, Shape shape, DType dtype);
   static Tensor from_host_bytes(const void* data, std::size_t count, Shape shape, DType dtype);
   void copy_to_host(void* dst) const;
 
   std::shared_ptr<detail::Storage> storage_;
+  // The storage's pointer and device, fixed for its life: kept here so that the accessors
+  // every op calls are inline.
+  void* data_ = nullptr;
+  Device device_ = Device::cpu();
   Shape shape_;
   DType dtype_ = DType::f32;
   int64_t numel_ = 0;

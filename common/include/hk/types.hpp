@@ -12,7 +12,7 @@ namespace hk {
 
 enum class DType { f32, i8, i32 };
 std::string to_string(DType);
-std::size_t element_size(DType);
+constexpr std::size_t element_size(DType t) { return t == DType::i8 ? 1 : 4; }  // f32, i32: 4
 namespace detail {
 template <class T> constexpr DType dtype_of();  // float → f32, int8_t → i8, int32_t → i32
 template <> constexpr DType dtype_of<float>() { return DType::f32; }
