@@ -15,23 +15,37 @@ namespace hk::cuda {
 
 namespace {
 
-const std::string kLibrary = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
+const std::string kVersion = std::to_string(CUBLAS_VER_MAJOR);
+const std::string kLibrary = "libcublas.so." + kVersion;
+const std::string kLtLibrary = "libcublasLt.so." + kVersion;
 
-template <class F> void bind(void* lib, F& fn, const char* name) {
-  fn = reinterpret_cast<F>(::dlsym(lib, name));
+// One opened library: its loader handle and its file name, for messages.
+struct Library {
+  void* handle;
+  const std::string& name;
+};
+
+Library open_library(const std::string& name, const char* what) {
+  // Kept open for the life of the process: handles made from it outlive any one call.
+  void* lib = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    const char* why = ::dlerror();
+    throw BackendUnavailable(std::string("cuda: cannot load ") + what + " (" + name + "): " +
+                             (why ? why : "unknown reason") + "; install the CUDA toolkit's " + what +
+                             " or put its folder on LD_LIBRARY_PATH");
+  }
+  return {lib, name};
+}
+
+template <class F> void bind(const Library& lib, F& fn, const char* name) {
+  fn = reinterpret_cast<F>(::dlsym(lib.handle, name));
   if (!fn)
-    throw BackendUnavailable("cuda: " + kLibrary + " lacks " + name + " (hk was built against cuBLAS " +
+    throw BackendUnavailable("cuda: " + lib.name + " lacks " + name + " (hk was built against cuBLAS " +
                              std::to_string(CUBLAS_VER_MAJOR) + "." + std::to_string(CUBLAS_VER_MINOR) + ")");
 }
 
 CublasApi open_cublas() {
-  // Kept open for the life of the process: handles made from it outlive any one call.
-  void* lib = ::dlopen(kLibrary.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    const char* why = ::dlerror();
-    throw BackendUnavailable("cuda: cannot load cuBLAS (" + kLibrary + "): " + (why ? why : "unknown reason") +
-                             "; install the CUDA toolkit's cuBLAS or put its folder on LD_LIBRARY_PATH");
-  }
+  const Library lib = open_library(kLibrary, "cuBLAS");
   CublasApi api{};
   bind(lib, api.create, HK_SYMBOL_NAME(cublasCreate));
   bind(lib, api.set_stream, HK_SYMBOL_NAME(cublasSetStream));
@@ -43,20 +57,41 @@ CublasApi open_cublas() {
   return api;
 }
 
-}  // namespace
+CublasLtApi open_cublaslt() {
+  const Library lib = open_library(kLtLibrary, "cuBLASLt");
+  CublasLtApi api{};
+  bind(lib, api.matmul, "cublasLtMatmul");
+  bind(lib, api.matmul_desc_create, "cublasLtMatmulDescCreate");
+  bind(lib, api.matmul_desc_destroy, "cublasLtMatmulDescDestroy");
+  bind(lib, api.matmul_desc_set_attribute, "cublasLtMatmulDescSetAttribute");
+  bind(lib, api.matrix_layout_create, "cublasLtMatrixLayoutCreate");
+  bind(lib, api.matrix_layout_destroy, "cublasLtMatrixLayoutDestroy");
+  bind(lib, api.preference_create, "cublasLtMatmulPreferenceCreate");
+  bind(lib, api.preference_destroy, "cublasLtMatmulPreferenceDestroy");
+  bind(lib, api.preference_set_attribute, "cublasLtMatmulPreferenceSetAttribute");
+  bind(lib, api.algo_get_heuristic, "cublasLtMatmulAlgoGetHeuristic");
+  return api;
+}
 
-const CublasApi& cublas() {
-  // Not a function-local static initialised by open_cublas: a failed load must be retried
-  // (and reported) on the next call, not remembered as a half-built table.
+// The table `open` builds, built on the first call that succeeds. Not a function-local
+// static initialised by open: a failed load must be retried (and reported) on the next
+// call, not remembered as a half-built table.
+template <class Api, Api (*Open)()> const Api& loaded() {
   static std::mutex mutex;
-  static CublasApi api{};
-  static bool loaded = false;
+  static Api api{};
+  static bool done = false;
   std::lock_guard lock(mutex);
-  if (!loaded) {
-    api = open_cublas();
-    loaded = true;
+  if (!done) {
+    api = Open();
+    done = true;
   }
   return api;
 }
+
+}  // namespace
+
+const CublasApi& cublas() { return loaded<CublasApi, open_cublas>(); }
+
+const CublasLtApi& cublaslt() { return loaded<CublasLtApi, open_cublaslt>(); }
 
 }  // namespace hk::cuda

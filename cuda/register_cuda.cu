@@ -9,6 +9,7 @@ namespace hk::cuda {
 using namespace hk::kernel;
 MatmulF32Fn matmul_f32_cublas;  // matmul_cublas.cpp
 MatmulI8Fn matmul_i8_cublas;
+LinearF32Fn linear_f32_cublaslt;  // linear_cublaslt.cpp
 UnaryF32Fn relu_f32_thrust;  // elementwise_thrust.cu
 UnaryI8Fn relu_i8_thrust;
 BinaryFn add_f32_thrust, mul_f32_thrust, squared_difference_f32_thrust;
@@ -23,11 +24,14 @@ void register_cuda(Registry& r) {
   register_portable_variants(r, B);
   // clang-format off
   // ---- library baselines: cuda only (these libraries need a GPU; no simulator rows). cuBLAS
-  // stands above hk's own matmuls, so `automatic` takes it; Thrust and CUB stand below
-  // hk's vectorized kernels, which match them.
+  // and cuBLASLt stand above hk's own matmuls and linear, so `automatic` takes them; Thrust
+  // and CUB stand below hk's vectorized kernels, which match them.
   const Origin L = Origin::library;
   r.add({.op = "matmul",             .backend = B, .variant = "cublas", .rung = 3, .origin = L, .kernels = {matmul_f32_cublas, matmul_i8_cublas},
          .summary = "cuBLAS: cublasSgemm, cublasGemmEx int8→int32 (row-major as Cᵀ = BᵀAᵀ)"});
+  r.add({.op = "linear",             .backend = B, .variant = "cublaslt", .rung = 3, .origin = L, .kernels = {linear_f32_cublaslt},
+         .summary = "cuBLASLt: cublasLtMatmul with its BIAS / RELU / RELU_BIAS epilogue (row-major as outᵀ = Wᵀxᵀ); "
+                    "f32 only: no cuBLASLt int8 path rounds as hk's epilogue"});
   r.add({.op = "relu",               .backend = B, .variant = "thrust", .rung = 1, .origin = L, .kernels = {relu_f32_thrust, relu_i8_thrust},
          .summary = "thrust::transform"});
   r.add({.op = "add",                .backend = B, .variant = "thrust", .rung = 1, .origin = L, .kernels = {add_f32_thrust},

@@ -14,6 +14,8 @@
 #pragma once
 
 #include "cuda/kernels/elementwise_vectorized.cuh"
+#include "cuda/kernels/linear_fused.cuh"
+#include "cuda/kernels/linear_naive.cuh"
 #include "cuda/kernels/matmul_f32_naive.cuh"
 #include "cuda/kernels/matmul_f32_register_tiled.cuh"
 #include "cuda/kernels/matmul_f32_tiled.cuh"
@@ -42,6 +44,12 @@ inline void register_portable_variants(Registry& r, Backend backend) {
          .summary = "128×128 block tiles, 8×8 outputs per thread in registers, double-buffered float4 panels"});
   r.add({.op = "matmul", .backend = B, .variant = "dp4a",           .rung = 2, .kernels = {matmul_i8_dp4a}, .requirement = dp4a,
          .summary = "64×64 tiles, int8 words packed in registers (B transposed by __byte_perm), __dp4a"});
+
+  r.add({.op = "linear", .backend = B, .variant = "naive", .rung = 0, .kernels = {linear_f32_naive, linear_i8_naive},
+         .summary = "one thread per output, dot product from global memory, then dequantize, bias, relu in a register"});
+  r.add({.op = "linear", .backend = B, .variant = "fused", .rung = 2, .kernels = {linear_f32_fused, linear_i8_fused}, .requirement = dp4a,
+         .summary = "64×64 shared-memory tiles, 4×4 outputs per thread (int8: __dp4a), epilogue on the registers, "
+                    "out stored once with float4"});
 
   r.add({.op = "relu",               .backend = B, .variant = "naive",        .rung = 0, .kernels = {relu_f32_naive},
          .summary = "one thread per element, 256-thread blocks, coalesced loads", .aliases = {"elementwise"}});
