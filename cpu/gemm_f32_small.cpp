@@ -93,17 +93,18 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
 using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t, int64_t,
                         const Epilogue*);
 
-// tiles[h][v − 1]: kMR >> h rows (at least 1), v vectors of columns.
-template <int H, int... V>
-constexpr auto TileRow(std::integer_sequence<int, V...>) {
-  return std::array<TileFn, kNV>{&SmallTile<std::max(kMR >> H, 1), V + 1>...};
+// kTiles[r − 1][v − 1]: r rows, v vectors of columns. A template for every row count, so a
+// short tile at the bottom edge computes only the rows it stores (a 32-row product on
+// AVX-512 is 12 + 12 + 8 rows, not three tiles of 12).
+template <int R, int... V>
+constexpr std::array<TileFn, kNV> TileRow(std::integer_sequence<int, V...>) {
+  return {&SmallTile<R, V + 1>...};
 }
-constexpr std::array<std::array<TileFn, kNV>, 3> kTiles = {TileRow<0>(std::make_integer_sequence<int, kNV>{}),
-                                                           TileRow<1>(std::make_integer_sequence<int, kNV>{}),
-                                                           TileRow<2>(std::make_integer_sequence<int, kNV>{})};
-
-// The narrowest row template that still covers `rows`.
-inline int RowTemplate(int64_t rows) { return rows > kMR / 2 ? 0 : rows > std::max(kMR / 4, 1) ? 1 : 2; }
+template <int... R>
+constexpr std::array<std::array<TileFn, kNV>, kMR> TileTable(std::integer_sequence<int, R...>) {
+  return {TileRow<R + 1>(std::make_integer_sequence<int, kNV>{})...};
+}
+constexpr std::array<std::array<TileFn, kNV>, kMR> kTiles = TileTable(std::make_integer_sequence<int, kMR>{});
 
 void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
                   float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
@@ -120,7 +121,7 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
     if (full > 0)
       for (int64_t ir = 0; ir < m; ir += kMR) {
         const int64_t rows = std::min<int64_t>(kMR, m - ir);
-        kTiles[RowTemplate(rows)][full - 1](k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows,
+        kTiles[rows - 1][full - 1](k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows,
                                             full * L, ep ? &ep_j : nullptr);
       }
     if (tail > 0) {  // the last columns, narrower than a vector: a zero-padded strip of B
@@ -130,7 +131,7 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
         for (int64_t t = 0; t < L; ++t) strip[p * L + t] = t < tail ? src[p * ldb + t] : 0.0f;
       for (int64_t ir = 0; ir < m; ir += kMR) {
         const int64_t rows = std::min<int64_t>(kMR, m - ir);
-        kTiles[RowTemplate(rows)][0](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail,
+        kTiles[rows - 1][0](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail,
                                      ep ? &ep_tail : nullptr);
       }
     }

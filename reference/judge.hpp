@@ -176,40 +176,78 @@ inline std::string matmul(std::span<const float> got, std::span<const float> a, 
   return "";
 }
 
-// A linear layer, f32: each element within matmul's bound of the fp64 sum, with the bias as
-// one more term (its add rounds once more), then relu, which keeps the error bound.
+// The entries a sampled check bounds one by one: every entry of rows and columns 0, the
+// middle and the last (edges and the middle of every blocking), plus 512 random ones.
+inline std::vector<std::pair<int64_t, int64_t>> sampled_entries(int64_t m, int64_t n) {
+  std::vector<std::pair<int64_t, int64_t>> entries;
+  std::mt19937_64 rng(99);
+  for (int64_t i : {int64_t(0), m / 2, m - 1})
+    for (int64_t j = 0; j < n; ++j) entries.emplace_back(i, j);
+  for (int64_t j : {int64_t(0), n / 2, n - 1})
+    for (int64_t i = 0; i < m; ++i) entries.emplace_back(i, j);
+  for (int s = 0; s < 512; ++s) entries.emplace_back(int64_t(rng() % uint64_t(m)), int64_t(rng() % uint64_t(n)));
+  return entries;
+}
+
+// A linear layer, f32, element (i, j): within matmul's bound of the fp64 sum, with the bias
+// as one more term (its add rounds once more), then relu, which keeps the error bound.
 // bias empty: none.
-inline std::string linear(std::span<const float> got, std::span<const float> x, std::span<const float> w,
-                          std::span<const float> bias, bool out_in, bool relu_on, int64_t m, int64_t k, int64_t n) {
-  if (got.size() != size_t(m * n)) return count(got.size(), size_t(m * n));
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      Sum s;
-      for (int64_t p = 0; p < k; ++p) s.add(double(x[size_t(i * k + p)]) * double(weight(w, out_in, p, j, k, n)));
-      if (!bias.empty()) s.add(double(bias[size_t(j)]));
-      if (relu_on && s.ref < 0) s.ref = 0;  // relu(NaN) stays NaN: NaN < 0 is false
-      const float g = got[size_t(i * n + j)];
-      if (!sum_ok(g, s, 2.0 * double(k + 1))) return entry(i, j, g, double(s.ref));
-    }
+inline std::string linear_entry(std::span<const float> got, std::span<const float> x, std::span<const float> w,
+                                std::span<const float> bias, bool out_in, bool relu_on, int64_t i, int64_t j,
+                                int64_t k, int64_t n) {
+  Sum s;
+  for (int64_t p = 0; p < k; ++p) s.add(double(x[size_t(i * k + p)]) * double(weight(w, out_in, p, j, k, n)));
+  if (!bias.empty()) s.add(double(bias[size_t(j)]));
+  if (relu_on && s.ref < 0) s.ref = 0;  // relu(NaN) stays NaN: NaN < 0 is false
+  const float g = got[size_t(i * n + j)];
+  return sum_ok(g, s, 2.0 * double(k + 1)) ? "" : entry(i, j, g, double(s.ref));
+}
+
+// int8, element (i, j): bit for bit (the sum is exact, then each f32 step of
+// linear_i8_value). weight_scale: (n); bias empty: none.
+inline std::string linear_entry(std::span<const float> got, std::span<const int8_t> x, std::span<const int8_t> w,
+                                std::span<const float> bias, bool out_in, bool relu_on, int64_t i, int64_t j,
+                                int64_t k, int64_t n, float input_scale, std::span<const float> weight_scale) {
+  int64_t sum = 0;
+  for (int64_t p = 0; p < k; ++p) sum += int64_t{x[size_t(i * k + p)]} * int64_t{weight(w, out_in, p, j, k, n)};
+  const float want =
+      linear_i8_value(sum, input_scale, weight_scale[size_t(j)], bias.empty() ? nullptr : &bias[size_t(j)], relu_on);
+  const float g = got[size_t(i * n + j)];
+  return std::memcmp(&g, &want, sizeof g) == 0 ? "" : entry(i, j, g, want);
+}
+
+// Every element of a linear layer (all = true), or the sample of large ones that
+// sampled_entries gives: three full rows, three full columns, 512 random entries (the full
+// fp64 check would outlast timing them). entry(i, j) judges one.
+template <class Entry>
+std::string linear_entries(size_t got_size, int64_t m, int64_t n, bool all, const Entry& entry_of) {
+  if (got_size != size_t(m * n)) return count(got_size, size_t(m * n));
+  if (m == 0 || n == 0) return "";
+  if (all) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        if (std::string e = entry_of(i, j); !e.empty()) return e;
+    return "";
+  }
+  for (const auto& [i, j] : sampled_entries(m, n))
+    if (std::string e = entry_of(i, j); !e.empty()) return e;
   return "";
 }
 
-// A linear layer, int8: every element bit for bit (the sums are exact, then each f32 step
-// of linear_i8_value). weight_scale: (n); bias empty: none.
+inline std::string linear(std::span<const float> got, std::span<const float> x, std::span<const float> w,
+                          std::span<const float> bias, bool out_in, bool relu_on, int64_t m, int64_t k, int64_t n,
+                          bool all = true) {
+  return linear_entries(got.size(), m, n, all, [&](int64_t i, int64_t j) {
+    return linear_entry(got, x, w, bias, out_in, relu_on, i, j, k, n);
+  });
+}
+
 inline std::string linear(std::span<const float> got, std::span<const int8_t> x, std::span<const int8_t> w,
                           std::span<const float> bias, bool out_in, bool relu_on, int64_t m, int64_t k, int64_t n,
-                          float input_scale, std::span<const float> weight_scale) {
-  if (got.size() != size_t(m * n)) return count(got.size(), size_t(m * n));
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      int64_t sum = 0;
-      for (int64_t p = 0; p < k; ++p) sum += int64_t{x[size_t(i * k + p)]} * int64_t{weight(w, out_in, p, j, k, n)};
-      const float want = linear_i8_value(sum, input_scale, weight_scale[size_t(j)],
-                                         bias.empty() ? nullptr : &bias[size_t(j)], relu_on);
-      const float g = got[size_t(i * n + j)];
-      if (std::memcmp(&g, &want, sizeof g) != 0) return entry(i, j, g, want);
-    }
-  return "";
+                          float input_scale, std::span<const float> weight_scale, bool all = true) {
+  return linear_entries(got.size(), m, n, all, [&](int64_t i, int64_t j) {
+    return linear_entry(got, x, w, bias, out_in, relu_on, i, j, k, n, input_scale, weight_scale);
+  });
 }
 
 // Every element of an int8 product exact.
@@ -261,18 +299,6 @@ std::string matmul_rows(std::span<const Acc> c, std::span<const T> a, std::span<
   return "";
 }
 
-// The entries a sampled check bounds one by one: every entry of rows and columns 0, the
-// middle and the last (edges and the middle of every blocking), plus 512 random ones.
-inline std::vector<std::pair<int64_t, int64_t>> sampled_entries(int64_t m, int64_t n) {
-  std::vector<std::pair<int64_t, int64_t>> entries;
-  std::mt19937_64 rng(99);
-  for (int64_t i : {int64_t(0), m / 2, m - 1})
-    for (int64_t j = 0; j < n; ++j) entries.emplace_back(i, j);
-  for (int64_t j : {int64_t(0), n / 2, n - 1})
-    for (int64_t i = 0; i < m; ++i) entries.emplace_back(i, j);
-  for (int s = 0; s < 512; ++s) entries.emplace_back(int64_t(rng() % uint64_t(m)), int64_t(rng() % uint64_t(n)));
-  return entries;
-}
 
 // A product too large for the full fp64 reference (it would take longer than the variant):
 // every row by the random-vector check, and the element bound on sampled_entries().

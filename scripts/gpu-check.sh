@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # For a machine with an NVIDIA GPU: builds hk for that GPU's architecture only, runs the
 # tests that need a device and the cuda rows of the equivalence test, then hk-bench on the
-# GPU (the f32 and int8 matmul ladders with cuBLAS, relu and dot, a size sweep with the
-# CPU/GPU crossover, the kernels' resources), and prints one screen: every failure, each
-# rung as a % of cuBLAS, relu's share of DRAM bandwidth, the crossover sizes. Where the
+# GPU (the f32 and int8 matmul ladders with cuBLAS, linear with cuBLASLt, the course's model,
+# relu and dot, a size sweep with the CPU/GPU crossover, the kernels' resources), and prints
+# one screen: every failure, each rung as a % of cuBLAS (linear: of cuBLASLt), relu's share of
+# DRAM bandwidth, the crossover sizes. Where the
 # machine has them, it also runs compute-sanitizer (memcheck, racecheck) over the GPU
 # variant tests and reads Nsight Compute's memory counters for the matmul ladder at 256³
 # (ncu-matmul-256.csv: what cuda_sim's counters are checked against).
 #   scripts/gpu-check.sh [--out DIR] [--prebuilt BUILD]    (default build/gpu-check/out)
 # --prebuilt uses a build made elsewhere for this GPU's architecture (targets hk_tests,
-# hk_gpu_tests, hk-bench; configure with -DHK_BENCH_PEERS=OFF so no peer library needs
+# hk_gpu_tests, test_linear_cuda, hk-bench; configure with -DHK_BENCH_PEERS=OFF so no peer library needs
 # to travel) and installs, configures and builds nothing.
 # Everything it ran lands in DIR: logs, JSON, the HTML reports. Exit status: 0 all passed,
 # 1 something failed, 2 no usable GPU here (said in one line). No fuzzer: that runs in CI
@@ -50,7 +51,7 @@ jobs=$(nproc)
 step() { echo "gpu-check: $*"; }
 if [ -n "$prebuilt" ]; then
   build="$(cd "$prebuilt" && pwd)"
-  for t in tests/hk_tests tests/hk_gpu_tests bench/hk-bench; do
+  for t in tests/hk_tests tests/hk_gpu_tests tests/test_linear_cuda bench/hk-bench; do
     [ -x "$build/$t" ] || { echo "gpu-check: --prebuilt $prebuilt has no $t" >&2; exit 2; }
   done
   built_for=$(sed -n 's/^CMAKE_CUDA_ARCHITECTURES:[A-Z]*=//p' "$build/CMakeCache.txt" 2> /dev/null)
@@ -65,7 +66,7 @@ else
   step "configure and build for sm_$cc only"
   cmake -S "$HK_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="${cc}-real" \
     > "$out/configure.log" 2>&1 || { tail -n 30 "$out/configure.log"; exit 1; }
-  cmake --build "$build" -j "$jobs" --target hk_tests hk_gpu_tests hk-bench > "$out/build.log" 2>&1 ||
+  cmake --build "$build" -j "$jobs" --target hk_tests hk_gpu_tests test_linear_cuda hk-bench > "$out/build.log" 2>&1 ||
     { tail -n 40 "$out/build.log"; exit 1; }
 fi
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
@@ -85,6 +86,17 @@ step "hk-bench: matmul ladders (f32, int8) with cuBLAS on the GPU"
   --format json --output "$out/ladder.json" --html "$out/ladder.html" > "$out/ladder.log" 2>&1 || status=1
 # Streaming ops at 2^24 and 2^27 elements (64 MiB, 512 MiB of f32): well past the L2, so
 # the rows read the DRAM bandwidth; at matmul's sizes they would time the launch.
+# linear: hk's fused layer against cuBLASLt's fused epilogue, at the course's layer (batch 32
+# and 256 through 784 → 128) and at a square size where the GPU is busy.
+step "hk-bench: linear (f32, int8) with cuBLASLt on the GPU"
+"$bench" --op linear:f32,linear:i8 --backend cuda --sizes 32x784x128,256x784x128,4096 --min-time 0.3 \
+  --format json --output "$out/linear.json" --html "$out/linear.html" > "$out/linear.log" 2>&1 || status=1
+# The course's model end to end on the CPU and the GPU (no oneDNN peer: none travels).
+step "hk-bench model: the MLP at batch 1, 32, 256"
+"$bench" model --backend cpu,cuda --threads "$jobs" --min-time 0.3 --format json --output "$out/model.json" \
+  > "$out/model.log" 2>&1 || status=1
+"$bench" model --backend cpu,cuda --threads "$jobs" --min-time 0.3 --format markdown --output "$out/model.md" \
+  >> "$out/model.log" 2>&1 || status=1
 step "hk-bench: relu and dot on the GPU"
 "$bench" --op relu,dot --backend cuda --sizes 16777216,134217728 --min-time 0.3 \
   --format json --output "$out/stream.json" --html "$out/stream.html" > "$out/stream.log" 2>&1 || status=1

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """One screen from a scripts/gpu-check.sh output folder: every failure, each GPU matmul
-rung as a percentage of cuBLAS at the same shape, relu's share of the device's memory
-bandwidth, and the CPU/GPU crossover sizes. Exit status 1 when anything failed.
+rung as a percentage of cuBLAS at the same shape (linear: of cuBLASLt), relu's share of the
+device's memory bandwidth, and the CPU/GPU crossover sizes. Exit status 1 when anything
+failed.
 
-usage: gpu_check_summary.py DIR   (DIR holds ladder.json, stream.json, sweep.json, the ctest and
-       compute-sanitizer logs and ncu-matmul-256.csv, as scripts/gpu-check.sh leaves them)
+usage: gpu_check_summary.py DIR   (DIR holds ladder.json, stream.json, linear.json,
+       model.json, sweep.json, the ctest and compute-sanitizer logs and ncu-matmul-256.csv,
+       as scripts/gpu-check.sh leaves them)
 """
 import csv
 import json
@@ -111,10 +113,18 @@ def main():
     ladder = load(out / "ladder.json")
     sweep = load(out / "sweep.json")
     reports = [("ladder.json", ladder), ("sweep.json", sweep)]
-    if (out / "stream.json").exists():  # relu and dot at streaming sizes (older folders lack it)
-        stream = load(out / "stream.json")
-        reports.append(("stream.json", stream))
-        ladder = dict(ladder, results=ladder.get("results", []) + stream.get("results", []))
+    for extra in ("stream.json", "linear.json"):  # relu and dot, linear (older folders lack them)
+        if (out / extra).exists():
+            more = load(out / extra)
+            reports.append((extra, more))
+            ladder = dict(ladder, results=ladder.get("results", []) + more.get("results", []))
+    if (out / "model.json").exists():
+        model = load(out / "model.json")
+        if "_error" in model:
+            failures.append(model["_error"])
+        for row in model.get("rows", []):
+            if row.get("status") != "ok":
+                failures.append(f"model.json: batch {row['batch']} {row['way']} on {row['backend']}: {row.get('failure')}")
     for name, report in reports:
         if "_error" in report:
             failures.append(report["_error"])
@@ -141,6 +151,18 @@ def main():
         any_rung = True
     if not any_rung:
         lines.append("  (no GPU matmul rows)")
+
+    lines.append("GPU linear, % of cuBLASLt at the same shape (kernel time, median; int8 has no cuBLASLt row):")
+    lt = {tuple(r["shape"]): r["time_ms"]["median"] for r in rows if r["op"] == "linear" and r["variant"] == "cublaslt"}
+    linear = sorted((r for r in rows if r["op"] == "linear" and r["variant"] != "cublaslt"),
+                    key=lambda r: (r["dtype"], r["shape"], r["time_ms"]["median"]))
+    for r in linear:
+        ref = lt.get(tuple(r["shape"])) if r["dtype"] == "f32" else None
+        pct = f"{100.0 * ref / r['time_ms']['median']:6.1f}%" if ref else "   n/a"
+        lines.append(f"  {r['dtype']:3} {shape_text(r['shape']):>16}  {r['variant']:15} {pct}"
+                     f"  {r['time_ms']['median']:.4f} ms")
+    if not linear:
+        lines.append("  (no GPU linear rows)")
 
     lines.append("relu on the GPU, % of the device's DRAM bandwidth (device properties):")
     relu = [r for r in rows if r["op"] == "relu"]

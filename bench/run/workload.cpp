@@ -42,12 +42,18 @@ std::string check_matmul(const Operands& o, hk::DType dtype, int64_t m, int64_t 
 
 // linear: x · w + bias, relu; int8 with x i8 at kLinearInputScale and per-channel scales.
 constexpr float kLinearInputScale = 0.02f;
+// Every element of small layers, a sample of large ones (as check_matmul).
 std::string check_linear(const Operands& o, hk::DType dtype, int64_t m, int64_t k, int64_t n) {
+  namespace judge = hk_ref::judge;
   auto got = view<float>(o.out), bias = view<float>(o.bias);
-  if (dtype == hk::DType::f32)
-    return hk_ref::judge::linear(got, view<float>(o.x), view<float>(o.y), bias, false, true, m, k, n);
-  return hk_ref::judge::linear(got, view<int8_t>(o.x), view<int8_t>(o.y), bias, false, true, m, k, n,
-                               kLinearInputScale, view<float>(o.weight_scales));
+  const bool all = m * n <= 65536;
+  if (dtype == hk::DType::f32) {
+    auto x = view<float>(o.x), w = view<float>(o.y);
+    return judge::linear(got, x, w, bias, false, true, m, k, n, all);
+  }
+  auto x = view<int8_t>(o.x), w = view<int8_t>(o.y);
+  auto scales = view<float>(o.weight_scales);
+  return judge::linear(got, x, w, bias, false, true, m, k, n, kLinearInputScale, scales, all);
 }
 
 std::string check_elementwise(const Operands& o, const std::string& op, float scale) {
