@@ -25,9 +25,10 @@ namespace hk::cpu {
 
 // How input elements become packed elements, one struct per GEMM flavour. kInlineMacs: the
 // products smaller than this are not worth waking a second core for (gemm_parallel.hpp): a
-// sleeping pool worker starts late enough, and sometimes much later, that such a product is
-// done as soon on one thread. The faster the flavour's kernel, the more multiply-adds fit in
-// that time, so the VNNI flavour's threshold is larger.
+// sleeping pool worker starts late enough that such a product is done as soon on one
+// thread. Each flavour's threshold is where hk-bench's thread sweep first showed two
+// threads ahead: the VNNI GEMM packs a quarter of the f32 GEMM's bytes per multiply-add, so
+// its per-thread packing leaves the split paying off at smaller products.
 struct PackF32 {  // f32 FMA: packed as is
   using In = float;
   using PA = float;
@@ -50,7 +51,7 @@ struct PackI8Vnni {  // u8 × s8 quads of k for vpdpbusd; A shifted by +128 (see
   using PB = int8_t;
   using C = int32_t;
   static constexpr int kGroup = 4;
-  static constexpr double kInlineMacs = 1 << 24;  // 256³
+  static constexpr double kInlineMacs = 1 << 21;  // 128³
 };
 
 // Elements of one packed panel set: rows (or cols) rounded up to mr (nr), k to the group.

@@ -111,12 +111,17 @@ constexpr double kSmallInlineMacs = 1 << 20;
 constexpr int64_t kRowUnit = 24;
 
 // The small GEMM reads B's block (K × one tile of columns) from L2 once per tile of rows
-// instead of packing it; past a quarter of L2 the packed GEMM's K blocking wins.
+// instead of packing it; past a quarter of L2 the packed GEMM's K blocking wins. It also
+// reads A once per tile of columns, where the packed GEMM packs A once and reuses the copy
+// for every tile: with few tiles of columns (N ≤ 128, or N ≤ 256 with A in L2) packing A
+// costs more than it saves even for large products (a layer of 128 outputs at batch 256).
 bool small_f32(int64_t m, int64_t k, int64_t n) {
   const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
-  const int l2 = cpu_features().l2_bytes;
+  const int64_t l2 = cpu_features().l2_bytes > 0 ? cpu_features().l2_bytes : 256 << 10;
   const int64_t panel_bytes = k * 32 * static_cast<int64_t>(sizeof(float));  // K × NR (32 columns on AVX-512)
-  return macs < PackF32::kInlineMacs && panel_bytes <= (l2 > 0 ? l2 : 256 << 10) / 4;
+  const double a_bytes = static_cast<double>(m) * static_cast<double>(k) * sizeof(float);
+  const bool few_column_tiles = n <= 128 || (n <= 256 && a_bytes <= static_cast<double>(l2));
+  return (macs < PackF32::kInlineMacs || few_column_tiles) && panel_bytes <= l2 / 4;
 }
 
 // The small GEMM over threads; with an epilogue, c is a linear layer's output.

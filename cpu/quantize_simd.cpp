@@ -24,6 +24,8 @@
 #include "hwy/highway.h"
 #include "cpu/simd_transform-inl.h"
 
+#include <cmath>
+
 HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
@@ -35,6 +37,31 @@ void QuantizeF32(const float* HWY_RESTRICT x, float scale, int8_t* HWY_RESTRICT 
     v = hn::Min(hn::Max(v, hn::Set(d, -127.0f)), hn::Set(d, 127.0f));
     return hn::DemoteTo(hn::Rebind<int8_t, decltype(d)>(), hn::NearestInt(v));
   });
+}
+
+// max|x| and whether any x is NaN or ±inf, for symmetric_scale (which linear runs on the
+// input of every int8 layer).
+float MaxAbsF32(const float* HWY_RESTRICT x, size_t n, bool* non_finite) {
+  const hn::ScalableTag<float> d;
+  const size_t L = hn::Lanes(d);
+  auto m0 = hn::Zero(d), m1 = hn::Zero(d);
+  auto bad = hn::FirstN(d, 0);  // no lane yet
+  size_t i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    const auto v0 = hn::LoadU(d, x + i), v1 = hn::LoadU(d, x + i + L);
+    bad = hn::Or(bad, hn::Or(hn::Not(hn::IsFinite(v0)), hn::Not(hn::IsFinite(v1))));
+    m0 = hn::Max(m0, hn::Abs(v0));
+    m1 = hn::Max(m1, hn::Abs(v1));
+  }
+  float m = hn::GetLane(hn::MaxOfLanes(d, hn::Max(m0, m1)));
+  bool any_bad = !hn::AllFalse(d, bad);
+  for (; i < n; ++i) {  // the tail
+    any_bad |= !std::isfinite(x[i]);
+    const float a = std::fabs(x[i]);
+    m = a > m ? a : m;
+  }
+  *non_finite = any_bad;
+  return m;
 }
 
 void DequantizeI8(const int8_t* HWY_RESTRICT q, float scale, float* HWY_RESTRICT x, size_t n, bool stream) {
@@ -64,6 +91,7 @@ HWY_AFTER_NAMESPACE();
 namespace hk::cpu {
 
 HWY_EXPORT(QuantizeF32);
+HWY_EXPORT(MaxAbsF32);
 HWY_EXPORT(DequantizeI8);
 HWY_EXPORT(DequantizeI32);
 
@@ -71,6 +99,9 @@ namespace simd {
 void quantize_f32(const float* x, float scale, int8_t* q, size_t n, bool stream) {
   hk::detail::RoundToNearest nearest;  // on every thread of the parallel variant too
   HWY_DYNAMIC_DISPATCH(QuantizeF32)(x, scale, q, n, stream);
+}
+float max_abs_f32(const float* x, size_t n, bool& non_finite) {
+  return HWY_DYNAMIC_DISPATCH(MaxAbsF32)(x, n, &non_finite);
 }
 void dequantize_i8(const int8_t* q, float scale, float* x, size_t n, bool stream) {
   HWY_DYNAMIC_DISPATCH(DequantizeI8)(q, scale, x, n, stream);

@@ -24,6 +24,8 @@ void squared_difference_f32(const float* x, const float* y, float* out, std::siz
 
 // quantize_simd.cpp
 void quantize_f32(const float* x, float scale, int8_t* q, std::size_t n, bool stream);
+// max|x| over n floats; non_finite says whether any is NaN or ±inf (symmetric_scale).
+float max_abs_f32(const float* x, std::size_t n, bool& non_finite);
 void dequantize_i8(const int8_t* q, float scale, float* x, std::size_t n, bool stream);
 void dequantize_i32(const int32_t* q, float scale, float* x, std::size_t n, bool stream);
 

@@ -43,7 +43,8 @@ namespace hk::detail {
 
 namespace {
 
-constexpr std::size_t kLargeBlock = std::size_t(256) << 10;
+// glibc's default mmap threshold: blocks from here up are mapped and unmapped per call.
+constexpr std::size_t kLargeBlock = std::size_t(128) << 10;
 constexpr std::size_t kHugePage = std::size_t(2) << 20;
 constexpr std::size_t kDefaultCacheMiB = 1024;
 

@@ -1,47 +1,28 @@
 // Symmetric int8 quantization helpers built from the registered ops: the course's
 // quantized_matmul and quantized_relu, with saturation instead of astype(int8)'s wrap.
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "common/src/round_to_nearest.hpp"
+#include "cpu/simd_kernels.hpp"
 
 #include "hk/error.hpp"
 #include "hk/ops.hpp"
 
 namespace hk {
 
-namespace {
-
-// max|v| over n floats, and whether any is NaN or ±inf (exponent bits all ones): branch-free,
-// so that the compiler vectorizes it (linear quantizes every int8 layer's input with it).
-float max_abs_of(const float* v, int64_t n, bool& non_finite) {
-  float m = 0;
-  uint32_t bad = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, v + i, sizeof bits);
-    bad |= (bits & 0x7f800000u) == 0x7f800000u;
-    const float a = std::fabs(v[i]);
-    m = a > m ? a : m;
-  }
-  non_finite = bad != 0;
-  return m;
-}
-
-}  // namespace
 
 float symmetric_scale(const Tensor& x) {
   if (x.dtype() != DType::f32)
     throw InvalidArgument("symmetric_scale: x is " + x.description() + "; it takes f32");
   bool non_finite = false;
   float max_abs = 0;
-  if (x.device().is_cpu()) {
-    max_abs = max_abs_of(x.data<float>(), x.numel(), non_finite);
+  if (x.device().is_cpu()) {  // in place, vectorized (linear quantizes every int8 layer's input with it)
+    max_abs = cpu::simd::max_abs_f32(x.data<float>(), static_cast<std::size_t>(x.numel()), non_finite);
   } else {  // a device tensor: its values come to the host first
     const std::vector<float> v = x.to_vector<float>();
-    max_abs = max_abs_of(v.data(), static_cast<int64_t>(v.size()), non_finite);
+    max_abs = cpu::simd::max_abs_f32(v.data(), v.size(), non_finite);
   }
   if (non_finite)
     throw InvalidArgument("symmetric_scale: x (" + x.description() + ") holds NaN or ±inf; no finite scale represents it");
