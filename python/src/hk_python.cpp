@@ -360,6 +360,60 @@ NB_MODULE(_hk, m) {
       },
       "a"_a, "b"_a, nb::kw_only(), "out"_a = nb::none(), HK_OPTION_ARGS);
   m.def(
+      "matmul_nt",
+      [](nb::handle a, nb::handle b, nb::handle out, HK_OPTION_PARAMS) {
+        return binary<hk::matmul_nt, hk::matmul_nt>(a, b, out, backend, variant, threads, block_size, "a", "b");
+      },
+      "a"_a, "b"_a, nb::kw_only(), "out"_a = nb::none(), HK_OPTION_ARGS,
+      "a @ b.T for f32 a (M, K) and b (N, K): matmul with b transposed, on linear's kernels.");
+  m.def(
+      "linear",
+      [](nb::handle x, nb::handle w, nb::handle bias, const std::string& layout, bool relu, nb::handle weight_scales,
+         float input_scale, nb::handle out, HK_OPTION_PARAMS) {
+        hk::Options o = make_options(backend, variant, threads, block_size);
+        Input xi = as_input(x, "x"), wi = as_input(w, "w");
+        hk::LinearOptions lo;
+        if (layout == "out_in") lo.layout = hk::WeightLayout::out_in;
+        else if (layout != "in_out") invalid("layout must be \"in_out\" (K, N) or \"out_in\" (N, K), got \"" + layout + "\"");
+        lo.relu = relu;
+        lo.input_scale = input_scale;
+        if (!weight_scales.is_none()) lo.weight_scales = as_input(weight_scales, "weight_scales").tensor;
+        const hk::Tensor b = bias.is_none() ? hk::Tensor() : as_input(bias, "bias").tensor;
+        if (!out.is_none()) {
+          hk::Tensor result = as_output(out);
+          nb::gil_scoped_release release;
+          hk::linear(xi.tensor, wi.tensor, b, result, lo, o);
+          return nb::borrow(out);
+        }
+        hk::Tensor result;
+        {
+          nb::gil_scoped_release release;
+          result = hk::linear(xi.tensor, wi.tensor, b, lo, o);
+        }
+        return wrap_result(std::move(result), xi.is_hk_tensor || wi.is_hk_tensor);
+      },
+      "x"_a, "w"_a, "bias"_a = nb::none(), nb::kw_only(), "layout"_a = "in_out", "relu"_a = false,
+      "weight_scales"_a = nb::none(), "input_scale"_a = 0.0f, "out"_a = nb::none(), HK_OPTION_ARGS,
+      "A fully connected layer in one pass: x @ w (+ bias) (+ relu), f32. w is (K, N) for layout "
+      "\"in_out\" (a Dense layer) or (N, K) for \"out_in\" (torch.nn.Linear). int8 weights (from "
+      "quantize_weights) take weight_scales; x is then quantized per call (input_scale=0) or with input_scale.");
+  m.def(
+      "quantize_weights",
+      [](nb::handle w, const std::string& layout) {
+        Input wi = as_input(w, "w");
+        hk::WeightLayout l = hk::WeightLayout::in_out;
+        if (layout == "out_in") l = hk::WeightLayout::out_in;
+        else if (layout != "in_out") invalid("layout must be \"in_out\" or \"out_in\", got \"" + layout + "\"");
+        hk::QuantizedWeights q;
+        {
+          nb::gil_scoped_release release;
+          q = hk::quantize_weights(wi.tensor, l);
+        }
+        return nb::make_tuple(wrap_result(std::move(q.q), wi.is_hk_tensor), wrap_result(std::move(q.scales), wi.is_hk_tensor));
+      },
+      "w"_a, "layout"_a = "in_out",
+      "(q, scales): int8 weights with one symmetric scale per output channel, for linear(weight_scales=scales).");
+  m.def(
       "add",
       [](nb::handle x, nb::handle y, nb::handle out, HK_OPTION_PARAMS) {
         return binary<hk::add, hk::add>(x, y, out, backend, variant, threads, block_size, "x", "y");
