@@ -16,7 +16,7 @@ command_line="scripts/measurements.sh${1:+ $1}"
 [ "$preset" = release ] || command_line="HK_MEASUREMENTS_PRESET=$preset $command_line"
 
 hk_install_dependencies
-hk_build "$preset" hk-bench hk-micro-sim hk-micro-bandwidth
+hk_build "$preset" hk-bench hk-micro-sim hk-micro-bandwidth hk-micro-call
 bin="build/$preset/bench"  # hk_build left us in $HK_ROOT; relative, so the file shows no local paths
 # OpenBLAS runs its best kernel for this CPU only with these unset (README "hk-bench").
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
@@ -66,6 +66,16 @@ bench "Large matmuls on one thread and two (cpu/gemm_parallel.hpp, cpu/matmul_pa
   --op matmul --sizes 1024,2048 --threads 1,2 --variant simd,parallel,vnni,openblas,onednn |
   without_environment > "$tmp/large.md"
 
+# Inference shapes: the course's layers, a GEMV, the small products (cpu/gemm_shape.cpp), with
+# both peers; then the course's model end to end against oneDNN's fused matmul primitive.
+bench "Inference-shaped matmuls on one thread and two (cpu/gemm_shape.cpp)" \
+  --op matmul:f32,matmul:i8 --sizes 1x784x128,32x784x128,64x128x10,1x4096x4096,16,64,128,256 --threads 1,2 \
+  --backend cpu,peer --variant parallel,vnni,openblas,onednn | without_environment > "$tmp/inference.md"
+{
+  printf '\n## The course'"'"'s model end to end (hk-bench model)\n\n`hk-bench model`\n\n'
+  "$bin/hk-bench" model --progress never --format markdown | sed 1,2d
+} > "$tmp/model.md" 2>/dev/null
+
 field() { sed -n "s/^| $1 | \(.*\) |\$/\1/p" "$tmp/suite.md" | head -n 1; }
 {
   echo "# hk measurements"
@@ -85,6 +95,9 @@ field() { sed -n "s/^| $1 | \(.*\) |\$/\1/p" "$tmp/suite.md" | head -n 1; }
   cat "$tmp/suite.md"
   echo
   cat "$tmp/large.md"
+  cat "$tmp/inference.md"
+  cat "$tmp/model.md"
+  micro "Per-call overhead of a 16³ matmul (bench/micro/call_overhead.cpp)" "$bin/hk-micro-call"
   micro "The simulator (cuda/README.md, cuda/sim/switch.hpp)" "$bin/hk-micro-sim"
   filter='--benchmark_filter=relu(_allocating)?/simd/n:16777216'
   micro "Host allocation: the cache and huge pages (common/src/host_allocator.cpp)" \

@@ -165,9 +165,9 @@ LinearShape check_linear(std::string_view op, const Tensor& x, const Tensor& w, 
     if (lo.weight_scales.numel() != 0)
       fail(op, "weight_scales (" + lo.weight_scales.description() + ") is for int8 weights, but w is " + w.description());
   } else {
-    require_dtype(op, {"x", x}, {DType::f32, DType::i8});
+    require_dtype(op, {xn, x}, {DType::f32, DType::i8});
     const Tensor& s = lo.weight_scales;
-    if (s.dtype() != DType::f32 || s.shape() != Shape{n} || s.device() != w.device())
+    if (s.dtype() != DType::f32 || s.rank() != 1 || s.dim(0) != n || s.device() != w.device())
       fail(op, "int8 w needs weight_scales f32[" + std::to_string(n) + "] (one per output channel, from "
                "quantize_weights) on " + w.device().to_string() + ", got " + s.description());
     if (x.dtype() == DType::i8 && !(lo.input_scale > 0))
@@ -180,7 +180,7 @@ LinearShape check_linear(std::string_view op, const Tensor& x, const Tensor& w, 
   }
   if (bias) {
     require_same_device(op, {{xn, x}, {"bias", *bias}});
-    if (bias->dtype() != DType::f32 || bias->shape() != Shape{n})
+    if (bias->dtype() != DType::f32 || bias->rank() != 1 || bias->dim(0) != n)
       fail(op, "bias is " + bias->description() + "; it must be f32[" + std::to_string(n) +
                    "] (one per output channel), or an empty tensor for none");
   }
