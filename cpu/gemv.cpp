@@ -7,7 +7,8 @@
 // read once, as a contiguous stream the prefetcher follows.
 //
 // x · B (M = 1): B is row-major, so a row of B is a contiguous stream and x[p] scales all of
-// it. Rows are taken four at a time and added into the partial sums of a block of columns
+// it. A B that fits in L2 (a layer's weights) is swept by blocks of up to eight vectors of
+// columns whose sums stay in registers for all of K. A larger B is streamed row by row: rows are taken four at a time and added into the partial sums of a block of columns
 // that stays in L1 (y += x[p]·B[p] + … + x[p+3]·B[p+3]), so the sums are loaded and stored
 // once per four rows while B streams past. Blocks of columns keep those sums in L1 when N is
 // long; each block walks all of K.
@@ -74,6 +75,29 @@ template <> struct Elem<int8_t> {
   }
 };
 
+// y (NV vectors of columns) = x (k) · b (k × NV vectors): the sums stay in registers while
+// all of K runs, so each row of B costs NV loads and NV multiply-adds and y is stored once.
+template <int NV, class T>
+void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb,
+                      typename Elem<T>::Acc* HWY_RESTRICT y, int64_t k) {
+  using E = Elem<T>;
+  const typename E::D d;
+  const auto L = static_cast<int64_t>(hn::Lanes(d));
+  hn::Vec<typename E::D> acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = hn::Zero(d);
+  for (int64_t p = 0; p < k; ++p) {
+    const auto xp = hn::Set(d, typename E::Acc(x[p]));
+    const T* row = b + p * ldb;
+    for (int v = 0; v < NV; ++v) acc[v] = E::MulAcc(xp, E::Load(d, row + v * L), acc[v]);
+  }
+  for (int v = 0; v < NV; ++v) hn::StoreU(acc[v], d, y + v * L);
+}
+
+// Matrices up to this many bytes (an L2's worth: a layer's weights) take the register
+// blocks above; larger ones stream row by row past a block of sums in L1 (below), the order
+// in which the prefetcher reads a matrix from memory fastest.
+constexpr int64_t kRegisterBlockBytes = 512 << 10;
+
 // y (n) = x (k) · b (k × n, row stride ldb).
 template <class T>
 void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, typename Elem<T>::Acc* HWY_RESTRICT y,
@@ -82,6 +106,21 @@ void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, type
   using Acc = typename E::Acc;
   const typename E::D d;
   const auto L = static_cast<int64_t>(hn::Lanes(d));
+  if (k * n * static_cast<int64_t>(sizeof(T)) <= kRegisterBlockBytes) {
+    int64_t j = 0;
+    for (; j + 8 * L <= n; j += 8 * L) GemvRowRegisters<8>(x, b + j, ldb, y + j, k);
+    if (j + 4 * L <= n) GemvRowRegisters<4>(x, b + j, ldb, y + j, k), j += 4 * L;
+    if (j + 2 * L <= n) GemvRowRegisters<2>(x, b + j, ldb, y + j, k), j += 2 * L;
+    if (j + L <= n) GemvRowRegisters<1>(x, b + j, ldb, y + j, k), j += L;
+    if (j < n) {  // the columns past the last whole vector, row by row (contiguous reads)
+      const int64_t t = n - j;
+      Acc s[hn::MaxLanes(d)] = {};
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t c = 0; c < t; ++c) s[c] = E::Scalar(s[c], x[p], b[p * ldb + j + c]);
+      std::copy(s, s + t, y + j);
+    }
+    return;
+  }
   for (int64_t j0 = 0; j0 < n; j0 += kColumnBlock) {
     const int64_t w = std::min(kColumnBlock, n - j0), wv = w / L * L;
     Acc* yb = y + j0;
