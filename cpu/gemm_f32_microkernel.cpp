@@ -62,11 +62,9 @@ void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
 #pragma GCC unroll 8
     for (int v = 0; v < NVU; ++v) bv[v] = hn::Load(d, b + v * L);  // packed B is 64-byte aligned
 #pragma GCC unroll 64
-    for (int r = 0; r < kMR; ++r) {
-      const V ar = hn::Set(d, a[r]);
+    for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-      for (int v = 0; v < NVU; ++v) acc[r][v] = hn::MulAdd(ar, bv[v], acc[r][v]);
-    }
+      for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast(d, a + r, bv[v], acc[r][v]);
     a += kMR;
     b += NR;
   }

@@ -62,11 +62,9 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) bv[v] = hn::LoadU(d, b + v * L);
 #pragma GCC unroll 16
-    for (int r = 0; r < MRU; ++r) {
-      const V av = hn::Set(d, ar[r][p]);
+    for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < NVU; ++v) acc[r][v] = hn::MulAdd(av, bv[v], acc[r][v]);
-    }
+      for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast(d, ar[r] + p, bv[v], acc[r][v]);
     b += ldb;
   }
 

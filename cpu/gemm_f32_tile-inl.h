@@ -18,6 +18,7 @@
 
 #include <hwy/highway.h>
 
+HWY_BEFORE_NAMESPACE();  // the target's instruction set for the helper below
 namespace hk::cpu::HWY_NAMESPACE {
 
 #if HWY_TARGET <= HWY_AVX3  // 32 vector registers (x86 targets: lower value = wider)
@@ -28,6 +29,23 @@ constexpr int kMR = 4, kNV = 4;
 constexpr int kMR = 6, kNV = 2;
 #endif
 
+// acc + (*a broadcast to every lane) · b: the tile's one operation. On AVX-512 the broadcast
+// is the FMA's own memory operand ({1to16}), one instruction where Set + MulAdd are two
+// (a broadcast uop that competes with the FMAs for the vector pipes); the compiler does not
+// fold a broadcast that feeds two FMAs, so the asm states it. Elsewhere: Set and MulAdd.
+template <class D>
+HWY_INLINE hwy::HWY_NAMESPACE::Vec<D> MulAddBroadcast(D d, const float* a, hwy::HWY_NAMESPACE::Vec<D> b,
+                                                      hwy::HWY_NAMESPACE::Vec<D> acc) {
+#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+  (void)d;
+  asm("vfmadd231ps %2%{1to16%}, %1, %0" : "+v"(acc.raw) : "v"(b.raw), "m"(*a));
+  return acc;
+#else
+  return hwy::HWY_NAMESPACE::MulAdd(hwy::HWY_NAMESPACE::Set(d, *a), b, acc);
+#endif
+}
+
 }  // namespace hk::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
 
 #endif  // per-target include guard
