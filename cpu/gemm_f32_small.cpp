@@ -9,10 +9,11 @@
 // MR × NV-vector accumulators as gemm_f32_microkernel.cpp; A's rows and B's rows are read
 // in order, which the prefetcher follows.
 //
-// Partly packed at the right edge only: a last block narrower than a vector is copied into
-// a zero-padded strip (K × one vector), so every load is a whole vector inside the strip
-// and nothing past B's end is read; results outside C are never stored (edge tiles go
-// through a stack tile, as in the packed kernel). Short tiles at the bottom edge run
+// At the right edge, a last block narrower than a vector is read and stored through a lane
+// mask on AVX2 and AVX-512 (their masked loads never touch the masked-off lanes' memory);
+// on the other targets it is copied into a zero-padded strip (K × one vector), so every load
+// is a whole vector inside the strip and nothing past B's end is read. Results outside C are
+// never stored (edge tiles go through a stack tile, as in the packed kernel). Short tiles at the bottom edge run
 // narrower row templates instead of wasting the whole tile's multiply-adds.
 //
 // Limits: no K blocking, so the B block (K × NR) must come from L2 for each row tile, and
@@ -41,13 +42,24 @@ namespace hn = hwy::HWY_NAMESPACE;
 // NVU vectors, ldb). Rows past `rows` repeat the last valid row of A (computed, never stored).
 // With an epilogue (a linear layer; its arrays start at this tile's first column) the tile
 // leaves the registers through the stack tile and finish_tile.
-template <int MRU, int NVU>
+// Masked (one vector, cols < L): B's last columns read and C's stored through a lane mask
+// instead of the zero-padded strip, on the targets whose masked loads never touch the
+// masked-off lanes' memory (AVX2, AVX-512).
+#if HWY_TARGET <= HWY_AVX2
+constexpr bool kMaskedLoads = true;
+#else
+constexpr bool kMaskedLoads = false;
+#endif
+
+template <int MRU, int NVU, bool Masked = false>
 void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
                float* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols, const Epilogue* ep) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
   constexpr int64_t NU = NVU * L;
+  static_assert(!Masked || (NVU == 1 && kMaskedLoads), "a masked tile is one vector wide");
+  const auto mask = hn::FirstN(d, static_cast<size_t>(cols));
   const float* ar[MRU];
 #pragma GCC unroll 16
   for (int r = 0; r < MRU; ++r) ar[r] = a + std::min<int64_t>(r, rows - 1) * lda;
@@ -60,7 +72,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   for (int64_t p = 0; p < k; ++p) {
     V bv[NVU];
 #pragma GCC unroll 4
-    for (int v = 0; v < NVU; ++v) bv[v] = hn::LoadU(d, b + v * L);
+    for (int v = 0; v < NVU; ++v) bv[v] = Masked ? hn::MaskedLoad(mask, d, b + v * L) : hn::LoadU(d, b + v * L);
 #pragma GCC unroll 16
     for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
@@ -68,6 +80,13 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
     b += ldb;
   }
 
+  if constexpr (Masked) {
+    if (!ep) {
+#pragma GCC unroll 16
+      for (int r = 0; r < MRU; ++r) hn::BlendedStore(acc[r][0], mask, d, c + r * ldc);
+      return;
+    }
+  }
   if (rows == MRU && cols == NU && !ep) {
 #pragma GCC unroll 16
     for (int r = 0; r < MRU; ++r)
@@ -103,6 +122,12 @@ constexpr std::array<std::array<TileFn, kNV>, kMR> TileTable(std::integer_sequen
   return {TileRow<R + 1>(std::make_integer_sequence<int, kNV>{})...};
 }
 constexpr std::array<std::array<TileFn, kNV>, kMR> kTiles = TileTable(std::make_integer_sequence<int, kMR>{});
+// kMaskedTiles[r − 1]: r rows, one masked vector (kMaskedLoads targets; unused elsewhere).
+template <int... R>
+constexpr std::array<TileFn, kMR> MaskedTable(std::integer_sequence<int, R...>) {
+  return {&SmallTile<R + 1, 1, kMaskedLoads>...};
+}
+constexpr std::array<TileFn, kMR> kMaskedTiles = MaskedTable(std::make_integer_sequence<int, kMR>{});
 
 void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
                   float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
@@ -122,7 +147,13 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
         kTiles[rows - 1][full - 1](k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows,
                                             full * L, ep ? &ep_j : nullptr);
       }
-    if (tail > 0) {  // the last columns, narrower than a vector: a zero-padded strip of B
+    if (tail > 0 && kMaskedLoads) {  // the last columns, narrower than a vector: through a lane mask
+      for (int64_t ir = 0; ir < m; ir += kMR) {
+        const int64_t rows = std::min<int64_t>(kMR, m - ir);
+        kMaskedTiles[rows - 1](k, a + ir * lda, lda, b + jr + full * L, ldb, c + ir * ldc + jr + full * L, ldc, rows,
+                               tail, ep ? &ep_tail : nullptr);
+      }
+    } else if (tail > 0) {  // ... or, where masked loads may fault, a zero-padded strip of B
       auto* strip = static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * L)));
       const float* src = b + jr + full * L;
       for (int64_t p = 0; p < k; ++p)
