@@ -1,8 +1,9 @@
 // oneDNN's matmul primitive with post-ops: the peer of hk-bench model. Each layer is one
 // dnnl::matmul with its bias as the primitive's bias argument and relu as an eltwise
 // post-op, so oneDNN fuses both into its GEMM as hk's linear does. Primitives are created
-// per batch size before timing (oneDNN's JIT compiles them then), and the weights keep the
-// course's (in, out) layout (format tag ab), which oneDNN's matmul takes as is.
+// per batch size and thread count before timing (oneDNN's JIT compiles them then), and the
+// weights keep the course's (in, out) layout (format tag ab), which oneDNN's matmul takes as
+// is.
 #include "model/mlp.hpp"
 
 #if HK_BENCH_HAVE_ONEDNN
@@ -48,6 +49,9 @@ Layer make_layer(const dnnl::engine& eng, int64_t batch, int64_t k, int64_t n, c
 }  // namespace
 
 std::vector<MlpWay> onednn_mlp_ways(const Mlp& m, int64_t batch, const int* threads) {
+  // oneDNN sizes a primitive's parallel split when it creates it, from OpenMP's thread count
+  // then: set it first, or a primitive made after a one-thread run stays on one thread.
+  omp_set_num_threads(*threads);
   auto eng = std::make_shared<dnnl::engine>(dnnl::engine::kind::cpu, 0);
   auto l1 = std::make_shared<Layer>(make_layer(*eng, batch, Mlp::kIn, Mlp::kHidden, m.w1, m.b1, true));
   auto l2 = std::make_shared<Layer>(make_layer(*eng, batch, Mlp::kHidden, Mlp::kOut, m.w2, m.b2, false));
