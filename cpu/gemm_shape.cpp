@@ -22,7 +22,7 @@ namespace {
 
 // A GEMV whose matrix is smaller than this (bytes) runs on the calling thread: it is read
 // from the caches in less time than a sleeping worker takes to wake.
-constexpr double kGemvInlineBytes = 1 << 20;
+constexpr double kGemvInlineBytes = 1 << 18;
 
 // Columns per unit of the x · B split: a whole number of 64-byte lines of int8 and f32.
 constexpr int64_t kGemvColumnUnit = 64;
@@ -106,7 +106,7 @@ bool linear_gemv(const In* x, const In* w, float* out, int64_t m, int64_t k, int
 
 // Small products below this many multiply-adds run on the calling thread: they take about
 // as long as waking a pool worker.
-constexpr double kSmallInlineMacs = 1 << 20;
+constexpr double kSmallInlineMacs = 1 << 17;
 // Rows per unit of the small GEMM's row split: whole row tiles on every target (12, 6, 4).
 constexpr int64_t kRowUnit = 24;
 
