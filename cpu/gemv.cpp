@@ -106,6 +106,10 @@ void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, type
   using Acc = typename E::Acc;
   const typename E::D d;
   const auto L = static_cast<int64_t>(hn::Lanes(d));
+  if (k <= 0) {  // an empty sum; B may then be a null pointer, which no offset may touch
+    std::fill(y, y + n, Acc{0});
+    return;
+  }
   if (k * n * static_cast<int64_t>(sizeof(T)) <= kRegisterBlockBytes) {
     int64_t j = 0;
     for (; j + 8 * L <= n; j += 8 * L) GemvRowRegisters<8>(x, b + j, ldb, y + j, k);
