@@ -134,8 +134,15 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
   const hn::ScalableTag<float> d;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
   constexpr int64_t NR = kNV * L;
-  if (k <= 0 && !ep) {  // an empty sum: zeros (with an epilogue, the tiles run with k = 0)
-    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+  if (k <= 0) {  // an empty sum: zeros, or the epilogue of zeros; B may be a null pointer then
+    if (!ep) {
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+      return;
+    }
+    const float zeros[64] = {};
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; j += 64)
+        finish_tile<float>(zeros, 0, nullptr, c + i * ldc + j, ldc, 1, std::min<int64_t>(64, n - j), epilogue_at(*ep, j));
     return;
   }
   for (int64_t jr = 0; jr < n; jr += NR) {
