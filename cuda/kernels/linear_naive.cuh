@@ -60,7 +60,8 @@ __global__ void __launch_bounds__(kLinearNaiveBlock * kLinearNaiveBlock)
   const int64_t col = int64_t(blockIdx.x) * kLinearNaiveBlock + threadIdx.x;
   if (row >= m || col >= n) return;  // no barriers below, so edge threads may leave early
   // Column col of W as (K, N): row col of an (N, K) W, or every n-th element of a (K, N) one.
-  const T* w_col = w_out_in ? w + col * k : w + col;
+  // (K = 0: W may be a null pointer, which no offset may touch; the loop below reads nothing.)
+  const T* w_col = k == 0 ? w : w_out_in ? w + col * k : w + col;
   const int64_t step = w_out_in ? 1 : n;
   Acc acc = 0;
   for (int64_t p = 0; p < k; ++p) acc += Acc(x[row * k + p]) * Acc(w_col[p * step]);
