@@ -20,6 +20,7 @@
 #include "hk/experimental/sim_check.hpp"
 #include "hk/hk.hpp"
 #include "hk_reference.hpp"
+#include "gpu_skip.hpp"
 
 namespace {
 
@@ -260,18 +261,6 @@ TEST(LinearCudaSim, FusedWithEmptyKLoadsNothingAndStoresEveryOutput) {
 }
 
 // ---- a GPU: the cuda rows and cuBLASLt --------------------------------------------------
-
-std::string no_gpu_reason() {
-  for (const hk::BackendInfo& b : hk::backends())
-    if (b.backend == hk::Backend::cuda) return b.available ? "" : b.reason;
-  return "hk::backends() lists no cuda backend";
-}
-
-#define HK_REQUIRE_GPU()                                                                   \
-  do {                                                                                     \
-    if (std::string why_ = no_gpu_reason(); !why_.empty())                                 \
-      GTEST_SKIP() << "skipped: no CUDA device (" << why_ << ")";                          \
-  } while (0)
 
 TEST(LinearGpu, NaiveAndFusedMatchTheReference) {
   HK_REQUIRE_GPU();

@@ -12,6 +12,7 @@
 
 #include "hk/op_table.hpp"
 #include "hk/registry.hpp"
+#include "gpu_skip.hpp"
 #include "test_util.hpp"
 
 #if HK_TEST_HAVE_CUDART
@@ -23,18 +24,6 @@ namespace {
 using hk::Device;
 using hk::DType;
 using hk::Tensor;
-
-std::string no_gpu_reason() {
-  for (const hk::BackendInfo& b : hk::backends())
-    if (b.backend == hk::Backend::cuda) return b.available ? "" : b.reason;
-  return "hk::backends() lists no cuda backend";
-}
-
-#define HK_REQUIRE_GPU()                                                                   \
-  do {                                                                                     \
-    if (std::string why_ = no_gpu_reason(); !why_.empty())                                 \
-      GTEST_SKIP() << "skipped: no CUDA device (" << why_ << ")";                          \
-  } while (0)
 
 const Device kGpu = Device::cuda(0);
 
@@ -495,7 +484,7 @@ int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--exit-77-without-gpu") != 0) continue;
-    if (std::string why = no_gpu_reason(); !why.empty()) {
+    if (std::string why = hk_test::no_gpu_reason(); !why.empty()) {
       std::printf("skipped: no CUDA device (%s)\n", why.c_str());
       return 77;
     }
