@@ -82,7 +82,7 @@ int usable_cpus() {
   return cpus;
 }
 
-bool cpus_oversubscribed() {
+bool cpus_oversubscribed(int own_spinning) {
   using Clock = std::chrono::steady_clock;
   static std::atomic<int64_t> next_sample{0};
   static std::atomic<bool> over{false};
@@ -97,7 +97,7 @@ bool cpus_oversubscribed() {
       if (std::fscanf(f, "%lf %lf %lf %d/", &a, &b, &c, &runnable) != 4) runnable = 0;
       std::fclose(f);
     }
-    over.store(runnable > usable_cpus(), std::memory_order_relaxed);
+    over.store(runnable - own_spinning > usable_cpus(), std::memory_order_relaxed);
   }
   return over.load(std::memory_order_relaxed);
 }

@@ -19,8 +19,10 @@ int usable_cpus();
 // `self_cgroup` the text of /proc/self/cgroup (parameters for tests).
 double cgroup_cpu_limit(const std::string& sysfs = "/sys/fs/cgroup", const std::string& self_cgroup = "");
 
-// True while more threads are runnable machine-wide than usable_cpus(): sampled from
-// /proc/loadavg at most every few milliseconds, so a call costs a clock read.
-bool cpus_oversubscribed();
+// True while more threads are runnable machine-wide than usable_cpus(), not counting
+// `own_spinning` threads of the caller's that only poll for work (a pool's idle workers, which
+// would give their CPU up at once): sampled from /proc/loadavg at most every few
+// milliseconds, so a call costs a clock read.
+bool cpus_oversubscribed(int own_spinning = 0);
 
 }  // namespace hk::cpu

@@ -6,10 +6,13 @@
 // worker that just finished a job spins for a short while first, so back-to-back calls
 // start in well under a microsecond instead of paying a futex wake each time.
 //
-// The caller never waits for a worker that has not started: chunks (up to 8 per thread,
-// none below the grain) are claimed from a shared counter, so if a worker is slow to wake (asleep, or its core busy with another
-// program) the caller claims that worker's chunk itself, closes the job once every claimed
-// chunk is done, and returns. A worker that wakes after that finds the job closed and goes
+// The caller never waits for a worker that has not started. The chunks (up to 8 per
+// thread, none below the grain) are dealt into one share per thread, the same share for the
+// same thread in every call, so a loop of calls finds each thread's part of the data in its
+// own core's caches. Each thread claims its own share's chunks first, then the others'; so
+// if a worker is slow to wake (asleep, or its core busy with another program) the caller
+// claims that worker's chunks itself, closes the job once every claimed chunk is done, and
+// returns. A worker that wakes after that finds the job closed and goes
 // back to waiting. So a parallel_for costs at most about what running the body inline
 // costs, plus the wake-up calls, however late the workers are.
 //
@@ -75,10 +78,18 @@ class ThreadPool {
     std::atomic<uint32_t> wake{0};  // bumped by the caller to hand this worker the job
     std::thread thread;
   };
+  // One thread's home share of a job's chunks: [next, end) not yet claimed. Each on its own
+  // line, so claiming from one's own share moves no line between cores.
+  struct alignas(64) Share {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
   void start(int threads);
   void stop();
-  void worker_loop(Worker& self);
-  void run_chunks();
+  void worker_loop(Worker& self, int index);
+  // Runs chunks of the open job: first thread `index`'s own share, then what is left of the
+  // others' (late threads' chunks). index 0 is the caller, i the i-th worker.
+  void run_chunks(int index);
   // thread_pool_trace.cpp: parallel_for with every chunk reported to the installed
   // observer; false when this call is nested in a traced one (run it untraced).
   bool traced_parallel_for(int64_t n, int64_t grain, int threads, FunctionRef<void(int64_t, int64_t)> body);
@@ -96,10 +107,13 @@ class ThreadPool {
   // worker is active, and publishes them by opening the job.
   const FunctionRef<void(int64_t, int64_t)>* body_ = nullptr;
   int64_t n_ = 0, chunk_ = 0, chunks_ = 0;
+  int parts_ = 0;                                    // threads the job was cut for (shares)
+  std::unique_ptr<Share[]> shares_;                  // one per thread of the pool
   alignas(64) std::atomic<uint64_t> job_{0};         // odd while a job is open
-  alignas(64) std::atomic<int64_t> next_chunk_{0};   // the next chunk to claim
   alignas(64) std::atomic<int64_t> done_chunks_{0};  // claimed chunks finished (or skipped)
   alignas(64) std::atomic<int> active_{0};           // workers that may be reading the job
+  std::atomic<int> caller_cpu_{-1};                  // where the last job's caller ran
+  alignas(64) std::atomic<int> polling_{0};          // workers spinning for their next job
   std::atomic<bool> failed_{false};
   std::mutex error_mutex_;
   std::exception_ptr error_;

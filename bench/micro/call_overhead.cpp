@@ -6,14 +6,20 @@
 //
 //   hk-micro-call --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
-// Other rows: the allocating form (adds a tensor allocation), and resolution with a named
-// variant (a registry lookup by name instead of the cached best row).
+// Other rows: the allocating form (adds a tensor allocation), resolution with a named
+// variant (a registry lookup by name instead of the cached best row), and OpenBLAS's
+// cblas_sgemm on the same operands (when built with it), whose whole call is the bar.
+// OpenBLAS picks its kernel from OPENBLAS_CORETYPE when set; run it with that unset.
 #include <benchmark/benchmark.h>
 
 #include <variant>
 
 #include <hk/hk.hpp>
 #include <hk/registry.hpp>
+
+#if HK_BENCH_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
 
 namespace {
 
@@ -61,6 +67,20 @@ void BM_f32_public_allocating(benchmark::State& s) {
 }
 void BM_i8_public(benchmark::State& s) { public_call<int8_t, int32_t>(s, hk::DType::i8, hk::DType::i32, kCpu); }
 void BM_i8_kernel(benchmark::State& s) { kernel_call<int8_t, int32_t>(s, hk::DType::i8, hk::DType::i32); }
+
+#if HK_BENCH_HAVE_OPENBLAS
+void BM_f32_openblas(benchmark::State& s) {
+  hk::Tensor a = hk::Tensor::randn({kN, kN}, 1), b = hk::Tensor::randn({kN, kN}, 2);
+  hk::Tensor c = hk::Tensor::zeros({kN, kN}, hk::DType::f32);
+  openblas_set_num_threads(1);
+  for (auto _ : s) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, a.data<float>(), kN, b.data<float>(), kN,
+                0.0f, c.data<float>(), kN);
+    benchmark::DoNotOptimize(c.data<float>());
+  }
+}
+BENCHMARK(BM_f32_openblas);
+#endif
 
 }  // namespace
 
