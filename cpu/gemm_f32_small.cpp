@@ -40,8 +40,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // c (rows × cols of an MRU × NVU-vector tile, row stride ldc) = a (rows × k, lda) · b (k ×
 // NVU vectors, ldb). Rows past `rows` repeat the last valid row of A (computed, never stored).
-// With an epilogue (a linear layer; its arrays start at this tile's first column) the tile
-// leaves the registers through the stack tile and finish_tile.
+// With an epilogue (a linear layer; its arrays start at this tile's first column) the bias
+// and relu are applied on the registers; only a tile cut short on the right without masked
+// stores leaves through the stack tile and finish_tile.
 // Masked (one vector, cols < L): B's last columns read and C's stored through a lane mask
 // instead of the zero-padded strip, on the targets whose masked loads never touch the
 // masked-off lanes' memory (AVX2, AVX-512).
@@ -80,6 +81,30 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
     b += ldb;
   }
 
+  if (ep && rows == MRU && (Masked || cols == NU)) {
+    // A linear layer's epilogue on the registers, in hk/ops.hpp's order, each step rounded
+    // to f32 as finish_tile's: sum + bias[j] (skipped without a bias, so a zero's sign
+    // stays), then relu's `0 > v ? 0 : v` (NaN and −0 pass). f32 sums carry no scale.
+    const bool bias = ep->bias != nullptr, relu = ep->relu;
+    V bias_v[NVU];
+#pragma GCC unroll 4
+    for (int v = 0; v < NVU; ++v)
+      bias_v[v] = !bias ? hn::Zero(d) : Masked ? hn::MaskedLoad(mask, d, ep->bias) : hn::LoadU(d, ep->bias + v * L);
+    const V zero = hn::Zero(d);
+#pragma GCC unroll 16
+    for (int r = 0; r < MRU; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NVU; ++v) {
+        V x = acc[r][v];
+        if (bias) x = hn::Add(x, bias_v[v]);
+        if (relu) x = hn::IfThenElse(hn::Lt(x, zero), zero, x);
+        if constexpr (Masked)
+          hn::BlendedStore(x, mask, d, c + r * ldc);
+        else
+          hn::StoreU(x, d, c + r * ldc + v * L);
+      }
+    return;
+  }
   if constexpr (Masked) {
     if (!ep) {
 #pragma GCC unroll 16

@@ -32,6 +32,51 @@ TEST(Semantics, ReluNonFinite) {
   }
 }
 
+// linear's f32 epilogue follows relu's rule and adds the bias column by column on every
+// path a shape can take (GEMV, full and masked register tiles, the packed GEMM), in both
+// weight layouts. Small integers keep every sum exact; x's last row holds a NaN.
+TEST(Semantics, LinearEpilogueOnEveryPath) {
+  const int64_t k = 3;
+  for (auto [m, n] : std::vector<std::pair<int64_t, int64_t>>{{1, 10}, {1, 40}, {7, 10}, {12, 16}, {13, 33}, {30, 200}}) {
+    std::vector<float> x(static_cast<std::size_t>(m * k)), w(static_cast<std::size_t>(k * n)),
+        wt(static_cast<std::size_t>(n * k)), b(static_cast<std::size_t>(n));
+    for (int64_t i = 0; i < m * k; ++i) x[std::size_t(i)] = float(i % 7 - 3);
+    if (m > 1) x[std::size_t((m - 1) * k)] = kNaN;
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) {
+        w[std::size_t(p * n + j)] = float((p + 2 * j) % 5 - 2);
+        wt[std::size_t(j * k + p)] = w[std::size_t(p * n + j)];
+      }
+    for (int64_t j = 0; j < n; ++j) b[std::size_t(j)] = float(j % 3 - 1);
+    const Tensor xt = Tensor::from_vector(x, {m, k}), bt = Tensor::from_vector(b, {n});
+    for (const hk::VariantInfo& v : hk::variants("linear")) {
+      if (!v.supported || v.backend == hk::Backend::cuda) continue;
+      for (bool out_in : {false, true})
+        for (bool relu : {false, true}) {
+          SCOPED_TRACE(hk::to_string(v.backend) + "/" + v.variant + " m=" + std::to_string(m) + " n=" +
+                       std::to_string(n) + (out_in ? " out_in" : " in_out") + (relu ? " relu" : ""));
+          const Tensor wtensor = out_in ? Tensor::from_vector(wt, {n, k}) : Tensor::from_vector(w, {k, n});
+          const auto got = hk::linear(xt, wtensor, bt,
+                                      {.layout = out_in ? hk::WeightLayout::out_in : hk::WeightLayout::in_out,
+                                       .relu = relu},
+                                      {v.backend, v.variant})
+                               .to_vector<float>();
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+              double want = b[std::size_t(j)];
+              for (int64_t p = 0; p < k; ++p) want += double(x[std::size_t(i * k + p)]) * w[std::size_t(p * n + j)];
+              if (relu && want < 0) want = 0;
+              const float g = got[std::size_t(i * n + j)];
+              if (std::isnan(want))
+                ASSERT_TRUE(std::isnan(g)) << "(" << i << ", " << j << ")";
+              else
+                ASSERT_TRUE(same_float(g, float(want))) << "(" << i << ", " << j << "): " << g << " vs " << want;
+            }
+        }
+    }
+  }
+}
+
 TEST(Semantics, QuantizeRoundsHalfToEvenAndSaturates) {
   // scale 1: the values are the quotients themselves.
   Tensor x = Tensor::from_vector<float>({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, 127.5f, 200.0f, -200.0f,

@@ -62,10 +62,10 @@ void note_call(const std::string& text) {
 }
 
 void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body) {
-  std::array<const Tensor*, 4> in{};
-  std::size_t count = 0;
-  for (const Tensor* t : inputs) in[count++] = t;
-  const std::span<const Tensor* const> in_span(in.data(), count);
+  // The list's own array lives until the caller's full expression ends, past this call.
+  const std::span<const Tensor* const> in(inputs.begin(), inputs.size());
+  const std::size_t count = in.size();
+  const std::span<const Tensor* const> in_span = in;
 
   if (call.backend != Backend::cuda) {  // cpu, cuda_sim: host memory, host clock
     Record& r = thread_record();
@@ -91,8 +91,10 @@ void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tens
   }
 
   // Staging: device copies of the inputs, a device temporary for the result.
-  std::array<Tensor, 4> staged_in;
-  std::array<const Tensor*, 4> staged_ptr{};
+  constexpr std::size_t kMaxInputs = 4;  // linear's x, w, bias and scales
+  if (count > kMaxInputs) throw Error("internal: " + what + " staged " + std::to_string(count) + " inputs, at most 4");
+  std::array<Tensor, kMaxInputs> staged_in;
+  std::array<const Tensor*, kMaxInputs> staged_ptr{};
   double transfer_ms = 0;
   for (std::size_t i = 0; i < count; ++i) {
     staged_ptr[i] = &staged_in[i];

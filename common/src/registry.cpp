@@ -58,8 +58,9 @@ void Registry::add(VariantRow row) {
 }
 
 const Registry::OpRows* Registry::op_rows(std::string_view op) const {
+  // Length and first letter before the memcmp call: every call of every op looks itself up.
   for (const OpRows& o : ops_)
-    if (o.op == op) return &o;
+    if (o.op.size() == op.size() && (op.empty() || o.op[0] == op[0]) && o.op == op) return &o;
   return nullptr;
 }
 
