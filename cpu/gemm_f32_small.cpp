@@ -39,7 +39,7 @@ namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // c (rows × cols of an MRU × NVU-vector tile, row stride ldc) = a (rows × k, lda) · b (k ×
-// NVU vectors, ldb). Rows past `rows` repeat the last valid row of A (computed, never stored).
+// NVU vectors, ldb). rows == MRU: every row count has its own template (kTiles below).
 // With an epilogue (a linear layer; its arrays start at this tile's first column) the bias
 // and relu are applied on the registers; only a tile cut short on the right without masked
 // stores leaves through the stack tile and finish_tile.
@@ -63,7 +63,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   const auto mask = hn::FirstN(d, static_cast<size_t>(cols));
   const float* ar[MRU];
 #pragma GCC unroll 16
-  for (int r = 0; r < MRU; ++r) ar[r] = a + std::min<int64_t>(r, rows - 1) * lda;
+  for (int r = 0; r < MRU; ++r) ar[r] = a + r * lda;
 
   V acc[MRU][NVU];
 #pragma GCC unroll 16

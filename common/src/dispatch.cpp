@@ -66,7 +66,7 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
   Call call;
   std::string auto_reason;
   call.backend = pick_backend(op, options, dtype, data_device, shapes, auto_reason);
-  if (std::string why = unavailable_reason(call.backend); !why.empty())
+  if (std::string why = call.backend == Backend::cpu ? std::string() : unavailable_reason(call.backend); !why.empty())
     throw BackendUnavailable(std::string(op) + ": backend " + to_string(call.backend) +
                              " is unavailable: " + why);
   bool host_backend = call.backend == Backend::cpu || call.backend == Backend::cuda_sim;

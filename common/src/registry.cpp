@@ -58,9 +58,14 @@ void Registry::add(VariantRow row) {
 }
 
 const Registry::OpRows* Registry::op_rows(std::string_view op) const {
-  // Length and first letter before the memcmp call: every call of every op looks itself up.
-  for (const OpRows& o : ops_)
-    if (o.op.size() == op.size() && (op.empty() || o.op[0] == op[0]) && o.op == op) return &o;
+  // Every call of every op looks itself up: compared letter by letter, since a string
+  // comparison becomes a memcmp call that costs more than these few letters.
+  for (const OpRows& o : ops_) {
+    if (o.op.size() != op.size()) continue;
+    std::size_t i = 0;
+    while (i < op.size() && o.op[i] == op[i]) ++i;
+    if (i == op.size()) return &o;
+  }
   return nullptr;
 }
 
