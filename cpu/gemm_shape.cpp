@@ -124,9 +124,12 @@ bool small_f32(int64_t m, int64_t k, int64_t n) {
   return (macs < PackF32::kInlineMacs || few_column_tiles) && panel_bytes <= l2 / 4;
 }
 
-// The small GEMM over threads; with an epilogue, c is a linear layer's output.
+// The small GEMM over threads; with an epilogue, c is a linear layer's output. b_t: b is
+// (n, k), and the product a · bᵀ (gemm_f32_small_nt).
 void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads,
-                     const Epilogue* ep) {
+                     const Epilogue* ep, bool b_t = false) {
+  const auto kernel = b_t ? &gemm_f32_small_nt : &gemm_f32_small;
+  const int64_t ldb = b_t ? k : n;
   // Split by columns when there are enough (each thread reads its own columns of B, which
   // is the operand the small GEMM re-reads), else by rows; units are whole tiles on every
   // target (64 columns, 24 rows).
@@ -140,10 +143,10 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
     if (by_cols) {
       const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
       const Epilogue ep_j = ep ? epilogue_at(*ep, j0) : Epilogue{};
-      gemm_f32_small(a, k, b + j0, n, c + j0, n, m, k, j1 - j0, ep ? &ep_j : nullptr);
+      kernel(a, k, b + (b_t ? j0 * k : j0), ldb, c + j0, n, m, k, j1 - j0, ep ? &ep_j : nullptr);
     } else {
       const int64_t i0 = u0 * kRowUnit, i1 = std::min(u1 * kRowUnit, m);
-      gemm_f32_small(a + i0 * k, k, b, n, c + i0 * n, n, i1 - i0, k, n, ep);
+      kernel(a + i0 * k, k, b, ldb, c + i0 * n, n, i1 - i0, k, n, ep);
     }
   };
   if (parts <= 1) {
@@ -167,9 +170,9 @@ bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, in
 bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
                          const Epilogue& ep, int threads) {
   if (linear_gemv<float, float>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_f32_row, &gemv_f32_col)) return true;
-  // (out, in) weights have no unpacked path yet: the packed GEMM transposes them as it packs.
-  if (w_out_in || !small_f32(m, k, n)) return false;
-  small_f32_split(x, w, out, m, k, n, threads, &ep);
+  if (!small_f32(m, k, n)) return false;
+  // (out, in) weights: dot products along k, neither operand transposed (gemm_f32_nt.cpp).
+  small_f32_split(x, w, out, m, k, n, threads, &ep, w_out_in);
   return true;
 }
 

@@ -37,6 +37,11 @@ void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int6
 void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
                     int64_t k, int64_t n, const kernel::Epilogue* ep = nullptr);
 
+// c (m × n, ldc) = a · bᵀ with b (n × k, row stride ldb), neither operand packed
+// (gemm_f32_nt.cpp): a linear layer with (out, in) weights; ep as above.
+void gemm_f32_small_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
+                       int64_t k, int64_t n, const kernel::Epilogue* ep = nullptr);
+
 // ---- the choice (gemm_shape.cpp) -------------------------------------------------------
 
 // a: (m, k), b: (k, n), c: (m, n), row-major and contiguous; up to `threads` threads.
