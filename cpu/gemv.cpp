@@ -8,14 +8,15 @@
 //
 // x · B (M = 1): B is row-major, so a row of B is a contiguous stream and x[p] scales all of
 // it. A B that fits in L2 (a layer's weights) is swept by blocks of up to eight vectors of
-// columns whose sums stay in registers for all of K. A larger B is streamed row by row: rows are taken four at a time and added into the partial sums of a block of columns
-// that stays in L1 (y += x[p]·B[p] + … + x[p+3]·B[p+3]), so the sums are loaded and stored
-// once per four rows while B streams past. Blocks of columns keep those sums in L1 when N is
-// long; each block walks all of K.
+// columns whose sums stay in registers for all of K. A larger B is streamed row by row:
+// rows are taken four at a time and added into the partial sums of a block of columns that
+// stays in the caches (y += x[p]·B[p] + … + x[p+3]·B[p+3]), so the sums are loaded and
+// stored once per four rows while B streams past. The block is wide enough that B's rows
+// stream whole; only a very wide B is cut into blocks, each walking all of K.
 //
-// A · x (N = 1): each row of A dotted with x, four rows at a time so that one load of x
-// feeds four rows, two accumulators per row for the multiply-add latency, summed across
-// lanes at the end.
+// A · x (N = 1): each row of A dotted with x, with several accumulators per row for the
+// multiply-add latency, summed across lanes at the end. f32 takes one row at a time, so A is
+// read as one stream; int8 takes four rows at a time, so one widened load of x feeds four.
 //
 // f32 multiplies with MulAdd (FMA where the target has it); the order of the sums differs
 // from the packed GEMM's, and both stay within the 2·K·u bound of docs/design.md. int8 is
@@ -43,13 +44,17 @@ HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Columns whose partial sums stay in L1 (beside the four rows streaming past) while K runs.
-constexpr int64_t kColumnBlock = 2048;
+// Columns whose partial sums stay in the caches (32 KiB of f32: L1 or L2) while K runs.
+// Wide, so that B's rows of up to this many columns stream whole: memory is read fastest
+// as long contiguous runs, not as a row's halves in two sweeps.
+constexpr int64_t kColumnBlock = 8192;
 
 // The element type's loads and multiply-adds: T is the input type, Acc the result's.
 template <class T> struct Elem;
 template <> struct Elem<float> {
   using Acc = float;
+  // A · x: one row at a time (A read as one stream), four accumulators for the latency.
+  static constexpr int kColRows = 1, kColAccs = 4;
   using D = hn::ScalableTag<float>;
   static hn::Vec<D> Load(D d, const float* p) { return hn::LoadU(d, p); }
   static hn::Vec<D> MulAcc(hn::Vec<D> x, hn::Vec<D> b, hn::Vec<D> acc) { return hn::MulAdd(x, b, acc); }
@@ -58,6 +63,8 @@ template <> struct Elem<float> {
 };
 template <> struct Elem<int8_t> {
   using Acc = int32_t;
+  // A · x: four rows share each widened load of x (the widening costs more than the stream).
+  static constexpr int kColRows = 4, kColAccs = 2;
   using D = hn::ScalableTag<int32_t>;
   static hn::Vec<D> Load(D d, const int8_t* p) { return hn::PromoteTo(d, hn::LoadU(hn::Rebind<int8_t, D>(), p)); }
   static hn::Vec<D> MulAcc(hn::Vec<D> x, hn::Vec<D> b, hn::Vec<D> acc) { return hn::Add(acc, hn::Mul(x, b)); }
@@ -166,31 +173,38 @@ void GemvCol(const T* HWY_RESTRICT a, int64_t lda, const T* HWY_RESTRICT x, type
   using V = hn::Vec<typename E::D>;
   const typename E::D d;
   const auto L = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t kv = k / (2 * L) * (2 * L);
-  constexpr int R = 4;  // rows per pass, sharing each load of x
   int64_t i = 0;
-  auto rows = [&](auto rows_tag) {
-    constexpr int NR = decltype(rows_tag)::value;
+  auto rows = [&](auto rows_tag, auto acc_tag) {
+    constexpr int NR = decltype(rows_tag)::value, NA = decltype(acc_tag)::value;
+    const int64_t kv = k / (NA * L) * (NA * L);
     const T* r[NR];
     for (int t = 0; t < NR; ++t) r[t] = a + (i + t) * lda;
-    V acc0[NR], acc1[NR];
-    for (int t = 0; t < NR; ++t) acc0[t] = acc1[t] = hn::Zero(d);
+    V acc[NR][NA];
+    for (int t = 0; t < NR; ++t)
+      for (int u = 0; u < NA; ++u) acc[t][u] = hn::Zero(d);
     int64_t p = 0;
-    for (; p < kv; p += 2 * L) {
-      const V x0 = E::Load(d, x + p), x1 = E::Load(d, x + p + L);
-      for (int t = 0; t < NR; ++t) {
-        acc0[t] = E::MulAcc(E::Load(d, r[t] + p), x0, acc0[t]);
-        acc1[t] = E::MulAcc(E::Load(d, r[t] + p + L), x1, acc1[t]);
-      }
+    for (; p < kv; p += NA * L) {
+      V xv[NA];
+      for (int u = 0; u < NA; ++u) xv[u] = E::Load(d, x + p + u * L);
+      for (int t = 0; t < NR; ++t)
+        for (int u = 0; u < NA; ++u) acc[t][u] = E::MulAcc(E::Load(d, r[t] + p + u * L), xv[u], acc[t][u]);
+    }
+    for (; p + L <= k; p += L) {
+      const V xv = E::Load(d, x + p);
+      for (int t = 0; t < NR; ++t) acc[t][0] = E::MulAcc(E::Load(d, r[t] + p), xv, acc[t][0]);
     }
     for (int t = 0; t < NR; ++t) {
-      Acc s = E::Sum(d, hn::Add(acc0[t], acc1[t]));
+      V sum = acc[t][0];
+      for (int u = 1; u < NA; ++u) sum = hn::Add(sum, acc[t][u]);
+      Acc s = E::Sum(d, sum);
       for (int64_t q = p; q < k; ++q) s = E::Scalar(s, r[t][q], x[q]);  // the k tail
       y[i + t] = s;
     }
   };
-  for (; i + R <= m; i += R) rows(std::integral_constant<int, R>{});
-  for (; i < m; ++i) rows(std::integral_constant<int, 1>{});
+  using Rows = std::integral_constant<int, E::kColRows>;
+  using Accs = std::integral_constant<int, E::kColAccs>;
+  for (; i + E::kColRows <= m; i += E::kColRows) rows(Rows{}, Accs{});
+  for (; i < m; ++i) rows(std::integral_constant<int, 1>{}, Accs{});
 }
 
 void GemvRowF32(const float* x, const float* b, int64_t ldb, float* y, int64_t k, int64_t n) {
