@@ -27,5 +27,7 @@ extern const VnniTile vnni_ymm_tiles[4];
 // the portable routines).
 void pack_a_vnni_zmm(const int8_t* a, int64_t lda, int64_t rows, int64_t kc, int mr, uint8_t* dst);
 void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int nr, int8_t* dst, int32_t* comp);
+// pack_b_t of PackI8Vnni: B stored transposed (cols × kc, row stride ldbt).
+void pack_b_t_vnni_zmm(const int8_t* bt, int64_t ldbt, int64_t kc, int64_t cols, int nr, int8_t* dst, int32_t* comp);
 
 }  // namespace hk::cpu

@@ -10,6 +10,9 @@
 //   words (unpack 32 → unpack 64 → permute 128-bit lanes) turns them into 16 groups of
 //   8 rows × 4 bytes, 512 contiguous bytes, stored with eight full-vector stores. The +128
 //   shift is one byte add on the loaded rows.
+// B stored transposed (n × k, the (out, in) weights of a linear layer): 16 rows × 64 bytes
+//   are 16 columns × 16 k quads, and a transpose of 32-bit words (pack_b_t_vnni_zmm) gives
+//   16 packed groups at once.
 // B (NR a multiple of 16): four rows × 64 columns; byte and word unpacks build the k quads
 //   of each column inside 128-bit lanes, a 4 × 4 transpose of lanes puts 16 consecutive
 //   columns in each vector, and one vpdpbusd against a vector of ones adds each column's
@@ -160,6 +163,69 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
   }
   // comp = −128 · Σ_k b, the correction for A's +128 (see gemm_pack.cpp for the bound).
   for (int64_t c = 0; c < cols; ++c) comp[c] *= -128;
+}
+
+// 16 × 16 32-bit words: out[t] lane r = x[r] lane t. Three rounds (unpack 32, unpack 64,
+// 128-bit lane shuffles), 64 instructions.
+[[gnu::always_inline]] inline void transpose_16x16_epi32(__m512i x[16], __m512i out[16]) {
+  __m512i a[16], b[16];
+#pragma GCC unroll 8
+  for (int r = 0; r < 16; r += 2) {  // a[r] lane L: x[r], x[r+1] at words 4L, 4L+1; a[r+1]: 4L+2, 4L+3
+    a[r] = _mm512_unpacklo_epi32(x[r], x[r + 1]);
+    a[r + 1] = _mm512_unpackhi_epi32(x[r], x[r + 1]);
+  }
+#pragma GCC unroll 4
+  for (int g = 0; g < 4; ++g) {  // b[4g + s] lane L: rows 4g … 4g + 3 at word 4L + s
+    b[4 * g + 0] = _mm512_unpacklo_epi64(a[4 * g], a[4 * g + 2]);
+    b[4 * g + 1] = _mm512_unpackhi_epi64(a[4 * g], a[4 * g + 2]);
+    b[4 * g + 2] = _mm512_unpacklo_epi64(a[4 * g + 1], a[4 * g + 3]);
+    b[4 * g + 3] = _mm512_unpackhi_epi64(a[4 * g + 1], a[4 * g + 3]);
+  }
+#pragma GCC unroll 4
+  for (int s = 0; s < 4; ++s) {  // out[4L + s]: lane L of b[s], b[4 + s], b[8 + s], b[12 + s]
+    const __m512i c01 = _mm512_shuffle_i32x4(b[s], b[4 + s], 0x44), d01 = _mm512_shuffle_i32x4(b[8 + s], b[12 + s], 0x44);
+    const __m512i c23 = _mm512_shuffle_i32x4(b[s], b[4 + s], 0xEE), d23 = _mm512_shuffle_i32x4(b[8 + s], b[12 + s], 0xEE);
+    out[s] = _mm512_shuffle_i32x4(c01, d01, 0x88);
+    out[4 + s] = _mm512_shuffle_i32x4(c01, d01, 0xDD);
+    out[8 + s] = _mm512_shuffle_i32x4(c23, d23, 0x88);
+    out[12 + s] = _mm512_shuffle_i32x4(c23, d23, 0xDD);
+  }
+}
+
+void pack_b_t_vnni_zmm(const int8_t* bt, int64_t ldbt, int64_t kc, int64_t cols, int nr, int8_t* dst, int32_t* comp) {
+  if (nr % 16 != 0) {  // panels of whole 16-column vectors only
+    pack_b_t<PackI8Vnni>(bt, ldbt, kc, cols, nr, dst, comp);
+    return;
+  }
+  // Column c of B is row c of bt, so a k quad of a column is 4 contiguous bytes, and 16
+  // columns × 16 quads are 16 rows × 64 bytes: one transpose of 32-bit words gives 16 packed
+  // groups of 16 columns, and one vpdpbusd against ones per group adds each column's four
+  // values to its compensation sum.
+  const int64_t groups = (kc + 3) / 4, stride = int64_t{nr} * 4, panel = groups * stride;
+  const int64_t padded = (cols + nr - 1) / nr * nr;  // the last panel is zero-filled to NR columns
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int64_t c0 = 0; c0 < padded; c0 += 16) {
+    const int64_t valid = cols - c0;  // rows of bt inside B (≤ 0: all zeros)
+    int8_t* d = dst + c0 / nr * panel + c0 % nr * 4;
+    __m512i sum = _mm512_setzero_si512();
+    for (int64_t q0 = 0; q0 < groups; q0 += 16) {
+      const __mmask64 m = first_bytes(kc - 4 * q0);  // zeros past kc
+      __m512i x[16], out[16];
+#pragma GCC unroll 16
+      for (int r = 0; r < 16; ++r)
+        x[r] = r < valid ? _mm512_maskz_loadu_epi8(m, bt + (c0 + r) * ldbt + 4 * q0) : _mm512_setzero_si512();
+      transpose_16x16_epi32(x, out);
+      const int64_t n_out = groups - q0 < 16 ? groups - q0 : 16;
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; ++t) {
+        if (t >= n_out) break;
+        _mm512_storeu_si512(d + (q0 + t) * stride, out[t]);
+        sum = _mm512_dpbusd_epi32(sum, ones, out[t]);
+      }
+    }
+    // comp = −128 · Σ_k b, the correction for A's +128 (see gemm_pack.cpp for the bound).
+    _mm512_storeu_si512(comp + c0, _mm512_mullo_epi32(sum, _mm512_set1_epi32(-128)));
+  }
 }
 
 }  // namespace hk::cpu

@@ -4,11 +4,12 @@
 // write all of it twice more.
 //
 // The path is chosen by shape, as for matmul (gemm_shape.hpp): a GEMV at batch 1 (the
-// weights streamed once in their own layout, never packed), the unpacked small GEMM for
-// small f32 products with (in, out) weights, the packed GEMM over the thread pool for the
-// rest. (out, in) weights are transposed by the packing itself (pack_b_t), so PyTorch's
-// layout costs no extra pass; they have no unpacked small path yet, so a small product with
-// them pays the packing the small GEMM avoids.
+// weights streamed once in their own layout, never packed), the unpacked small GEMMs for
+// small f32 products (gemm_f32_small.cpp for (in, out) weights, gemm_f32_nt.cpp's dot
+// products for (out, in)), the packed GEMM over the thread pool for the rest. There (out,
+// in) weights are transposed by the packing itself (pack_b_t; for int8 VNNI a transpose of
+// 32-bit words, since a k quad of a column is 4 contiguous bytes of a row), so PyTorch's
+// layout costs no extra pass.
 //
 // int8: the int32 sums come from the VNNI GEMM (or the int16-pair one on CPUs without VNNI)
 // and are dequantized in the epilogue, float(sum) · input_scale · weight_scale[j].

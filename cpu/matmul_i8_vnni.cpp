@@ -55,6 +55,7 @@ GemmPlan<PackI8Vnni> vnni_zmm_plan() {
   if (cpu_features().avx512bw) {  // every AVX512-VNNI CPU so far; the packing needs its byte ops
     plan.pack_a = &pack_a_vnni_zmm;
     plan.pack_b = &pack_b_vnni_zmm;
+    plan.pack_b_t = &pack_b_t_vnni_zmm;
   }
   return plan;
 }

@@ -177,7 +177,7 @@ TEST(GemmKernels, VnniZmm) {
 // panels and every compensation sum, for row, k and column counts around each edge (a
 // partial 8-row panel, a partial k quad, a partial 64-byte chunk, a partial 48-column
 // panel), from inside a larger matrix (lda, ldb > the block), with guard bytes after each
-// buffer that must stay untouched.
+// buffer that must stay untouched; B also stored transposed.
 TEST(GemmKernels, VnniZmmPackingMatchesPortable) {
   const hk::CpuFeatures& f = hk::cpu_features();
   if (!(f.avx512f && f.avx512bw && f.avx512vnni)) GTEST_SKIP() << "no AVX512-VNNI + BW (after HK_CPU_ISA)";
@@ -207,6 +207,21 @@ TEST(GemmKernels, VnniZmmPackingMatchesPortable) {
       std::vector<int32_t> want_comp(size_t(padded + 16), 7), got_comp(size_t(padded + 16), 7);
       pack_b<PackI8Vnni>(b.data(), ldb, kc, cols, nr, want.data(), want_comp.data());
       pack_b_vnni_zmm(b.data(), ldb, kc, cols, nr, got.data(), got_comp.data());
+      ASSERT_EQ(want, got);
+      ASSERT_EQ(want_comp, got_comp);
+    }
+  // B stored transposed (cols × kc: a linear layer's (out, in) weights).
+  for (int64_t kc : {1, 3, 4, 5, 63, 64, 65, 100, 1000})
+    for (int64_t cols : {1, 15, 16, 17, 47, 48, 49, 100, 200}) {
+      SCOPED_TRACE("Bt: kc " + std::to_string(kc) + ", " + std::to_string(cols) + " columns");
+      const int64_t ldbt = kc + 29;
+      auto bt = int8s(size_t((cols + 1) * ldbt), unsigned(kc * 5 + cols));  // a row past the block, as above
+      bt[0] = -128;
+      const int64_t padded = round_up(cols, nr), bytes = padded * round_up(kc, 4) + kGuard;
+      std::vector<int8_t> want(size_t(bytes), 0x5A), got(size_t(bytes), 0x5A);
+      std::vector<int32_t> want_comp(size_t(padded + 16), 7), got_comp(size_t(padded + 16), 7);
+      pack_b_t<PackI8Vnni>(bt.data(), ldbt, kc, cols, nr, want.data(), want_comp.data());
+      pack_b_t_vnni_zmm(bt.data(), ldbt, kc, cols, nr, got.data(), got_comp.data());
       ASSERT_EQ(want, got);
       ASSERT_EQ(want_comp, got_comp);
     }
