@@ -199,6 +199,27 @@ void pack_b_t(const typename P::In* bt, int64_t ldbt, int64_t kc, int64_t cols, 
   constexpr int g = P::kGroup;
   constexpr bool kVnni = std::is_same_v<P, PackI8Vnni>;
   const int64_t groups = (kc + g - 1) / g, stride = int64_t{nr} * g, panel = groups * stride;
+  if constexpr (g == 1) {
+    // f32: 16 columns × 16 k at a time, so each block reads 16 lines of bt and writes 16
+    // lines of the panel while both are in L1 (column by column, every line of the panel
+    // would be written once per column, long after it left L1).
+    constexpr int64_t kBlock = 16;
+    const int64_t padded = round_up(cols, nr);
+    for (int64_t c0 = 0; c0 < padded; c0 += kBlock)
+      for (int64_t p0 = 0; p0 < kc; p0 += kBlock) {
+        const int64_t p1 = std::min(kc, p0 + kBlock);
+        for (int64_t c = c0; c < std::min(padded, c0 + kBlock); ++c) {
+          PB* d = dst + c / nr * panel + c % nr;
+          if (c >= cols) {  // past the edge: zeros
+            for (int64_t p = p0; p < p1; ++p) d[p * stride] = PB{0};
+            continue;
+          }
+          const typename P::In* src = bt + c * ldbt;
+          for (int64_t p = p0; p < p1; ++p) d[p * stride] = static_cast<PB>(src[p]);
+        }
+      }
+    return;
+  }
   // Column c of B is row c of bt, contiguous along k: each is read once, in order, and its
   // k groups scattered to its slot of every group of its panel.
   for (int64_t c = 0; c < round_up(cols, nr); ++c) {

@@ -113,15 +113,25 @@ constexpr int64_t kRowUnit = 24;
 // The small GEMM reads B's block (K × one tile of columns) from L2 once per tile of rows
 // instead of packing it; past a quarter of L2 the packed GEMM's K blocking wins. It also
 // reads A once per tile of columns, where the packed GEMM packs A once and reuses the copy
-// for every tile: with few tiles of columns (N ≤ 128, or N ≤ 256 with A in L2) packing A
-// costs more than it saves even for large products (a layer of 128 outputs at batch 256).
+// for every tile: that pays while A stays in L2 (half of it, beside B's block), however
+// wide B (a layer of 1024 outputs at batch 64), or when there are few tiles of columns
+// (N ≤ 128: a layer of 128 outputs at batch 256).
 bool small_f32(int64_t m, int64_t k, int64_t n) {
   const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
   const int64_t l2 = cpu_features().l2_bytes > 0 ? cpu_features().l2_bytes : 256 << 10;
   const int64_t panel_bytes = k * 32 * static_cast<int64_t>(sizeof(float));  // K × NR (32 columns on AVX-512)
   const double a_bytes = static_cast<double>(m) * static_cast<double>(k) * sizeof(float);
-  const bool few_column_tiles = n <= 128 || (n <= 256 && a_bytes <= static_cast<double>(l2));
-  return (macs < PackF32::kInlineMacs || few_column_tiles) && panel_bytes <= l2 / 4;
+  const bool a_reread_cheaply = n <= 128 || a_bytes <= static_cast<double>(l2) / 2;
+  return (macs < PackF32::kInlineMacs || a_reread_cheaply) && panel_bytes <= l2 / 4;
+}
+
+// The dot-product GEMM (gemm_f32_nt.cpp) sweeps all of x once per four rows of W, and
+// reads W once: it pays while x stays in L2 (half of it, beside the streaming W), however
+// wide the layer, and beats packing W, which reads and writes W once more.
+bool small_f32_nt(int64_t m, int64_t k, int64_t n) {
+  const int64_t l2 = cpu_features().l2_bytes > 0 ? cpu_features().l2_bytes : 256 << 10;
+  const double x_bytes = static_cast<double>(m) * static_cast<double>(k) * sizeof(float);
+  return x_bytes <= static_cast<double>(l2) / 2 || small_f32(m, k, n);
 }
 
 // The small GEMM over threads; with an epilogue, c is a linear layer's output. b_t: b is
@@ -139,14 +149,29 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
   const bool by_cols = col_units >= threads;
   const int64_t units = by_cols ? col_units : row_units;
   const int parts = static_cast<int>(std::min<int64_t>(threads, units));
+  // A's rows a multiple of 4 KiB apart (K a multiple of 1024) all fall in one set of L1, and a
+  // tile's rows (12 on AVX-512) outnumber its ways: each part copies the rows it reads to
+  // rows 64 bytes longer first, a pass over its rows that the tile's misses cost many times.
+  const bool pad_a = !b_t && m > 1 && (k * static_cast<int64_t>(sizeof(float))) % 4096 == 0;
+  auto rows_of_a = [&](int64_t i0, int64_t i1, int64_t& lda) -> const float* {
+    lda = k;
+    if (!pad_a) return a + i0 * k;
+    lda = k + 16;
+    auto* copy = static_cast<float*>(pack_scratch(0, sizeof(float) * static_cast<std::size_t>((i1 - i0) * lda)));
+    for (int64_t i = i0; i < i1; ++i) std::copy(a + i * k, a + i * k + k, copy + (i - i0) * lda);
+    return copy;
+  };
   auto part = [&](int64_t u0, int64_t u1) {
+    int64_t lda = k;
     if (by_cols) {
       const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
       const Epilogue ep_j = ep ? epilogue_at(*ep, j0) : Epilogue{};
-      kernel(a, k, b + (b_t ? j0 * k : j0), ldb, c + j0, n, m, k, j1 - j0, ep ? &ep_j : nullptr);
+      const float* ap = rows_of_a(0, m, lda);
+      kernel(ap, lda, b + (b_t ? j0 * k : j0), ldb, c + j0, n, m, k, j1 - j0, ep ? &ep_j : nullptr);
     } else {
       const int64_t i0 = u0 * kRowUnit, i1 = std::min(u1 * kRowUnit, m);
-      kernel(a + i0 * k, k, b, ldb, c + i0 * n, n, i1 - i0, k, n, ep);
+      const float* ap = rows_of_a(i0, i1, lda);
+      kernel(ap, lda, b, ldb, c + i0 * n, n, i1 - i0, k, n, ep);
     }
   };
   if (parts <= 1) {
@@ -170,7 +195,7 @@ bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, in
 bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
                          const Epilogue& ep, int threads) {
   if (linear_gemv<float, float>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_f32_row, &gemv_f32_col)) return true;
-  if (!small_f32(m, k, n)) return false;
+  if (w_out_in ? !small_f32_nt(m, k, n) : !small_f32(m, k, n)) return false;
   // (out, in) weights: dot products along k, neither operand transposed (gemm_f32_nt.cpp).
   small_f32_split(x, w, out, m, k, n, threads, &ep, w_out_in);
   return true;

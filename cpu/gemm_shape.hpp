@@ -6,10 +6,11 @@
 // - M = 1 or N = 1 (a layer at batch 1, a GEMV): every element of the matrix operand is
 //   used exactly once, so packing it is a second full pass over the largest operand. The
 //   GEMV kernels (gemv.cpp) stream it once, in the caller's layout.
-// - Small products (a few hundred thousand multiply-adds, or a handful of rows against a
-//   modest B): the operands already sit in L1 or L2, so the packed copies cost about as much
-//   as the arithmetic they were meant to speed up. The small GEMM (gemm_f32_small.cpp)
-//   runs a register-blocked tile straight on the caller's A and B, BLIS "sup" style.
+// - Small or skinny products (a few hundred thousand multiply-adds, or rows of A that fit
+//   in L2 against any B): A sits in L1 or L2, so packed copies cost about as much as the
+//   arithmetic they were meant to speed up. The small GEMM (gemm_f32_small.cpp) runs a
+//   register-blocked tile straight on the caller's A and B, BLIS "sup" style; with B
+//   transposed (a linear layer's (out, in) weights), gemm_f32_nt.cpp's dot products.
 //
 // matmul_by_shape() is what the default variants (`parallel`, `vnni`) call first; it
 // returns false when the shape belongs to the packed GEMM. The lower rungs (`simd`) stay

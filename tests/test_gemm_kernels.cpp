@@ -414,7 +414,10 @@ TEST(GemmShapes, ChoiceBoundaries) {
       {1, 2048, 515, true, true},    // a GEMV large enough to split over threads
       {1100, 1000, 1, true, true},
       {128, 128, 128, true, false},  // small: unpacked
-      {512, 512, 512, false, false}, // large: packed
+      {32, 512, 600, true, false},   // wide, but A stays in L2: unpacked
+      {40, 1024, 96, true, false},   // A's rows 4 KiB apart: copied to a padded stride (split by columns)
+      {60, 2048, 20, true, false},   // ... and split by rows
+      {1024, 1024, 1024, false, false}, // large: packed
       {4, 65536, 32, false, false},  // small M, but K × NR too long for L2: packed
   };
   for (const Case& s : cases)
