@@ -152,7 +152,7 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
   // A's rows a multiple of 4 KiB apart (K a multiple of 1024) all fall in one set of L1, and a
   // tile's rows (12 on AVX-512) outnumber its ways: each part copies the rows it reads to
   // rows 64 bytes longer first, a pass over its rows that the tile's misses cost many times.
-  const bool pad_a = !b_t && m > 1 && (k * static_cast<int64_t>(sizeof(float))) % 4096 == 0;
+  const bool pad_a = !b_t && m > 1 && k > 0 && (k * static_cast<int64_t>(sizeof(float))) % 4096 == 0;
   auto rows_of_a = [&](int64_t i0, int64_t i1, int64_t& lda) -> const float* {
     lda = k;
     if (!pad_a) return a + i0 * k;
