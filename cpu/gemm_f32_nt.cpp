@@ -29,17 +29,11 @@
 #include "cpu/gemm_epilogue.hpp"
 #include "cpu/gemm_shape.hpp"
 
+#include "cpu/gemm_f32_tile-inl.h"
+
 HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// The last k values, fewer than a vector, are read through a lane mask where masked loads
-// never touch the masked-off lanes' memory (AVX2, AVX-512), else added one by one.
-#if HWY_TARGET <= HWY_AVX2
-constexpr bool kMaskedLoadsNt = true;
-#else
-constexpr bool kMaskedLoadsNt = false;
-#endif
 
 // Rows of a and rows of b per tile: 16 accumulators, 8 loads per 16 multiply-adds.
 constexpr int kNtMR = 4, kNtNR = 4;
@@ -98,7 +92,7 @@ void NtTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float* HW
       for (int j = 0; j < C; ++j) acc[r][j] = hn::MulAdd(av[r], bv[j], acc[r][j]);
   }
   int64_t done = kv;  // k values summed so far
-  if (kMaskedLoadsNt && kv < k) {  // the last k values, fewer than a vector: through a lane mask
+  if (kMaskedLoads && kv < k) {  // the last k values, fewer than a vector: through a lane mask (gemm_f32_tile-inl.h)
     const auto mask = hn::FirstN(d, static_cast<size_t>(k - kv));
     V av[R], bv[C];
 #pragma GCC unroll 4

@@ -45,12 +45,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // stores leaves through the stack tile and finish_tile.
 // Masked (one vector, cols < L): B's last columns read and C's stored through a lane mask
 // instead of the zero-padded strip, on the targets whose masked loads never touch the
-// masked-off lanes' memory (AVX2, AVX-512).
-#if HWY_TARGET <= HWY_AVX2
-constexpr bool kMaskedLoads = true;
-#else
-constexpr bool kMaskedLoads = false;
-#endif
+// masked-off lanes' memory (kMaskedLoads: AVX2, AVX-512).
 
 template <int MRU, int NVU, bool Masked = false>
 void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,

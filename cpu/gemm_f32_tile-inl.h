@@ -1,6 +1,7 @@
 // The f32 register tile per Highway target, shared by the packed micro-kernel
 // (gemm_f32_microkernel.cpp) and the unpacked small GEMM (gemm_f32_small.cpp): MR rows of C
-// by NV vectors of columns, held in vector registers across the k loop.
+// by NV vectors of columns, held in vector registers across the k loop. Also which targets
+// read an edge through a lane mask (those two and gemm_f32_nt.cpp).
 //
 // A tile needs MR·NV accumulators + NV vectors of B + one broadcast register. AVX-512 has 32
 // vector registers → 12×(2 vectors) = 24 accumulators; AVX2 and SSE4 have 16 → 6×(2 vectors)
@@ -27,6 +28,14 @@ constexpr int kMR = 12, kNV = 2;
 constexpr int kMR = 4, kNV = 4;
 #else
 constexpr int kMR = 6, kNV = 2;
+#endif
+
+// Whether a masked load never touches the masked-off lanes' memory (AVX2, AVX-512), so an
+// edge narrower than a vector can be read through a lane mask without reading past its row.
+#if HWY_TARGET <= HWY_AVX2
+constexpr bool kMaskedLoads = true;
+#else
+constexpr bool kMaskedLoads = false;
 #endif
 
 // acc + (*a broadcast to every lane) · b: the tile's one operation. On AVX-512 the broadcast
