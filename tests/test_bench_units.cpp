@@ -2,6 +2,7 @@
 // result), the roofline bound, speedups and peer ratios, the crossover, the explain mapping,
 // and every output format of a synthetic report.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +18,8 @@
 #include "report/format.hpp"
 #include "report/roofline.hpp"
 #include "run/runner.hpp"
+#include "run/session.hpp"
+#include "machine/cpu_distance.hpp"
 #include "report/svg_charts.hpp"
 #include "run/sweep.hpp"
 #include "run/workload.hpp"
@@ -465,9 +468,61 @@ Report synthetic_report() {
   return r;
 }
 
+// ---- how far apart the CPUs were ----------------------------------------------------------
+
+TEST(BenchCpuDistance, MeasuresARoundTripBetweenTwoAllowedCpus) {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2)
+    GTEST_SKIP() << "this process may run on fewer than two CPUs: no pair to measure";
+  const std::optional<CpuDistance> d = measure_cpu_distance();
+  ASSERT_TRUE(d.has_value());
+  EXPECT_NE(d->cpu_a, d->cpu_b);
+  EXPECT_TRUE(CPU_ISSET(d->cpu_a, &allowed) && CPU_ISSET(d->cpu_b, &allowed));
+  // A cache line between two cores takes tens to hundreds of nanoseconds; never nothing,
+  // and well under the 50 ms a stalled trip is given.
+  EXPECT_GT(d->round_trip_ns, 1);
+  EXPECT_LT(d->round_trip_ns, 1e6);
+}
+
+TEST(BenchCpuDistance, NamesOnlyTheRowsMeasuredFarApart) {
+  Table t{"matmul", hk::DType::i8, "matmul i8", {}, {}};
+  auto row = [&](const std::string& variant, const std::string& backend, double ns) {
+    Result r = timed("matmul", hk::DType::i8, backend, variant, 2, 1, 2e9, 1e6);
+    r.cpu_round_trip_ns = ns;
+    t.rows.push_back(r);
+  };
+  row("vnni", "cpu", 65);
+  row("onednn", "peer", 72);
+  row("parallel", "cpu", 0);  // not measured (one thread): not counted
+  EXPECT_EQ(cpu_distance_note({t}), "") << "rows at like distances need no note";
+  row("vnni", "cpu", 331);
+  Result failed = timed("matmul", hk::DType::i8, "cpu", "blocked", 2, 1, 2e9, 1e6);
+  failed.status = Status::failed;
+  failed.cpu_round_trip_ns = 900;  // no timing, so nothing to warn about
+  t.rows.push_back(failed);
+  const std::string note = cpu_distance_note({t});
+  EXPECT_NE(note.find("1 of 3 multi-thread rows"), std::string::npos) << note;
+  EXPECT_NE(note.find("331 ns"), std::string::npos) << note;
+  EXPECT_NE(note.find("65 ns"), std::string::npos) << note;
+  EXPECT_NE(note.find("matmul i8 64x64x64 vnni (cpu) 2 threads"), std::string::npos) << note;
+  EXPECT_EQ(note.find("onednn"), std::string::npos) << note;
+  EXPECT_EQ(note.find("blocked"), std::string::npos) << note;
+  // Twice as far but only 40 ns more: within what a quiet machine varies by.
+  Table close{"relu", hk::DType::f32, "relu f32", {}, {}};
+  for (double ns : {20.0, 60.0}) {
+    Result r = timed("relu", hk::DType::f32, "cpu", "parallel", 2, 1, 1e6, 1e6);
+    r.cpu_round_trip_ns = ns;
+    close.rows.push_back(r);
+  }
+  EXPECT_EQ(cpu_distance_note({close}), "");
+}
+
 TEST(BenchFormats, JsonValidatesAgainstTheSchemaAndFailedRowsCarryNoNumbers) {
   bench_json::Value schema = bench_json::parse(read_file(HK_BENCH_SCHEMA));
-  bench_json::Value doc = bench_json::parse(format_json(synthetic_report()));
+  Report rep = synthetic_report();
+  rep.tables[0].rows[0].cpu_round_trip_ns = 65.5;
+  rep.tables[0].rows[1].cpu_round_trip_ns = 70;  // a failed row: no numbers, this one neither
+  bench_json::Value doc = bench_json::parse(format_json(rep));
   std::vector<std::string> errors = bench_json::validate(doc, schema);
   for (const std::string& e : errors) ADD_FAILURE() << e;
   const auto& results = doc.at("results").items;
@@ -478,6 +533,9 @@ TEST(BenchFormats, JsonValidatesAgainstTheSchemaAndFailedRowsCarryNoNumbers) {
   EXPECT_TRUE(results[1].at("time_ms").is_null());
   EXPECT_TRUE(results[1].at("gflops").is_null());
   EXPECT_EQ(results[1].at("failure").str, "c[1][2] = 3, fp64 4");
+  EXPECT_NEAR(results[0].at("cpu_round_trip_ns").num, 65.5, 1e-9);
+  EXPECT_TRUE(results[1].at("cpu_round_trip_ns").is_null());
+  EXPECT_TRUE(results[3].at("cpu_round_trip_ns").is_null());
   EXPECT_EQ(results[2].at("status").str, "validated");
   EXPECT_TRUE(results[2].at("time_ms").is_null());
   EXPECT_EQ(doc.at("environment").at("variables").at("OPENBLAS_CORETYPE").str, "Haswell");

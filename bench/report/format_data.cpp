@@ -76,7 +76,8 @@ std::string format_csv(const Report& rep) {
         << " GOP/s, read " << num(p.read_gbps) << " GB/s, copy " << num(p.copy_gbps) << " GB/s\n";
   for (const std::string& n : rep.notes) out << "# note: " << n << "\n";
   out << "op,dtype,shape,backend,variant,kind,threads,status,median_ms,min_ms,max_ms,repeats,end_to_end_median_ms,"
-         "gflops,gbps,bound,percent_of_peak,cache_resident,speedup_vs_naive,vs_best_peer,best_peer,failure\n";
+         "gflops,gbps,bound,percent_of_peak,cache_resident,speedup_vs_naive,vs_best_peer,best_peer,cpu_round_trip_ns,"
+         "failure\n";
   for (const Table& t : rep.tables)
     for (const Result& r : t.rows) {
       bool ok = r.status == Status::ok;
@@ -89,7 +90,7 @@ std::string format_csv(const Report& rep) {
           << (ok && r.percent_of_peak > 0 ? num(r.percent_of_peak) : "") << "," << (ok ? (r.cache_resident ? "1" : "0") : "")
           << "," << (ok && r.speedup_vs_naive > 0 ? num(r.speedup_vs_naive) : "") << ","
           << (ok && r.vs_best_peer > 0 ? num(r.vs_best_peer) : "") << "," << csv_field(ok ? r.best_peer : "") << ","
-          << csv_field(r.failure) << "\n";
+          << (ok && r.cpu_round_trip_ns > 0 ? num(r.cpu_round_trip_ns) : "") << "," << csv_field(r.failure) << "\n";
     }
   return out.str();
 }
@@ -146,7 +147,8 @@ std::string format_json(const Report& rep) {
           << ", \"cache_resident\": " << (r.cache_resident ? "true" : "false")
           << ",\n     \"speedup_vs_naive\": " << (ok ? optional_num(r.speedup_vs_naive) : "null")
           << ", \"vs_best_peer\": " << (ok ? optional_num(r.vs_best_peer) : "null")
-          << ", \"best_peer\": " << (ok && !r.best_peer.empty() ? json_string(r.best_peer) : "null") << "}";
+          << ", \"best_peer\": " << (ok && !r.best_peer.empty() ? json_string(r.best_peer) : "null")
+          << ", \"cpu_round_trip_ns\": " << (ok && r.cpu_round_trip_ns > 0 ? num(r.cpu_round_trip_ns) : "null") << "}";
     }
   out << "\n  ],\n  \"crossovers\": [";
   for (size_t i = 0; i < rep.crossovers.size(); ++i) {

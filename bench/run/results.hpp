@@ -85,6 +85,9 @@ struct Result {
   double speedup_vs_naive = 0;     // 0 = no naive row of the same shape/threads/backend
   double vs_best_peer = 0;         // rate / best peer rate at the same shape and threads; 0 = none
   std::string best_peer;
+  // Multi-thread CPU rows: the round trip of a cache line between the first two CPUs, measured
+  // just before the row was timed (machine/cpu_distance.hpp); 0 = not measured.
+  double cpu_round_trip_ns = 0;
 
   bool compute_bound() const { return bound == "fp32 FMA" || bound == "int8 dot"; }
   // An op doing more than one operation per byte (matmul) is counted in GFLOP/s (GOP/s for

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "report/format.hpp"
+#include "machine/cpu_distance.hpp"
 #include "machine/gpu.hpp"
 #include "hk/registry.hpp"
 #include "hk/experimental/trace.hpp"
@@ -66,6 +67,12 @@ Result base_row(const Workload& w, std::string backend, std::string variant, boo
   r.flops = work.flops;
   r.bytes = work.bytes;
   return r;
+}
+
+// A multi-thread CPU row records how far apart its CPUs were when it was timed.
+void note_cpu_distance(Result& r, int threads) {
+  if (threads <= 1) return;
+  if (const auto d = measure_cpu_distance()) r.cpu_round_trip_ns = d->round_trip_ns;
 }
 
 void set_time(Result& r, const Timing& t) {
@@ -287,6 +294,7 @@ void Runner::run_cpu(CaseRun& run, const hk::VariantRow& row, const Result& prot
       }
       r.threads = used_at_t;
     }
+    note_cpu_distance(r, r.threads);
     set_time(r, measure([&] { w.call({row.backend, row.variant, t}, ops); }));
     run.rows.push_back(r);
   }
@@ -325,6 +333,7 @@ void Runner::run_peers(CaseRun& run) {
         run.fail(r, why);
         continue;
       }
+      note_cpu_distance(r, t);
       set_time(r, measure([&] { p.run(t); }));
       run.rows.push_back(r);
     }

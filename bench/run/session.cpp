@@ -1,9 +1,11 @@
 #include "run/session.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <thread>
 
+#include "machine/cpu_distance.hpp"
 #include "machine/environment.hpp"
 #include "report/format.hpp"
 #include "report/roofline.hpp"
@@ -32,6 +34,10 @@ Session::Session(const Args& args, const std::string& command, double default_ma
     std::fprintf(stderr, "hk-bench: measuring this machine's peaks (%zu thread count%s)...\n", probe_threads.size(),
                  probe_threads.size() > 1 ? "s" : "");
   report.roofline = measure_roofline(*team, probe_threads);
+  if (const auto d = measure_cpu_distance())
+    report.env.fields.emplace_back("CPU round trip", std::to_string(std::lround(d->round_trip_ns)) + " ns at start (a cache line from CPU " +
+                                                         std::to_string(d->cpu_a) + " to CPU " + std::to_string(d->cpu_b) +
+                                                         " and back)");
   RunOptions o;
   o.backends = args.backends;
   o.variants = args.variants;
@@ -66,6 +72,36 @@ void Session::run_case(const Case& c, const std::string& size, Table& table, Pro
   }
 }
 
+std::string cpu_distance_note(const std::vector<Table>& tables) {
+  std::vector<const Result*> measured;
+  for (const Table& t : tables)
+    for (const Result& r : t.rows)
+      if (r.status == Status::ok && r.cpu_round_trip_ns > 0) measured.push_back(&r);
+  if (measured.empty()) return "";
+  double closest = measured.front()->cpu_round_trip_ns, farthest = closest;
+  for (const Result* r : measured) {
+    closest = std::min(closest, r->cpu_round_trip_ns);
+    farthest = std::max(farthest, r->cpu_round_trip_ns);
+  }
+  std::string far_rows;
+  int far = 0;
+  for (const Result* r : measured) {
+    if (r->cpu_round_trip_ns <= 2 * closest || r->cpu_round_trip_ns - closest <= 50) continue;
+    if (++far <= 8)
+      far_rows += (far_rows.empty() ? "" : "; ") + r->op + " " + hk::to_string(r->dtype) + " " + r->shape + " " +
+                  r->variant + " (" + r->backend + ") " + std::to_string(r->threads) + " threads";
+  }
+  if (far == 0) return "";
+  if (far > 8) far_rows += "; and " + std::to_string(far - 8) + " more";
+  return std::to_string(far) + " of " + std::to_string(measured.size()) +
+         " multi-thread rows ran while their CPUs were far apart: a cache line took up to " + std::to_string(std::lround(farthest)) +
+         " ns there and back, against " + std::to_string(std::lround(closest)) +
+         " ns before the closest row of this run. The OS or hypervisor had moved the threads to cores that share no "
+         "cache, which slows every row whose threads exchange data, hk's and the peers' alike; compare those rows "
+         "only with rows measured as far apart (JSON: cpu_round_trip_ns), or re-run them. The rows: " +
+         far_rows;
+}
+
 void Session::finish() {
   Roofline end = measure_roofline(*team, probe_threads);
   for (size_t i = 0; i < end.cpu.size() && i < report.roofline.cpu.size(); ++i) {
@@ -88,6 +124,7 @@ void Session::finish() {
         "last-level cache from one call to the next (the bandwidth probes use buffers of at least 4x its size, "
         "where nothing survives), or other load disturbed the peak probes (load average " +
         report.env.value("load average") + " at start; if it was high, re-run when the machine is quieter)");
+  if (std::string note = cpu_distance_note(report.tables); !note.empty()) report.notes.push_back(note);
   for (const hk::BackendInfo& b : report.env.backends) {
     if (b.available) continue;
     if (b.backend == hk::Backend::cuda)

@@ -1,0 +1,95 @@
+#include "machine/cpu_distance.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HK_BENCH_RELAX() _mm_pause()
+#else
+#define HK_BENCH_RELAX() ((void)0)
+#endif
+
+namespace hk_bench {
+
+#if defined(__linux__)
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Batches of round trips; the fastest batch is the distance (preemption only adds).
+constexpr int kBatches = 5, kTripsPerBatch = 400;
+// A round trip that takes this long means a CPU was taken away: no measurement.
+constexpr auto kDeadline = std::chrono::milliseconds(50);
+
+bool pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+}  // namespace
+
+std::optional<CpuDistance> measure_cpu_distance() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2) return std::nullopt;
+  CpuDistance d;
+  for (int c = 0; c < CPU_SETSIZE && d.cpu_b < 0; ++c)
+    if (CPU_ISSET(c, &allowed)) (d.cpu_a < 0 ? d.cpu_a : d.cpu_b) = c;
+
+  // The ball: odd values are the pinger's serves, even values the ponger's returns; -1 stops.
+  alignas(64) std::atomic<long> ball{0};
+  std::atomic<bool> pinned_ok{true};
+  const auto give_up = Clock::now() + kDeadline * (kBatches + 1);
+  // Waits for `want`; false on the deadline or a stop.
+  auto await = [&](long want) {
+    for (int i = 0;; ++i) {
+      const long v = ball.load(std::memory_order_acquire);
+      if (v == want) return true;
+      if (v < 0) return false;
+      HK_BENCH_RELAX();
+      if ((i & 1023) == 1023 && Clock::now() > give_up) return false;
+    }
+  };
+  std::thread ponger([&] {
+    if (!pin(d.cpu_b)) pinned_ok = false;
+    for (long serve = 1; await(serve); serve += 2) ball.store(serve + 1, std::memory_order_release);
+  });
+  double best = 0;
+  std::thread pinger([&] {
+    if (!pin(d.cpu_a)) pinned_ok = false;
+    long serve = 1;
+    for (int b = 0; b < kBatches && pinned_ok; ++b) {
+      const auto start = Clock::now();
+      for (int t = 0; t < kTripsPerBatch; ++t, serve += 2) {
+        ball.store(serve, std::memory_order_release);
+        if (!await(serve + 1)) {
+          best = 0;
+          return;
+        }
+      }
+      const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kTripsPerBatch;
+      if (best == 0 || ns < best) best = ns;
+    }
+  });
+  pinger.join();
+  ball.store(-1, std::memory_order_release);  // stops the ponger however far it got
+  ponger.join();
+  if (!pinned_ok || best <= 0) return std::nullopt;
+  d.round_trip_ns = best;
+  return d;
+}
+
+#else
+
+std::optional<CpuDistance> measure_cpu_distance() { return std::nullopt; }
+
+#endif
+
+}  // namespace hk_bench
