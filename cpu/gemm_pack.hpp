@@ -28,7 +28,10 @@ namespace hk::cpu {
 // sleeping pool worker starts late enough that such a product is done as soon on one
 // thread. Each flavour's threshold is where hk-bench's thread sweep first showed two
 // threads ahead: the VNNI GEMM packs a quarter of the f32 GEMM's bytes per multiply-add, so
-// its per-thread packing leaves the split paying off at smaller products.
+// its per-thread packing leaves the split paying off at smaller products. kShortRowMacs:
+// below this many multiply-adds in a part's share of a row of C (k · n/tn), a square C is
+// cut by rows rather than columns (gemm_grid, gemm_parallel.hpp); 0: never. Only the VNNI
+// GEMM is fast enough per row for the crossing lines to matter in hk-bench's runs.
 struct PackF32 {  // f32 FMA: packed as is
   using In = float;
   using PA = float;
@@ -36,6 +39,7 @@ struct PackF32 {  // f32 FMA: packed as is
   using C = float;
   static constexpr int kGroup = 1;
   static constexpr double kInlineMacs = 1 << 23;  // about 203³
+  static constexpr int64_t kShortRowMacs = 0;
 };
 struct PackI8Pairs {  // int8 → int16, pairs of k for vpmaddwd-style pairwise multiply-add
   using In = int8_t;
@@ -44,6 +48,7 @@ struct PackI8Pairs {  // int8 → int16, pairs of k for vpmaddwd-style pairwise 
   using C = int32_t;
   static constexpr int kGroup = 2;
   static constexpr double kInlineMacs = 1 << 23;  // about 203³
+  static constexpr int64_t kShortRowMacs = 0;
 };
 struct PackI8Vnni {  // u8 × s8 quads of k for vpdpbusd; A shifted by +128 (see matmul_i8_vnni.cpp)
   using In = int8_t;
@@ -52,6 +57,7 @@ struct PackI8Vnni {  // u8 × s8 quads of k for vpdpbusd; A shifted by +128 (see
   using C = int32_t;
   static constexpr int kGroup = 4;
   static constexpr double kInlineMacs = 1 << 21;  // 128³
+  static constexpr int64_t kShortRowMacs = 1 << 16;  // 256³ split in two: 32768
 };
 
 // Elements of one packed panel set: rows (or cols) rounded up to mr (nr), k to the group.

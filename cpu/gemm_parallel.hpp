@@ -43,19 +43,25 @@ namespace hk::cpu {
 
 // The grid of parts for `threads` threads: tm × tn ≤ threads, tm ≤ row_units, tn ≤
 // col_units, minimizing each thread's packing (m/tm + n/tn elements per k), the most
-// threads first.
+// threads first. On a tie (square C), more rows of parts when a part's share of a row of C
+// is short work (k · n/tn multiply-adds below short_row_macs, P::kShortRowMacs): cut by
+// columns, the parts meet in every row of C, and on two cores that share no cache the lines
+// where they meet cross between the cores on every call, a cost that is large next to a
+// short row's work and that a cut by rows pays once.
 struct GemmGrid {
   int64_t tm = 1, tn = 1;
 };
-inline GemmGrid gemm_grid(int64_t m, int64_t n, int64_t row_units, int64_t col_units, int threads) {
+inline GemmGrid gemm_grid(int64_t m, int64_t k, int64_t n, int64_t row_units, int64_t col_units, int threads,
+                          int64_t short_row_macs = 0) {
   for (int64_t t = threads; t > 1; --t) {
     GemmGrid best{0, 0};
     double best_cost = 0;
-    for (int64_t tm = 1; tm <= t; ++tm) {
+    for (int64_t tm = 1; tm <= t; ++tm) {  // tm ascending: a tie goes to more rows only when asked below
       const int64_t tn = t / tm;
       if (tm * tn != t || tm > row_units || tn > col_units) continue;
       const double cost = static_cast<double>(m) / static_cast<double>(tm) + static_cast<double>(n) / static_cast<double>(tn);
-      if (best.tm == 0 || cost < best_cost) {
+      const bool short_rows = best.tn > 1 && k * (n / best.tn) < short_row_macs;
+      if (best.tm == 0 || cost < best_cost || (cost == best_cost && short_rows)) {
         best = {tm, tn};
         best_cost = cost;
       }
@@ -76,7 +82,7 @@ void gemm_parallel(const GemmPlan<P>& plan, const typename P::In* a, const typen
   const int64_t row_units = (m + mr - 1) / mr, col_units = (n + lanes - 1) / lanes;
   const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   threads = std::min(threads, ThreadPool::global().concurrency());  // more parts than threads would run in turns
-  const GemmGrid grid = threads > 1 && k > 0 && macs >= inline_macs ? gemm_grid(m, n, row_units, col_units, threads)
+  const GemmGrid grid = threads > 1 && k > 0 && macs >= inline_macs ? gemm_grid(m, k, n, row_units, col_units, threads, P::kShortRowMacs)
                                                                      : GemmGrid{};
   const int64_t parts = grid.tm * grid.tn;
   const int64_t ldb = form.b_transposed ? k : n;

@@ -272,6 +272,11 @@ MUTANTS = [
       "b, ldb,",
       gtest("hk_tests", "GemmKernels.Parallel*"),
       "GEMM split: every column part reads B's first columns"),
+    M("split-grid-short-rows", "cpu/gemm_parallel.hpp",
+      "(cost == best_cost && short_rows)",
+      "(cost == best_cost && !short_rows)",
+      gtest("hk_tests", "GemmKernels.ParallelGridPacksLeast"),
+      "GEMM grid: a square C with short rows is cut by columns, one with long rows by rows"),
     # linear's epilogue and its GEMM paths
     M("linear-epilogue-no-bias", "cpu/gemm_epilogue.hpp",
       "      for (int64_t j = 0; j < cols; ++j) v[j] = v[j] + bias[j];",

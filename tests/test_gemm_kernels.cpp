@@ -281,12 +281,19 @@ void check_parallel(GemmPlan<P> plan, Fill fill, const std::string& what) {
 
 // The grid: one part per thread where the units allow, and the cut that packs least.
 TEST(GemmKernels, ParallelGridPacksLeast) {
-  auto grid = [](int64_t m, int64_t n, int64_t mu, int64_t nu, int t) {
-    const GemmGrid g = gemm_grid(m, n, mu, nu, t);
+  auto grid = [](int64_t m, int64_t n, int64_t mu, int64_t nu, int t, int64_t k = 256, int64_t short_row_macs = 0) {
+    const GemmGrid g = gemm_grid(m, k, n, mu, nu, t, short_row_macs);
     return std::pair{g.tm, g.tn};
   };
   using G = std::pair<int64_t, int64_t>;
   EXPECT_EQ(grid(2048, 2048, 256, 128, 2), G(1, 2));  // a tie: columns
+  // A tie where a part's share of a row of C is short work: rows, so the parts meet once.
+  constexpr int64_t kShort = 1 << 16;
+  EXPECT_EQ(grid(128, 128, 16, 8, 2, 128, kShort), G(2, 1));   // 128 · 64 multiply-adds per part's row
+  EXPECT_EQ(grid(256, 256, 32, 16, 2, 256, kShort), G(2, 1));  // 256 · 128
+  EXPECT_EQ(grid(512, 512, 64, 32, 2, 512, kShort), G(1, 2));  // 512 · 256: long enough, columns
+  EXPECT_EQ(grid(128, 128, 16, 8, 2, 128, 0), G(1, 2));        // a flavour that never asks: columns
+  EXPECT_EQ(grid(64, 256, 8, 16, 2, 128, kShort), G(1, 2));    // short rows but no tie: columns pack less
   EXPECT_EQ(grid(4096, 512, 512, 32, 2), G(2, 1));    // tall C: cut rows, each thread packs all of the small B
   EXPECT_EQ(grid(512, 4096, 64, 256, 2), G(1, 2));
   EXPECT_EQ(grid(2048, 2048, 256, 128, 4), G(2, 2));  // 2 × 2 packs 1/2 + 1/2; 1 × 4 packs 1 + 1/4
