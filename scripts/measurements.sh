@@ -70,7 +70,7 @@ bench "Large matmuls on one thread and two (cpu/gemm_parallel.hpp, cpu/matmul_pa
 # both peers; then the course's model end to end against oneDNN's fused matmul primitive.
 bench "Inference-shaped matmuls on one thread and two (cpu/gemm_shape.cpp)" \
   --op matmul:f32,matmul:i8 --sizes 1x784x128,32x784x128,64x128x10,1x4096x4096,16,64,128,256 --threads 1,2 \
-  --backend cpu,peer --variant parallel,vnni,openblas,onednn | without_environment > "$tmp/inference.md"
+  --backend cpu,peer --variant parallel,vnni,openblas,onednn,onednn_s8s8 | without_environment > "$tmp/inference.md"
 {
   printf '\n## The course'"'"'s model end to end (hk-bench model)\n\n`hk-bench model`\n\n'
   "$bin/hk-bench" model --progress never --format markdown | sed 1,2d

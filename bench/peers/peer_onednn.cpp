@@ -1,4 +1,4 @@
-// oneDNN dnnl_sgemm (the f32 matmul peer) and dnnl_gemm_u8s8s32 (the int8 one). hk's int8 matmul is s8×s8; oneDNN's
+// oneDNN dnnl_sgemm (the f32 matmul peer), dnnl_gemm_u8s8s32 and dnnl_gemm_s8s8s32 (the int8 ones). hk's int8 matmul is s8×s8; oneDNN's
 // fast path takes A unsigned, so A is shifted by +128 once before timing (not timed) and
 // the zero point ao = 128 gives back exactly A·B — the same product hk computes, checked by
 // the same exact validator. oneDNN (Debian's build) threads with OpenMP; hk-bench sets the
@@ -61,7 +61,22 @@ std::vector<PeerRun> onednn_peers(Workload& w) {
     if (s != dnnl_success) throw hk::Error("dnnl_gemm_u8s8s32 failed with status " + std::to_string(int(s)));
   };
   p.check = [&w, &ops] { return w.check(ops); };
-  return {p};
+  // The signed form on hk's own operands: what a caller with s8 activations gets without
+  // shifting them first (oneDNN shifts inside the call).
+  PeerRun s8;
+  s8.name = "onednn_s8s8";
+  s8.summary = "dnnl_gemm_s8s8s32 on the s8 operands as they are";
+  s8.work = w.work();
+  s8.run = [&ops, m, k, n](int threads) {
+    omp_set_num_threads(threads);
+    const int32_t co = 0;
+    dnnl_status_t s = dnnl_gemm_s8s8s32('N', 'N', 'F', m, n, k, 1.0f, ops.x.data<int8_t>(), std::max<int64_t>(k, 1), 0,
+                                        ops.y.data<int8_t>(), std::max<int64_t>(n, 1), 0, 0.0f,
+                                        ops.out.data<int32_t>(), std::max<int64_t>(n, 1), &co);
+    if (s != dnnl_success) throw hk::Error("dnnl_gemm_s8s8s32 failed with status " + std::to_string(int(s)));
+  };
+  s8.check = [&w, &ops] { return w.check(ops); };
+  return {p, s8};
 }
 
 #else

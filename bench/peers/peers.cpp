@@ -107,7 +107,7 @@ std::vector<std::string> peer_names(const std::string& op, hk::DType dtype) {
   switch (hk::op_def(op).shape) {
     case hk::OpShape::matmul:
       if (dtype == hk::DType::f32) return {"openblas", "onednn"};
-      return {"onednn"};
+      return {"onednn", "onednn_s8s8"};
     case hk::OpShape::reduction: return {"stream_read"};
     case hk::OpShape::elementwise: return {"memcpy", "stream_copy"};
     case hk::OpShape::linear: return {};

@@ -307,7 +307,7 @@ void Runner::run_peers(CaseRun& run) {
   bool library = false;
   for (PeerRun& p : peers_for(w, team_)) {
     if (!wanted_variant(p.name)) continue;
-    library |= p.name == "openblas" || p.name == "onednn";
+    library |= p.name == "openblas" || p.name.rfind("onednn", 0) == 0;
     Result proto = base_row(w, "peer", p.name, true);
     proto.summary = p.summary;
     proto.flops = p.work.flops;
