@@ -494,19 +494,29 @@ TEST(BenchCpuDistance, NamesOnlyTheRowsMeasuredFarApart) {
   row("vnni", "cpu", 65);
   row("onednn", "peer", 72);
   row("parallel", "cpu", 0);  // not measured (one thread): not counted
-  EXPECT_EQ(cpu_distance_note({t}), "") << "rows at like distances need no note";
+  {
+    std::vector<Table> like{t};
+    EXPECT_EQ(cpu_distance_note(like), "") << "rows at like distances need no note";
+    for (const Result& r : like[0].rows) EXPECT_FALSE(r.cpus_far);
+  }
   row("vnni", "cpu", 331);
   Result failed = timed("matmul", hk::DType::i8, "cpu", "blocked", 2, 1, 2e9, 1e6);
   failed.status = Status::failed;
   failed.cpu_round_trip_ns = 900;  // no timing, so nothing to warn about
   t.rows.push_back(failed);
-  const std::string note = cpu_distance_note({t});
+  std::vector<Table> tables{t};
+  const std::string note = cpu_distance_note(tables);
   EXPECT_NE(note.find("1 of 3 multi-thread rows"), std::string::npos) << note;
   EXPECT_NE(note.find("331 ns"), std::string::npos) << note;
   EXPECT_NE(note.find("65 ns"), std::string::npos) << note;
-  EXPECT_NE(note.find("matmul i8 64x64x64 vnni (cpu) 2 threads"), std::string::npos) << note;
-  EXPECT_EQ(note.find("onednn"), std::string::npos) << note;
-  EXPECT_EQ(note.find("blocked"), std::string::npos) << note;
+  const std::vector<Result>& rows = tables[0].rows;
+  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].cpus_far, i == 3) << rows[i].variant << " " << i;
+  // The tables mark the row and say what the mark means.
+  Report rep = synthetic_report();
+  rep.tables = tables;
+  const std::string md = format_markdown(rep);
+  EXPECT_NE(md.find("| vnni | cpu | 2† |"), std::string::npos) << md;
+  EXPECT_NE(md.find("† timed while its CPUs were far apart"), std::string::npos) << md;
   // Twice as far but only 40 ns more: within what a quiet machine varies by.
   Table close{"relu", hk::DType::f32, "relu f32", {}, {}};
   for (double ns : {20.0, 60.0}) {
@@ -514,7 +524,8 @@ TEST(BenchCpuDistance, NamesOnlyTheRowsMeasuredFarApart) {
     r.cpu_round_trip_ns = ns;
     close.rows.push_back(r);
   }
-  EXPECT_EQ(cpu_distance_note({close}), "");
+  std::vector<Table> near{close};
+  EXPECT_EQ(cpu_distance_note(near), "");
 }
 
 TEST(BenchFormats, JsonValidatesAgainstTheSchemaAndFailedRowsCarryNoNumbers) {

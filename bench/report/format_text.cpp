@@ -52,7 +52,8 @@ TableCells table_cells(const Table& t) {
                       h.rfind("median", 0) == 0 || h.rfind("end-to-end", 0) == 0);
   for (const Result& r : t.rows) {
     if (r.status == Status::validated) continue;  // listed separately: never timed
-    std::vector<std::string> row = {r.variant, r.backend, r.threads > 0 ? std::to_string(r.threads) : "-", r.shape};
+    std::vector<std::string> row = {r.variant, r.backend,
+                                    r.threads > 0 ? std::to_string(r.threads) + (r.cpus_far ? "†" : "") : "-", r.shape};
     if (r.status != Status::ok) {
       row.push_back(r.status == Status::failed ? "FAILED" : "not timed");
       while (row.size() < c.header.size()) row.push_back("");
@@ -78,8 +79,10 @@ std::vector<std::string> table_footnotes(const Table& t) {
   std::vector<std::string> out;
   bool cache = false;
   std::vector<std::pair<std::string, std::string>> simulated;  // shape → variants checked
+  bool far = false;
   for (const Result& r : t.rows) {
     cache |= r.cache_resident;
+    far |= r.cpus_far;
     if (r.status == Status::failed)
       out.push_back("FAILED " + r.backend + "/" + r.variant + " at " + r.shape + ": " + r.failure);
     else if (r.status == Status::skipped)
@@ -94,6 +97,7 @@ std::vector<std::string> table_footnotes(const Table& t) {
     out.push_back("cuda_sim " + variants + ": correct at " + shape +
                   " (a functional simulation on the CPU: checked against fp64, never timed)");
   if (cache) out.push_back("* working set fits in the last-level cache: the DRAM roof doesn't bind");
+  if (far) out.push_back("† timed while its CPUs were far apart (cores that share no cache): see the notes");
   for (const std::string& n : t.notes) out.push_back(n);
   return out;
 }

@@ -88,6 +88,7 @@ struct Result {
   // Multi-thread CPU rows: the round trip of a cache line between the first two CPUs, measured
   // just before the row was timed (machine/cpu_distance.hpp); 0 = not measured.
   double cpu_round_trip_ns = 0;
+  bool cpus_far = false;  // that round trip was far above the run's closest (cpu_distance_note)
 
   bool compute_bound() const { return bound == "fp32 FMA" || bound == "int8 dot"; }
   // An op doing more than one operation per byte (matmul) is counted in GFLOP/s (GOP/s for

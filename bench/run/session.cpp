@@ -72,10 +72,10 @@ void Session::run_case(const Case& c, const std::string& size, Table& table, Pro
   }
 }
 
-std::string cpu_distance_note(const std::vector<Table>& tables) {
-  std::vector<const Result*> measured;
-  for (const Table& t : tables)
-    for (const Result& r : t.rows)
+std::string cpu_distance_note(std::vector<Table>& tables) {
+  std::vector<Result*> measured;
+  for (Table& t : tables)
+    for (Result& r : t.rows)
       if (r.status == Status::ok && r.cpu_round_trip_ns > 0) measured.push_back(&r);
   if (measured.empty()) return "";
   double closest = measured.front()->cpu_round_trip_ns, farthest = closest;
@@ -83,23 +83,18 @@ std::string cpu_distance_note(const std::vector<Table>& tables) {
     closest = std::min(closest, r->cpu_round_trip_ns);
     farthest = std::max(farthest, r->cpu_round_trip_ns);
   }
-  std::string far_rows;
   int far = 0;
-  for (const Result* r : measured) {
-    if (r->cpu_round_trip_ns <= 2 * closest || r->cpu_round_trip_ns - closest <= 50) continue;
-    if (++far <= 8)
-      far_rows += (far_rows.empty() ? "" : "; ") + r->op + " " + hk::to_string(r->dtype) + " " + r->shape + " " +
-                  r->variant + " (" + r->backend + ") " + std::to_string(r->threads) + " threads";
+  for (Result* r : measured) {
+    r->cpus_far = r->cpu_round_trip_ns > 2 * closest && r->cpu_round_trip_ns - closest > 50;
+    far += r->cpus_far;
   }
   if (far == 0) return "";
-  if (far > 8) far_rows += "; and " + std::to_string(far - 8) + " more";
   return std::to_string(far) + " of " + std::to_string(measured.size()) +
-         " multi-thread rows ran while their CPUs were far apart: a cache line took up to " + std::to_string(std::lround(farthest)) +
-         " ns there and back, against " + std::to_string(std::lround(closest)) +
+         " multi-thread rows (marked † in the tables) ran while their CPUs were far apart: a cache line took up to " +
+         std::to_string(std::lround(farthest)) + " ns there and back, against " + std::to_string(std::lround(closest)) +
          " ns before the closest row of this run. The OS or hypervisor had moved the threads to cores that share no "
          "cache, which slows every row whose threads exchange data, hk's and the peers' alike; compare those rows "
-         "only with rows measured as far apart (JSON: cpu_round_trip_ns), or re-run them. The rows: " +
-         far_rows;
+         "only with rows measured as far apart (JSON and CSV: cpu_round_trip_ns), or re-run them";
 }
 
 void Session::finish() {

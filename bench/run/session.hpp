@@ -31,9 +31,10 @@ struct Session {
   bool quiet = false;  // Args::quiet
 };
 
-// The multi-thread rows timed while their CPUs were far apart: a round trip more than
-// twice the closest of the run (and 50 ns longer). Empty when none were, or none measured.
-std::string cpu_distance_note(const std::vector<Table>& tables);
+// Marks the multi-thread rows timed while their CPUs were far apart (Result::cpus_far): a
+// round trip more than twice the closest of the run and 50 ns longer. Returns the run's
+// note about them, empty when there are none.
+std::string cpu_distance_note(std::vector<Table>& tables);
 
 // The thread counts of a run: --threads, else 1 and hk's pool size.
 std::vector<int> thread_counts(const Args& args);
