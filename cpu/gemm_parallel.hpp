@@ -45,9 +45,9 @@ namespace hk::cpu {
 // col_units, minimizing each thread's packing (m/tm + n/tn elements per k), the most
 // threads first. On a tie (square C), more rows of parts when a part's share of a row of C
 // is short work (k · n/tn multiply-adds below short_row_macs, P::kShortRowMacs): cut by
-// columns, the parts meet in every row of C, and on two cores that share no cache the lines
-// where they meet cross between the cores on every call, a cost that is large next to a
-// short row's work and that a cut by rows pays once.
+// columns, the parts meet in every row of C, where lines can pass between the cores; on two
+// cores that share no cache that cost is large next to a short row's work, and a cut by
+// rows meets once.
 struct GemmGrid {
   int64_t tm = 1, tn = 1;
 };

@@ -4,7 +4,7 @@
 // share a cache and several times that between core complexes or sockets, and a VM's
 // vCPUs can move between the two kinds while it runs, taking every multi-thread row
 // (hk's and the peers') with them. hk-bench measures it before each multi-thread row and
-// names the rows measured while the CPUs were far apart (cpu_distance_note, session.hpp).
+// marks the rows measured while the CPUs were far apart (cpu_distance_note, session.hpp).
 #pragma once
 
 #include <optional>

@@ -1,7 +1,8 @@
-// oneDNN dnnl_sgemm (the f32 matmul peer), dnnl_gemm_u8s8s32 and dnnl_gemm_s8s8s32 (the int8 ones). hk's int8 matmul is s8×s8; oneDNN's
-// fast path takes A unsigned, so A is shifted by +128 once before timing (not timed) and
-// the zero point ao = 128 gives back exactly A·B — the same product hk computes, checked by
-// the same exact validator. oneDNN (Debian's build) threads with OpenMP; hk-bench sets the
+// oneDNN dnnl_sgemm (the f32 matmul peer), dnnl_gemm_u8s8s32 and dnnl_gemm_s8s8s32 (the
+// int8 ones). hk's int8 matmul is s8×s8; oneDNN's fast path takes A unsigned, so for
+// u8s8s32 A is shifted by +128 once before timing (not timed) and the zero point ao = 128
+// gives back exactly A·B — the same product hk computes, checked by the same exact
+// validator; s8s8s32 takes the operands as they are. oneDNN (Debian's build) threads with OpenMP; hk-bench sets the
 // OpenMP thread count per row with omp_set_num_threads, never through the environment.
 #include "peers/peers.hpp"
 

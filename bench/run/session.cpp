@@ -34,10 +34,11 @@ Session::Session(const Args& args, const std::string& command, double default_ma
     std::fprintf(stderr, "hk-bench: measuring this machine's peaks (%zu thread count%s)...\n", probe_threads.size(),
                  probe_threads.size() > 1 ? "s" : "");
   report.roofline = measure_roofline(*team, probe_threads);
-  if (const auto d = measure_cpu_distance())
-    report.env.fields.emplace_back("CPU round trip", std::to_string(std::lround(d->round_trip_ns)) + " ns at start (a cache line from CPU " +
-                                                         std::to_string(d->cpu_a) + " to CPU " + std::to_string(d->cpu_b) +
-                                                         " and back)");
+  if (const auto d = measure_cpu_distance()) {
+    const std::string trip = std::to_string(std::lround(d->round_trip_ns)) + " ns at start (a cache line from CPU " +
+                             std::to_string(d->cpu_a) + " to CPU " + std::to_string(d->cpu_b) + " and back)";
+    report.env.fields.emplace_back("CPU round trip", trip);
+  }
   RunOptions o;
   o.backends = args.backends;
   o.variants = args.variants;
