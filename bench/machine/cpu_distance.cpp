@@ -1,6 +1,7 @@
 #include "machine/cpu_distance.hpp"
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <thread>
 
@@ -91,5 +92,17 @@ std::optional<CpuDistance> measure_cpu_distance() {
 std::optional<CpuDistance> measure_cpu_distance() { return std::nullopt; }
 
 #endif
+
+bool cpus_far_apart(double ns, double closest_ns) { return ns > 2 * closest_ns && ns - closest_ns > 50; }
+
+std::string cpus_far_note(int far, int measured, double farthest_ns, double closest_ns) {
+  return std::to_string(far) + " of " + std::to_string(measured) +
+         " multi-thread rows (marked † in the tables) ran while their CPUs were far apart: a cache line took up to " +
+         std::to_string(std::lround(farthest_ns)) + " ns there and back, against " +
+         std::to_string(std::lround(closest_ns)) +
+         " ns before the closest row of this run. The OS or hypervisor had moved the threads to cores that share no "
+         "cache, which slows every row whose threads exchange data, hk's and the peers' alike; compare those rows "
+         "only with rows measured as far apart (JSON and CSV: cpu_round_trip_ns), or re-run them";
+}
 
 }  // namespace hk_bench

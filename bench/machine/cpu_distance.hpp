@@ -4,10 +4,12 @@
 // share a cache and several times that between core complexes or sockets, and a VM's
 // vCPUs can move between the two kinds while it runs, taking every multi-thread row
 // (hk's and the peers') with them. hk-bench measures it before each multi-thread row and
-// marks the rows measured while the CPUs were far apart (cpu_distance_note, session.hpp).
+// marks the rows measured while the CPUs were far apart (cpu_distance_note in session.hpp,
+// and hk-bench model).
 #pragma once
 
 #include <optional>
+#include <string>
 
 namespace hk_bench {
 
@@ -20,5 +22,12 @@ struct CpuDistance {
 // two CPUs, where pinning fails, or when a round trip stalls (a CPU taken away) past a
 // short deadline.
 std::optional<CpuDistance> measure_cpu_distance();
+
+// Whether a row timed at a round trip of `ns` ran far apart, against the closest round trip
+// of its run: more than twice it and 50 ns longer (near cores differ by less than that).
+bool cpus_far_apart(double ns, double closest_ns);
+
+// The run-wide note for `far` of `measured` multi-thread rows marked †.
+std::string cpus_far_note(int far, int measured, double farthest_ns, double closest_ns);
 
 }  // namespace hk_bench

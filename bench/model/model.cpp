@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "hk/choice.hpp"
+#include "machine/cpu_distance.hpp"
 #include "model/mlp.hpp"
 #include "report/format.hpp"
 #include "report/roofline.hpp"
@@ -32,6 +33,8 @@ struct Row {
   double gflops = 0, percent_of_peak = 0, vs_onednn = 0;
   double max_error = 0;    // quantized: max |int8 − f32| over max |f32| logit
   double top1_agree = -1;  // quantized: share of rows whose argmax matches f32's
+  double cpu_round_trip_ns = 0;  // multi-thread CPU rows: measured before timing (machine/cpu_distance.hpp)
+  bool cpus_far = false;         // timed while the CPUs were far apart (marked †)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -92,6 +95,7 @@ std::string row_json(const Row& r) {
     << ", \"max_ms\": " << r.time.max_ms << ", \"repeats\": " << r.time.repeats
     << ", \"samples_per_s\": " << double(r.batch) / (r.time.median_ms / 1e3) << ", \"gflops\": " << r.gflops
     << ", \"percent_of_peak\": " << r.percent_of_peak << ", \"vs_onednn\": " << r.vs_onednn;
+  if (r.cpu_round_trip_ns > 0) s << ", \"cpu_round_trip_ns\": " << r.cpu_round_trip_ns;
   if (r.top1_agree >= 0) s << ", \"int8_max_error\": " << r.max_error << ", \"int8_top1_agreement\": " << r.top1_agree;
   return s.str() + "}";
 }
@@ -155,6 +159,8 @@ int model_command(const Args& args) {
           r.max_error = scale > 0 ? worst / scale : worst;
           r.top1_agree = double(agree) / double(batch);
         }
+        if (r.failure.empty() && t > 1 && backend != "cuda")
+          if (const auto d = measure_cpu_distance()) r.cpu_round_trip_ns = d->round_trip_ns;
         if (r.failure.empty()) r.time = time_forward([&] { way.forward(x, out); }, args);
       } catch (const std::exception& e) {
         r.failure = e.what();
@@ -201,6 +207,19 @@ int model_command(const Args& args) {
       if (p.way == "onednn" && p.failure.empty() && r.failure.empty() && p.batch == r.batch && p.threads == r.threads &&
           r.backend == "cpu")
         r.vs_onednn = p.time.median_ms / r.time.median_ms;
+  // The rows timed while their CPUs were far apart, against the closest of the run.
+  double closest = 0, farthest = 0;
+  int measured = 0, far = 0;
+  for (const Row& r : rows)
+    if (r.failure.empty() && r.cpu_round_trip_ns > 0) {
+      closest = measured++ == 0 ? r.cpu_round_trip_ns : std::min(closest, r.cpu_round_trip_ns);
+      farthest = std::max(farthest, r.cpu_round_trip_ns);
+    }
+  for (Row& r : rows) {
+    r.cpus_far = r.failure.empty() && r.cpu_round_trip_ns > 0 && cpus_far_apart(r.cpu_round_trip_ns, closest);
+    far += r.cpus_far;
+  }
+  if (far > 0) notes.push_back(cpus_far_note(far, measured, farthest, closest));
   if (std::none_of(rows.begin(), rows.end(), [](const Row& r) { return r.way == "onednn"; }))
     notes.push_back(onednn_mlp_ways(host, 1, &omp_threads).empty()
                         ? "no oneDNN peer: hk-bench was built without oneDNN"
@@ -220,7 +239,7 @@ int model_command(const Args& args) {
          << "|---:|---|---|---:|---:|---:|---:|---:|---:|---|\n";
     for (const Row& r : rows) {
       text << "| " << r.batch << " | " << r.way << (r.int8 ? " (int8)" : "") << " | " << r.backend << " | " << r.threads
-           << " | ";
+           << (r.cpus_far ? "†" : "") << " | ";
       if (!r.failure.empty()) {
         text << "FAILED: " << r.failure << " | | | | | |\n";
         continue;

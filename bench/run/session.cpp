@@ -86,16 +86,10 @@ std::string cpu_distance_note(std::vector<Table>& tables) {
   }
   int far = 0;
   for (Result* r : measured) {
-    r->cpus_far = r->cpu_round_trip_ns > 2 * closest && r->cpu_round_trip_ns - closest > 50;
+    r->cpus_far = cpus_far_apart(r->cpu_round_trip_ns, closest);
     far += r->cpus_far;
   }
-  if (far == 0) return "";
-  return std::to_string(far) + " of " + std::to_string(measured.size()) +
-         " multi-thread rows (marked † in the tables) ran while their CPUs were far apart: a cache line took up to " +
-         std::to_string(std::lround(farthest)) + " ns there and back, against " + std::to_string(std::lround(closest)) +
-         " ns before the closest row of this run. The OS or hypervisor had moved the threads to cores that share no "
-         "cache, which slows every row whose threads exchange data, hk's and the peers' alike; compare those rows "
-         "only with rows measured as far apart (JSON and CSV: cpu_round_trip_ns), or re-run them";
+  return far == 0 ? "" : cpus_far_note(far, static_cast<int>(measured.size()), farthest, closest);
 }
 
 void Session::finish() {
