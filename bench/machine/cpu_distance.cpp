@@ -102,7 +102,7 @@ std::string cpus_far_note(int far, int measured, double farthest_ns, double clos
          std::to_string(std::lround(closest_ns)) +
          " ns before the closest row of this run. The OS or hypervisor had moved the threads to cores that share no "
          "cache, which slows every row whose threads exchange data, hk's and the peers' alike; compare those rows "
-         "only with rows measured as far apart (JSON and CSV: cpu_round_trip_ns), or re-run them";
+         "only with rows measured as far apart (cpu_round_trip_ns in the JSON), or re-run them";
 }
 
 }  // namespace hk_bench
