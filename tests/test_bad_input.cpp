@@ -582,6 +582,22 @@ TEST(BadInput, NamesAndCounts) {
 
 // ---- zero-size tensors are valid ---------------------------------------------------------
 
+// Only hk::Tensor() (an empty f32 vector) means "no bias": an empty vector of another dtype is
+// a bias of the wrong dtype, whatever N is (a fuzzer finding: it was taken as none).
+TEST(BadInput, AnEmptyBiasOfAnotherDtypeIsNotNone) {
+  const Tensor x = Tensor::randn({5, 5}, 1), i8_empty = Tensor::empty({0}, DType::i8);
+  const hk::LinearOptions out_in{.layout = hk::WeightLayout::out_in};
+  EXPECT_THROW(hk::linear(x, Tensor::randn({0, 5}, 2), i8_empty, out_in), hk::InvalidArgument);  // N = 0
+  EXPECT_THROW(hk::linear(x, Tensor::randn({5, 0}, 2), i8_empty), hk::InvalidArgument);
+  EXPECT_THROW(hk::linear(x, Tensor::randn({5, 3}, 2), i8_empty), hk::InvalidArgument);  // N = 3
+  Tensor out = Tensor::full({5, 3}, 7.0f);
+  EXPECT_THROW(hk::linear(x, Tensor::randn({5, 3}, 2), i8_empty, out), hk::InvalidArgument);
+  EXPECT_EQ(out.to_vector<float>(), std::vector<float>(15, 7.0f)) << "a rejected call wrote its output";
+  // The real "none" still works, with or without columns.
+  EXPECT_EQ(hk::linear(x, Tensor::randn({0, 5}, 2), Tensor(), out_in).shape(), (Shape{5, 0}));
+  EXPECT_EQ(hk::linear(x, Tensor::randn({5, 3}, 2), Tensor()).shape(), (Shape{5, 3}));
+}
+
 TEST(BadInput, EmptyTensorsAreValid) {
   Tensor e = Tensor::empty({0}), e2 = Tensor::empty({4, 0});
   EXPECT_EQ(hk::relu(e).shape(), Shape{0});
