@@ -190,9 +190,9 @@ LinearShape check_linear(std::string_view op, const Tensor& x, const Tensor& w, 
   return {x.dim(0), k, n};
 }
 
-// bias as the call sees it: an empty tensor means none (for N = 0 both read the same).
-// "No bias" is hk::Tensor(): an empty f32 vector on the CPU. Any other tensor is a bias and
-// is checked as one (an empty i8 vector is a bias of the wrong dtype, not none).
+// bias as the call sees it. "No bias" is hk::Tensor(): an empty f32 vector on the CPU. Any
+// other tensor is a bias and is checked as one (an empty i8 vector is a bias of the wrong
+// dtype, not none).
 const Tensor* bias_or_null(const Tensor& bias) {
   const bool none = bias.numel() == 0 && bias.rank() == 1 && bias.dtype() == DType::f32 && bias.device().is_cpu();
   return none ? nullptr : &bias;
