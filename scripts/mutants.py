@@ -278,6 +278,11 @@ MUTANTS = [
       gtest("hk_tests", "GemmKernels.ParallelGridPacksLeast"),
       "GEMM grid: a square C with short rows is cut by columns, one with long rows by rows"),
     # linear's epilogue and its GEMM paths
+    M("linear-empty-bias-is-none", "common/src/ops.cpp",
+      "return bias.defined() ? &bias : nullptr;",
+      "return bias.defined() && bias.numel() > 0 ? &bias : nullptr;",
+      gtest("hk_tests", "BadInput.AnEmptyF32BiasMadeByTheCallerIsABiasNotNone"),
+      "linear drops an empty f32 bias as none where the layer has outputs, instead of rejecting its shape"),
     M("linear-epilogue-no-bias", "cpu/gemm_epilogue.hpp",
       "      for (int64_t j = 0; j < cols; ++j) v[j] = v[j] + bias[j];",
       "      for (int64_t j = 0; j < cols; ++j) v[j] = v[j];",

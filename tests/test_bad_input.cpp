@@ -331,7 +331,7 @@ std::vector<Case> overflowing_sizes(const Fn& fn) {
     a.in[0] = filled(fn.inputs[0].dtype, {b.m, 0});
     const Shape b_shape = nt ? Shape{b.n, 0} : Shape{0, b.n};
     a.in[1] = filled(fn.inputs[1].dtype, b_shape);
-    for (size_t i = 2; i < a.in.size(); ++i) a.in[i] = filled(fn.inputs[i].dtype, {0});  // linear: no bias
+    for (size_t i = 2; i < a.in.size(); ++i) a.in[i] = Tensor();  // linear: no bias
     std::vector<std::string> says = {b.says};
     if (b.expect == Expect::invalid_argument)  // the size check names the op and both shapes
       says.insert(says.end(), {fn.name.substr(0, fn.name.find(' ')), sh({b.m, 0}), sh(b_shape)});
@@ -596,6 +596,22 @@ TEST(BadInput, AnEmptyBiasOfAnotherDtypeIsNotNone) {
   // The real "none" still works, with or without columns.
   EXPECT_EQ(hk::linear(x, Tensor::randn({0, 5}, 2), Tensor(), out_in).shape(), (Shape{5, 0}));
   EXPECT_EQ(hk::linear(x, Tensor::randn({5, 3}, 2), Tensor()).shape(), (Shape{5, 3}));
+}
+
+TEST(BadInput, AnEmptyF32BiasMadeByTheCallerIsABiasNotNone) {
+  // Only hk::Tensor() means none: an f32[0] from Tensor::empty (or a wrapped empty array) is
+  // a bias of N = 0 columns, a wrong shape for a layer with three, never silently dropped.
+  const Tensor x = Tensor::randn({5, 5}, 1), f32_empty = Tensor::empty({0});
+  std::vector<float> nothing;
+  const Tensor wrapped = Tensor::wrap(nothing.data(), {0});
+  for (const Tensor& bias : {f32_empty, wrapped}) {
+    EXPECT_THROW(hk::linear(x, Tensor::randn({5, 3}, 2), bias), hk::InvalidArgument);
+    Tensor out = Tensor::full({5, 3}, 7.0f);
+    EXPECT_THROW(hk::linear(x, Tensor::randn({5, 3}, 2), bias, out), hk::InvalidArgument);
+    EXPECT_EQ(out.to_vector<float>(), std::vector<float>(15, 7.0f)) << "a rejected call wrote its output";
+    // With N = 0 it is the right shape: a layer without outputs.
+    EXPECT_EQ(hk::linear(x, Tensor::randn({5, 0}, 2), bias).shape(), (Shape{5, 0}));
+  }
 }
 
 TEST(BadInput, EmptyTensorsAreValid) {

@@ -27,6 +27,18 @@ TEST(Tensor, EmptyZerosFull) {
   EXPECT_EQ(Tensor::empty({3, 0, 2}).numel(), 0);
 }
 
+TEST(Tensor, OnlyTheDefaultTensorIsUndefined) {
+  const Tensor none;
+  EXPECT_FALSE(none.defined());
+  EXPECT_FALSE(Tensor(none).defined()) << "a copy of Tensor() is still no tensor";
+  EXPECT_EQ(none.shape(), hk::Shape{0});
+  EXPECT_EQ(none.dtype(), DType::f32);
+  EXPECT_TRUE(Tensor::empty({0}).defined());
+  EXPECT_TRUE(Tensor::zeros({0}).defined());
+  EXPECT_TRUE(none.clone().defined());
+  EXPECT_TRUE(Tensor::empty({2, 3}).defined());
+}
+
 TEST(Tensor, HostStorageIs64ByteAligned) {
   for (int n : {1, 3, 17, 1000, 4097}) {
     for (DType t : {DType::f32, DType::i8, DType::i32}) {

@@ -185,18 +185,15 @@ LinearShape check_linear(std::string_view op, const Tensor& x, const Tensor& w, 
     require_same_device(op, {{xn, x}, {"bias", *bias}});
     if (bias->dtype() != DType::f32 || bias->rank() != 1 || bias->dim(0) != n)
       fail(op, "bias is " + bias->description() + "; it must be f32[" + std::to_string(n) +
-                   "] (one per output channel), or an empty tensor for none");
+                   "] (one per output channel), or hk::Tensor() for none");
   }
   return {x.dim(0), k, n};
 }
 
-// bias as the call sees it. "No bias" is hk::Tensor(): an empty f32 vector on the CPU. Any
-// other tensor is a bias and is checked as one (an empty i8 vector is a bias of the wrong
-// dtype, not none).
-const Tensor* bias_or_null(const Tensor& bias) {
-  const bool none = bias.numel() == 0 && bias.rank() == 1 && bias.dtype() == DType::f32 && bias.device().is_cpu();
-  return none ? nullptr : &bias;
-}
+// bias as the call sees it. "No bias" is hk::Tensor() (not defined()); any other tensor is a
+// bias and is checked as one, so an empty f32 vector for N > 0 columns is a wrong shape, not
+// none.
+const Tensor* bias_or_null(const Tensor& bias) { return bias.defined() ? &bias : nullptr; }
 
 void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& out,
                 const LinearOptions& lo, const Options& o, const char* xn = "x", const char* wn = "w") {

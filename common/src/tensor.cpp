@@ -56,7 +56,7 @@ int64_t checked_numel(const Shape& shape, DType dtype) {
   return n;
 }
 
-Tensor::Tensor() : Tensor(std::make_shared<detail::Storage>(0, Device::cpu()), {0}, DType::f32) {}
+Tensor::Tensor() : Tensor(std::make_shared<detail::Storage>(0, Device::cpu()), {0}, DType::f32) { defined_ = false; }
 
 Tensor::Tensor(std::shared_ptr<detail::Storage> storage, Shape shape, DType dtype)
     : storage_(std::move(storage)), data_(storage_->data), device_(storage_->device), shape_(std::move(shape)),

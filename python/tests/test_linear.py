@@ -39,6 +39,16 @@ def test_without_bias_and_relu_it_is_matmul():
     np.testing.assert_array_equal(hk.matmul_nt(x, np.ascontiguousarray(w.T)), hk.linear(x, np.ascontiguousarray(w.T), layout="out_in"))
 
 
+def test_an_empty_bias_array_is_a_bias_not_none():
+    # None means no bias; an empty array is a bias of zero columns, wrong for a layer with three.
+    x, w = rand((4, 8), 6), rand((8, 3), 7)
+    out = np.full((4, 3), 7.0, dtype=np.float32)
+    with pytest.raises(hk.InvalidArgument, match=r"bias is f32\[0\]"):
+        hk.linear(x, w, np.empty(0, dtype=np.float32), out=out)
+    assert np.all(out == 7.0), "a rejected call wrote its output"
+    assert hk.linear(x, rand((8, 0), 7), np.empty(0, dtype=np.float32)).shape == (4, 0)
+
+
 def test_out_parameter_is_written_in_place():
     x, w, b = rand((4, 8), 6), rand((8, 3), 7), rand((3,), 8)
     out = np.full((4, 3), np.nan, dtype=np.float32)

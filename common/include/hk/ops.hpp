@@ -46,7 +46,8 @@ struct LinearOptions {
 // A fully connected layer in one pass: x @ W (+ bias) (+ relu), the bias and the
 // activation applied to each tile of sums before it is stored (out is written once, never
 // read back). x: (M, K); w: (K, N) or (N, K) by options.layout; bias: (N) f32, or
-// hk::Tensor() (an empty f32 vector on the CPU) for none; the result is (M, N) f32.
+// hk::Tensor() for none (an empty tensor made any other way is a bias, of N = 0 columns);
+// the result is (M, N) f32.
 //   f32:  w and x f32; out = relu?(Σ x·w + bias), sums rounded as matmul's.
 //   int8: w i8 with options.weight_scales (per output channel); x f32 (quantized here, see
 //         input_scale) or i8 with options.input_scale. The sums are exact int32;

@@ -24,7 +24,10 @@ class Tensor {
   static constexpr int kMaxRank = 4;
   static constexpr std::size_t kHostAlignment = 64;
 
-  Tensor();  // an empty f32 tensor of shape [0] on the CPU
+  // An empty f32 tensor of shape [0] on the CPU that is also "no tensor": defined() is false
+  // for it and its copies, and linear takes it as no bias. Every other tensor, empty ones
+  // included, is defined (as PyTorch's at::Tensor::defined()).
+  Tensor();
 
   static Tensor empty(Shape shape, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor zeros(Shape shape, DType dtype = DType::f32, Device device = Device::cpu());
@@ -47,6 +50,7 @@ class Tensor {
     return shape_[static_cast<std::size_t>(i < 0 ? i + r : i)];
   }
   DType dtype() const { return dtype_; }
+  bool defined() const { return defined_; }
   Device device() const { return device_; }
   int64_t numel() const { return numel_; }
   std::size_t nbytes() const { return static_cast<std::size_t>(numel_) * element_size(dtype_); }
@@ -87,6 +91,7 @@ class Tensor {
   Shape shape_;
   DType dtype_ = DType::f32;
   int64_t numel_ = 0;
+  bool defined_ = true;  // false only for Tensor() and its copies
 };
 
 // Checked element count of a shape: InvalidArgument for rank > 4, negative dimensions,
