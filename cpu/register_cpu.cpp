@@ -4,7 +4,8 @@
 //
 // Each kernel is declared beside its row by its registry signature (kernel::…Fn from
 // hk/registry.hpp) and defined in the file its row names. rung: the step on the CPU ladder
-// the course climbs (0 naive, 1 cache blocking, 2 SIMD with packing, 3 threads, 4 VNNI);
+// the course climbs (0 naive, 1 cache blocking, 2 SIMD with packing, 3 threads, 4 VNNI,
+// 5 AMX tiles);
 // `automatic` takes the highest supported rung that takes the input dtype.
 #include "cpu/elementwise_rungs.hpp"
 #include "cpu/simd_targets.hpp"
@@ -20,6 +21,9 @@ MatmulI8Fn matmul_i8_naive, matmul_i8_blocked, matmul_i8_simd, matmul_i8_paralle
 // matmul_i8_vnni.cpp; cpu_has_vnni() is its requirement
 MatmulI8Fn matmul_i8_vnni;
 bool cpu_has_vnni();
+// matmul_i8_amx.cpp; cpu_has_amx() is its requirement
+MatmulI8Fn matmul_i8_amx;
+bool cpu_has_amx();
 // linear_naive.cpp, linear_fused.cpp
 LinearF32Fn linear_f32_naive, linear_f32_fused;
 LinearI8Fn linear_i8_naive, linear_i8_fused;
@@ -40,6 +44,7 @@ void register_cpu(Registry& r) {
   apply_isa_cap();  // before any SIMD kernel is dispatched
   const Backend B = Backend::cpu;
   const Requirement vnni{"AVX512-VNNI or AVX-VNNI", cpu_has_vnni};
+  const Requirement amx{"AMX-INT8", cpu_has_amx};
   // clang-format off
   r.add({.op = "matmul", .backend = B, .variant = "naive",    .rung = 0, .kernels = {matmul_f32_naive, matmul_i8_naive},
          .summary = "three nested loops, one dot product per output (teaching baseline)"});
@@ -53,6 +58,9 @@ void register_cpu(Registry& r) {
   r.add({.op = "matmul", .backend = B, .variant = "vnni",     .rung = 4, .kernels = {matmul_i8_vnni}, .requirement = vnni,
          .summary = "int8 GEMM with vpdpbusd (u8 × s8 with +128 shift and column-sum correction), "
                     "packed, over the thread pool"});
+  r.add({.op = "matmul", .backend = B, .variant = "amx",      .rung = 5, .kernels = {matmul_i8_amx}, .requirement = amx,
+         .summary = "int8 GEMM on AMX tiles (tdpbssd: s8 × s8, 16×16 int32 sums a tile, 2×2 tiles a step), "
+                    "B packed into quads, over the thread pool; small products as vnni"});
 
   r.add({.op = "linear", .backend = B, .variant = "naive",    .rung = 0, .kernels = {linear_f32_naive, linear_i8_naive},
          .summary = "one dot product per output, then bias, relu (int8: dequantize) per row (teaching baseline)"});

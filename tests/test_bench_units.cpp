@@ -207,6 +207,11 @@ TEST(BenchRoofline, PicksTheBoundThatTakesLongerAndScalesToPercent) {
   apply_roofline(roof, {}, true, i8);
   EXPECT_EQ(i8.bound, "int8 dot");
   EXPECT_NEAR(i8.percent_of_peak, 50.0, 1e-9);
+  // AMX tiles pass vpdpbusd's peak, and no probe measures theirs: a bound, no percentage.
+  Result amx = timed("matmul", hk::DType::i8, "cpu", "amx", 1, 1, 2e9, 1e6);
+  apply_roofline(roof, {}, true, amx);
+  EXPECT_EQ(amx.bound, "int8 tiles");
+  EXPECT_EQ(amx.percent_of_peak, 0.0);
   // relu moving 4 GB in 200 ms on 1 thread: copy roof 40 GB/s → 100 ms → 50%.
   Result relu = timed("relu", hk::DType::f32, "cpu", "naive", 1, 200, 5e8, 4e9);
   apply_roofline(roof, {}, true, relu);

@@ -6,6 +6,7 @@
 // the default blocking and the best target never reach on this machine.
 #include <hwy/targets.h>
 
+#include "cpu/gemm_i8_amx.hpp"
 #include "cpu/gemm_i8_vnni.hpp"
 #include "cpu/gemm_loops.hpp"
 #include "cpu/gemm_parallel.hpp"
@@ -171,6 +172,39 @@ TEST(GemmKernels, VnniZmm) {
   ASSERT_NE(packed_zmm.pack_a, plan.pack_a);
   check_i8_plan(packed_zmm, "vnni zmm, AVX-512 packing");
   if (!HasFatalFailure()) check_i8_wraparound(packed_zmm, "vnni zmm, AVX-512 packing");
+}
+
+// matmul `amx` on shapes it takes to the tiles: whole 32 × 64 × 32 blocks, and rows, k and
+// columns past them (A through its zero-padded copy, C's edge blocks through the stack
+// tile), on one thread and two (each packing its own panels of B); against int64.
+TEST(GemmKernels, AmxTilesMatchInt64) {
+  if (!hk::cpu_features().amx_int8) GTEST_SKIP() << "no AMX-INT8 (after HK_CPU_ISA)";
+  for (const Shape3& s : {Shape3{64, 256, 64}, Shape3{120, 250, 120}, Shape3{200, 500, 60}, Shape3{256, 64, 96}}) {
+    ASSERT_TRUE(amx_pays(s.m, s.k, s.n)) << s.m << "×" << s.k << "×" << s.n << " would run as vnni";
+    const auto a = int8s(size_t(s.m * s.k), unsigned(s.m + s.k)), b = int8s(size_t(s.k * s.n), unsigned(s.n));
+    const auto ref = hk_ref::matmul_i8(a, b, s.m, s.k, s.n);
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) + ", " +
+                   std::to_string(threads) + " threads");
+      const hk::Tensor c = hk::matmul(hk::Tensor::from_vector(a, {s.m, s.k}), hk::Tensor::from_vector(b, {s.k, s.n}),
+                                      {.backend = hk::Backend::cpu, .variant = "amx", .threads = threads});
+      if (const std::string note = hk::last_call_timing().note; !note.empty()) GTEST_SKIP() << note;
+      const auto got = c.to_vector<int32_t>();
+      for (int64_t i = 0; i < s.m * s.n; ++i) ASSERT_EQ(int64_t(got[size_t(i)]), ref[size_t(i)]) << "element " << i;
+    }
+  }
+}
+
+// −128 everywhere at the longest K int8 matmul takes (hk/ops.hpp): every sum is 16384·K, the
+// largest magnitude an int32 has to hold, and the tiles' int32 sums must be exact.
+TEST(GemmKernels, AmxSumsAtTheInt8KLimitAreExact) {
+  if (!hk::cpu_features().amx_int8) GTEST_SKIP() << "no AMX-INT8 (after HK_CPU_ISA)";
+  const int64_t m = 64, n = 32, k = 131071;
+  ASSERT_TRUE(amx_pays(m, k, n));
+  const hk::Tensor a = hk::Tensor::full({m, k}, -128, hk::DType::i8), b = hk::Tensor::full({k, n}, -128, hk::DType::i8);
+  const hk::Tensor c = hk::matmul(a, b, {.backend = hk::Backend::cpu, .variant = "amx"});
+  if (const std::string note = hk::last_call_timing().note; !note.empty()) GTEST_SKIP() << note;
+  EXPECT_EQ(c.to_vector<int32_t>(), std::vector<int32_t>(size_t(m * n), int32_t(16384 * k)));
 }
 
 // The AVX-512 VNNI packing writes exactly the portable layout: every byte of the packed
@@ -465,7 +499,7 @@ TEST(GemmRegistry, BestInt8MatmulIsTheFastestSupportedPath) {
   ASSERT_NE(best, nullptr);
   const hk::CpuFeatures& f = hk::cpu_features();
   const bool vnni = (f.avx512f && f.avx512vnni) || (f.avx2 && f.avx_vnni);
-  EXPECT_EQ(best->variant, vnni ? "vnni" : "parallel");
+  EXPECT_EQ(best->variant, f.amx_int8 ? "amx" : vnni ? "vnni" : "parallel");
   const hk::VariantRow* best_f32 = hk::Registry::get().best("matmul", hk::Backend::cpu, hk::DType::f32);
   ASSERT_NE(best_f32, nullptr);
   EXPECT_EQ(best_f32->variant, "parallel");

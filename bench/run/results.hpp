@@ -79,7 +79,8 @@ struct Result {
   std::optional<Timing> end_to_end;  // GPU rows: with the host↔device copies
   double flops = 0, bytes = 0;     // from the registry's work model (peers: their own)
   double gflops = 0, gbps = 0;
-  std::string bound;               // which roof applies: "fp32 FMA", "int8 dot", "memory read", "memory copy"
+  std::string bound;               // which roof applies: "fp32 FMA", "int8 dot", "memory read", "memory copy";
+                                   // "int8 tiles" (AMX) has no measured roof and no percentage
   double percent_of_peak = 0;      // time the roof allows / time measured, × 100
   bool cache_resident = false;     // the working set fits in cache: a DRAM roof doesn't bind
   double speedup_vs_naive = 0;     // 0 = no naive row of the same shape/threads/backend
@@ -90,7 +91,7 @@ struct Result {
   double cpu_round_trip_ns = 0;
   bool cpus_far = false;  // that round trip was far above the run's closest (cpu_distance_note)
 
-  bool compute_bound() const { return bound == "fp32 FMA" || bound == "int8 dot"; }
+  bool compute_bound() const { return bound == "fp32 FMA" || bound == "int8 dot" || bound == "int8 tiles"; }
   // An op doing more than one operation per byte (matmul) is counted in GFLOP/s (GOP/s for
   // int8) at every size; the others (elementwise, reductions, copies) in GB/s.
   bool counts_flops() const { return flops > bytes; }

@@ -68,6 +68,10 @@ CpuFeatures detect() {
     f.avx512vl = os_avx512 && bit(l7.b, 31);
     f.avx512vnni = os_avx512 && bit(l7.c, 11);
     if (l7.a >= 1) f.avx_vnni = os_avx && bit(cpuid(7, 1).a, 4);
+    // AMX-TILE and AMX-INT8, with XTILECFG and XTILEDATA in XCR0 (the process must still ask
+    // Linux for the tile state before first use: matmul_i8_amx.cpp).
+    const bool os_amx = (xcr0 & 0x60000) == 0x60000;
+    f.amx_int8 = os_amx && bit(l7.d, 24) && bit(l7.d, 25);
   }
   if (cpuid(0x80000000).a >= 0x80000004) {
     char brand[49] = {};
@@ -96,6 +100,7 @@ IsaCap parse_cap() {
 }
 
 CpuFeatures apply_cap(CpuFeatures f, IsaCap cap) {
+  if (cap != IsaCap::none) f.amx_int8 = false;  // the tiles are beyond every vector level
   if (cap == IsaCap::avx2 || cap == IsaCap::scalar) {
     f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512vnni = false;
   }
@@ -149,6 +154,7 @@ std::string cpu_feature_list() {
   add(f.avx512dq, "avx512dq");
   add(f.avx512vnni, "avx512vnni");
   add(f.avx_vnni, "avxvnni");
+  add(f.amx_int8, "amx-int8");
   return s.empty() ? "none" : s;
 }
 

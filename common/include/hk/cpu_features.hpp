@@ -15,6 +15,7 @@ struct CpuFeatures {
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512vnni = false;  // vpdpbusd on zmm/ymm/xmm (EVEX)
   bool avx_vnni = false;    // vpdpbusd on ymm (VEX), e.g. Alder Lake, Zen 5
+  bool amx_int8 = false;    // AMX tiles with tdpbssd and the OS's tile state (Sapphire Rapids)
   std::string model;        // brand string
   int l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;  // per core (L3: whole package); 0 if unknown
 

@@ -1,0 +1,27 @@
+// The AMX int8 tile routines (gemm_i8_amx_tiles.cpp, the only file built with -mamx-tile
+// -mamx-int8) and what matmul_i8_amx.cpp needs of them. Nothing here is inline, so no AMX
+// instruction can end up in code a CPU without AMX runs.
+#pragma once
+
+#include <cstdint>
+
+namespace hk::cpu {
+
+// Rows and columns of C one amx_block computes, and the k step of one tile instruction.
+constexpr int64_t kAmxBlockRows = 32, kAmxBlockCols = 32, kAmxK = 64;
+
+// Loads this thread's tile configuration (tmm0–7, each 16 rows × 64 bytes); amx_end
+// releases it. A thread runs amx_block only between the two.
+void amx_begin();
+void amx_end();
+
+// c (32 × 32 int32, row stride ldc elements) = a (32 rows × kp bytes, row stride lda) · b,
+// kp a multiple of kAmxK; b: kp/4 rows of 32 columns × 4 consecutive k (128 bytes a row),
+// pack_b<PackI8Vnni>'s layout for NR = 32. s8 × s8 into exact int32 sums (tdpbssd).
+void amx_block(int64_t kp, const int8_t* a, int64_t lda, const int8_t* b, int32_t* c, int64_t ldc);
+
+// Whether matmul `amx` takes an (m, k) × (k, n) product to the tiles (matmul_i8_amx.cpp);
+// else it runs as vnni.
+bool amx_pays(int64_t m, int64_t k, int64_t n);
+
+}  // namespace hk::cpu

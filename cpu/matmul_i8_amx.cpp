@@ -1,0 +1,158 @@
+// matmul `amx` (int8): the GEMM on Intel AMX tiles (Sapphire Rapids and later Xeons), the
+// rung above vnni. The tiles' arithmetic is gemm_i8_amx_tiles.cpp; this file feeds them.
+//
+// Why it is faster: one tdpbssd does 16,384 int8 multiply-adds, where a vpdpbusd on zmm does
+// 64; the tile unit runs them at several times vnni's peak, and the sums are exact int32 as
+// vnni's. Its cost is in the feeding: B is packed into 4-k quads once per call (the layout
+// of vnni's packing, pack_b<PackI8Vnni>, with K padded to the tile's 64), and A is read in
+// place when its rows hold whole 64-byte k steps and whole 32-row blocks, else from a
+// zero-padded copy.
+//
+// Loops: each thread takes a range of B's 32-column panels and packs them; then, for each
+// block of A's rows that stays in L2 (a quarter of it), every panel sweeps the block, 32 × 32
+// of C at a time (amx_block). C's edge blocks go through a stack tile.
+//
+// Other products run as vnni runs them (matmul_i8_vnni: GEMV, packed VNNI GEMM), where the
+// tiles would cost more than they save: small ones (the packing and tile set-up), ones with
+// few rows to share each packed panel of B (a batch under kAmxMinRows), and ones whose
+// padding to whole 32 × 64 × 32 blocks would waste over a quarter of the tiles' work. So
+// `amx` is the best int8 matmul at every shape, and the lecture ladder shows what the tiles
+// buy on the large ones.
+//
+// Linux grants a process the AMX register state only on request (arch_prctl
+// ARCH_REQ_XCOMP_PERM), which hk makes on the first call that uses the tiles, not at load:
+// the larger signal frames it brings are only paid by programs that use AMX. If the kernel
+// refuses, the call runs as vnni and its timing record says why.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "common/src/dispatch.hpp"
+#include "cpu/gemm_i8_amx.hpp"
+#include "cpu/gemm_loops.hpp"
+#include "cpu/gemm_pack.hpp"
+#include "cpu/thread_pool.hpp"
+#include "hk/cpu_features.hpp"
+#include "hk/error.hpp"
+#include "hk/registry.hpp"
+
+namespace hk::cpu {
+
+kernel::MatmulI8Fn matmul_i8_vnni;  // matmul_i8_vnni.cpp
+
+namespace {
+
+// Below these, a product goes to vnni (see above).
+constexpr double kAmxMinMacs = 1 << 20, kAmxMinUseful = 0.75;
+constexpr int64_t kAmxMinRows = 64;
+
+}  // namespace
+
+bool amx_pays(int64_t m, int64_t k, int64_t n) {
+  const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  if (m < kAmxMinRows || n < kAmxBlockCols || k < kAmxK || macs < kAmxMinMacs) return false;
+  const double padded = static_cast<double>(round_up(m, kAmxBlockRows)) * static_cast<double>(round_up(k, kAmxK)) *
+                        static_cast<double>(round_up(n, kAmxBlockCols));
+  return macs >= kAmxMinUseful * padded;
+}
+
+namespace {
+
+// arch_prctl's request for the AMX tile data state (Linux 5.16+, asm/prctl.h).
+constexpr int kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+
+// "" once this process may use the tiles, else why not. Asked once, on first use.
+const std::string& amx_refusal() {
+  static const std::string why = [] {
+    if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0) return std::string();
+    return "Linux refused this process the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM: " +
+           std::string(std::strerror(errno)) + "); ran as vnni";
+  }();
+  return why;
+}
+
+}  // namespace
+
+bool cpu_has_amx() { return cpu_features().amx_int8; }
+
+// a: (m, k), b: (k, n), c: (m, n), row-major; on ctx.threads threads.
+void matmul_i8_amx(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n,
+                   const KernelContext& ctx) {
+  if (!cpu_has_amx())
+    throw BackendUnavailable("matmul amx needs AMX-INT8 with the OS's tile state, which this CPU (after HK_CPU_ISA) lacks");
+  if (!amx_pays(m, k, n)) {
+    matmul_i8_vnni(a, b, c, m, k, n, ctx);
+    return;
+  }
+  if (const std::string& why = amx_refusal(); !why.empty()) {
+    detail::note_call(why);
+    matmul_i8_vnni(a, b, c, m, k, n, ctx);
+    return;
+  }
+
+  // A as the tiles read it: rows a multiple of 32, k a multiple of 64 (zeros past the edges,
+  // which B's zero rows multiply away), read in place when it already is.
+  const int64_t mp = round_up(m, kAmxBlockRows), kp = round_up(k, kAmxK);
+  const int8_t* ap = a;
+  if (mp != m || kp != k) {
+    auto* copy = static_cast<int8_t*>(pack_scratch(0, static_cast<std::size_t>(mp * kp)));
+    for (int64_t i = 0; i < mp; ++i) {
+      int8_t* row = copy + i * kp;
+      if (i < m) std::memcpy(row, a + i * k, static_cast<std::size_t>(k));
+      std::memset(row + (i < m ? k : 0), 0, static_cast<std::size_t>(i < m ? kp - k : kp));
+    }
+    ap = copy;
+  }
+
+  // Rows of A per block: a quarter of L2, so the block stays there while every panel sweeps it.
+  const int64_t l2 = cpu_features().l2_bytes > 0 ? cpu_features().l2_bytes : 1 << 20;
+  const int64_t mc = std::clamp<int64_t>(l2 / 4 / kp / kAmxBlockRows * kAmxBlockRows, kAmxBlockRows, mp);
+  const int64_t panels = (n + kAmxBlockCols - 1) / kAmxBlockCols;
+  const int64_t panel_bytes = kp * kAmxBlockCols;  // kp/4 quad rows of 128 bytes
+  const int parts =
+      static_cast<int>(std::min<int64_t>(std::min(ctx.threads, ThreadPool::global().concurrency()), panels));
+
+  auto part = [&](int64_t p0, int64_t p1) {
+    auto* pb = static_cast<int8_t*>(pack_scratch(1, static_cast<std::size_t>((p1 - p0) * panel_bytes)));
+    int32_t comp[kAmxBlockCols];  // vnni's column sums, which s8 × s8 tiles do not need
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t j0 = p * kAmxBlockCols, cols = std::min(kAmxBlockCols, n - j0);
+      int8_t* dst = pb + (p - p0) * panel_bytes;
+      pack_b<PackI8Vnni>(b + j0, n, k, cols, static_cast<int>(kAmxBlockCols), dst, comp);
+      const int64_t packed = round_up(k, 4) * kAmxBlockCols;  // pack_b zero-fills to a whole quad
+      std::memset(dst + packed, 0, static_cast<std::size_t>(panel_bytes - packed));
+    }
+    amx_begin();
+    alignas(64) int32_t edge[kAmxBlockRows * kAmxBlockCols];
+    for (int64_t i0 = 0; i0 < mp; i0 += mc) {
+      const int64_t i1 = std::min(mp, i0 + mc);
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t j0 = p * kAmxBlockCols, cols = std::min(kAmxBlockCols, n - j0);
+        const int8_t* bp = pb + (p - p0) * panel_bytes;
+        for (int64_t i = i0; i < i1; i += kAmxBlockRows) {
+          const int64_t rows = std::min(kAmxBlockRows, m - i);
+          if (rows == kAmxBlockRows && cols == kAmxBlockCols) {
+            amx_block(kp, ap + i * kp, kp, bp, c + i * n + j0, n);
+            continue;
+          }
+          amx_block(kp, ap + i * kp, kp, bp, edge, kAmxBlockCols);
+          for (int64_t r = 0; r < rows; ++r)
+            std::memcpy(c + (i + r) * n + j0, edge + r * kAmxBlockCols, static_cast<std::size_t>(cols) * sizeof(int32_t));
+        }
+      }
+    }
+    amx_end();
+  };
+  if (parts <= 1) {
+    part(0, panels);
+    return;
+  }
+  ThreadPool::global().parallel_for(parts, 1, parts, [&](int64_t first, int64_t last) {
+    for (int64_t t = first; t < last; ++t) part(t * panels / parts, (t + 1) * panels / parts);
+  });
+}
+
+}  // namespace hk::cpu
