@@ -63,14 +63,14 @@ bench "The lecture suite (hk-bench with no options)" > "$tmp/suite.md"
 # Large products, one thread and two: the own-parts split of gemm_parallel.hpp and how far
 # `parallel` gets toward the thread count (matmul_parallel.cpp).
 bench "Large matmuls on one thread and two (cpu/gemm_parallel.hpp, cpu/matmul_parallel.cpp)" \
-  --op matmul --sizes 1024,2048 --threads 1,2 --variant simd,parallel,vnni,openblas,onednn |
+  --op matmul --sizes 1024,2048 --threads 1,2 --variant simd,parallel,vnni,amx,openblas,onednn |
   without_environment > "$tmp/large.md"
 
 # Inference shapes: the course's layers, a GEMV, the small products (cpu/gemm_shape.cpp), with
 # both peers; then the course's model end to end against oneDNN's fused matmul primitive.
 bench "Inference-shaped matmuls on one thread and two (cpu/gemm_shape.cpp)" \
   --op matmul:f32,matmul:i8 --sizes 1x784x128,32x784x128,64x128x10,1x4096x4096,16,64,128,256 --threads 1,2 \
-  --backend cpu,peer --variant parallel,vnni,openblas,onednn,onednn_s8s8 | without_environment > "$tmp/inference.md"
+  --backend cpu,peer --variant parallel,vnni,amx,openblas,onednn,onednn_s8s8 | without_environment > "$tmp/inference.md"
 {
   printf '\n## The course'"'"'s model end to end (hk-bench model)\n\n`hk-bench model`\n\n'
   "$bin/hk-bench" model --progress never --format markdown | sed 1,2d
