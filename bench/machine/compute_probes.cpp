@@ -7,6 +7,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 namespace hk_bench {
@@ -73,6 +75,47 @@ __attribute__((target("avx2,avxvnni"))) double dpbusd_avx2(int64_t iterations) {
   for (int j = 1; j < 12; ++j) acc[0] = _mm256_add_epi32(acc[0], acc[j]);
   return double(_mm256_extract_epi32(acc[0], 0));
 }
+
+// AMX: ldtilecfg's operand (palette 1; tmm0–7 of 16 rows × 64 bytes), a constant in memory
+// because g++ drops stores to a stack copy that only ldtilecfg reads.
+struct alignas(64) TileConfig {
+  uint8_t palette = 1, start_row = 0, reserved[14] = {};
+  uint16_t colsb[16] = {64, 64, 64, 64, 64, 64, 64, 64};
+  uint8_t rows[16] = {16, 16, 16, 16, 16, 16, 16, 16};
+};
+constexpr TileConfig kTileConfig{};
+
+// Six independent tile sums from two source tiles (tdpbssd's three operands must differ):
+// the most accumulators eight tiles allow, so the tile unit's latency stays covered.
+__attribute__((target("amx-tile,amx-int8"))) double tdpbssd_amx(int64_t iterations) {
+  alignas(64) static const int8_t zeros[16 * 64] = {};  // the rate does not depend on the values
+  alignas(64) int32_t out[16 * 16];
+  _tile_loadconfig(&kTileConfig);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  _tile_zero(4);
+  _tile_zero(5);
+  _tile_loadd(6, zeros, 64);
+  _tile_loadd(7, zeros, 64);
+  for (int64_t i = 0; i < iterations; ++i) {
+    _tile_dpbssd(0, 6, 7);
+    _tile_dpbssd(1, 6, 7);
+    _tile_dpbssd(2, 6, 7);
+    _tile_dpbssd(3, 6, 7);
+    _tile_dpbssd(4, 6, 7);
+    _tile_dpbssd(5, 6, 7);
+  }
+  _tile_stored(0, out, 64);
+  _tile_release();
+  return double(out[0]);
+}
+
+bool amx_permitted() {  // Linux grants the tile state on request (arch_prctl ARCH_REQ_XCOMP_PERM)
+  static const bool ok = syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+  return ok;
+}
 #endif
 
 }  // namespace
@@ -92,6 +135,15 @@ std::optional<ComputeProbe> int8_probe() {
   // One vpdpbusd: 64 (zmm) or 32 (ymm) u8×s8 multiply-adds.
   if (f.avx512vnni && f.has_avx512()) return ComputeProbe{"AVX512-VNNI vpdpbusd (zmm)", 16.0 * 64 * 2, dpbusd_avx512};
   if (f.avx_vnni) return ComputeProbe{"AVX-VNNI vpdpbusd (ymm)", 12.0 * 32 * 2, dpbusd_avx2};
+#endif
+  return std::nullopt;
+}
+
+std::optional<ComputeProbe> int8_tile_probe() {
+#if defined(__x86_64__)
+  // One tdpbssd: 16 × 16 sums of 64 s8 × s8 products.
+  if (hk::detected_cpu_features().amx_int8 && amx_permitted())
+    return ComputeProbe{"AMX tdpbssd (six 16×16 int32 tiles)", 6.0 * 16 * 16 * 64 * 2, tdpbssd_amx};
 #endif
   return std::nullopt;
 }

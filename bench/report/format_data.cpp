@@ -73,7 +73,7 @@ std::string format_csv(const Report& rep) {
   for (const auto& [k, v] : rep.env.variables) out << "# env " << k << ": " << v << "\n";
   for (const Peaks& p : rep.roofline.cpu)
     out << "# peak " << p.threads << " threads: fp32 " << num(p.fp32_gflops) << " GFLOP/s, int8 " << num(p.int8_gops)
-        << " GOP/s, read " << num(p.read_gbps) << " GB/s, copy " << num(p.copy_gbps) << " GB/s\n";
+        << " GOP/s, int8 tiles " << num(p.int8_tile_gops) << " GOP/s, read " << num(p.read_gbps) << " GB/s, copy " << num(p.copy_gbps) << " GB/s\n";
   for (const std::string& n : rep.notes) out << "# note: " << n << "\n";
   out << "op,dtype,shape,backend,variant,kind,threads,status,median_ms,min_ms,max_ms,repeats,end_to_end_median_ms,"
          "gflops,gbps,bound,percent_of_peak,cache_resident,speedup_vs_naive,vs_best_peer,best_peer,cpu_round_trip_ns,"
@@ -118,11 +118,13 @@ std::string format_json(const Report& rep) {
   }
   out << "]\n  },\n  \"settings\": " << json_fields(rep.settings, "  ") << ",\n  \"roofline\": {\n    \"fp32\": "
       << json_string(rep.roofline.fp32_how) << ",\n    \"int8\": " << json_string(rep.roofline.int8_how)
+      << ",\n    \"int8_tiles\": " << json_string(rep.roofline.int8_tile_how)
       << ",\n    \"memory\": " << json_string(rep.roofline.memory_how) << ",\n    \"cpu\": [";
   for (size_t i = 0; i < rep.roofline.cpu.size(); ++i) {
     const Peaks& p = rep.roofline.cpu[i];
     out << (i ? ",\n" : "\n") << "      {\"threads\": " << p.threads << ", \"fp32_gflops\": " << num(p.fp32_gflops)
-        << ", \"int8_gops\": " << num(p.int8_gops) << ", \"read_gbps\": " << num(p.read_gbps)
+        << ", \"int8_gops\": " << num(p.int8_gops) << ", \"int8_tile_gops\": " << num(p.int8_tile_gops)
+        << ", \"read_gbps\": " << num(p.read_gbps)
         << ", \"copy_gbps\": " << num(p.copy_gbps) << "}";
   }
   out << "\n    ]\n  },\n  \"results\": [";

@@ -109,6 +109,7 @@ std::string peaks_line(const Report& rep, const char* what) {
   for (const Peaks& p : rep.roofline.cpu) {
     double v = std::string(what) == "fp32" ? p.fp32_gflops
                : std::string(what) == "int8" ? p.int8_gops
+               : std::string(what) == "tiles" ? p.int8_tile_gops
                : std::string(what) == "read" ? p.read_gbps
                                              : p.copy_gbps;
     s += (s.empty() ? "" : " | ") + (v > 0 ? fmt_rate(v) : std::string("n/a")) + " @" + std::to_string(p.threads) + "t";
@@ -149,6 +150,7 @@ std::string format_table(const Report& rep) {
     out << "machine peaks, measured at the start and end of this run (the higher counts):\n"
         << "  fp32 FMA     " << peaks_line(rep, "fp32") << " GFLOP/s  (" << rep.roofline.fp32_how << ")\n"
         << "  int8 dot     " << peaks_line(rep, "int8") << " GOP/s  (" << rep.roofline.int8_how << ")\n"
+        << "  int8 tiles   " << peaks_line(rep, "tiles") << " GOP/s  (" << rep.roofline.int8_tile_how << ")\n"
         << "  memory read  " << peaks_line(rep, "read") << " GB/s\n"
         << "  memory copy  " << peaks_line(rep, "copy") << " GB/s  (" << rep.roofline.memory_how << ")\n";
   }
@@ -209,11 +211,14 @@ std::string format_markdown(const Report& rep) {
   std::string command = "hk-bench";
   for (size_t i = 1; i < rep.argv.size(); ++i) command += " " + rep.argv[i];
   if (!rep.argv.empty()) out << "| command | `" << esc(command) << "` |\n";
-  out << "\n## Machine peaks (measured)\n\n| threads | fp32 GFLOP/s | int8 GOP/s | read GB/s | copy GB/s |\n|---:|---:|---:|---:|---:|\n";
+  out << "\n## Machine peaks (measured)\n\n| threads | fp32 GFLOP/s | int8 GOP/s | int8 tiles GOP/s | read GB/s | copy GB/s |\n"
+         "|---:|---:|---:|---:|---:|---:|\n";
   for (const Peaks& p : rep.roofline.cpu)
     out << "| " << p.threads << " | " << fmt_rate(p.fp32_gflops) << " | " << (p.int8_gops > 0 ? fmt_rate(p.int8_gops) : "n/a")
-        << " | " << fmt_rate(p.read_gbps) << " | " << fmt_rate(p.copy_gbps) << " |\n";
-  out << "\nfp32: " << rep.roofline.fp32_how << "; int8: " << rep.roofline.int8_how << "; memory: " << rep.roofline.memory_how << "\n";
+        << " | " << (p.int8_tile_gops > 0 ? fmt_rate(p.int8_tile_gops) : "n/a") << " | " << fmt_rate(p.read_gbps) << " | "
+        << fmt_rate(p.copy_gbps) << " |\n";
+  out << "\nfp32: " << rep.roofline.fp32_how << "; int8: " << rep.roofline.int8_how << "; int8 tiles: "
+      << rep.roofline.int8_tile_how << "; memory: " << rep.roofline.memory_how << "\n";
   for (const std::string& n : rep.notes) out << "\n> " << esc(n) << "\n";
   for (const Table& t : rep.tables) {
     TableCells c = table_cells(t);

@@ -174,12 +174,15 @@ std::string format_html(const Report& rep) {
   if (rep.failures) s << "<p class=\"note\">" << rep.failures << " implementation(s) FAILED validation.</p>\n";
 
   s << "<h2>Machine peaks (measured in this run)</h2>\n<table>\n<tr><th class=\"r\">threads</th><th class=\"r\">fp32 GFLOP/s</th>"
-       "<th class=\"r\">int8 GOP/s</th><th class=\"r\">memory read GB/s</th><th class=\"r\">memory copy GB/s</th></tr>\n";
+       "<th class=\"r\">int8 GOP/s</th><th class=\"r\">int8 tiles GOP/s</th><th class=\"r\">memory read GB/s</th>"
+       "<th class=\"r\">memory copy GB/s</th></tr>\n";
   for (const Peaks& p : rep.roofline.cpu)
     s << "<tr><td class=\"r\">" << p.threads << "</td><td class=\"r\">" << fmt_rate(p.fp32_gflops) << "</td><td class=\"r\">"
-      << (p.int8_gops > 0 ? fmt_rate(p.int8_gops) : "n/a") << "</td><td class=\"r\">" << fmt_rate(p.read_gbps)
+      << (p.int8_gops > 0 ? fmt_rate(p.int8_gops) : "n/a") << "</td><td class=\"r\">"
+      << (p.int8_tile_gops > 0 ? fmt_rate(p.int8_tile_gops) : "n/a") << "</td><td class=\"r\">" << fmt_rate(p.read_gbps)
       << "</td><td class=\"r\">" << fmt_rate(p.copy_gbps) << "</td></tr>\n";
   s << "</table>\n<p class=\"foot\">fp32: " << esc(rep.roofline.fp32_how) << "; int8: " << esc(rep.roofline.int8_how)
+    << "; int8 tiles: " << esc(rep.roofline.int8_tile_how)
     << "; memory: " << esc(rep.roofline.memory_how) << "</p>\n";
   for (const GpuInfo& g : env.gpus)
     s << "<p class=\"foot\">GPU " << esc(g.name) << " " << esc(g.capability) << ": " << fmt_rate(g.fp32_gflops)

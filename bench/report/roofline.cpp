@@ -52,6 +52,8 @@ Roofline measure_roofline(Team& team, const std::vector<int>& thread_counts) {
   std::optional<ComputeProbe> int8 = int8_probe();
   roof.fp32_how = fp32.how;
   roof.int8_how = int8 ? int8->how : "none (no vpdpbusd on this CPU: int8 rows show no % of peak)";
+  std::optional<ComputeProbe> tile = int8_tile_probe();
+  roof.int8_tile_how = tile ? tile->how : "none (no AMX tiles here)";
   // Far larger than the last-level cache, so the probe sees DRAM.
   const hk::CpuFeatures& cpu = hk::detected_cpu_features();
   int64_t bytes = std::max<int64_t>(int64_t(64) << 20, int64_t(cpu.l3_bytes) * 4);
@@ -64,6 +66,7 @@ Roofline measure_roofline(Team& team, const std::vector<int>& thread_counts) {
     p.threads = threads;
     p.fp32_gflops = compute_peak(team, threads, fp32) * 1e-9;
     if (int8) p.int8_gops = compute_peak(team, threads, *int8) * 1e-9;
+    if (tile) p.int8_tile_gops = compute_peak(team, threads, *tile) * 1e-9;
     for (int rep = 0; rep < 6; ++rep) {
       // The read roof: the best of one stream over the buffer and two streams over its halves
       // (as a dot product reads x and y).
@@ -95,7 +98,9 @@ void apply_roofline(const Roofline& roof, const std::vector<GpuInfo>& gpus, bool
   r.cache_resident = false;
   const double seconds = r.time.median_ms * 1e-3;
   double compute_peak = 0, memory_peak = 0;  // ops/s, bytes/s
-  std::string compute_name = r.dtype == hk::DType::i8 && is_matmul(r.op) ? "int8 dot" : "fp32 FMA";
+  // matmul `amx` runs on the AMX tiles, whose roof is its own (far above vpdpbusd's).
+  const bool tiles = r.backend == "cpu" && r.variant == "amx";
+  std::string compute_name = r.dtype == hk::DType::i8 && is_matmul(r.op) ? (tiles ? "int8 tiles" : "int8 dot") : "fp32 FMA";
   std::string memory_name = writes ? "memory copy" : "memory read";
   if (r.backend == "cuda") {
     if (gpus.empty()) return;
@@ -106,15 +111,13 @@ void apply_roofline(const Roofline& roof, const std::vector<GpuInfo>& gpus, bool
   } else {
     const Peaks* p = roof.at(r.threads);
     if (!p) return;
-    compute_peak = (compute_name == "int8 dot" ? p->int8_gops : p->fp32_gflops) * 1e9;
+    compute_peak = (compute_name == "int8 tiles" ? p->int8_tile_gops
+                    : compute_name == "int8 dot" ? p->int8_gops
+                                                 : p->fp32_gflops) * 1e9;
     memory_peak = (writes ? p->copy_gbps : p->read_gbps) * 1e9;
   }
-  if (compute_peak <= 0 && is_matmul(r.op)) {  // no int8 dot instruction: no honest roof
+  if (compute_peak <= 0 && is_matmul(r.op)) {  // no int8 dot instruction (or tiles): no honest roof
     r.bound = compute_name;
-    return;
-  }
-  if (r.backend == "cpu" && r.variant == "amx") {  // AMX tiles run past vpdpbusd's peak, and
-    r.bound = "int8 tiles";                       // no probe here measures theirs: no roof
     return;
   }
   const double t_compute = compute_peak > 0 ? r.flops / compute_peak : 0;

@@ -37,10 +37,12 @@ struct Peaks {
   double int8_gops = 0;    // vpdpbusd (0 = the CPU has no int8 dot-product instruction)
   double read_gbps = 0;    // streaming read of a buffer far larger than the caches
   double copy_gbps = 0;    // memcpy of such a buffer, read + write bytes counted
+  double int8_tile_gops = 0;  // AMX tdpbssd (0 = no AMX tiles): the roof of matmul `amx`
 };
 
 struct Roofline {
   std::string fp32_how, int8_how, memory_how;  // which instruction / buffer each probe used
+  std::string int8_tile_how;                   // AMX tiles' probe, or why there is none
   std::vector<Peaks> cpu;                      // one entry per thread count probed
   const Peaks* at(int threads) const;          // the entry for `threads`, else the closest
 };
@@ -80,7 +82,7 @@ struct Result {
   double flops = 0, bytes = 0;     // from the registry's work model (peers: their own)
   double gflops = 0, gbps = 0;
   std::string bound;               // which roof applies: "fp32 FMA", "int8 dot", "memory read", "memory copy";
-                                   // "int8 tiles" (AMX) has no measured roof and no percentage
+                                   // or "int8 tiles" (matmul `amx`: the AMX tiles' roof)
   double percent_of_peak = 0;      // time the roof allows / time measured, × 100
   bool cache_resident = false;     // the working set fits in cache: a DRAM roof doesn't bind
   double speedup_vs_naive = 0;     // 0 = no naive row of the same shape/threads/backend

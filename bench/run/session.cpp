@@ -98,6 +98,7 @@ void Session::finish() {
     Peaks& p = report.roofline.cpu[i];
     p.fp32_gflops = std::max(p.fp32_gflops, end.cpu[i].fp32_gflops);
     p.int8_gops = std::max(p.int8_gops, end.cpu[i].int8_gops);
+    p.int8_tile_gops = std::max(p.int8_tile_gops, end.cpu[i].int8_tile_gops);
     p.read_gbps = std::max(p.read_gbps, end.cpu[i].read_gbps);
     p.copy_gbps = std::max(p.copy_gbps, end.cpu[i].copy_gbps);
   }
