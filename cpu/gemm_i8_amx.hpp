@@ -4,11 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace hk::cpu {
 
 // Rows and columns of C one amx_block computes, and the k step of one tile instruction.
 constexpr int64_t kAmxBlockRows = 32, kAmxBlockCols = 32, kAmxK = 64;
+
+// "" once this process may use the tiles, else why not (Linux grants the tile state only on
+// request, arch_prctl ARCH_REQ_XCOMP_PERM). Asked once, on first use, not at load: only a
+// program that uses the tiles pays for the larger signal frames they bring.
+const std::string& amx_refusal();
 
 // Loads this thread's tile configuration (tmm0–7, each 16 rows × 64 bytes); amx_end
 // releases it. A thread runs amx_block only between the two.

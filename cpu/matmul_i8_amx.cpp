@@ -59,22 +59,17 @@ bool amx_pays(int64_t m, int64_t k, int64_t n) {
   return macs >= kAmxMinUseful * padded;
 }
 
-namespace {
-
 // arch_prctl's request for the AMX tile data state (Linux 5.16+, asm/prctl.h).
 constexpr int kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
 
-// "" once this process may use the tiles, else why not. Asked once, on first use.
 const std::string& amx_refusal() {
   static const std::string why = [] {
     if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0) return std::string();
     return "Linux refused this process the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM: " +
-           std::string(std::strerror(errno)) + "); ran as vnni";
+           std::string(std::strerror(errno)) + ")";
   }();
   return why;
 }
-
-}  // namespace
 
 bool cpu_has_amx() { return cpu_features().amx_int8; }
 
@@ -88,7 +83,7 @@ void matmul_i8_amx(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int6
     return;
   }
   if (const std::string& why = amx_refusal(); !why.empty()) {
-    detail::note_call(why);
+    detail::note_call(why + "; ran as vnni");
     matmul_i8_vnni(a, b, c, m, k, n, ctx);
     return;
   }

@@ -60,7 +60,8 @@ void register_cpu(Registry& r) {
                     "packed, over the thread pool"});
   r.add({.op = "matmul", .backend = B, .variant = "amx",      .rung = 5, .kernels = {matmul_i8_amx}, .requirement = amx,
          .summary = "int8 GEMM on AMX tiles (tdpbssd: s8 × s8, 16×16 int32 sums a tile, 2×2 tiles a step), "
-                    "B packed into quads, over the thread pool; small products as vnni"});
+                    "B packed into quads, over the thread pool; small products as vnni",
+         .unit = ComputeUnit::amx_tiles});
 
   r.add({.op = "linear", .backend = B, .variant = "naive",    .rung = 0, .kernels = {linear_f32_naive, linear_i8_naive},
          .summary = "one dot product per output, then bias, relu (int8: dequantize) per row (teaching baseline)"});

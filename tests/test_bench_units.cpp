@@ -207,9 +207,10 @@ TEST(BenchRoofline, PicksTheBoundThatTakesLongerAndScalesToPercent) {
   apply_roofline(roof, {}, true, i8);
   EXPECT_EQ(i8.bound, "int8 dot");
   EXPECT_NEAR(i8.percent_of_peak, 50.0, 1e-9);
-  // matmul amx uses the AMX tiles' peak: 2e9 / 2000e9 = 1 ms of 4 ms. Without tiles: a
+  // A row on the AMX tiles uses their peak: 2e9 / 2000e9 = 1 ms of 4 ms. Without tiles: a
   // bound, no percentage (never vpdpbusd's peak, which the tiles pass).
   Result amx = timed("matmul", hk::DType::i8, "cpu", "amx", 1, 4, 2e9, 1e6);
+  amx.on_tiles = true;
   Roofline tiles = roof;
   tiles.cpu[0].int8_tile_gops = 2000;
   apply_roofline(tiles, {}, true, amx);

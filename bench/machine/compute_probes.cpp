@@ -7,8 +7,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+#include "cpu/gemm_i8_amx.hpp"  // hk's tile configuration and its request for the tile state
 #endif
 
 namespace hk_bench {
@@ -76,21 +76,12 @@ __attribute__((target("avx2,avxvnni"))) double dpbusd_avx2(int64_t iterations) {
   return double(_mm256_extract_epi32(acc[0], 0));
 }
 
-// AMX: ldtilecfg's operand (palette 1; tmm0–7 of 16 rows × 64 bytes), a constant in memory
-// because g++ drops stores to a stack copy that only ldtilecfg reads.
-struct alignas(64) TileConfig {
-  uint8_t palette = 1, start_row = 0, reserved[14] = {};
-  uint16_t colsb[16] = {64, 64, 64, 64, 64, 64, 64, 64};
-  uint8_t rows[16] = {16, 16, 16, 16, 16, 16, 16, 16};
-};
-constexpr TileConfig kTileConfig{};
-
 // Six independent tile sums from two source tiles (tdpbssd's three operands must differ):
 // the most accumulators eight tiles allow, so the tile unit's latency stays covered.
 __attribute__((target("amx-tile,amx-int8"))) double tdpbssd_amx(int64_t iterations) {
   alignas(64) static const int8_t zeros[16 * 64] = {};  // the rate does not depend on the values
   alignas(64) int32_t out[16 * 16];
-  _tile_loadconfig(&kTileConfig);
+  hk::cpu::amx_begin();  // tmm0–7, each 16 rows × 64 bytes
   _tile_zero(0);
   _tile_zero(1);
   _tile_zero(2);
@@ -108,13 +99,8 @@ __attribute__((target("amx-tile,amx-int8"))) double tdpbssd_amx(int64_t iteratio
     _tile_dpbssd(5, 6, 7);
   }
   _tile_stored(0, out, 64);
-  _tile_release();
+  hk::cpu::amx_end();
   return double(out[0]);
-}
-
-bool amx_permitted() {  // Linux grants the tile state on request (arch_prctl ARCH_REQ_XCOMP_PERM)
-  static const bool ok = syscall(SYS_arch_prctl, 0x1023, 18) == 0;
-  return ok;
 }
 #endif
 
@@ -142,7 +128,7 @@ std::optional<ComputeProbe> int8_probe() {
 std::optional<ComputeProbe> int8_tile_probe() {
 #if defined(__x86_64__)
   // One tdpbssd: 16 × 16 sums of 64 s8 × s8 products.
-  if (hk::detected_cpu_features().amx_int8 && amx_permitted())
+  if (hk::detected_cpu_features().amx_int8 && hk::cpu::amx_refusal().empty())
     return ComputeProbe{"AMX tdpbssd (six 16×16 int32 tiles)", 6.0 * 16 * 16 * 64 * 2, tdpbssd_amx};
 #endif
   return std::nullopt;

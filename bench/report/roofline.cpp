@@ -98,8 +98,8 @@ void apply_roofline(const Roofline& roof, const std::vector<GpuInfo>& gpus, bool
   r.cache_resident = false;
   const double seconds = r.time.median_ms * 1e-3;
   double compute_peak = 0, memory_peak = 0;  // ops/s, bytes/s
-  // matmul `amx` runs on the AMX tiles, whose roof is its own (far above vpdpbusd's).
-  const bool tiles = r.backend == "cpu" && r.variant == "amx";
+  // A row on the AMX tiles has their roof, far above vpdpbusd's.
+  const bool tiles = r.backend == "cpu" && r.on_tiles;
   std::string compute_name = r.dtype == hk::DType::i8 && is_matmul(r.op) ? (tiles ? "int8 tiles" : "int8 dot") : "fp32 FMA";
   std::string memory_name = writes ? "memory copy" : "memory read";
   if (r.backend == "cuda") {

@@ -72,6 +72,7 @@ struct Result {
   int threads = 1;      // threads actually used (1 when the variant never split the work)
   std::string summary;  // the registry row's one-liner, or what the peer computes
   bool writes_output = true;  // held to the memory-copy roof (else the read roof)
+  bool on_tiles = false;      // its arithmetic runs on the AMX tiles (hk::ComputeUnit): held to their roof
 
   Status status = Status::ok;
   std::string failure;  // why validation failed (failed), or why it wasn't timed (skipped)
@@ -82,7 +83,7 @@ struct Result {
   double flops = 0, bytes = 0;     // from the registry's work model (peers: their own)
   double gflops = 0, gbps = 0;
   std::string bound;               // which roof applies: "fp32 FMA", "int8 dot", "memory read", "memory copy";
-                                   // or "int8 tiles" (matmul `amx`: the AMX tiles' roof)
+                                   // or "int8 tiles" (a row on_tiles: the AMX tiles' roof)
   double percent_of_peak = 0;      // time the roof allows / time measured, × 100
   bool cache_resident = false;     // the working set fits in cache: a DRAM roof doesn't bind
   double speedup_vs_naive = 0;     // 0 = no naive row of the same shape/threads/backend

@@ -108,6 +108,10 @@ using WorkModel = Work (*)(const Shape& a, const Shape& b, DType dtype);
 // Whose code a variant runs: hk's own kernel, or a library's (a baseline to compare with).
 enum class Origin { hk, library };
 
+// The unit a variant's arithmetic runs on, whose peak hk-bench holds it to: the SIMD units
+// (fp32 FMA or the int8 dot product, by dtype), or the AMX tiles (int8 tdpbssd).
+enum class ComputeUnit { simd, amx_tiles };
+
 // One variant. Tables write rows with designated initializers, one field per column.
 struct VariantRow {
   std::string op;       // the op table's name: "matmul", "relu", ...
@@ -122,6 +126,7 @@ struct VariantRow {
   Requirement requirement;
   std::string summary;  // one line
   WorkModel work = nullptr;  // null = the op table's model
+  ComputeUnit unit = ComputeUnit::simd;
   std::vector<std::string> aliases = {};  // former names that still select this variant
 };
 
