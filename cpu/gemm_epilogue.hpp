@@ -16,9 +16,7 @@
 // GEMM's own sums (the sign of a zero included).
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <type_traits>
 
 #include "hk/registry.hpp"
@@ -40,41 +38,20 @@ inline Epilogue epilogue_at(const Epilogue& e, int64_t j) {
 
 // out (rows × cols, row stride ldo) = epilogue(sums), sums: rows × cols, row stride lds.
 // partial: the same place as out holding earlier k blocks' sums as C (null: none).
+// On SIMD vectors, in gemm_epilogue_simd.cpp.
+void finish_tile_i32(const int32_t* sums, int64_t lds, const void* partial, float* out, int64_t ldo, int64_t rows,
+                     int64_t cols, const Epilogue& e);
+void finish_tile_f32(const float* sums, int64_t lds, const void* partial, float* out, int64_t ldo, int64_t rows,
+                     int64_t cols, const Epilogue& e);
+
 template <class C>
 void finish_tile(const C* sums, int64_t lds, const void* partial, float* out, int64_t ldo, int64_t rows,
                  int64_t cols, const Epilogue& e) {
   static_assert(sizeof(C) == sizeof(float), "partial sums live in the output's 4-byte words");
-  float scale[64], bias[64];  // per column of the tile (cols ≤ 64)
-  for (int64_t j = 0; j < cols; ++j) {
-    if constexpr (std::is_integral_v<C>) scale[j] = e.input_scale * e.weight_scale[j];
-    bias[j] = e.bias ? e.bias[j] : 0.0f;
-  }
-  for (int64_t r = 0; r < rows; ++r) {
-    C acc[64];
-    std::memcpy(acc, sums + r * lds, static_cast<std::size_t>(cols) * sizeof(C));
-    if (partial) {  // earlier k blocks' sums, read as C from the output's words
-      C before[64];
-      std::memcpy(before, static_cast<const char*>(partial) + r * ldo * int64_t{sizeof(float)},
-                  static_cast<std::size_t>(cols) * sizeof(C));
-      for (int64_t j = 0; j < cols; ++j) {
-        if constexpr (std::is_integral_v<C>)  // int32 sums wrap like the GEMM's (mod 2³²)
-          acc[j] = static_cast<C>(static_cast<uint32_t>(acc[j]) + static_cast<uint32_t>(before[j]));
-        else
-          acc[j] = before[j] + acc[j];
-      }
-    }
-    float v[64];
-    if constexpr (std::is_integral_v<C>) {
-      for (int64_t j = 0; j < cols; ++j) v[j] = static_cast<float>(acc[j]) * scale[j];
-    } else {
-      for (int64_t j = 0; j < cols; ++j) v[j] = acc[j];
-    }
-    if (e.bias)
-      for (int64_t j = 0; j < cols; ++j) v[j] = v[j] + bias[j];
-    if (e.relu)
-      for (int64_t j = 0; j < cols; ++j) v[j] = 0.0f > v[j] ? 0.0f : v[j];  // relu's rule: NaN and −0 stay
-    std::memcpy(out + r * ldo, v, static_cast<std::size_t>(cols) * sizeof(float));
-  }
+  if constexpr (std::is_integral_v<C>)
+    finish_tile_i32(sums, lds, partial, out, ldo, rows, cols, e);
+  else
+    finish_tile_f32(sums, lds, partial, out, ldo, rows, cols, e);
 }
 
 }  // namespace hk::cpu

@@ -130,7 +130,10 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
     // Rows 4q … 4q + 3 (zeros past kc).
     const int8_t* r0 = b + 4 * q * ldb;
     const bool has1 = 4 * q + 1 < kc, has2 = 4 * q + 2 < kc, has3 = 4 * q + 3 < kc;
-    int8_t* d = dst + q * stride;
+    // Where the next 16 columns go: panel by panel, kept as a pointer and a column within the
+    // panel (a division per store, col / nr, cost more than the rest of the loop).
+    int8_t* panel_at = dst + q * stride;
+    int64_t in_panel = 0;
     for (int64_t c0 = 0; c0 < padded; c0 += 64) {
       const __mmask64 m = first_bytes(cols - c0);
       // The rows two groups ahead: each row is a stream of only cols / 64 lines, too short for
@@ -149,9 +152,10 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
       // 4 × 4 transpose of 128-bit lanes: z_L = columns c0 + 16L … c0 + 16L + 15.
       const __m512i a0 = _mm512_shuffle_i64x2(o0, o1, 0x44), a1 = _mm512_shuffle_i64x2(o2, o3, 0x44);
       const __m512i a2 = _mm512_shuffle_i64x2(o0, o1, 0xEE), a3 = _mm512_shuffle_i64x2(o2, o3, 0xEE);
-      // Store z at column col of the block, and add its columns' four values to comp.
+      // Store z, columns col … col + 15, and add their four values to comp.
       auto put = [&](int64_t col, __m512i z) {
-        _mm512_storeu_si512(d + col / nr * panel + col % nr * 4, z);
+        _mm512_storeu_si512(panel_at + in_panel * 4, z);
+        if ((in_panel += 16) == nr) in_panel = 0, panel_at += panel;
         int32_t* sum = comp + col;
         _mm512_storeu_si512(sum, _mm512_dpbusd_epi32(_mm512_loadu_si512(sum), ones, z));
       };

@@ -157,6 +157,35 @@ void check_quantization() {
 
 TEST(SimdKernels, QuantizeAndDequantizeOnEveryTargetAlignmentAndTail) { for_every_target(check_quantization); }
 
+// Quantize divides without a division where the target has FMA (a reciprocal and two residual
+// steps, quantize_simd.cpp), which must give the division's bits: checked where a wrong quotient
+// shows, the floats around every half-integer and integer quotient (±24 ulps), for scales at and
+// just past the ends of that path's range and at random exponents.
+void check_quantize_near_ties() {
+  std::vector<float> scales = {1.0f, 0.25f, 1.0f / 127, 0x1.fffffep-1f, 0x1p-64f, 0x1p64f, 0x1.000002p-64f,
+                               0x1.fffffep63f, 0x1.fffffep-65f, 0x1.000002p64f, 0x1p-100f, 0x1p100f};
+  std::mt19937 rng{7};
+  for (int i = 0; i < 24; ++i)
+    scales.push_back(std::ldexp(1.0f + float(rng() % (1 << 23)) * 0x1p-23f, int(rng() % 81) - 40));
+  std::vector<float> xv;
+  for (float scale : scales)
+    for (int k = -260; k <= 260; ++k)
+      for (float c : {float(k) * scale, (float(k) + 0.5f) * scale}) {
+        float lo = c, hi = c;
+        for (int u = 0; u < 24; ++u) lo = std::nextafter(lo, -INFINITY), hi = std::nextafter(hi, INFINITY);
+        for (float x = lo; x <= hi; x = std::nextafter(x, INFINITY)) xv.push_back(x);
+      }
+  std::vector<int8_t> q(xv.size());
+  for (float scale : scales) {
+    SCOPED_TRACE("scale " + std::to_string(scale));
+    hk::cpu::simd::quantize_f32(xv.data(), scale, q.data(), xv.size(), false);
+    for (size_t i = 0; i < xv.size(); ++i)
+      ASSERT_EQ(int(q[i]), int(hk_ref::quantize(xv[i], scale))) << "x " << xv[i] << " (" << std::hexfloat << xv[i] << ")";
+  }
+}
+
+TEST(SimdKernels, QuantizeGivesTheDivisionsBitsNearEveryTie) { for_every_target(check_quantize_near_ties); }
+
 void check_reductions() {
   for (size_t n : kSizes) {
     SCOPED_TRACE("n " + std::to_string(n));
