@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "hk/registry.hpp"  // kernel::Epilogue
+
 namespace hk::cpu {
 
 // Rows and columns of C one amx_block computes, and the k step of one tile instruction.
@@ -21,13 +23,22 @@ const std::string& amx_refusal();
 void amx_begin();
 void amx_end();
 
-// c (32 × 32 int32, row stride ldc elements) = a (32 rows × kp bytes, row stride lda) · b,
-// kp a multiple of kAmxK; b: kp/4 rows of 32 columns × 4 consecutive k (128 bytes a row),
+// c (32 × 32 int32, row stride ldc elements) = a · b over `steps` k steps of 64 read in place
+// (32 rows, row stride lda), then, when a_last is not null, one more from a_last (32 rows ×
+// 64 bytes, row stride lda_last: the zero-padded end of rows whose K is not a multiple of
+// 64); b: the k steps' quad rows, 32 columns × 4 consecutive k each (128 bytes a row),
 // pack_b<PackI8Vnni>'s layout for NR = 32. s8 × s8 into exact int32 sums (tdpbssd).
-void amx_block(int64_t kp, const int8_t* a, int64_t lda, const int8_t* b, int32_t* c, int64_t ldc);
+void amx_block(int64_t steps, const int8_t* a, int64_t lda, const int8_t* a_last, int64_t lda_last, const int8_t* b,
+               int32_t* c, int64_t ldc);
 
-// Whether matmul `amx` takes an (m, k) × (k, n) product to the tiles (matmul_i8_amx.cpp);
-// else it runs as vnni.
+// Whether an (m, k) × (k, n) product goes to the tiles (matmul_i8_amx.cpp); else it runs as
+// vnni.
 bool amx_pays(int64_t m, int64_t k, int64_t n);
+
+// linear's int8 product on the tiles with its epilogue (linear_fused.cpp): false, having done
+// nothing, where the CPU lacks AMX, amx_pays says no, or Linux refused the tile state (which
+// the call's record then says).
+bool linear_i8_amx(const int8_t* x, const int8_t* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
+                   const kernel::Epilogue& e, int threads);
 
 }  // namespace hk::cpu

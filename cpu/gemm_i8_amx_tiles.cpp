@@ -39,18 +39,30 @@ void amx_begin() { _tile_loadconfig(&kTileConfig); }
 
 void amx_end() { _tile_release(); }
 
-void amx_block(int64_t kp, const int8_t* a, int64_t lda, const int8_t* b, int32_t* c, int64_t ldc) {
+void amx_block(int64_t steps, const int8_t* a, int64_t lda, const int8_t* a_last, int64_t lda_last, const int8_t* b,
+               int32_t* c, int64_t ldc) {
   _tile_zero(0);
   _tile_zero(1);
   _tile_zero(2);
   _tile_zero(3);
   const int8_t* a16 = a + 16 * lda;
-  for (int64_t p = 0; p < kp; p += kAmxK) {
-    const int8_t* bq = b + p / 4 * 128;  // quad row p/4: 32 columns × 4 bytes
-    _tile_loadd(4, a + p, lda);
-    _tile_loadd(5, a16 + p, lda);
+  for (int64_t s = 0; s < steps; ++s) {
+    const int8_t* bq = b + s * (kAmxK / 4 * 128);  // quad row 16s: 32 columns × 4 bytes
+    _tile_loadd(4, a + s * kAmxK, lda);
+    _tile_loadd(5, a16 + s * kAmxK, lda);
     _tile_loadd(6, bq, 128);       // columns 0–15
     _tile_loadd(7, bq + 64, 128);  // columns 16–31
+    _tile_dpbssd(0, 4, 6);
+    _tile_dpbssd(1, 4, 7);
+    _tile_dpbssd(2, 5, 6);
+    _tile_dpbssd(3, 5, 7);
+  }
+  if (a_last) {  // the last k step, from its zero-padded copy
+    const int8_t* bq = b + steps * (kAmxK / 4 * 128);
+    _tile_loadd(4, a_last, lda_last);
+    _tile_loadd(5, a_last + 16 * lda_last, lda_last);
+    _tile_loadd(6, bq, 128);
+    _tile_loadd(7, bq + 64, 128);
     _tile_dpbssd(0, 4, 6);
     _tile_dpbssd(1, 4, 7);
     _tile_dpbssd(2, 5, 6);

@@ -175,5 +175,7 @@ const GemmPlan<PackI8Pairs>& gemm_i8_pairs_plan();  // matmul_i8_simd.cpp
 // The zmm VNNI kernel with its AVX-512 packing when the CPU has AVX512-BW (matmul_i8_vnni.cpp;
 // only for CPUs with AVX512-VNNI).
 GemmPlan<PackI8Vnni> vnni_zmm_plan();
+// vnni's plan for this CPU (zmm, else ymm), or null without VNNI (matmul_i8_vnni.cpp).
+const GemmPlan<PackI8Vnni>* vnni_plan_if_any();
 
 }  // namespace hk::cpu

@@ -11,14 +11,14 @@
 // 32-bit words, since a k quad of a column is 4 contiguous bytes of a row), so PyTorch's
 // layout costs no extra pass.
 //
-// int8: the int32 sums come from the VNNI GEMM (or the int16-pair one on CPUs without VNNI)
+// int8: the int32 sums come from the AMX tiles where matmul `amx` would take the product
+// (matmul_i8_amx.cpp), else from the VNNI GEMM (or the int16-pair one on CPUs without VNNI),
 // and are dequantized in the epilogue, float(sum) · input_scale · weight_scale[j].
+#include "cpu/gemm_i8_amx.hpp"
 #include "cpu/gemm_parallel.hpp"
 #include "cpu/gemm_shape.hpp"
 
 namespace hk::cpu {
-
-const GemmPlan<PackI8Vnni>* vnni_plan_if_any();  // matmul_i8_vnni.cpp: null without VNNI
 
 void linear_f32_fused(const float* x, const float* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
                       const Epilogue& e, const KernelContext& ctx) {
@@ -31,6 +31,7 @@ void linear_f32_fused(const float* x, const float* w, float* out, int64_t m, int
 void linear_i8_fused(const int8_t* x, const int8_t* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
                      const Epilogue& e, const KernelContext& ctx) {
   if (linear_i8_by_shape(x, w, out, m, k, n, w_out_in, e, ctx.threads)) return;
+  if (linear_i8_amx(x, w, out, m, k, n, w_out_in, e, ctx.threads)) return;  // AMX tiles, where they pay
   auto* sums = reinterpret_cast<int32_t*>(out);
   if (const GemmPlan<PackI8Vnni>* plan = vnni_plan_if_any())
     gemm_parallel<PackI8Vnni>(*plan, x, w, sums, m, k, n, ctx.threads, PackI8Vnni::kInlineMacs, {w_out_in, &e});

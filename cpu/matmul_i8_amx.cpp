@@ -3,21 +3,23 @@
 //
 // Why it is faster: one tdpbssd does 16,384 int8 multiply-adds, where a vpdpbusd on zmm does
 // 64; the tile unit runs them at several times vnni's peak, and the sums are exact int32 as
-// vnni's. Its cost is in the feeding: B is packed into 4-k quads once per call (the layout
-// of vnni's packing, pack_b<PackI8Vnni>, with K padded to the tile's 64), and A is read in
-// place when its rows hold whole 64-byte k steps and whole 32-row blocks, else from a
-// zero-padded copy.
+// vnni's. Its cost is in the feeding: B is packed into 4-k quads once per call (vnni's
+// layout and its AVX-512 packer, with K padded to the tile's 64), and A is read in place,
+// all but the two ends the tiles would read past (the last k step of rows whose K is not a
+// multiple of 64, and a last block of fewer than 32 rows), which go through small
+// zero-padded copies.
 //
 // Loops: each thread takes a range of B's 32-column panels and packs them; then, for each
 // block of A's rows that stays in L2 (a quarter of it), every panel sweeps the block, 32 × 32
-// of C at a time (amx_block). C's edge blocks go through a stack tile.
+// of C at a time (amx_block). C's edge blocks go through a stack tile, and so does every
+// block of a linear layer (linear_i8_amx), whose epilogue finishes it there.
 //
 // Other products run as vnni runs them (matmul_i8_vnni: GEMV, packed VNNI GEMM), where the
 // tiles would cost more than they save: small ones (the packing and tile set-up), ones with
-// few rows to share each packed panel of B (a batch under kAmxMinRows), and ones whose
+// too few rows to share each packed panel of B (under one 32-row block), and ones whose
 // padding to whole 32 × 64 × 32 blocks would waste over a quarter of the tiles' work. So
 // `amx` is the best int8 matmul at every shape, and the lecture ladder shows what the tiles
-// buy on the large ones.
+// buy.
 //
 // Linux grants a process the AMX register state only on request (arch_prctl
 // ARCH_REQ_XCOMP_PERM), which hk makes on the first call that uses the tiles, not at load:
@@ -31,6 +33,7 @@
 #include <string>
 
 #include "common/src/dispatch.hpp"
+#include "cpu/gemm_epilogue.hpp"
 #include "cpu/gemm_i8_amx.hpp"
 #include "cpu/gemm_loops.hpp"
 #include "cpu/gemm_pack.hpp"
@@ -47,7 +50,7 @@ namespace {
 
 // Below these, a product goes to vnni (see above).
 constexpr double kAmxMinMacs = 1 << 20, kAmxMinUseful = 0.75;
-constexpr int64_t kAmxMinRows = 64;
+constexpr int64_t kAmxMinRows = 32;
 
 }  // namespace
 
@@ -73,42 +76,60 @@ const std::string& amx_refusal() {
 
 bool cpu_has_amx() { return cpu_features().amx_int8; }
 
-// a: (m, k), b: (k, n), c: (m, n), row-major; on ctx.threads threads.
-void matmul_i8_amx(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n,
-                   const KernelContext& ctx) {
-  if (!cpu_has_amx())
-    throw BackendUnavailable("matmul amx needs AMX-INT8 with the OS's tile state, which this CPU (after HK_CPU_ISA) lacks");
-  if (!amx_pays(m, k, n)) {
-    matmul_i8_vnni(a, b, c, m, k, n, ctx);
-    return;
-  }
+namespace {
+
+// Whether this product goes to the tiles: AMX, a shape that pays, and the tile state granted
+// (a refusal is noted in the call's record).
+bool amx_takes(int64_t m, int64_t k, int64_t n) {
+  if (!cpu_has_amx() || !amx_pays(m, k, n)) return false;
   if (const std::string& why = amx_refusal(); !why.empty()) {
     detail::note_call(why + "; ran as vnni");
-    matmul_i8_vnni(a, b, c, m, k, n, ctx);
-    return;
+    return false;
   }
+  return true;
+}
 
-  // A as the tiles read it: rows a multiple of 32, k a multiple of 64 (zeros past the edges,
-  // which B's zero rows multiply away), read in place when it already is.
-  const int64_t mp = round_up(m, kAmxBlockRows), kp = round_up(k, kAmxK);
-  const int8_t* ap = a;
-  if (mp != m || kp != k) {
-    auto* copy = static_cast<int8_t*>(pack_scratch(0, static_cast<std::size_t>(mp * kp)));
-    for (int64_t i = 0; i < mp; ++i) {
-      int8_t* row = copy + i * kp;
-      if (i < m) std::memcpy(row, a + i * k, static_cast<std::size_t>(k));
-      std::memset(row + (i < m ? k : 0), 0, static_cast<std::size_t>(i < m ? kp - k : kp));
+// The product on the tiles: a (m, k) by b (k, n), or by b stored transposed (n, k); into the
+// int32 c, or, with an epilogue, into the f32 out.
+void amx_gemm(const int8_t* a, const int8_t* b, bool b_t, int64_t m, int64_t k, int64_t n, int threads, int32_t* c,
+              float* out, const Epilogue* ep) {
+  // A is read in place, except where the tiles would read past it: the last k step of rows
+  // whose K is not a multiple of 64 (k_end: those columns of every whole row block, zero-padded
+  // to 64; B's zero rows cancel the padding), and a last row block of fewer than 32 rows
+  // (m_end: those rows, zero rows after them). Both are small next to A.
+  const int64_t steps = k / kAmxK, k_rest = k % kAmxK, kp = round_up(k, kAmxK);
+  const int64_t m_whole = m / kAmxBlockRows * kAmxBlockRows, m_rest = m - m_whole;
+  const std::size_t end_bytes = static_cast<std::size_t>((k_rest ? m_whole * kAmxK : 0) + (m_rest ? kAmxBlockRows * kp : 0));
+  int8_t* k_end = nullptr;
+  int8_t* m_end = nullptr;
+  if (end_bytes) {
+    auto* scratch = static_cast<int8_t*>(pack_scratch(0, end_bytes));
+    if (k_rest) {
+      k_end = scratch;
+      for (int64_t i = 0; i < m_whole; ++i) {
+        std::memcpy(k_end + i * kAmxK, a + i * k + steps * kAmxK, static_cast<std::size_t>(k_rest));
+        std::memset(k_end + i * kAmxK + k_rest, 0, static_cast<std::size_t>(kAmxK - k_rest));
+      }
     }
-    ap = copy;
+    if (m_rest) {
+      m_end = scratch + (k_rest ? m_whole * kAmxK : 0);
+      std::memset(m_end, 0, static_cast<std::size_t>(kAmxBlockRows * kp));
+      for (int64_t r = 0; r < m_rest; ++r)
+        std::memcpy(m_end + r * kp, a + (m_whole + r) * k, static_cast<std::size_t>(k));
+    }
   }
 
   // Rows of A per block: a quarter of L2, so the block stays there while every panel sweeps it.
   const int64_t l2 = cpu_features().l2_bytes > 0 ? cpu_features().l2_bytes : 1 << 20;
+  const int64_t mp = round_up(m, kAmxBlockRows);
   const int64_t mc = std::clamp<int64_t>(l2 / 4 / kp / kAmxBlockRows * kAmxBlockRows, kAmxBlockRows, mp);
   const int64_t panels = (n + kAmxBlockCols - 1) / kAmxBlockCols;
   const int64_t panel_bytes = kp * kAmxBlockCols;  // kp/4 quad rows of 128 bytes
-  const int parts =
-      static_cast<int>(std::min<int64_t>(std::min(ctx.threads, ThreadPool::global().concurrency()), panels));
+  const int parts = static_cast<int>(std::min<int64_t>(std::min(threads, ThreadPool::global().concurrency()), panels));
+  // vnni's packing of B (its AVX-512 one on every CPU with AMX so far): the same quads.
+  const GemmPlan<PackI8Vnni>* plan = vnni_plan_if_any();
+  const GemmPlan<PackI8Vnni>::PackB pack = plan ? (b_t ? plan->pack_b_t : plan->pack_b)
+                                                : (b_t ? &pack_b_t<PackI8Vnni> : &pack_b<PackI8Vnni>);
 
   auto part = [&](int64_t p0, int64_t p1) {
     auto* pb = static_cast<int8_t*>(pack_scratch(1, static_cast<std::size_t>((p1 - p0) * panel_bytes)));
@@ -116,12 +137,12 @@ void matmul_i8_amx(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int6
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t j0 = p * kAmxBlockCols, cols = std::min(kAmxBlockCols, n - j0);
       int8_t* dst = pb + (p - p0) * panel_bytes;
-      pack_b<PackI8Vnni>(b + j0, n, k, cols, static_cast<int>(kAmxBlockCols), dst, comp);
-      const int64_t packed = round_up(k, 4) * kAmxBlockCols;  // pack_b zero-fills to a whole quad
+      pack(b_t ? b + j0 * k : b + j0, b_t ? k : n, k, cols, static_cast<int>(kAmxBlockCols), dst, comp);
+      const int64_t packed = round_up(k, 4) * kAmxBlockCols;  // the packing zero-fills to a whole quad
       std::memset(dst + packed, 0, static_cast<std::size_t>(panel_bytes - packed));
     }
     amx_begin();
-    alignas(64) int32_t edge[kAmxBlockRows * kAmxBlockCols];
+    alignas(64) int32_t tile[kAmxBlockRows * kAmxBlockCols];
     for (int64_t i0 = 0; i0 < mp; i0 += mc) {
       const int64_t i1 = std::min(mp, i0 + mc);
       for (int64_t p = p0; p < p1; ++p) {
@@ -129,13 +150,23 @@ void matmul_i8_amx(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int6
         const int8_t* bp = pb + (p - p0) * panel_bytes;
         for (int64_t i = i0; i < i1; i += kAmxBlockRows) {
           const int64_t rows = std::min(kAmxBlockRows, m - i);
-          if (rows == kAmxBlockRows && cols == kAmxBlockCols) {
-            amx_block(kp, ap + i * kp, kp, bp, c + i * n + j0, n);
-            continue;
+          const bool whole = rows == kAmxBlockRows;
+          const auto block = [&](int32_t* to, int64_t ld) {
+            if (whole)
+              amx_block(steps, a + i * k, k, k_end ? k_end + i * kAmxK : nullptr, kAmxK, bp, to, ld);
+            else
+              amx_block(kp / kAmxK, m_end, kp, nullptr, 0, bp, to, ld);
+          };
+          if (ep) {  // linear: the sums through the epilogue, from a tile in L1
+            block(tile, kAmxBlockCols);
+            finish_tile_i32(tile, kAmxBlockCols, nullptr, out + i * n + j0, n, rows, cols, epilogue_at(*ep, j0));
+          } else if (whole && cols == kAmxBlockCols) {
+            block(c + i * n + j0, n);
+          } else {  // an edge block of C
+            block(tile, kAmxBlockCols);
+            for (int64_t r = 0; r < rows; ++r)
+              std::memcpy(c + (i + r) * n + j0, tile + r * kAmxBlockCols, static_cast<std::size_t>(cols) * sizeof(int32_t));
           }
-          amx_block(kp, ap + i * kp, kp, bp, edge, kAmxBlockCols);
-          for (int64_t r = 0; r < rows; ++r)
-            std::memcpy(c + (i + r) * n + j0, edge + r * kAmxBlockCols, static_cast<std::size_t>(cols) * sizeof(int32_t));
         }
       }
     }
@@ -148,6 +179,27 @@ void matmul_i8_amx(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int6
   ThreadPool::global().parallel_for(parts, 1, parts, [&](int64_t first, int64_t last) {
     for (int64_t t = first; t < last; ++t) part(t * panels / parts, (t + 1) * panels / parts);
   });
+}
+
+}  // namespace
+
+// a: (m, k), b: (k, n), c: (m, n), row-major; on ctx.threads threads.
+void matmul_i8_amx(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n,
+                   const KernelContext& ctx) {
+  if (!cpu_has_amx())
+    throw BackendUnavailable("matmul amx needs AMX-INT8 with the OS's tile state, which this CPU (after HK_CPU_ISA) lacks");
+  if (!amx_takes(m, k, n)) {
+    matmul_i8_vnni(a, b, c, m, k, n, ctx);
+    return;
+  }
+  amx_gemm(a, b, false, m, k, n, ctx.threads, c, nullptr, nullptr);
+}
+
+bool linear_i8_amx(const int8_t* x, const int8_t* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
+                   const Epilogue& e, int threads) {
+  if (!amx_takes(m, k, n)) return false;
+  amx_gemm(x, w, w_out_in, m, k, n, threads, nullptr, out, &e);
+  return true;
 }
 
 }  // namespace hk::cpu

@@ -66,7 +66,7 @@ void register_cpu(Registry& r) {
   r.add({.op = "linear", .backend = B, .variant = "naive",    .rung = 0, .kernels = {linear_f32_naive, linear_i8_naive},
          .summary = "one dot product per output, then bias, relu (int8: dequantize) per row (teaching baseline)"});
   r.add({.op = "linear", .backend = B, .variant = "fused",    .rung = 3, .kernels = {linear_f32_fused, linear_i8_fused},
-         .summary = "matmul's best path by shape (GEMV, small GEMM, packed GEMM on the pool; int8 VNNI), "
+         .summary = "matmul's best path by shape (GEMV, small GEMM, packed GEMM on the pool; int8 AMX or VNNI), "
                     "bias and relu applied to each tile as it leaves the kernel"});
 
   r.add({.op = "relu",               .backend = B, .variant = "naive", .rung = 0, .kernels = {naive_unary<ReluF32, float>, naive_unary<ReluI8, int8_t>},

@@ -179,7 +179,7 @@ TEST(GemmKernels, VnniZmm) {
 // tile), on one thread and two (each packing its own panels of B); against int64.
 TEST(GemmKernels, AmxTilesMatchInt64) {
   if (!hk::cpu_features().amx_int8) GTEST_SKIP() << "no AMX-INT8 (after HK_CPU_ISA)";
-  for (const Shape3& s : {Shape3{64, 256, 64}, Shape3{120, 250, 120}, Shape3{200, 500, 60}, Shape3{256, 64, 96}}) {
+  for (const Shape3& s : {Shape3{64, 256, 64}, Shape3{120, 250, 120}, Shape3{200, 500, 60}, Shape3{256, 64, 96}, Shape3{32, 784, 128}}) {
     ASSERT_TRUE(amx_pays(s.m, s.k, s.n)) << s.m << "×" << s.k << "×" << s.n << " would run as vnni";
     const auto a = int8s(size_t(s.m * s.k), unsigned(s.m + s.k)), b = int8s(size_t(s.k * s.n), unsigned(s.n));
     const auto ref = hk_ref::matmul_i8(a, b, s.m, s.k, s.n);
@@ -191,6 +191,46 @@ TEST(GemmKernels, AmxTilesMatchInt64) {
       if (const std::string note = hk::last_call_timing().note; !note.empty()) GTEST_SKIP() << note;
       const auto got = c.to_vector<int32_t>();
       for (int64_t i = 0; i < s.m * s.n; ++i) ASSERT_EQ(int64_t(got[size_t(i)]), ref[size_t(i)]) << "element " << i;
+    }
+  }
+}
+
+// linear's int8 layers on the tiles (linear_fused.cpp → linear_i8_amx), with bias and relu in
+// the epilogue and both weight layouts, against the int64 sums: shapes with a K that is not a
+// multiple of 64 (the last k step from its padded copy), fewer than 32 rows in the last block,
+// and a last panel narrower than 32 columns.
+TEST(GemmKernels, AmxLinearWithItsEpilogueMatchesInt64) {
+  if (!hk::cpu_features().amx_int8) GTEST_SKIP() << "no AMX-INT8 (after HK_CPU_ISA)";
+  for (const Shape3& s : {Shape3{64, 256, 64}, Shape3{120, 784, 128}, Shape3{256, 240, 90}, Shape3{90, 1000, 60}}) {
+    ASSERT_TRUE(amx_pays(s.m, s.k, s.n)) << s.m << "×" << s.k << "×" << s.n << " would run as vnni";
+    const auto x = int8s(size_t(s.m * s.k), unsigned(s.m + 3 * s.k)), w = int8s(size_t(s.k * s.n), unsigned(s.n + 1));
+    const auto scales = normal_floats(size_t(s.n), 5, 0.01f), bias = normal_floats(size_t(s.n), 6, 300.0f);
+    std::vector<float> abs_scales(scales.size());
+    for (size_t j = 0; j < scales.size(); ++j) abs_scales[j] = std::fabs(scales[j]) + 1e-3f;
+    const float input_scale = 0.03f;
+    for (hk::WeightLayout layout : {hk::WeightLayout::in_out, hk::WeightLayout::out_in}) {
+      const bool out_in = layout == hk::WeightLayout::out_in;
+      std::vector<int8_t> wl(w.size());  // w (k, n) in the layout asked for
+      for (int64_t p = 0; p < s.k; ++p)
+        for (int64_t j = 0; j < s.n; ++j) wl[size_t(out_in ? j * s.k + p : p * s.n + j)] = w[size_t(p * s.n + j)];
+      const auto sums = hk_ref::matmul_i8(x, w, s.m, s.k, s.n);
+      for (int threads : {1, 2}) {
+        SCOPED_TRACE(std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) + (out_in ? " (out, in), " : " (in, out), ") +
+                     std::to_string(threads) + " threads");
+        const hk::Tensor out = hk::linear(
+            hk::Tensor::from_vector(x, {s.m, s.k}),
+            hk::Tensor::from_vector(wl, out_in ? hk::Shape{s.n, s.k} : hk::Shape{s.k, s.n}), hk::Tensor::from_vector(bias, {s.n}),
+            {.layout = layout, .relu = true, .weight_scales = hk::Tensor::from_vector(abs_scales, {s.n}), .input_scale = input_scale},
+            {.backend = hk::Backend::cpu, .variant = "fused", .threads = threads});
+        if (const std::string note = hk::last_call_timing().note; !note.empty()) GTEST_SKIP() << note;
+        const auto got = out.to_vector<float>();
+        for (int64_t i = 0; i < s.m; ++i)
+          for (int64_t j = 0; j < s.n; ++j) {
+            const float want = hk_ref::linear_i8_value(sums[size_t(i * s.n + j)], input_scale, abs_scales[size_t(j)],
+                                                       &bias[size_t(j)], true);
+            ASSERT_EQ(got[size_t(i * s.n + j)], want) << "element (" << i << ", " << j << ")";
+          }
+      }
     }
   }
 }
