@@ -125,13 +125,20 @@ void amx_gemm(const int8_t* a, const int8_t* b, bool b_t, int64_t m, int64_t k, 
   const int64_t mc = std::clamp<int64_t>(l2 / 4 / kp / kAmxBlockRows * kAmxBlockRows, kAmxBlockRows, mp);
   const int64_t panels = (n + kAmxBlockCols - 1) / kAmxBlockCols;
   const int64_t panel_bytes = kp * kAmxBlockCols;  // kp/4 quad rows of 128 bytes
-  const int parts = static_cast<int>(std::min<int64_t>(std::min(threads, ThreadPool::global().concurrency()), panels));
+  // Threads split C by panels of columns (each packs only its panels of B), or, when A is the
+  // larger operand, by row blocks (each packs all of B but reads only its rows of A, which
+  // another core may have just written: a linear layer's quantized input).
+  const int64_t row_blocks = mp / kAmxBlockRows;
+  const bool by_rows = m > n && row_blocks > 1;
+  const int parts = static_cast<int>(
+      std::min<int64_t>(std::min(threads, ThreadPool::global().concurrency()), by_rows ? row_blocks : panels));
   // vnni's packing of B (its AVX-512 one on every CPU with AMX so far): the same quads.
   const GemmPlan<PackI8Vnni>* plan = vnni_plan_if_any();
   const GemmPlan<PackI8Vnni>::PackB pack = plan ? (b_t ? plan->pack_b_t : plan->pack_b)
                                                 : (b_t ? &pack_b_t<PackI8Vnni> : &pack_b<PackI8Vnni>);
 
-  auto part = [&](int64_t p0, int64_t p1) {
+  // Panels [p0, p1) of C's columns, rows [r0, r1) (multiples of 32, r1 ≤ mp).
+  auto part = [&](int64_t p0, int64_t p1, int64_t r0, int64_t r1) {
     auto* pb = static_cast<int8_t*>(pack_scratch(1, static_cast<std::size_t>((p1 - p0) * panel_bytes)));
     int32_t comp[kAmxBlockCols];  // vnni's column sums, which s8 × s8 tiles do not need
     for (int64_t p = p0; p < p1; ++p) {
@@ -143,8 +150,8 @@ void amx_gemm(const int8_t* a, const int8_t* b, bool b_t, int64_t m, int64_t k, 
     }
     amx_begin();
     alignas(64) int32_t tile[kAmxBlockRows * kAmxBlockCols];
-    for (int64_t i0 = 0; i0 < mp; i0 += mc) {
-      const int64_t i1 = std::min(mp, i0 + mc);
+    for (int64_t i0 = r0; i0 < r1; i0 += mc) {
+      const int64_t i1 = std::min(r1, i0 + mc);
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t j0 = p * kAmxBlockCols, cols = std::min(kAmxBlockCols, n - j0);
         const int8_t* bp = pb + (p - p0) * panel_bytes;
@@ -173,11 +180,16 @@ void amx_gemm(const int8_t* a, const int8_t* b, bool b_t, int64_t m, int64_t k, 
     amx_end();
   };
   if (parts <= 1) {
-    part(0, panels);
+    part(0, panels, 0, mp);
     return;
   }
   ThreadPool::global().parallel_for(parts, 1, parts, [&](int64_t first, int64_t last) {
-    for (int64_t t = first; t < last; ++t) part(t * panels / parts, (t + 1) * panels / parts);
+    for (int64_t t = first; t < last; ++t) {
+      if (by_rows)
+        part(0, panels, t * row_blocks / parts * kAmxBlockRows, (t + 1) * row_blocks / parts * kAmxBlockRows);
+      else
+        part(t * panels / parts, (t + 1) * panels / parts, 0, mp);
+    }
   });
 }
 
