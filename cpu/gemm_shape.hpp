@@ -31,6 +31,13 @@ void gemv_f32_row(const float* x, const float* b, int64_t ldb, float* y, int64_t
 void gemv_f32_col(const float* a, int64_t lda, const float* x, float* y, int64_t m, int64_t k);
 // The int8 forms: exact int32 results (wrapping modulo 2³² like matmul_i8_naive).
 void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
+// Matrices up to this many bytes (an L2's worth: a layer's weights) are swept by blocks of
+// columns whose sums stay in registers for all of K (gemv.cpp); larger ones stream row by row.
+constexpr int64_t kGemvRegisterBlockBytes = 512 << 10;
+// gemv_i8_row's register blocks with vpdpbusd (gemv_i8_vnni_avx512.cpp): AVX512-VNNI and -BW
+// only, k > 0. gemv_i8_row takes it where it can, else the portable Highway form.
+void gemv_i8_row_vnni_zmm(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
+void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
 
 // c (m × n, ldc) = a · b without packing either operand (gemm_f32_small.cpp); with an

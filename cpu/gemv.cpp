@@ -24,7 +24,9 @@
 // (|a·b| ≤ 2¹⁴), the sums wrapping modulo 2³² like every int32 sum in hk — exact for the K
 // the op allows. That is more instructions per multiply-add than the packed kernels'
 // vpmaddwd pairs or vpdpbusd quads, but those need consecutive k values side by side, which
-// for x · B means interleaving rows of B: the packing a GEMV cannot amortize.
+// for x · B means interleaving rows of B: the packing a GEMV cannot amortize. On CPUs with
+// AVX512-VNNI, x · B with B in L2 interleaves in registers instead, as B streams past, and
+// runs on vpdpbusd (gemv_i8_vnni_avx512.cpp).
 //
 // Written once with Highway for every target, SCALAR included. What limits it: memory
 // bandwidth for a large matrix (gemm_shape.cpp splits the work over threads when it is
@@ -100,10 +102,9 @@ void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t 
   for (int v = 0; v < NV; ++v) hn::StoreU(acc[v], d, y + v * L);
 }
 
-// Matrices up to this many bytes (an L2's worth: a layer's weights) take the register
-// blocks above; larger ones stream row by row past a block of sums in L1 (below), the order
-// in which the prefetcher reads a matrix from memory fastest.
-constexpr int64_t kRegisterBlockBytes = 512 << 10;
+// Matrices up to kGemvRegisterBlockBytes (gemm_shape.hpp) take the register blocks above;
+// larger ones stream row by row past a block of sums in L1 (below), the order in which the
+// prefetcher reads a matrix from memory fastest.
 
 // y (n) = x (k) · b (k × n, row stride ldb).
 template <class T>
@@ -117,7 +118,7 @@ void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, type
     std::fill(y, y + n, Acc{0});
     return;
   }
-  if (k * n * static_cast<int64_t>(sizeof(T)) <= kRegisterBlockBytes) {
+  if (k * n * static_cast<int64_t>(sizeof(T)) <= kGemvRegisterBlockBytes) {
     int64_t j = 0;
     for (; j + 8 * L <= n; j += 8 * L) GemvRowRegisters<8>(x, b + j, ldb, y + j, k);
     if (j + 4 * L <= n) GemvRowRegisters<4>(x, b + j, ldb, y + j, k), j += 4 * L;
@@ -224,6 +225,8 @@ void GemvColI8(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "hk/cpu_features.hpp"
+
 namespace hk::cpu {
 HWY_EXPORT(GemvRowF32);
 HWY_EXPORT(GemvColF32);
@@ -236,8 +239,16 @@ void gemv_f32_row(const float* x, const float* b, int64_t ldb, float* y, int64_t
 void gemv_f32_col(const float* a, int64_t lda, const float* x, float* y, int64_t m, int64_t k) {
   HWY_DYNAMIC_DISPATCH(GemvColF32)(a, lda, x, y, m, k);
 }
-void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
+void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
   HWY_DYNAMIC_DISPATCH(GemvRowI8)(x, b, ldb, y, k, n);
+}
+void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
+  const CpuFeatures& f = cpu_features();  // after the HK_CPU_ISA cap
+  if (f.avx512vnni && f.avx512bw && k > 0 && k * n <= kGemvRegisterBlockBytes) {
+    gemv_i8_row_vnni_zmm(x, b, ldb, y, k, n);
+    return;
+  }
+  gemv_i8_row_portable(x, b, ldb, y, k, n);
 }
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k) {
   HWY_DYNAMIC_DISPATCH(GemvColI8)(a, lda, x, y, m, k);

@@ -408,8 +408,11 @@ template <class T> struct Strided {
 // The GEMV kernels on every target: K around the group of four rows, N around whole vectors
 // and the L1 column block, strided operands, a guarded output.
 TEST(GemmShapes, GemvOnEveryTarget) {
-  const std::vector<std::pair<int64_t, int64_t>> kn = {{0, 5},  {1, 1},   {3, 17},   {4, 16},  {5, 33},
-                                                       {9, 64}, {37, 7},  {130, 95}, {2, 2053}, {67, 4100}};
+  const std::vector<std::pair<int64_t, int64_t>> kn = {{0, 5},   {1, 1},   {3, 17},    {4, 16},   {5, 33},
+                                                       {9, 64},  {37, 7},  {130, 95},  {2, 2053}, {67, 4100},
+                                                       {6, 127}, {7, 128}, {784, 129}, {11, 192}, {4, 255}};
+  const hk::CpuFeatures& f = hk::cpu_features();
+  const bool vnni = f.avx512vnni && f.avx512bw;
   for_each_target([&](const std::string& name) {
     for (auto [k, n] : kn) {
       SCOPED_TRACE(name + ": K " + std::to_string(k) + ", N " + std::to_string(n));
@@ -422,11 +425,17 @@ TEST(GemmShapes, GemvOnEveryTarget) {
       GuardedC<float> y(1, n, std::bit_cast<float>(0x7fa5a5a5u));
       GuardedC<int32_t> yi(1, n, 0x5a5a5a5a);
       gemv_f32_row(x.data(), b.buf.data(), b.ld, y.c(), k, n);
-      gemv_i8_row(xi.data(), bi.buf.data(), bi.ld, yi.c(), k, n);
+      gemv_i8_row_portable(xi.data(), bi.buf.data(), bi.ld, yi.c(), k, n);
       ASSERT_TRUE(y.guards_intact() && yi.guards_intact()) << "x · B wrote outside y";
       for (int64_t j = 0; j < n; ++j) {
         ASSERT_EQ(y.at(0, j), float(ref[size_t(j)])) << "x · B, column " << j;
         ASSERT_EQ(int64_t(yi.at(0, j)), refi[size_t(j)]) << "x · B int8, column " << j;
+      }
+      if (vnni && k > 0) {  // the vpdpbusd form (not a Highway target: checked once per shape is enough)
+        GuardedC<int32_t> yv(1, n, 0x5a5a5a5a);
+        gemv_i8_row_vnni_zmm(xi.data(), bi.buf.data(), bi.ld, yv.c(), k, n);
+        ASSERT_TRUE(yv.guards_intact()) << "x · B int8 (vpdpbusd) wrote outside y";
+        for (int64_t j = 0; j < n; ++j) ASSERT_EQ(int64_t(yv.at(0, j)), refi[size_t(j)]) << "x · B int8 (vpdpbusd), column " << j;
       }
       // A · x with A = Bᵀ's shape: n rows of k.
       Strided<float> a(small_int_floats(size_t(n * k), unsigned(n + 1)), n, k, 2);
@@ -447,13 +456,20 @@ TEST(GemmShapes, GemvOnEveryTarget) {
 
 // −128 everywhere and K past 2³¹ / 16384: the int8 GEMVs wrap modulo 2³² like the naive kernel.
 TEST(GemmShapes, GemvI8Wraparound) {
-  const int64_t k = 140001, n = 21;
-  std::vector<int8_t> x(size_t(k), -128), b(size_t(k * n), -128);
+  const int64_t k = 140001;
+  std::vector<int8_t> x(size_t(k), -128);
+  for (int64_t n : {21, 3}) {  // B past the register blocks' size, and within it (vpdpbusd where the CPU has it)
+    std::vector<int8_t> b(size_t(k * n), -128);
+    b[1] = 127;
+    auto ref = hk_ref::matmul_i8(x, b, 1, k, n);
+    std::vector<int32_t> y(static_cast<size_t>(n));
+    gemv_i8_row(x.data(), b.data(), n, y.data(), k, n);
+    for (int64_t j = 0; j < n; ++j)
+      ASSERT_EQ(y[size_t(j)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(j)]))) << "N " << n << ", column " << j;
+  }
+  const int64_t n = 21;
+  std::vector<int8_t> b(size_t(k * n), -128);
   b[3] = 127;
-  auto ref = hk_ref::matmul_i8(x, b, 1, k, n);
-  std::vector<int32_t> y(static_cast<size_t>(n));
-  gemv_i8_row(x.data(), b.data(), n, y.data(), k, n);
-  for (int64_t j = 0; j < n; ++j) ASSERT_EQ(y[size_t(j)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(j)]))) << j;
   int32_t dot = 0;
   gemv_i8_col(x.data(), k, b.data(), &dot, 1, k);  // the first k of b as the vector
   std::vector<int8_t> bk(b.begin(), b.begin() + k);
