@@ -76,6 +76,13 @@ const std::string& amx_refusal() {
 
 bool cpu_has_amx() { return cpu_features().amx_int8; }
 
+// a: (m, k); b: (k, n), or linear's (out, in) weights (n, k).
+ComputeUnit tiles_where_they_pay(const Shape& a, const Shape& b, DType dtype) {
+  if (dtype != DType::i8 || !cpu_has_amx() || a.size() != 2 || b.size() != 2) return ComputeUnit::simd;
+  const int64_t m = a[0], k = a[1], n = b[0] == k ? b[1] : b[0];
+  return amx_pays(m, k, n) ? ComputeUnit::amx_tiles : ComputeUnit::simd;
+}
+
 namespace {
 
 // Whether this product goes to the tiles: AMX, a shape that pays, and the tile state granted

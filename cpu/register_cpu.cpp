@@ -21,9 +21,11 @@ MatmulI8Fn matmul_i8_naive, matmul_i8_blocked, matmul_i8_simd, matmul_i8_paralle
 // matmul_i8_vnni.cpp; cpu_has_vnni() is its requirement
 MatmulI8Fn matmul_i8_vnni;
 bool cpu_has_vnni();
-// matmul_i8_amx.cpp; cpu_has_amx() is its requirement
+// matmul_i8_amx.cpp; cpu_has_amx() is its requirement, and tiles_where_they_pay says which
+// of its calls, and of int8 linear's, run on the tiles
 MatmulI8Fn matmul_i8_amx;
 bool cpu_has_amx();
+ComputeUnit tiles_where_they_pay(const Shape& a, const Shape& b, DType dtype);
 // linear_naive.cpp, linear_fused.cpp
 LinearF32Fn linear_f32_naive, linear_f32_fused;
 LinearI8Fn linear_i8_naive, linear_i8_fused;
@@ -61,13 +63,14 @@ void register_cpu(Registry& r) {
   r.add({.op = "matmul", .backend = B, .variant = "amx",      .rung = 5, .kernels = {matmul_i8_amx}, .requirement = amx,
          .summary = "int8 GEMM on AMX tiles (tdpbssd: s8 × s8, 16×16 int32 sums a tile, 2×2 tiles a step), "
                     "B packed into quads, over the thread pool; small products as vnni",
-         .unit = ComputeUnit::amx_tiles});
+         .unit = tiles_where_they_pay});
 
   r.add({.op = "linear", .backend = B, .variant = "naive",    .rung = 0, .kernels = {linear_f32_naive, linear_i8_naive},
          .summary = "one dot product per output, then bias, relu (int8: dequantize) per row (teaching baseline)"});
   r.add({.op = "linear", .backend = B, .variant = "fused",    .rung = 3, .kernels = {linear_f32_fused, linear_i8_fused},
          .summary = "matmul's best path by shape (GEMV, small GEMM, packed GEMM on the pool; int8 AMX or VNNI), "
-                    "bias and relu applied to each tile as it leaves the kernel"});
+                    "bias and relu applied to each tile as it leaves the kernel",
+         .unit = tiles_where_they_pay});
 
   r.add({.op = "relu",               .backend = B, .variant = "naive", .rung = 0, .kernels = {naive_unary<ReluF32, float>, naive_unary<ReluI8, int8_t>},
          .summary = "plain loop, 0 > x ? 0 : x"});

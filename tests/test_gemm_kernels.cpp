@@ -235,6 +235,23 @@ TEST(GemmKernels, AmxLinearWithItsEpilogueMatchesInt64) {
   }
 }
 
+// The registry says which calls of matmul `amx` and int8 linear `fused` run on the tiles (what
+// hk-bench holds them to): the shapes amx_pays takes, on a CPU with AMX; no other call.
+TEST(GemmKernels, AmxRowsSayWhichCallsRunOnTheTiles) {
+  const hk::Registry& reg = hk::Registry::get();
+  const hk::VariantRow* mm = reg.find("matmul", hk::Backend::cpu, "amx");
+  const hk::VariantRow* lin = reg.find("linear", hk::Backend::cpu, "fused");
+  ASSERT_TRUE(mm && lin && mm->unit && lin->unit);
+  const auto tiles = hk::cpu_features().amx_int8 ? hk::ComputeUnit::amx_tiles : hk::ComputeUnit::simd;
+  EXPECT_EQ(mm->unit({256, 784}, {784, 128}, hk::DType::i8), tiles);
+  EXPECT_EQ(lin->unit({32, 784}, {784, 128}, hk::DType::i8), tiles);
+  EXPECT_EQ(lin->unit({256, 784}, {128, 784}, hk::DType::i8), tiles);  // (out, in) weights
+  EXPECT_EQ(lin->unit({256, 784}, {784, 128}, hk::DType::f32), hk::ComputeUnit::simd);
+  EXPECT_EQ(mm->unit({16, 16}, {16, 16}, hk::DType::i8), hk::ComputeUnit::simd);
+  EXPECT_EQ(mm->unit({1, 784}, {784, 128}, hk::DType::i8), hk::ComputeUnit::simd);   // a GEMV
+  EXPECT_EQ(mm->unit({40, 784}, {784, 128}, hk::DType::i8), hk::ComputeUnit::simd);  // 37% padding
+}
+
 // −128 everywhere at the longest K int8 matmul takes (hk/ops.hpp): every sum is 16384·K, the
 // largest magnitude an int32 has to hold, and the tiles' int32 sums must be exact.
 TEST(GemmKernels, AmxSumsAtTheInt8KLimitAreExact) {

@@ -72,7 +72,7 @@ struct Result {
   int threads = 1;      // threads actually used (1 when the variant never split the work)
   std::string summary;  // the registry row's one-liner, or what the peer computes
   bool writes_output = true;  // held to the memory-copy roof (else the read roof)
-  bool on_tiles = false;      // its arithmetic runs on the AMX tiles (hk::ComputeUnit): held to their roof
+  bool on_tiles = false;      // its arithmetic ran on the AMX tiles at this shape (VariantRow::unit): their roof
 
   Status status = Status::ok;
   std::string failure;  // why validation failed (failed), or why it wasn't timed (skipped)

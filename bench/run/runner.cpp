@@ -172,7 +172,7 @@ void Runner::run(const Case& c, const std::string& size, Table& table, Progress&
     }
     Result proto = base_row(run.w, backend, row.variant, false);
     proto.summary = row.summary;
-    proto.on_tiles = row.unit == hk::ComputeUnit::amx_tiles;
+    proto.on_tiles = row.unit && row.unit(run.w.a_shape(), run.w.b_shape(), run.w.dtype()) == hk::ComputeUnit::amx_tiles;
     if (std::string why = skip ? skip(backend, row.variant, run.w.work()) : ""; !why.empty()) {
       run.not_timed(proto, row.backend == hk::Backend::cuda ? 0 : options_.threads.back(), why);
       continue;

@@ -108,9 +108,11 @@ using WorkModel = Work (*)(const Shape& a, const Shape& b, DType dtype);
 // Whose code a variant runs: hk's own kernel, or a library's (a baseline to compare with).
 enum class Origin { hk, library };
 
-// The unit a variant's arithmetic runs on, whose peak hk-bench holds it to: the SIMD units
+// The unit a call's arithmetic runs on, whose peak hk-bench holds it to: the SIMD units
 // (fp32 FMA or the int8 dot product, by dtype), or the AMX tiles (int8 tdpbssd).
 enum class ComputeUnit { simd, amx_tiles };
+// Which unit a call with these input shapes runs on, for a variant that picks it by shape.
+using UnitModel = ComputeUnit (*)(const Shape& a, const Shape& b, DType dtype);
 
 // One variant. Tables write rows with designated initializers, one field per column.
 struct VariantRow {
@@ -126,7 +128,7 @@ struct VariantRow {
   Requirement requirement;
   std::string summary;  // one line
   WorkModel work = nullptr;  // null = the op table's model
-  ComputeUnit unit = ComputeUnit::simd;
+  UnitModel unit = nullptr;  // null = the SIMD units at every shape
   std::vector<std::string> aliases = {};  // former names that still select this variant
 };
 
