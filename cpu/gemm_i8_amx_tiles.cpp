@@ -39,35 +39,32 @@ void amx_begin() { _tile_loadconfig(&kTileConfig); }
 
 void amx_end() { _tile_release(); }
 
+namespace {
+
+// One k step of a 32 × 32 block: A's two 16-row halves (row stride lda) times B's quad rows
+// bq (32 columns × 4 bytes a row, 128 bytes), into the four sums tmm0–3.
+inline void tile_step(const int8_t* a, int64_t lda, const int8_t* bq) {
+  _tile_loadd(4, a, lda);
+  _tile_loadd(5, a + 16 * lda, lda);
+  _tile_loadd(6, bq, 128);       // columns 0–15
+  _tile_loadd(7, bq + 64, 128);  // columns 16–31
+  _tile_dpbssd(0, 4, 6);
+  _tile_dpbssd(1, 4, 7);
+  _tile_dpbssd(2, 5, 6);
+  _tile_dpbssd(3, 5, 7);
+}
+
+}  // namespace
+
 void amx_block(int64_t steps, const int8_t* a, int64_t lda, const int8_t* a_last, int64_t lda_last, const int8_t* b,
                int32_t* c, int64_t ldc) {
+  constexpr int64_t kStepBytes = kAmxK / 4 * 128;  // B's quad rows of one k step
   _tile_zero(0);
   _tile_zero(1);
   _tile_zero(2);
   _tile_zero(3);
-  const int8_t* a16 = a + 16 * lda;
-  for (int64_t s = 0; s < steps; ++s) {
-    const int8_t* bq = b + s * (kAmxK / 4 * 128);  // quad row 16s: 32 columns × 4 bytes
-    _tile_loadd(4, a + s * kAmxK, lda);
-    _tile_loadd(5, a16 + s * kAmxK, lda);
-    _tile_loadd(6, bq, 128);       // columns 0–15
-    _tile_loadd(7, bq + 64, 128);  // columns 16–31
-    _tile_dpbssd(0, 4, 6);
-    _tile_dpbssd(1, 4, 7);
-    _tile_dpbssd(2, 5, 6);
-    _tile_dpbssd(3, 5, 7);
-  }
-  if (a_last) {  // the last k step, from its zero-padded copy
-    const int8_t* bq = b + steps * (kAmxK / 4 * 128);
-    _tile_loadd(4, a_last, lda_last);
-    _tile_loadd(5, a_last + 16 * lda_last, lda_last);
-    _tile_loadd(6, bq, 128);
-    _tile_loadd(7, bq + 64, 128);
-    _tile_dpbssd(0, 4, 6);
-    _tile_dpbssd(1, 4, 7);
-    _tile_dpbssd(2, 5, 6);
-    _tile_dpbssd(3, 5, 7);
-  }
+  for (int64_t s = 0; s < steps; ++s) tile_step(a + s * kAmxK, lda, b + s * kStepBytes);
+  if (a_last) tile_step(a_last, lda_last, b + steps * kStepBytes);  // the last k step, from its padded copy
   const int64_t stride = ldc * static_cast<int64_t>(sizeof(int32_t));
   _tile_stored(0, c, stride);
   _tile_stored(1, c + 16, stride);

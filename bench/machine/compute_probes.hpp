@@ -18,8 +18,8 @@ struct ComputeProbe {
 ComputeProbe fp32_probe();
 // vpdpbusd on zmm (AVX512-VNNI) or ymm (AVX-VNNI); none without an int8 dot instruction.
 std::optional<ComputeProbe> int8_probe();
-// tdpbssd on AMX tiles, the roof of matmul `amx`; none without AMX-INT8, or when Linux
-// refuses this process the tile state.
+// tdpbssd on AMX tiles, the roof of the calls that run on them (VariantRow::unit); none
+// without AMX-INT8, or when Linux refuses this process the tile state.
 std::optional<ComputeProbe> int8_tile_probe();
 
 }  // namespace hk_bench

@@ -37,7 +37,7 @@ struct Peaks {
   double int8_gops = 0;    // vpdpbusd (0 = the CPU has no int8 dot-product instruction)
   double read_gbps = 0;    // streaming read of a buffer far larger than the caches
   double copy_gbps = 0;    // memcpy of such a buffer, read + write bytes counted
-  double int8_tile_gops = 0;  // AMX tdpbssd (0 = no AMX tiles): the roof of matmul `amx`
+  double int8_tile_gops = 0;  // AMX tdpbssd (0 = no AMX tiles): the roof of calls that run on the tiles
 };
 
 struct Roofline {
