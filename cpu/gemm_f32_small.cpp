@@ -13,8 +13,10 @@
 // mask on AVX2 and AVX-512 (their masked loads never touch the masked-off lanes' memory);
 // on the other targets it is copied into a zero-padded strip (K × one vector), so every load
 // is a whole vector inside the strip and nothing past B's end is read. Results outside C are
-// never stored (edge tiles go through a stack tile, as in the packed kernel). Short tiles at the bottom edge run
-// narrower row templates instead of wasting the whole tile's multiply-adds.
+// never stored (edge tiles go through a stack tile, as in the packed kernel). The rows are
+// cut into tiles of nearly equal height, each run by the template for its row count, so no
+// tile wastes multiply-adds on rows it does not store; a one-vector-wide block of columns
+// takes tiles of twice the rows (kMR1), since each row then holds one accumulator.
 //
 // Limits: no K blocking, so the B block (K × NR) must come from L2 for each row tile, and
 // strided broadcasts of A cost address arithmetic packing would avoid — why gemm_shape.cpp
@@ -57,11 +59,11 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   static_assert(!Masked || (NVU == 1 && kMaskedLoads), "a masked tile is one vector wide");
   const auto mask = hn::FirstN(d, static_cast<size_t>(cols));
   const float* ar[MRU];
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int r = 0; r < MRU; ++r) ar[r] = a + r * lda;
 
   V acc[MRU][NVU];
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) acc[r][v] = hn::Zero(d);
@@ -69,7 +71,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
     V bv[NVU];
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) bv[v] = Masked ? hn::MaskedLoad(mask, d, b + v * L) : hn::LoadU(d, b + v * L);
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast(d, ar[r] + p, bv[v], acc[r][v]);
@@ -86,7 +88,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
     for (int v = 0; v < NVU; ++v)
       bias_v[v] = !bias ? hn::Zero(d) : Masked ? hn::MaskedLoad(mask, d, ep->bias) : hn::LoadU(d, ep->bias + v * L);
     const V zero = hn::Zero(d);
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < NVU; ++v) {
@@ -102,20 +104,20 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   }
   if constexpr (Masked) {
     if (!ep) {
-#pragma GCC unroll 16
+#pragma GCC unroll 32
       for (int r = 0; r < MRU; ++r) hn::BlendedStore(acc[r][0], mask, d, c + r * ldc);
       return;
     }
   }
   if (rows == MRU && cols == NU && !ep) {
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < NVU; ++v) hn::StoreU(acc[r][v], d, c + r * ldc + v * L);
     return;
   }
   HWY_ALIGN float tile[MRU * NU];
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) hn::Store(acc[r][v], d, tile + r * NU + v * L);
@@ -130,9 +132,19 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
 using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t, int64_t,
                         const Epilogue*);
 
+// Rows of a one-vector tile (columns narrower than the packed GEMM's NR: N ≤ 16 on AVX-512,
+// a layer's last few outputs). Its accumulators are one register per row, so it holds twice
+// the rows of the kMR × kNV tile: 24 + B on AVX-512's 32 registers, 12 + B + the broadcast
+// on AVX2's 16. A 16³ product is then one tile of 16 latency chains instead of 12 + 4, whose
+// four chains of 16 dependent FMAs leave the pipes idle.
+#if HWY_TARGET == HWY_SCALAR
+constexpr int kMR1 = kMR;
+#else
+constexpr int kMR1 = 2 * kMR;
+#endif
+
 // kTiles[r − 1][v − 1]: r rows, v vectors of columns. A template for every row count, so a
-// short tile at the bottom edge computes only the rows it stores (a 32-row product on
-// AVX-512 is 12 + 12 + 8 rows, not three tiles of 12).
+// short tile at the bottom edge computes only the rows it stores.
 template <int R, int... V>
 constexpr std::array<TileFn, kNV> TileRow(std::integer_sequence<int, V...>) {
   return {&SmallTile<R, V + 1>...};
@@ -142,12 +154,27 @@ constexpr std::array<std::array<TileFn, kNV>, kMR> TileTable(std::integer_sequen
   return {TileRow<R + 1>(std::make_integer_sequence<int, kNV>{})...};
 }
 constexpr std::array<std::array<TileFn, kNV>, kMR> kTiles = TileTable(std::make_integer_sequence<int, kMR>{});
-// kMaskedTiles[r − 1]: r rows, one masked vector (kMaskedLoads targets; unused elsewhere).
-template <int... R>
-constexpr std::array<TileFn, kMR> MaskedTable(std::integer_sequence<int, R...>) {
-  return {&SmallTile<R + 1, 1, kMaskedLoads>...};
+// kNarrowTiles[r − 1]: r rows (up to kMR1), one vector; kMaskedTiles[r − 1] the same through a
+// lane mask (kMaskedLoads targets; unused elsewhere).
+template <bool Masked, int... R>
+constexpr std::array<TileFn, kMR1> NarrowTable(std::integer_sequence<int, R...>) {
+  return {&SmallTile<R + 1, 1, Masked>...};
 }
-constexpr std::array<TileFn, kMR> kMaskedTiles = MaskedTable(std::make_integer_sequence<int, kMR>{});
+constexpr std::array<TileFn, kMR1> kNarrowTiles = NarrowTable<false>(std::make_integer_sequence<int, kMR1>{});
+constexpr std::array<TileFn, kMR1> kMaskedTiles = NarrowTable<kMaskedLoads>(std::make_integer_sequence<int, kMR1>{});
+
+// Runs tile(i0, rows) over m rows in tiles of at most mr rows, all within one row of each
+// other (a 32-row product on AVX-512 is 11 + 11 + 10, not 12 + 12 + 8): the shortest tile,
+// whose few accumulators bound its FMAs by latency, is as long as it can be.
+template <class Tile>
+HWY_INLINE void for_row_tiles(int64_t m, int64_t mr, const Tile& tile) {
+  const int64_t tiles = (m + mr - 1) / mr, base = m / tiles, longer = m % tiles;
+  for (int64_t t = 0, i0 = 0; t < tiles; ++t) {
+    const int64_t rows = base + (t < longer ? 1 : 0);
+    tile(i0, rows);
+    i0 += rows;
+  }
+}
 
 void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
                   float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
@@ -169,27 +196,24 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
     const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
     const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{}, ep_tail = ep ? epilogue_at(*ep, jr + full * L) : Epilogue{};
     if (full > 0)
-      for (int64_t ir = 0; ir < m; ir += kMR) {
-        const int64_t rows = std::min<int64_t>(kMR, m - ir);
-        kTiles[rows - 1][full - 1](k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows,
-                                            full * L, ep ? &ep_j : nullptr);
-      }
+      for_row_tiles(m, full == 1 ? kMR1 : kMR, [&](int64_t ir, int64_t rows) {
+        const TileFn fn = full == 1 ? kNarrowTiles[rows - 1] : kTiles[rows - 1][full - 1];
+        fn(k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows, full * L, ep ? &ep_j : nullptr);
+      });
     if (tail > 0 && kMaskedLoads) {  // the last columns, narrower than a vector: through a lane mask
-      for (int64_t ir = 0; ir < m; ir += kMR) {
-        const int64_t rows = std::min<int64_t>(kMR, m - ir);
+      for_row_tiles(m, kMR1, [&](int64_t ir, int64_t rows) {
         kMaskedTiles[rows - 1](k, a + ir * lda, lda, b + jr + full * L, ldb, c + ir * ldc + jr + full * L, ldc, rows,
                                tail, ep ? &ep_tail : nullptr);
-      }
+      });
     } else if (tail > 0) {  // ... or, where masked loads may fault, a zero-padded strip of B
       auto* strip = static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * L)));
       const float* src = b + jr + full * L;
       for (int64_t p = 0; p < k; ++p)
         for (int64_t t = 0; t < L; ++t) strip[p * L + t] = t < tail ? src[p * ldb + t] : 0.0f;
-      for (int64_t ir = 0; ir < m; ir += kMR) {
-        const int64_t rows = std::min<int64_t>(kMR, m - ir);
-        kTiles[rows - 1][0](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail,
-                                     ep ? &ep_tail : nullptr);
-      }
+      for_row_tiles(m, kMR1, [&](int64_t ir, int64_t rows) {
+        kNarrowTiles[rows - 1](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail,
+                               ep ? &ep_tail : nullptr);
+      });
     }
   }
 }

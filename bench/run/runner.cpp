@@ -296,7 +296,8 @@ void Runner::run_cpu(CaseRun& run, const hk::VariantRow& row, const Result& prot
       r.threads = used_at_t;
     }
     note_cpu_distance(r, r.threads);
-    set_time(r, measure([&] { w.call({row.backend, row.variant, t}, ops); }));
+    const hk::Options call_options{row.backend, row.variant, t};  // built once, not in the timed call
+    set_time(r, measure([&] { w.call(call_options, ops); }));
     run.rows.push_back(r);
   }
 }

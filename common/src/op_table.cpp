@@ -60,7 +60,7 @@ OpResult call_binary(const OpArgs& a, const Options& o, Tensor* out) {
   require(a.y, "y");
   if (!out) return {Alloc(*a.x, *a.y, o)};
   Into(*a.x, *a.y, *out, o);
-  return {*out};
+  return {};
 }
 
 OpResult call_linear(const OpArgs& a, const Options& o, Tensor* out) {
@@ -70,7 +70,7 @@ OpResult call_linear(const OpArgs& a, const Options& o, Tensor* out) {
   const Tensor& bias = a.bias ? *a.bias : none;
   if (!out) return {linear(*a.x, *a.y, bias, a.linear, o)};
   linear(*a.x, *a.y, bias, *out, a.linear, o);
-  return {*out};
+  return {};
 }
 
 template <Tensor (*Alloc)(const Tensor&, const Options&), void (*Into)(const Tensor&, Tensor&, const Options&)>
@@ -78,7 +78,7 @@ OpResult call_unary(const OpArgs& a, const Options& o, Tensor* out) {
   require(a.x, "x");
   if (!out) return {Alloc(*a.x, o)};
   Into(*a.x, *out, o);
-  return {*out};
+  return {};
 }
 
 template <Tensor (*Alloc)(const Tensor&, float, const Options&),
@@ -87,7 +87,7 @@ OpResult call_scaled(const OpArgs& a, const Options& o, Tensor* out) {
   require(a.x, "x");
   if (!out) return {Alloc(*a.x, a.scale, o)};
   Into(*a.x, a.scale, *out, o);
-  return {*out};
+  return {};
 }
 
 template <double (*Reduce)(const Tensor&, const Tensor&, const Options&)>

@@ -56,11 +56,18 @@ int64_t checked_numel(const Shape& shape, DType dtype) {
   return n;
 }
 
-Tensor::Tensor() : Tensor(std::make_shared<detail::Storage>(0, Device::cpu()), {0}, DType::f32) { defined_ = false; }
+// No storage (null data) and no shape of its own (undefined_shape()): nothing allocated.
+Tensor::Tensor() : defined_(false) {}
+
+const Shape& Tensor::undefined_shape() {
+  static const Shape shape{0};
+  return shape;
+}
 
 Tensor::Tensor(std::shared_ptr<detail::Storage> storage, Shape shape, DType dtype)
-    : storage_(std::move(storage)), data_(storage_->data), device_(storage_->device), shape_(std::move(shape)),
-      dtype_(dtype), numel_(checked_numel(shape_, dtype)) {}
+    : storage_(std::move(storage)), data_(storage_ ? storage_->data : nullptr),
+      device_(storage_ ? storage_->device : Device::cpu()), shape_(std::move(shape)), dtype_(dtype),
+      numel_(checked_numel(shape_, dtype)) {}
 
 Tensor Tensor::empty(Shape shape, DType dtype, Device device) {
   int64_t n = checked_numel(shape, dtype);
@@ -156,7 +163,7 @@ Tensor Tensor::wrap_raw(void* data, Shape shape, DType dtype) {
 }
 
 void Tensor::dim_out_of_range(int i) const {
-  throw InvalidArgument("dimension " + std::to_string(i) + " out of range for shape " + to_string(shape_));
+  throw InvalidArgument("dimension " + std::to_string(i) + " out of range for shape " + to_string(shape()));
 }
 
 
@@ -173,7 +180,7 @@ void Tensor::copy_to_host(void* dst) const {
 }
 
 Tensor Tensor::to(Device target) const {
-  Tensor out = empty(shape_, dtype_, target);
+  Tensor out = empty(shape(), dtype_, target);
   if (nbytes() == 0) return out;
   if (target.is_cpu() && device().is_cpu()) {
     std::memcpy(out.raw_data(), raw_data(), nbytes());
@@ -201,7 +208,7 @@ bool Tensor::overlaps(const Tensor& a, const Tensor& b) {
 }
 
 std::string Tensor::description() const {
-  return to_string(dtype_) + to_string(shape_) + " on " + device().to_string();
+  return to_string(dtype_) + to_string(shape()) + " on " + device().to_string();
 }
 
 }  // namespace hk

@@ -33,7 +33,8 @@ struct OpArgs {
   LinearOptions linear = {};
 };
 
-// A call's result: the output tensor, or for a reduction its value.
+// A call's result: the allocating form's output tensor (empty when the call wrote into its
+// `out`), or for a reduction its value.
 struct OpResult {
   Tensor tensor;
   double value = 0;
@@ -48,8 +49,8 @@ struct OpDef {
   DType (*result_dtype)(DType input);  // of the output tensor; reductions give a double
   WorkModel work;                 // flops and compulsory bytes of one call
   std::string_view bench_size;    // hk-bench's default: "N" (N×N×N for matmul) or "n"
-  // Calls the public function: with `out`, the output form writing into it; else the
-  // allocating form. Errors are the public function's.
+  // Calls the public function: with `out`, the output form writing into it (the result's
+  // tensor stays empty); else the allocating form. Errors are the public function's.
   OpResult (*call)(const OpArgs&, const Options&, Tensor* out);
 
   bool has_output() const { return shape != OpShape::reduction; }

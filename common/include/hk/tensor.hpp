@@ -42,12 +42,12 @@ class Tensor {
   // The caller keeps the memory alive and need not align it.
   template <class T> static Tensor wrap(T* data, Shape shape);
 
-  const Shape& shape() const { return shape_; }
-  int rank() const { return static_cast<int>(shape_.size()); }
+  const Shape& shape() const { return defined_ ? shape_ : undefined_shape(); }
+  int rank() const { return static_cast<int>(shape().size()); }
   int64_t dim(int i) const {  // negative i counts from the end
     const int r = rank();
     if (i < -r || i >= r) dim_out_of_range(i);
-    return shape_[static_cast<std::size_t>(i < 0 ? i + r : i)];
+    return shape()[static_cast<std::size_t>(i < 0 ? i + r : i)];
   }
   DType dtype() const { return dtype_; }
   bool defined() const { return defined_; }
@@ -80,6 +80,10 @@ class Tensor {
   [[noreturn]] void wrong_dtype(DType requested) const;
   [[noreturn]] void dim_out_of_range(int i) const;
   static Tensor wrap_raw(void* data, Shape shape, DType dtype);
+  // [0], the shape of every undefined tensor, which holds no shape of its own: a default
+  // tensor is built on every op call (an absent bias, OpArgs, LinearOptions) and so
+  // allocates nothing.
+  static const Shape& undefined_shape();
   static Tensor from_host_bytes(const void* data, std::size_t count, Shape shape, DType dtype);
   void copy_to_host(void* dst) const;
 
@@ -88,7 +92,7 @@ class Tensor {
   // every op calls are inline.
   void* data_ = nullptr;
   Device device_ = Device::cpu();
-  Shape shape_;
+  Shape shape_;  // empty when !defined_ (shape() gives [0])
   DType dtype_ = DType::f32;
   int64_t numel_ = 0;
   bool defined_ = true;  // false only for Tensor() and its copies
