@@ -3,8 +3,9 @@
 // Why it beats `blocked`: there, every multiply-add also loads and stores an element of C.
 // Here the MR×NR partial sums never leave the registers while k runs, so each step of k
 // costs MR broadcasts of A and NR/L vector loads of B (L = lanes per vector) for MR·NR/L
-// fused multiply-adds — 14 loads feed 24 FMAs on AVX-512 (MR 12, NR 32) — and the FMA units,
-// not memory, set the pace. The packed panels (gemm_pack.hpp) make those loads contiguous.
+// fused multiply-adds — 14 loads feed 24 FMAs on AVX-512 (MR 12, NR 32), or 26 where each
+// FMA folds its broadcast (gemm_f32_tile-inl.h: the two forms) — and the FMA units, not
+// memory, set the pace. The packed panels (gemm_pack.hpp) make those loads contiguous.
 //
 // Tile shape per target: gemm_f32_tile-inl.h (shared with the unpacked small GEMM).
 //
@@ -23,7 +24,10 @@
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
+#include <atomic>
+
 #include "cpu/gemm_microkernel.hpp"
+#include "hk/cpu_features.hpp"
 
 #include "cpu/gemm_f32_tile-inl.h"
 
@@ -33,7 +37,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // a: kc × MR (packed), b: kc × NR (packed, NR = kNV·lanes), c: MR × NR tile with row stride ldc.
 // Computes the first NVU vectors of columns (NVU < kNV only at the right edge of C).
-template <int NVU>
+template <int NVU, bool Folded>
 void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
              const float* /*init*/, float* HWY_RESTRICT c, int64_t ldc, int64_t rows,
              int64_t cols, bool accumulate) {
@@ -64,7 +68,7 @@ void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
 #pragma GCC unroll 64
     for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-      for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast(d, a + r, bv[v], acc[r][v]);
+      for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast<Folded>(d, a + r, bv[v], acc[r][v]);
     a += kMR;
     b += NR;
   }
@@ -90,6 +94,15 @@ void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
       c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * NU + j] : tile[r * NU + j];
 }
 
+template <bool Folded>
+void SetTiles(MicrokernelF32& k) {
+  // One vector: each broadcast feeds one FMA, so folded is the fewer instructions.
+  k.fn[0] = &F32Tile<1, kTwoBroadcastForms>;
+  k.fn[1] = &F32Tile<2, Folded>;
+  if constexpr (kNV >= 3) k.fn[2] = &F32Tile<3, Folded>;
+  if constexpr (kNV >= 4) k.fn[3] = &F32Tile<4, Folded>;
+}
+
 MicrokernelF32 GetF32Microkernel() {
   const hn::ScalableTag<float> d;
   MicrokernelF32 k;
@@ -97,10 +110,10 @@ MicrokernelF32 GetF32Microkernel() {
   k.lanes = static_cast<int>(hn::Lanes(d));
   k.nr = kNV * k.lanes;
   k.kgroup = 1;
-  k.fn[0] = &F32Tile<1>;
-  k.fn[1] = &F32Tile<2>;
-  if constexpr (kNV >= 3) k.fn[2] = &F32Tile<3>;
-  if constexpr (kNV >= 4) k.fn[3] = &F32Tile<4>;
+  if (kTwoBroadcastForms && f32_broadcast_folded())
+    SetTiles<kTwoBroadcastForms>(k);
+  else
+    SetTiles<false>(k);
   k.isa = hwy::TargetName(HWY_TARGET);
   return k;
 }
@@ -113,5 +126,21 @@ namespace hk::cpu {
 HWY_EXPORT(GetF32Microkernel);
 
 MicrokernelF32 gemm_f32_microkernel() { return HWY_DYNAMIC_DISPATCH(GetF32Microkernel)(); }
+
+namespace {
+std::atomic<F32Broadcast> pinned_broadcast{F32Broadcast::by_cpu};
+}  // namespace
+
+bool f32_broadcast_folded() {
+  switch (pinned_broadcast.load(std::memory_order_relaxed)) {
+    case F32Broadcast::folded: return true;
+    case F32Broadcast::in_register: return false;
+    case F32Broadcast::by_cpu: break;
+  }
+  static const bool folded = !detected_cpu_features().intel;
+  return folded;
+}
+
+void pin_f32_broadcast(F32Broadcast form) { pinned_broadcast.store(form, std::memory_order_relaxed); }
 }  // namespace hk::cpu
 #endif

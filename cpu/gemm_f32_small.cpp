@@ -32,6 +32,7 @@
 #include <utility>
 
 #include "cpu/gemm_loops.hpp"
+#include "cpu/gemm_microkernel.hpp"
 #include "cpu/gemm_shape.hpp"
 
 #include "cpu/gemm_f32_tile-inl.h"
@@ -40,16 +41,87 @@ HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+// A's rows of a tile addressed as BLIS's sup kernels address them: groups of six rows from
+// one base pointer, row r of a group at base + {0, 1, 2, 3, 4, 5}·lda through the index
+// registers lda, 3·lda and 5·lda with scales 1, 2 and 4. A k step then costs no integer
+// work per row; a pointer per row is a chain of adds the compiler rebuilds every step, and
+// those adds take issue slots from the FMAs on the ports that run both.
+#define HK_ROW_ADDRESS_0 "%c[o](%[p])"
+#define HK_ROW_ADDRESS_1 "%c[o](%[p],%[i],1)"
+#define HK_ROW_ADDRESS_2 "%c[o](%[p],%[i],2)"
+#define HK_ROW_ADDRESS_3 "%c[o](%[p],%[i],1)"
+#define HK_ROW_ADDRESS_4 "%c[o](%[p],%[i],4)"
+#define HK_ROW_ADDRESS_5 "%c[o](%[p],%[i],1)"
+// acc[v] += A[row R6 of the group at p][U] · bv[v] for every v, in the Folded form or not
+// (gemm_f32_tile-inl.h); idx is the index register the row's address names.
+#define HK_ROW_STEP(R6)                                                                                  \
+  if constexpr (R % 6 == R6) {                                                                           \
+    if constexpr (Folded) {                                                                              \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NVU; ++v)                                             \
+        asm("vfmadd231ps " HK_ROW_ADDRESS_##R6 "%{1to16%}, %[b], %[a]"                                   \
+            : [a] "+v"(acc[v].raw)                                                                       \
+            : [b] "v"(bv[v].raw), [p] "r"(p), [i] "r"(idx), [o] "i"(4 * U));                             \
+    } else {                                                                                             \
+      V x;                                                                                               \
+      asm("vbroadcastss " HK_ROW_ADDRESS_##R6 ", %[x]" : [x] "=v"(x.raw) : [p] "r"(p), [i] "r"(idx), [o] "i"(4 * U)); \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NVU; ++v) acc[v] = hn::MulAdd(x, bv[v], acc[v]);      \
+    }                                                                                                    \
+  }
+
+template <int MRU, bool Folded>
+class RowAddresses {
+ public:
+  RowAddresses(const float* a, int64_t lda) : l1_(lda * 4), l3_(lda * 12), l5_(lda * 20) {
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) base_[g] = a + 6 * g * lda;
+  }
+  void advance(int64_t steps) {
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) base_[g] += steps;
+  }
+  // acc[r][v] += A[r][U] · bv[v] for every row r: U is the k step's offset from the bases.
+  template <int U, class V, int NVU>
+  HWY_INLINE void step(V (&acc)[MRU][NVU], const V (&bv)[NVU]) const {
+    rows<U>(acc, bv, std::make_integer_sequence<int, MRU>{});
+  }
+
+ private:
+  static constexpr int kGroups = (MRU + 5) / 6;
+  template <int U, class V, int NVU, int... R>
+  HWY_INLINE void rows(V (&acc)[MRU][NVU], const V (&bv)[NVU], std::integer_sequence<int, R...>) const {
+    (row<R, U>(acc[R], bv), ...);
+  }
+  template <int R, int U, class V, int NVU>
+  HWY_INLINE void row(V (&acc)[NVU], const V (&bv)[NVU]) const {
+    const float* p = base_[R / 6];
+    const int64_t idx = R % 6 == 3 ? l3_ : R % 6 == 5 ? l5_ : l1_;
+    HK_ROW_STEP(0) HK_ROW_STEP(1) HK_ROW_STEP(2) HK_ROW_STEP(3) HK_ROW_STEP(4) HK_ROW_STEP(5)
+  }
+  const float* base_[kGroups];
+  int64_t l1_, l3_, l5_;  // bytes
+};
+#undef HK_ROW_STEP
+#undef HK_ROW_ADDRESS_0
+#undef HK_ROW_ADDRESS_1
+#undef HK_ROW_ADDRESS_2
+#undef HK_ROW_ADDRESS_3
+#undef HK_ROW_ADDRESS_4
+#undef HK_ROW_ADDRESS_5
+#endif
+
 // c (rows × cols of an MRU × NVU-vector tile, row stride ldc) = a (rows × k, lda) · b (k ×
-// NVU vectors, ldb). rows == MRU: every row count has its own template (kTiles below).
+// NVU vectors, ldb). rows == MRU: every row count has its own template (TileSet below).
 // With an epilogue (a linear layer; its arrays start at this tile's first column) the bias
 // and relu are applied on the registers; only a tile cut short on the right without masked
 // stores leaves through the stack tile and finish_tile.
 // Masked (one vector, cols < L): B's last columns read and C's stored through a lane mask
 // instead of the zero-padded strip, on the targets whose masked loads never touch the
 // masked-off lanes' memory (kMaskedLoads: AVX2, AVX-512).
+// Folded: the broadcasts' form (gemm_f32_tile-inl.h); only kTwoBroadcastForms targets
+// instantiate true.
 
-template <int MRU, int NVU, bool Masked = false>
+template <int MRU, int NVU, bool Masked, bool Folded>
 void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
                float* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols, const Epilogue* ep) {
   const hn::ScalableTag<float> d;
@@ -58,25 +130,52 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   constexpr int64_t NU = NVU * L;
   static_assert(!Masked || (NVU == 1 && kMaskedLoads), "a masked tile is one vector wide");
   const auto mask = hn::FirstN(d, static_cast<size_t>(cols));
-  const float* ar[MRU];
-#pragma GCC unroll 32
-  for (int r = 0; r < MRU; ++r) ar[r] = a + r * lda;
-
   V acc[MRU][NVU];
 #pragma GCC unroll 32
   for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) acc[r][v] = hn::Zero(d);
+  auto load_b = [&](V (&bv)[NVU], const float* row) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NVU; ++v) bv[v] = Masked ? hn::MaskedLoad(mask, d, row + v * L) : hn::LoadU(d, row + v * L);
+  };
+#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+  // Four k steps per iteration: the bases and B's pointer advance once per four.
+  RowAddresses<MRU, Folded> rows_of_a(a, lda);
+  V bv[NVU];
+  int64_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    load_b(bv, b);
+    rows_of_a.template step<0>(acc, bv);
+    load_b(bv, b + ldb);
+    rows_of_a.template step<1>(acc, bv);
+    load_b(bv, b + 2 * ldb);
+    rows_of_a.template step<2>(acc, bv);
+    load_b(bv, b + 3 * ldb);
+    rows_of_a.template step<3>(acc, bv);
+    rows_of_a.advance(4);
+    b += 4 * ldb;
+  }
+  for (; p < k; ++p) {
+    load_b(bv, b);
+    rows_of_a.template step<0>(acc, bv);
+    rows_of_a.advance(1);
+    b += ldb;
+  }
+#else
+  const float* ar[MRU];
+#pragma GCC unroll 32
+  for (int r = 0; r < MRU; ++r) ar[r] = a + r * lda;
   for (int64_t p = 0; p < k; ++p) {
     V bv[NVU];
-#pragma GCC unroll 4
-    for (int v = 0; v < NVU; ++v) bv[v] = Masked ? hn::MaskedLoad(mask, d, b + v * L) : hn::LoadU(d, b + v * L);
+    load_b(bv, b);
 #pragma GCC unroll 32
     for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast(d, ar[r] + p, bv[v], acc[r][v]);
+      for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast<Folded>(d, ar[r] + p, bv[v], acc[r][v]);
     b += ldb;
   }
+#endif
 
   if (ep && rows == MRU && (Masked || cols == NU)) {
     // A linear layer's epilogue on the registers, in hk/ops.hpp's order, each step rounded
@@ -143,25 +242,32 @@ constexpr int kMR1 = kMR;
 constexpr int kMR1 = 2 * kMR;
 #endif
 
-// kTiles[r − 1][v − 1]: r rows, v vectors of columns. A template for every row count, so a
-// short tile at the bottom edge computes only the rows it stores.
-template <int R, int... V>
-constexpr std::array<TileFn, kNV> TileRow(std::integer_sequence<int, V...>) {
-  return {&SmallTile<R, V + 1>...};
-}
-template <int... R>
-constexpr std::array<std::array<TileFn, kNV>, kMR> TileTable(std::integer_sequence<int, R...>) {
-  return {TileRow<R + 1>(std::make_integer_sequence<int, kNV>{})...};
-}
-constexpr std::array<std::array<TileFn, kNV>, kMR> kTiles = TileTable(std::make_integer_sequence<int, kMR>{});
-// kNarrowTiles[r − 1]: r rows (up to kMR1), one vector; kMaskedTiles[r − 1] the same through a
+// The tiles of one broadcast form. tiles[r − 1][v − 1]: r rows, v vectors of columns, a
+// template for every row count, so a short tile at the bottom edge computes only the rows it
+// stores. narrow[r − 1]: r rows (up to kMR1), one vector; masked[r − 1] the same through a
 // lane mask (kMaskedLoads targets; unused elsewhere).
-template <bool Masked, int... R>
-constexpr std::array<TileFn, kMR1> NarrowTable(std::integer_sequence<int, R...>) {
-  return {&SmallTile<R + 1, 1, Masked>...};
+struct TileSet {
+  std::array<std::array<TileFn, kNV>, kMR> tiles;
+  std::array<TileFn, kMR1> narrow, masked;
+};
+template <bool Folded, int R, int... V>
+constexpr std::array<TileFn, kNV> TileRow(std::integer_sequence<int, V...>) {
+  return {&SmallTile<R, V + 1, false, Folded>...};
 }
-constexpr std::array<TileFn, kMR1> kNarrowTiles = NarrowTable<false>(std::make_integer_sequence<int, kMR1>{});
-constexpr std::array<TileFn, kMR1> kMaskedTiles = NarrowTable<kMaskedLoads>(std::make_integer_sequence<int, kMR1>{});
+template <bool Folded, int... R>
+constexpr std::array<std::array<TileFn, kNV>, kMR> TileTable(std::integer_sequence<int, R...>) {
+  return {TileRow<Folded, R + 1>(std::make_integer_sequence<int, kNV>{})...};
+}
+template <bool Folded, bool Masked, int... R>
+constexpr std::array<TileFn, kMR1> NarrowTable(std::integer_sequence<int, R...>) {
+  return {&SmallTile<R + 1, 1, Masked, Folded>...};
+}
+// One vector wide, each element of A feeds one FMA: folded is one instruction where the
+// register form is two for the same loads, so both sets fold where they can.
+template <bool Folded>
+constexpr TileSet kTileSet = {TileTable<Folded>(std::make_integer_sequence<int, kMR>{}),
+                              NarrowTable<kTwoBroadcastForms, false>(std::make_integer_sequence<int, kMR1>{}),
+                              NarrowTable<kTwoBroadcastForms, kMaskedLoads>(std::make_integer_sequence<int, kMR1>{})};
 
 // Runs tile(i0, rows) over m rows in tiles of at most mr rows, all within one row of each
 // other (a 32-row product on AVX-512 is 11 + 11 + 10, not 12 + 12 + 8): the shortest tile,
@@ -192,17 +298,18 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
         finish_tile<float>(zeros, 0, nullptr, c + i * ldc + j, ldc, 1, std::min<int64_t>(64, n - j), epilogue_at(*ep, j));
     return;
   }
+  const TileSet& ts = f32_broadcast_folded() ? kTileSet<kTwoBroadcastForms> : kTileSet<false>;
   for (int64_t jr = 0; jr < n; jr += NR) {
     const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
     const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{}, ep_tail = ep ? epilogue_at(*ep, jr + full * L) : Epilogue{};
     if (full > 0)
       for_row_tiles(m, full == 1 ? kMR1 : kMR, [&](int64_t ir, int64_t rows) {
-        const TileFn fn = full == 1 ? kNarrowTiles[rows - 1] : kTiles[rows - 1][full - 1];
+        const TileFn fn = full == 1 ? ts.narrow[rows - 1] : ts.tiles[rows - 1][full - 1];
         fn(k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows, full * L, ep ? &ep_j : nullptr);
       });
     if (tail > 0 && kMaskedLoads) {  // the last columns, narrower than a vector: through a lane mask
       for_row_tiles(m, kMR1, [&](int64_t ir, int64_t rows) {
-        kMaskedTiles[rows - 1](k, a + ir * lda, lda, b + jr + full * L, ldb, c + ir * ldc + jr + full * L, ldc, rows,
+        ts.masked[rows - 1](k, a + ir * lda, lda, b + jr + full * L, ldb, c + ir * ldc + jr + full * L, ldc, rows,
                                tail, ep ? &ep_tail : nullptr);
       });
     } else if (tail > 0) {  // ... or, where masked loads may fault, a zero-padded strip of B
@@ -211,7 +318,7 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
       for (int64_t p = 0; p < k; ++p)
         for (int64_t t = 0; t < L; ++t) strip[p * L + t] = t < tail ? src[p * ldb + t] : 0.0f;
       for_row_tiles(m, kMR1, [&](int64_t ir, int64_t rows) {
-        kNarrowTiles[rows - 1](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail,
+        ts.narrow[rows - 1](k, a + ir * lda, lda, strip, L, c + ir * ldc + jr + full * L, ldc, rows, tail,
                                ep ? &ep_tail : nullptr);
       });
     }

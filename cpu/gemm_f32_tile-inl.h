@@ -1,7 +1,8 @@
 // The f32 register tile per Highway target, shared by the packed micro-kernel
 // (gemm_f32_microkernel.cpp) and the unpacked small GEMM (gemm_f32_small.cpp): MR rows of C
 // by NV vectors of columns, held in vector registers across the k loop. Also which targets
-// read an edge through a lane mask (those two and gemm_f32_nt.cpp).
+// read an edge through a lane mask (those two and gemm_f32_nt.cpp), and the two forms of a
+// tile's broadcasts of A on AVX-512.
 //
 // A tile needs MR·NV accumulators + NV vectors of B + one broadcast register. AVX-512 has 32
 // vector registers → 12×(2 vectors) = 24 accumulators; AVX2 and SSE4 have 16 → 6×(2 vectors)
@@ -38,20 +39,36 @@ constexpr bool kMaskedLoads = true;
 constexpr bool kMaskedLoads = false;
 #endif
 
-// acc + (*a broadcast to every lane) · b: the tile's one operation. On AVX-512 the broadcast
-// is the FMA's own memory operand ({1to16}), one instruction where Set + MulAdd are two
-// (a broadcast uop that competes with the FMAs for the vector pipes); the compiler does not
-// fold a broadcast that feeds two FMAs, so the asm states it. Elsewhere: Set and MulAdd.
-template <class D>
+// How a tile multiplies an element of A into its row's NV vectors of B. AVX-512 has two
+// forms, and which is faster depends on the core, so f32_broadcast_folded()
+// (gemm_microkernel.hpp) picks one at run time:
+// - folded: the broadcast is each FMA's own memory operand ({1to16}), one instruction per
+//   FMA. Right where a 512-bit FMA takes two passes through 256-bit pipes (AMD Zen 4): the
+//   FMAs bound the tile, and a separate broadcast would take issue slots from them.
+// - in a register: one vbroadcastss load per element, then NV register FMAs. Right where
+//   two 512-bit FMAs issue per cycle against two 512-bit loads (Intel's server cores):
+//   folded, every FMA is also a load, and a 12 × 2 tile's 26 loads per 24 FMAs bound it.
+// Elsewhere there is one form (Set and MulAdd); kTwoBroadcastForms says which targets
+// have both, so the others instantiate one.
+#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+constexpr bool kTwoBroadcastForms = true;
+#else
+constexpr bool kTwoBroadcastForms = false;
+#endif
+
+// acc + (*a broadcast to every lane) · b, in the Folded form or not. GCC does not fold a
+// broadcast that feeds two FMAs, so the asm states it.
+template <bool Folded, class D>
 HWY_INLINE hwy::HWY_NAMESPACE::Vec<D> MulAddBroadcast(D d, const float* a, hwy::HWY_NAMESPACE::Vec<D> b,
                                                       hwy::HWY_NAMESPACE::Vec<D> acc) {
 #if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
-  (void)d;
-  asm("vfmadd231ps %2%{1to16%}, %1, %0" : "+v"(acc.raw) : "v"(b.raw), "m"(*a));
-  return acc;
-#else
-  return hwy::HWY_NAMESPACE::MulAdd(hwy::HWY_NAMESPACE::Set(d, *a), b, acc);
+  if constexpr (Folded) {
+    (void)d;
+    asm("vfmadd231ps %2%{1to16%}, %1, %0" : "+v"(acc.raw) : "v"(b.raw), "m"(*a));
+    return acc;
+  }
 #endif
+  return hwy::HWY_NAMESPACE::MulAdd(hwy::HWY_NAMESPACE::Set(d, *a), b, acc);
 }
 
 }  // namespace hk::cpu::HWY_NAMESPACE

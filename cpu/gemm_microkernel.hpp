@@ -44,8 +44,18 @@ using MicrokernelF32 = Microkernel<float, float, float>;
 using MicrokernelI16 = Microkernel<int16_t, int16_t, int32_t>;  // int8 widened to int16 pairs
 using MicrokernelVnni = Microkernel<uint8_t, int8_t, int32_t>;  // u8 (A + 128) × s8 quads
 
-// gemm_f32_microkernel.cpp: FMA on the widest Highway target HK_CPU_ISA allows.
+// gemm_f32_microkernel.cpp: FMA on the widest Highway target HK_CPU_ISA allows, its
+// broadcasts in the form f32_broadcast_folded() says.
 MicrokernelF32 gemm_f32_microkernel();
+
+// The form of the f32 tiles' broadcasts on AVX-512 (gemm_f32_tile-inl.h): true for folded
+// into the FMAs, false for loaded into a register. By the CPU (in a register on Intel
+// cores, folded elsewhere) unless pinned; the small GEMM reads it on every call, a plan when
+// it is made (gemm_f32_microkernel()).
+bool f32_broadcast_folded();
+enum class F32Broadcast { by_cpu, folded, in_register };
+// Pins the form (tests run both on one machine); by_cpu unpins. Not for use while a GEMM runs.
+void pin_f32_broadcast(F32Broadcast form);
 // gemm_i8_microkernel.cpp: int16 pairwise multiply-add on the widest Highway target.
 MicrokernelI16 gemm_i8_microkernel();
 // The VNNI tiles (gemm_i8_vnni.hpp: intrinsics, built with ISA flags) as a Microkernel;

@@ -140,12 +140,26 @@ template <class F> void for_each_target(F fn) {
   hwy::GetChosenTarget().Update(hwy::SupportedTargets());
 }
 
+// Runs fn(form) with the f32 tiles' broadcasts pinned to each form in turn (targets with
+// one form take it both times), then unpins.
+template <class F> void for_each_broadcast_form(F fn) {
+  for (auto [form, name] : {std::pair{F32Broadcast::folded, "folded"}, std::pair{F32Broadcast::in_register, "in a register"}}) {
+    pin_f32_broadcast(form);
+    EXPECT_EQ(f32_broadcast_folded(), form == F32Broadcast::folded);
+    fn(std::string("broadcasts ") + name);
+    if (testing::Test::HasFatalFailure()) break;
+  }
+  pin_f32_broadcast(F32Broadcast::by_cpu);
+}
+
 TEST(GemmKernels, F32OnEveryTarget) {
   int targets = 0;
   for_each_target([&](const std::string& name) {
-    auto plan = make_gemm_plan<PackF32>(gemm_f32_microkernel());
-    EXPECT_EQ(name, plan.kernel.isa) << "dispatch did not follow the target";
-    check_f32_plan(plan, "f32 " + name);
+    for_each_broadcast_form([&](const std::string& form) {
+      auto plan = make_gemm_plan<PackF32>(gemm_f32_microkernel());
+      EXPECT_EQ(name, plan.kernel.isa) << "dispatch did not follow the target";
+      check_f32_plan(plan, "f32 " + name + ", " + form);
+    });
     ++targets;
   });
   EXPECT_GE(targets, 1);
@@ -493,14 +507,19 @@ TEST(GemmShapes, GemvI8Wraparound) {
   ASSERT_EQ(dot, static_cast<int32_t>(static_cast<uint32_t>(hk_ref::matmul_i8(x, bk, 1, k, 1)[0])));
 }
 
-// The unpacked small GEMM on every target: every row template (short tiles at the bottom),
-// every vector count and the sub-vector strip at the right edge, strided A, B and C.
+// The unpacked small GEMM on every target and in both broadcast forms: every row template
+// (short tiles at the bottom, one-vector tiles of up to twice the rows), every vector count
+// and the sub-vector strip at the right edge, K in steps of four and the rest, strided A, B
+// and C.
 TEST(GemmShapes, SmallGemmOnEveryTarget) {
-  const std::vector<Shape3> shapes = {{2, 1, 1},    {2, 0, 7},    {3, 5, 16},  {4, 9, 33},   {7, 13, 10},
-                                      {12, 8, 32},  {13, 64, 64}, {25, 3, 47}, {64, 128, 10}, {33, 200, 70}};
+  const std::vector<Shape3> shapes = {{2, 1, 1},    {2, 0, 7},    {3, 5, 16},  {4, 9, 33},    {7, 13, 10},
+                                      {12, 8, 32},  {13, 64, 64}, {25, 3, 47}, {64, 128, 10}, {33, 200, 70},
+                                      {24, 7, 16},  {47, 11, 20}, {31, 6, 33}};
   for_each_target([&](const std::string& name) {
+   for_each_broadcast_form([&](const std::string& form) {
     for (const Shape3& s : shapes) {
-      SCOPED_TRACE(name + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
+      SCOPED_TRACE(name + ", " + form + ": " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" +
+                   std::to_string(s.n));
       Strided<float> a(small_int_floats(size_t(s.m * s.k), unsigned(s.m)), s.m, s.k, 2);
       Strided<float> b(small_int_floats(size_t(s.k * s.n), unsigned(s.n)), s.k, s.n, 5);
       auto ref = hk_ref::matmul(a.dense, b.dense, s.m, s.k, s.n);
@@ -510,6 +529,7 @@ TEST(GemmShapes, SmallGemmOnEveryTarget) {
       for (int64_t i = 0; i < s.m; ++i)
         for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(c.at(i, j), float(ref[size_t(i * s.n + j)])) << i << "," << j;
     }
+   });
   });
 }
 

@@ -50,7 +50,9 @@ void detect_caches(CpuFeatures& f) {
 
 CpuFeatures detect() {
   CpuFeatures f;
-  unsigned max_leaf = cpuid(0).a;
+  const Regs l0 = cpuid(0);
+  unsigned max_leaf = l0.a;
+  f.intel = l0.b == 0x756e6547 && l0.d == 0x49656e69 && l0.c == 0x6c65746e;  // "Genu" "ineI" "ntel"
   Regs l1 = cpuid(1);
   bool osxsave = bit(l1.c, 27);
   unsigned long long xcr0 = osxsave ? xgetbv0() : 0;

@@ -16,6 +16,7 @@ struct CpuFeatures {
   bool avx512vnni = false;  // vpdpbusd on zmm/ymm/xmm (EVEX)
   bool avx_vnni = false;    // vpdpbusd on ymm (VEX), e.g. Alder Lake, Zen 5
   bool amx_int8 = false;    // AMX tiles with tdpbssd and the OS's tile state (Sapphire Rapids)
+  bool intel = false;       // vendor "GenuineIntel": f32 tiles choose their broadcast form by it
   std::string model;        // brand string
   int l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;  // per core (L3: whole package); 0 if unknown
 
