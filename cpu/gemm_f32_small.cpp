@@ -231,11 +231,28 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
 using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t, int64_t,
                         const Epilogue*);
 
-// Rows of a one-vector tile (columns narrower than the packed GEMM's NR: N ≤ 16 on AVX-512,
-// a layer's last few outputs). Its accumulators are one register per row, so it holds twice
-// the rows of the kMR × kNV tile: 24 + B on AVX-512's 32 registers, 12 + B + the broadcast
-// on AVX2's 16. A 16³ product is then one tile of 16 latency chains instead of 12 + 4, whose
-// four chains of 16 dependent FMAs leave the pipes idle.
+// The tile of each broadcast form: kRows rows by kVectors vectors of columns. Folded, the
+// packed kernel's kMR × kNV (12 × 2 on AVX-512). In a register, 6 × 4: 10 loads (4 of B, 6
+// broadcasts) per 24 FMAs where 12 × 2 takes 14, and A is read once per 64 columns instead
+// of 32; each tile reads its B block from L2 whether it is 12 or 6 rows tall, so the halved
+// reuse of B costs the unpacked kernel little. (The packed kernel keeps 12 × 2, whose blocking
+// is sized for it.)
+template <bool Folded>
+struct SmallShape {
+  static constexpr int kRows = kMR, kVectors = kNV;
+};
+#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+template <>
+struct SmallShape<false> {
+  static constexpr int kRows = 6, kVectors = 4;
+};
+#endif
+
+// Rows of a one-vector tile (columns narrower than a vector's worth past the wide tiles:
+// N ≤ 16 on AVX-512, a layer's last few outputs). Its accumulators are one register per row,
+// so it holds twice the packed tile's rows: 24 + B on AVX-512's 32 registers, 12 + B + the
+// broadcast on AVX2's 16. A 16³ product is then one tile of 16 latency chains instead of
+// 12 + 4, whose four chains of 16 dependent FMAs leave the pipes idle.
 #if HWY_TARGET == HWY_SCALAR
 constexpr int kMR1 = kMR;
 #else
@@ -246,17 +263,20 @@ constexpr int kMR1 = 2 * kMR;
 // template for every row count, so a short tile at the bottom edge computes only the rows it
 // stores. narrow[r − 1]: r rows (up to kMR1), one vector; masked[r − 1] the same through a
 // lane mask (kMaskedLoads targets; unused elsewhere).
+template <bool Folded>
 struct TileSet {
-  std::array<std::array<TileFn, kNV>, kMR> tiles;
+  static constexpr int kRows = SmallShape<Folded>::kRows, kVectors = SmallShape<Folded>::kVectors;
+  std::array<std::array<TileFn, kVectors>, kRows> tiles;
   std::array<TileFn, kMR1> narrow, masked;
 };
 template <bool Folded, int R, int... V>
-constexpr std::array<TileFn, kNV> TileRow(std::integer_sequence<int, V...>) {
+constexpr std::array<TileFn, sizeof...(V)> TileRow(std::integer_sequence<int, V...>) {
   return {&SmallTile<R, V + 1, false, Folded>...};
 }
 template <bool Folded, int... R>
-constexpr std::array<std::array<TileFn, kNV>, kMR> TileTable(std::integer_sequence<int, R...>) {
-  return {TileRow<Folded, R + 1>(std::make_integer_sequence<int, kNV>{})...};
+constexpr auto TileTable(std::integer_sequence<int, R...>) {
+  constexpr int nv = SmallShape<Folded>::kVectors;
+  return std::array<std::array<TileFn, nv>, sizeof...(R)>{TileRow<Folded, R + 1>(std::make_integer_sequence<int, nv>{})...};
 }
 template <bool Folded, bool Masked, int... R>
 constexpr std::array<TileFn, kMR1> NarrowTable(std::integer_sequence<int, R...>) {
@@ -265,9 +285,10 @@ constexpr std::array<TileFn, kMR1> NarrowTable(std::integer_sequence<int, R...>)
 // One vector wide, each element of A feeds one FMA: folded is one instruction where the
 // register form is two for the same loads, so both sets fold where they can.
 template <bool Folded>
-constexpr TileSet kTileSet = {TileTable<Folded>(std::make_integer_sequence<int, kMR>{}),
-                              NarrowTable<kTwoBroadcastForms, false>(std::make_integer_sequence<int, kMR1>{}),
-                              NarrowTable<kTwoBroadcastForms, kMaskedLoads>(std::make_integer_sequence<int, kMR1>{})};
+constexpr TileSet<Folded> kTileSet = {
+    TileTable<Folded>(std::make_integer_sequence<int, SmallShape<Folded>::kRows>{}),
+    NarrowTable<kTwoBroadcastForms, false>(std::make_integer_sequence<int, kMR1>{}),
+    NarrowTable<kTwoBroadcastForms, kMaskedLoads>(std::make_integer_sequence<int, kMR1>{})};
 
 // Runs tile(i0, rows) over m rows in tiles of at most mr rows, all within one row of each
 // other (a 32-row product on AVX-512 is 11 + 11 + 10, not 12 + 12 + 8): the shortest tile,
@@ -282,28 +303,18 @@ HWY_INLINE void for_row_tiles(int64_t m, int64_t mr, const Tile& tile) {
   }
 }
 
-void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
-                  float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
+// c = a · b (k > 0) with the tiles of one broadcast form.
+template <bool Folded>
+void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b,
+               int64_t ldb, float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
   const hn::ScalableTag<float> d;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
-  constexpr int64_t NR = kNV * L;
-  if (k <= 0) {  // an empty sum: zeros, or the epilogue of zeros; B may be a null pointer then
-    if (!ep) {
-      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
-      return;
-    }
-    const float zeros[64] = {};
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; j += 64)
-        finish_tile<float>(zeros, 0, nullptr, c + i * ldc + j, ldc, 1, std::min<int64_t>(64, n - j), epilogue_at(*ep, j));
-    return;
-  }
-  const TileSet& ts = f32_broadcast_folded() ? kTileSet<kTwoBroadcastForms> : kTileSet<false>;
+  constexpr int64_t NR = TileSet<Folded>::kVectors * L;
   for (int64_t jr = 0; jr < n; jr += NR) {
     const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
     const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{}, ep_tail = ep ? epilogue_at(*ep, jr + full * L) : Epilogue{};
     if (full > 0)
-      for_row_tiles(m, full == 1 ? kMR1 : kMR, [&](int64_t ir, int64_t rows) {
+      for_row_tiles(m, full == 1 ? kMR1 : TileSet<Folded>::kRows, [&](int64_t ir, int64_t rows) {
         const TileFn fn = full == 1 ? ts.narrow[rows - 1] : ts.tiles[rows - 1][full - 1];
         fn(k, a + ir * lda, lda, b + jr, ldb, c + ir * ldc + jr, ldc, rows, full * L, ep ? &ep_j : nullptr);
       });
@@ -323,6 +334,25 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
       });
     }
   }
+}
+
+void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
+                  float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
+  if (k <= 0) {  // an empty sum: zeros, or the epilogue of zeros; B may be a null pointer then
+    if (!ep) {
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+      return;
+    }
+    const float zeros[64] = {};
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; j += 64)
+        finish_tile<float>(zeros, 0, nullptr, c + i * ldc + j, ldc, 1, std::min<int64_t>(64, n - j), epilogue_at(*ep, j));
+    return;
+  }
+  if (f32_broadcast_folded())
+    SmallGemm(kTileSet<kTwoBroadcastForms>, a, lda, b, ldb, c, ldc, m, k, n, ep);
+  else
+    SmallGemm(kTileSet<false>, a, lda, b, ldb, c, ldc, m, k, n, ep);
 }
 
 }  // namespace hk::cpu::HWY_NAMESPACE

@@ -119,7 +119,7 @@ constexpr int64_t kRowUnit = 24;
 bool small_f32(int64_t m, int64_t k, int64_t n) {
   const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
   const int64_t l2 = cpu_features().l2_bytes > 0 ? cpu_features().l2_bytes : 256 << 10;
-  const int64_t panel_bytes = k * 32 * static_cast<int64_t>(sizeof(float));  // K × NR (32 columns on AVX-512)
+  const int64_t panel_bytes = k * 32 * static_cast<int64_t>(sizeof(float));  // K × 32 columns: a B block of 2 AVX-512 vectors
   const double a_bytes = static_cast<double>(m) * static_cast<double>(k) * sizeof(float);
   const bool a_reread_cheaply = n <= 128 || a_bytes <= static_cast<double>(l2) / 2;
   return (macs < PackF32::kInlineMacs || a_reread_cheaply) && panel_bytes <= l2 / 4;

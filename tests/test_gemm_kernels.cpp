@@ -507,14 +507,15 @@ TEST(GemmShapes, GemvI8Wraparound) {
   ASSERT_EQ(dot, static_cast<int32_t>(static_cast<uint32_t>(hk_ref::matmul_i8(x, bk, 1, k, 1)[0])));
 }
 
-// The unpacked small GEMM on every target and in both broadcast forms: every row template
-// (short tiles at the bottom, one-vector tiles of up to twice the rows), every vector count
+// The unpacked small GEMM on every target and in both broadcast forms (on AVX-512 their
+// tiles differ: 12 × 2 and 6 × 4): every row template (short tiles at the bottom, one-vector
+// tiles of up to twice the rows), every vector count
 // and the sub-vector strip at the right edge, K in steps of four and the rest, strided A, B
 // and C.
 TEST(GemmShapes, SmallGemmOnEveryTarget) {
   const std::vector<Shape3> shapes = {{2, 1, 1},    {2, 0, 7},    {3, 5, 16},  {4, 9, 33},    {7, 13, 10},
                                       {12, 8, 32},  {13, 64, 64}, {25, 3, 47}, {64, 128, 10}, {33, 200, 70},
-                                      {24, 7, 16},  {47, 11, 20}, {31, 6, 33}};
+                                      {24, 7, 16},  {47, 11, 20}, {31, 6, 33},  {9, 10, 50}};
   for_each_target([&](const std::string& name) {
    for_each_broadcast_form([&](const std::string& form) {
     for (const Shape3& s : shapes) {
