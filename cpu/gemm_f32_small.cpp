@@ -295,6 +295,10 @@ constexpr TileSet<Folded> kTileSet = {
 // whose few accumulators bound its FMAs by latency, is as long as it can be.
 template <class Tile>
 HWY_INLINE void for_row_tiles(int64_t m, int64_t mr, const Tile& tile) {
+  if (m <= mr) {  // one tile, without the divisions below (a tenth of a 16³ call)
+    tile(int64_t{0}, m);
+    return;
+  }
   const int64_t tiles = (m + mr - 1) / mr, base = m / tiles, longer = m % tiles;
   for (int64_t t = 0, i0 = 0; t < tiles; ++t) {
     const int64_t rows = base + (t < longer ? 1 : 0);

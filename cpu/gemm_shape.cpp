@@ -104,9 +104,10 @@ bool linear_gemv(const In* x, const In* w, float* out, int64_t m, int64_t k, int
   return true;
 }
 
-// Small products below this many multiply-adds run on the calling thread: they take about
-// as long as waking a pool worker.
-constexpr double kSmallInlineMacs = 1 << 17;
+// Small products below this many multiply-adds run on the calling thread: split over two
+// cores, 64³ to 96³ and 32 × 256 × 128 took as long as on one, the worker's wake-up and the
+// second core's misses on A and C eating the half saved.
+constexpr double kSmallInlineMacs = 1 << 20;
 // Rows per unit of the small GEMM's row split: whole row tiles on every target (12, 6, 4).
 constexpr int64_t kRowUnit = 24;
 
