@@ -5,9 +5,9 @@
 // big for the caches. For a small product (a few layers' worth of an MLP, 64³, a handful
 // of rows against a modest B) both operands already sit in L1 or L2, and the copies cost
 // about as much as the arithmetic. Here each k step broadcasts MR values of A from MR rows
-// of the caller's A and loads NV vectors of B from one row of the caller's B, into the same
-// MR × NV-vector accumulators as gemm_f32_microkernel.cpp; A's rows and B's rows are read
-// in order, which the prefetcher follows.
+// of the caller's A and loads NV vectors of B from one row of the caller's B, into MR ×
+// NV-vector accumulators (SmallShape below: the packed kernel's tile, or on Intel's AVX-512
+// a wider one); A's rows and B's rows are read in order, which the prefetcher follows.
 //
 // At the right edge, a last block narrower than a vector is read and stored through a lane
 // mask on AVX2 and AVX-512 (their masked loads never touch the masked-off lanes' memory);
@@ -18,9 +18,9 @@
 // tile wastes multiply-adds on rows it does not store; a one-vector-wide block of columns
 // takes tiles of twice the rows (kMR1), since each row then holds one accumulator.
 //
-// Limits: no K blocking, so the B block (K × NR) must come from L2 for each row tile, and
-// strided broadcasts of A cost address arithmetic packing would avoid — why gemm_shape.cpp
-// sends only small products here and everything larger to the packed GEMM.
+// Limits: no K blocking, so the B block (K × NR) must come from L2 for each row tile, and A
+// is read once per block of columns — why gemm_shape.cpp sends only small products here and
+// everything larger to the packed GEMM.
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/gemm_f32_small.cpp"
