@@ -41,7 +41,7 @@ HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+#if HK_F32_TWO_FORMS
 // A's rows of a tile addressed as BLIS's sup kernels address them: groups of six rows from
 // one base pointer, row r of a group at base + {0, 1, 2, 3, 4, 5}·lda through the index
 // registers lda, 3·lda and 5·lda with scales 1, 2 and 4. A k step then costs no integer
@@ -139,7 +139,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) bv[v] = Masked ? hn::MaskedLoad(mask, d, row + v * L) : hn::LoadU(d, row + v * L);
   };
-#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+#if HK_F32_TWO_FORMS
   // Four k steps per iteration: the bases and B's pointer advance once per four.
   RowAddresses<MRU, Folded> rows_of_a(a, lda);
   V bv[NVU];
@@ -241,7 +241,7 @@ template <bool Folded>
 struct SmallShape {
   static constexpr int kRows = kMR, kVectors = kNV;
 };
-#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+#if HK_F32_TWO_FORMS
 template <>
 struct SmallShape<false> {
   static constexpr int kRows = 6, kVectors = 4;

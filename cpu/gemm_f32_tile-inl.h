@@ -50,18 +50,21 @@ constexpr bool kMaskedLoads = false;
 //   folded, every FMA is also a load, and a 12 × 2 tile's 26 loads per 24 FMAs bound it.
 // Elsewhere there is one form (Set and MulAdd); kTwoBroadcastForms says which targets
 // have both, so the others instantiate one.
+// HK_F32_TWO_FORMS, for the preprocessor (the forms are inline asm): 1 on this target.
+#undef HK_F32_TWO_FORMS
 #if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
-constexpr bool kTwoBroadcastForms = true;
+#define HK_F32_TWO_FORMS 1
 #else
-constexpr bool kTwoBroadcastForms = false;
+#define HK_F32_TWO_FORMS 0
 #endif
+constexpr bool kTwoBroadcastForms = HK_F32_TWO_FORMS;
 
 // acc + (*a broadcast to every lane) · b, in the Folded form or not. GCC does not fold a
 // broadcast that feeds two FMAs, so the asm states it.
 template <bool Folded, class D>
 HWY_INLINE hwy::HWY_NAMESPACE::Vec<D> MulAddBroadcast(D d, const float* a, hwy::HWY_NAMESPACE::Vec<D> b,
                                                       hwy::HWY_NAMESPACE::Vec<D> acc) {
-#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86_64 && defined(__GNUC__)
+#if HK_F32_TWO_FORMS
   if constexpr (Folded) {
     (void)d;
     asm("vfmadd231ps %2%{1to16%}, %1, %0" : "+v"(acc.raw) : "v"(b.raw), "m"(*a));
