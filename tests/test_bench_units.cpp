@@ -486,8 +486,11 @@ TEST(BenchCpuDistance, MeasuresARoundTripBetweenTwoAllowedCpus) {
   cpu_set_t allowed;
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2)
     GTEST_SKIP() << "this process may run on fewer than two CPUs: no pair to measure";
-  const std::optional<CpuDistance> d = measure_cpu_distance();
-  ASSERT_TRUE(d.has_value());
+  // ctest runs this test alone (RUN_SERIAL), but the machine may still be busy: a loaded
+  // pair of CPUs is no measurement by design, so three tries.
+  std::optional<CpuDistance> d;
+  for (int attempt = 0; attempt < 3 && !d; ++attempt) d = measure_cpu_distance();
+  ASSERT_TRUE(d.has_value()) << "three tries found no quiet stretch on two CPUs";
   EXPECT_NE(d->cpu_a, d->cpu_b);
   EXPECT_TRUE(CPU_ISSET(d->cpu_a, &allowed) && CPU_ISSET(d->cpu_b, &allowed));
   // A cache line between two cores takes tens to hundreds of nanoseconds; never nothing,

@@ -23,10 +23,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Batches of round trips; the fastest batch is the distance (preemption only adds).
-constexpr int kBatches = 5, kTripsPerBatch = 400;
-// A round trip that takes this long means a CPU was taken away: no measurement.
-constexpr auto kDeadline = std::chrono::milliseconds(50);
+// Short batches of round trips; the fastest batch is the distance (preemption only adds,
+// and a short batch is likely to run whole between two preemptions on a loaded machine).
+constexpr int kBatches = 32, kTripsPerBatch = 50;
+// Fewer finished batches than this is no measurement: the minimum of so few may still
+// include a preemption.
+constexpr int kMinBatches = 4;
+// One round trip that takes this long means a CPU was taken away: stop there.
+constexpr auto kStall = std::chrono::milliseconds(50);
+// The whole measurement stops here, with what it has.
+constexpr auto kBudget = std::chrono::milliseconds(500);
 
 bool pin(int cpu) {
   cpu_set_t set;
@@ -47,15 +53,20 @@ std::optional<CpuDistance> measure_cpu_distance() {
   // The ball: odd values are the pinger's serves, even values the ponger's returns; -1 stops.
   alignas(64) std::atomic<long> ball{0};
   std::atomic<bool> pinned_ok{true};
-  const auto give_up = Clock::now() + kDeadline * (kBatches + 1);
-  // Waits for `want`; false on the deadline or a stop.
+  const auto give_up = Clock::now() + kBudget;
+  // Waits for `want`; false on a stall, the budget's end or a stop.
   auto await = [&](long want) {
+    auto stall = Clock::time_point::max();
     for (int i = 0;; ++i) {
       const long v = ball.load(std::memory_order_acquire);
       if (v == want) return true;
       if (v < 0) return false;
       HK_BENCH_RELAX();
-      if ((i & 1023) == 1023 && Clock::now() > give_up) return false;
+      if ((i & 1023) == 1023) {
+        const auto now = Clock::now();
+        if (stall == Clock::time_point::max()) stall = now + kStall;
+        if (now > stall || now > give_up) return false;
+      }
     }
   };
   std::thread ponger([&] {
@@ -63,6 +74,7 @@ std::optional<CpuDistance> measure_cpu_distance() {
     for (long serve = 1; await(serve); serve += 2) ball.store(serve + 1, std::memory_order_release);
   });
   double best = 0;
+  int batches = 0;
   std::thread pinger([&] {
     if (!pin(d.cpu_a)) pinned_ok = false;
     long serve = 1;
@@ -70,19 +82,17 @@ std::optional<CpuDistance> measure_cpu_distance() {
       const auto start = Clock::now();
       for (int t = 0; t < kTripsPerBatch; ++t, serve += 2) {
         ball.store(serve, std::memory_order_release);
-        if (!await(serve + 1)) {
-          best = 0;
-          return;
-        }
+        if (!await(serve + 1)) return;  // the batches finished so far stand
       }
       const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kTripsPerBatch;
       if (best == 0 || ns < best) best = ns;
+      ++batches;
     }
   });
   pinger.join();
   ball.store(-1, std::memory_order_release);  // stops the ponger however far it got
   ponger.join();
-  if (!pinned_ok || best <= 0) return std::nullopt;
+  if (!pinned_ok || batches < kMinBatches || best <= 0) return std::nullopt;
   d.round_trip_ns = best;
   return d;
 }

@@ -18,9 +18,9 @@ struct CpuDistance {
   double round_trip_ns = 0;    // the fastest batch's mean round trip
 };
 
-// Two threads pinned to those CPUs pass a cache line back and forth. None with fewer than
-// two CPUs, where pinning fails, or when a round trip stalls (a CPU taken away) past a
-// short deadline.
+// Two threads pinned to those CPUs pass a cache line back and forth in short batches. None
+// with fewer than two CPUs, where pinning fails, or when too few batches finish before a
+// round trip stalls (a CPU taken away) or the time budget ends.
 std::optional<CpuDistance> measure_cpu_distance();
 
 // Whether a row timed at a round trip of `ns` ran far apart, against the closest round trip
