@@ -8,7 +8,7 @@
 //
 // x · B (M = 1): B is row-major, so a row of B is a contiguous stream and x[p] scales all of
 // it. A B that fits in L2 (a layer's weights) is swept by blocks of up to eight vectors of
-// columns whose sums stay in registers for all of K. A larger B is streamed row by row:
+// columns (four for short f32 rows on AVX-512) whose sums stay in registers for all of K. A larger B is streamed row by row:
 // rows are taken four at a time and added into the partial sums of a block of columns that
 // stays in the caches (y += x[p]·B[p] + … + x[p+3]·B[p+3]), so the sums are loaded and
 // stored once per four rows while B streams past. The block is wide enough that B's rows
@@ -41,6 +41,7 @@
 #include <type_traits>
 
 #include "cpu/gemm_shape.hpp"
+#include "hk/cpu_features.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
@@ -102,6 +103,18 @@ void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t 
   for (int v = 0; v < NV; ++v) hn::StoreU(acc[v], d, y + v * L);
 }
 
+// Whether an f32 B in L2 is swept 256 bytes of each row at a time (four 512-bit vectors), not
+// 512: x86 cores with AVX-512 read such a B from L2 faster in the narrower passes while its
+// rows are short (1 KiB at most, several to a 4 KiB page, which the prefetchers do not leave).
+// Longer rows, and a B in L1 (where four sums per pass would wait on the multiply-add's
+// latency), keep the wide passes.
+template <class T, class D>
+bool NarrowPasses(D d, int64_t k, int64_t n, int64_t ldb) {
+  if (!std::is_same_v<T, float> || hn::Lanes(d) != 16) return false;
+  const int64_t l1 = cpu_features().l1d_bytes > 0 ? cpu_features().l1d_bytes : 32 << 10;
+  return ldb * static_cast<int64_t>(sizeof(T)) <= 1024 && k * n * static_cast<int64_t>(sizeof(T)) > l1;
+}
+
 // Matrices up to kGemvRegisterBlockBytes (gemm_shape.hpp) take the register blocks above;
 // larger ones stream row by row past a block of sums in L1 (below), the order in which the
 // prefetcher reads a matrix from memory fastest.
@@ -120,6 +133,8 @@ void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, type
   }
   if (k * n * static_cast<int64_t>(sizeof(T)) <= kGemvRegisterBlockBytes) {
     int64_t j = 0;
+    if (NarrowPasses<T>(d, k, n, ldb))
+      for (; j + 4 * L <= n; j += 4 * L) GemvRowRegisters<4>(x, b + j, ldb, y + j, k);
     for (; j + 8 * L <= n; j += 8 * L) GemvRowRegisters<8>(x, b + j, ldb, y + j, k);
     if (j + 4 * L <= n) GemvRowRegisters<4>(x, b + j, ldb, y + j, k), j += 4 * L;
     if (j + 2 * L <= n) GemvRowRegisters<2>(x, b + j, ldb, y + j, k), j += 2 * L;
@@ -225,8 +240,6 @@ void GemvColI8(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#include "hk/cpu_features.hpp"
-
 namespace hk::cpu {
 HWY_EXPORT(GemvRowF32);
 HWY_EXPORT(GemvColF32);
