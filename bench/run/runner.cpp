@@ -236,12 +236,14 @@ void Runner::run_gpu(CaseRun& run, const hk::VariantRow& row, Result r, bool bro
     if (broken) corrupt(h);
     if (std::string why = w.check(h); !why.empty()) return run.fail(r, why);
     const int repeats = options_.repeats > 0 ? options_.repeats : 20;
-    set_time(r, time_gpu_kernel([&] { w.call(o, dev); }, options_.warmup, repeats));
+    const hk::OpArgs dev_args = w.args(dev);
+    set_time(r, time_gpu_kernel([&] { w.call(o, dev_args, dev); }, options_.warmup, repeats));
     Operands& host = w.host();
     w.call(o, host);  // the staged path is checked too before it is timed
     if (std::string why = broken ? std::string() : w.check(host); !why.empty())
       return run.fail(r, "end-to-end (staged from host tensors): " + why);
-    r.end_to_end = measure([&] { w.call(o, host); });
+    const hk::OpArgs host_args = w.args(host);
+    r.end_to_end = measure([&] { w.call(o, host_args, host); });
     run.rows.push_back(r);
   } catch (const std::exception& e) {
     run.fail(r, std::string("threw: ") + e.what());
@@ -297,7 +299,8 @@ void Runner::run_cpu(CaseRun& run, const hk::VariantRow& row, const Result& prot
     }
     note_cpu_distance(r, r.threads);
     const hk::Options call_options{row.backend, row.variant, t};  // built once, not in the timed call
-    set_time(r, measure([&] { w.call(call_options, ops); }));
+    const hk::OpArgs args = w.args(ops);
+    set_time(r, measure([&] { w.call(call_options, args, ops); }));
     run.rows.push_back(r);
   }
 }

@@ -162,7 +162,7 @@ Operands Workload::on(hk::Device device) const {
   return o;
 }
 
-void Workload::call(const hk::Options& o, Operands& ops) const {
+hk::OpArgs Workload::args(Operands& ops) const {
   hk::OpArgs args{&ops.x, def_->operands == 2 ? &ops.y : nullptr, scale_};
   if (def_->shape == hk::OpShape::linear) {
     args.bias = &ops.bias;
@@ -172,9 +172,15 @@ void Workload::call(const hk::Options& o, Operands& ops) const {
       args.linear.input_scale = kLinearInputScale;
     }
   }
+  return args;
+}
+
+void Workload::call(const hk::Options& o, const hk::OpArgs& args, Operands& ops) const {
   const hk::OpResult r = def_->call(args, o, def_->has_output() ? &ops.out : nullptr);
   if (!def_->has_output()) ops.result = r.value;
 }
+
+void Workload::call(const hk::Options& o, Operands& ops) const { call(o, args(ops), ops); }
 
 std::string Workload::check(const Operands& o) const {
   switch (def_->shape) {

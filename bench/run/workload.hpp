@@ -50,6 +50,11 @@ class Workload {
 
   // One call of the op through hk with options o.
   void call(const hk::Options& o, Operands& ops) const;
+  // The same with the op table's arguments built beforehand by args(ops), which point into
+  // ops: a timed loop builds them once, as it builds its Options once, since building them
+  // zeroes a large struct and copies linear's weight scales.
+  hk::OpArgs args(Operands& ops) const;
+  void call(const hk::Options& o, const hk::OpArgs& args, Operands& ops) const;
   // "" when ops' result matches fp64 within the op's bound (ops on the host), else what is
   // wrong: the first bad element, its value and the reference.
   std::string check(const Operands& host_ops) const;

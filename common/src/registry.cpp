@@ -57,15 +57,21 @@ void Registry::add(VariantRow row) {
   rows_.push_back(std::move(row));
 }
 
+namespace {
+// Every call of every op looks up its op, and every call naming a variant its row: names are
+// compared letter by letter, since a string comparison becomes a memcmp call that costs
+// more than these few letters.
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  std::size_t i = 0;
+  while (i < a.size() && a[i] == b[i]) ++i;
+  return i == a.size();
+}
+}  // namespace
+
 const Registry::OpRows* Registry::op_rows(std::string_view op) const {
-  // Every call of every op looks itself up: compared letter by letter, since a string
-  // comparison becomes a memcmp call that costs more than these few letters.
-  for (const OpRows& o : ops_) {
-    if (o.op.size() != op.size()) continue;
-    std::size_t i = 0;
-    while (i < op.size() && o.op[i] == op[i]) ++i;
-    if (i == op.size()) return &o;
-  }
+  for (const OpRows& o : ops_)
+    if (same_name(o.op, op)) return &o;
   return nullptr;
 }
 
@@ -73,7 +79,7 @@ const VariantRow* Registry::find(std::string_view op, Backend backend, std::stri
   const OpRows* o = op_rows(op);
   if (!o) return nullptr;
   for (std::size_t i : o->rows)
-    if (rows_[i].backend == backend && rows_[i].variant == variant) return &rows_[i];
+    if (rows_[i].backend == backend && same_name(rows_[i].variant, variant)) return &rows_[i];
   for (std::size_t i : o->rows)
     if (rows_[i].backend == backend &&
         std::find(rows_[i].aliases.begin(), rows_[i].aliases.end(), variant) != rows_[i].aliases.end())

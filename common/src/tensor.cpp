@@ -56,9 +56,6 @@ int64_t checked_numel(const Shape& shape, DType dtype) {
   return n;
 }
 
-// No storage (null data) and no shape of its own (undefined_shape()): nothing allocated.
-Tensor::Tensor() : defined_(false) {}
-
 const Shape& Tensor::undefined_shape() {
   static const Shape shape{0};
   return shape;

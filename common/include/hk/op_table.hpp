@@ -6,6 +6,7 @@
 
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "hk/ops.hpp"
 #include "hk/registry.hpp"
@@ -36,6 +37,12 @@ struct OpArgs {
 // A call's result: the allocating form's output tensor (empty when the call wrote into its
 // `out`), or for a reduction its value.
 struct OpResult {
+  // Constructors rather than an aggregate: `return {}` of an aggregate zeroes the whole
+  // object before constructing it (value-initialization), a `rep stos` that costs a small
+  // call more than everything else the op table adds.
+  OpResult() {}
+  OpResult(Tensor t) : tensor(std::move(t)) {}  // NOLINT(google-explicit-constructor): `return {tensor}`
+  OpResult(Tensor t, double v) : tensor(std::move(t)), value(v) {}
   Tensor tensor;
   double value = 0;
 };

@@ -26,8 +26,10 @@ class Tensor {
 
   // An empty f32 tensor of shape [0] on the CPU that is also "no tensor": defined() is false
   // for it and its copies, and linear takes it as no bias. Every other tensor, empty ones
-  // included, is defined (as PyTorch's at::Tensor::defined()).
-  Tensor();
+  // included, is defined (as PyTorch's at::Tensor::defined()). No storage and no shape of its
+  // own (shape() gives undefined_shape()): nothing allocated, and inline, since an op-table
+  // call builds two (OpArgs' weight_scales, OpResult's tensor).
+  Tensor() : defined_(false) {}
 
   static Tensor empty(Shape shape, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor zeros(Shape shape, DType dtype = DType::f32, Device device = Device::cpu());
