@@ -5,12 +5,15 @@
 // Threads: a GEMV is bound by reading its matrix, so a second core helps once the matrix
 // is large enough that reading it takes longer than waking a pool worker; below that it
 // runs on the calling thread. x · B is split by columns (each thread streams its own
-// columns of every row of B, so no output line is shared), A · x by rows. The small GEMM
+// columns of every row of B, so no output line is shared) or, when those columns are
+// shorter than a page, along K (gemv_x_b); A · x by rows. The small GEMM
 // takes products below the packed GEMM's own threading threshold (PackF32::kInlineMacs);
 // it splits those over threads from a lower one, since it has no packing to share.
 #include "cpu/gemm_shape.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <type_traits>
 
 #include "cpu/gemm_loops.hpp"
 #include "cpu/thread_pool.hpp"
@@ -42,6 +45,59 @@ void gemv_split(double bytes, int64_t units, int threads, const Body& body) {
   });
 }
 
+// x · B over threads is split by columns while each thread's share of a row of B is a 4 KiB
+// page or longer, or while its part fits the GEMV's register blocks (read from L2 either
+// way). Otherwise it is split along K: each thread then streams its own rows of B as one
+// contiguous run into partial sums of every column, and the partials are added at the end.
+// Two threads taking alternate pieces shorter than a page of every row both leave the
+// prefetchers short streams, which only start on each new page.
+constexpr int64_t kGemvSplitPageBytes = 4096;
+// Rows of B per part of that split, at least: whole groups of the streaming kernel's four.
+constexpr int64_t kGemvRowSplitUnit = 64;
+
+// y (n) += p (n), wrapping for int32 like every int32 sum in hk.
+template <class Acc>
+void add_into(Acc* y, const Acc* p, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    if constexpr (std::is_same_v<Acc, int32_t>)
+      y[j] = static_cast<int32_t>(static_cast<uint32_t>(y[j]) + static_cast<uint32_t>(p[j]));
+    else
+      y[j] += p[j];
+  }
+}
+
+// y (n) = x (k) · B (k × n, row-major) over up to `threads` threads: by columns, or by rows
+// of B when its rows are short (kGemvSplitPageBytes). finish(j0, j1) then runs on
+// y[j0 … j1): per part on the thread that summed it, or once on the caller after the row
+// split's partials are added.
+template <class In, class Acc, class Row, class Finish>
+void gemv_x_b(const In* x, const In* b, Acc* y, int64_t k, int64_t n, int threads, Row row, const Finish& finish) {
+  const double bytes = static_cast<double>(sizeof(In)) * static_cast<double>(k) * static_cast<double>(n);
+  const int parts = std::min({threads, ThreadPool::global().concurrency(),
+                              static_cast<int>(std::min<int64_t>(k / kGemvRowSplitUnit, 1 << 20))});
+  const bool short_shares = n * static_cast<int64_t>(sizeof(In)) < parts * kGemvSplitPageBytes;
+  if (parts > 1 && short_shares && bytes / parts > static_cast<double>(kGemvRegisterBlockBytes)) {
+    // Parts 1 … parts-1 sum into the caller's scratch; part 0 straight into y.
+    auto* partial = static_cast<Acc*>(pack_scratch(2, sizeof(Acc) * static_cast<std::size_t>((parts - 1) * n)));
+    const int64_t groups = k / 4;
+    ThreadPool::global().parallel_for(parts, 1, parts, [&](int64_t first, int64_t last) {
+      for (int64_t t = first; t < last; ++t) {
+        const int64_t p0 = t * groups / parts * 4, p1 = t + 1 == parts ? k : (t + 1) * groups / parts * 4;
+        row(x + p0, b + p0 * n, n, t == 0 ? y : partial + (t - 1) * n, p1 - p0, n);
+      }
+    });
+    for (int t = 1; t < parts; ++t) add_into(y, partial + (t - 1) * n, n);
+    finish(int64_t{0}, n);
+    return;
+  }
+  const int64_t units = (n + kGemvColumnUnit - 1) / kGemvColumnUnit;
+  gemv_split(bytes, units, threads, [&](int64_t u0, int64_t u1) {
+    const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
+    row(x, b + j0, n, y + j0, k, j1 - j0);
+    finish(j0, j1);
+  });
+}
+
 // A GEMV: c = a · b with m = 1 or n = 1. row(x, b, ldb, y, k, n) and col(a, lda, x, y, m, k)
 // are the serial kernels.
 template <class In, class Out, class Row, class Col>
@@ -53,11 +109,7 @@ bool gemv(const In* a, const In* b, Out* c, int64_t m, int64_t k, int64_t n, int
     return true;
   }
   if (m == 1) {  // a · B: B streamed row by row
-    const int64_t units = (n + kGemvColumnUnit - 1) / kGemvColumnUnit;
-    gemv_split(bytes, units, threads, [&](int64_t u0, int64_t u1) {
-      const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
-      row(a, b + j0, n, c + j0, k, j1 - j0);
-    });
+    gemv_x_b(a, b, c, k, n, threads, row, [](int64_t, int64_t) {});
     return true;
   }
   return false;
@@ -95,12 +147,7 @@ bool linear_gemv(const In* x, const In* w, float* out, int64_t m, int64_t k, int
       finish(j0, j1);
     });
   } else {  // x · W: W streamed row by row
-    const int64_t units = (n + kGemvColumnUnit - 1) / kGemvColumnUnit;
-    gemv_split(bytes, units, threads, [&](int64_t u0, int64_t u1) {
-      const int64_t j0 = u0 * kGemvColumnUnit, j1 = std::min(u1 * kGemvColumnUnit, n);
-      row(x, w + j0, n, y + j0, k, j1 - j0);
-      finish(j0, j1);
-    });
+    gemv_x_b(x, w, y, k, n, threads, row, finish);
   }
   return true;
 }

@@ -547,7 +547,9 @@ TEST(GemmShapes, ChoiceBoundaries) {
       {16, 1, 16, true, false},      // K = 1
       {16, 0, 16, true, false},      // K = 0: zeros
       {1, 0, 9, true, true},
-      {1, 2048, 515, true, true},    // a GEMV large enough to split over threads
+      {1, 2048, 515, true, true},    // a GEMV large enough to split over threads (along K)
+      {1, 2051, 517, true, true},    // ... K not a multiple of the kernel's four rows
+      {1, 150, 4100, true, true},    // ... rows a page long or longer: split by columns
       {1100, 1000, 1, true, true},
       {128, 128, 128, true, false},  // small: unpacked
       {32, 512, 600, true, false},   // wide, but A stays in L2: unpacked
