@@ -8,11 +8,12 @@
 //
 // x · B (M = 1): B is row-major, so a row of B is a contiguous stream and x[p] scales all of
 // it. A B that fits in L2 (a layer's weights) is swept by blocks of up to eight vectors of
-// columns (four for short f32 rows on AVX-512) whose sums stay in registers for all of K. A larger B is streamed row by row:
-// rows are taken four at a time and added into the partial sums of a block of columns that
-// stays in the caches (y += x[p]·B[p] + … + x[p+3]·B[p+3]), so the sums are loaded and
-// stored once per four rows while B streams past. The block is wide enough that B's rows
-// stream whole; only a very wide B is cut into blocks, each walking all of K.
+// columns (four for short f32 rows on AVX-512) whose sums stay in registers for all of K.
+// A larger B is streamed row by row: rows are taken four at a time and added into the
+// partial sums of a block of columns that stays in the caches (y += x[p]·B[p] + … +
+// x[p+3]·B[p+3]), so the sums are loaded and stored once per four rows while B streams
+// past. The block is wide enough that B's rows stream whole; only a very wide B is cut into
+// blocks, each walking all of K.
 //
 // A · x (N = 1): each row of A dotted with x, with several accumulators per row for the
 // multiply-add latency, summed across lanes at the end. f32 takes one row at a time, so A is
