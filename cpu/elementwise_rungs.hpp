@@ -11,7 +11,8 @@
 // little bandwidth left for a second core, a many-core server much more. The course's
 // parallel_relu lost to the sequential version at every size because it started workers per
 // call and split tiny arrays; here the workers persist and a call with less than kGrainBytes
-// of traffic per thread runs inline, so `parallel` is `simd` plus one comparison below it.
+// of traffic per thread (quantize: less than its own, smaller grain) runs inline, so
+// `parallel` is `simd` plus one comparison below it.
 // Chunks are cut at multiples of kUnit elements, so with an aligned output no two threads
 // write the same cache line, and streaming stores are chosen once for the whole tensor so
 // every chunk agrees.
@@ -71,15 +72,25 @@ inline constexpr int64_t kUnit = 64;  // elements; chunk edges fall on multiples
 // split gains more than the hand-off costs; much smaller chunks only break even.
 inline constexpr int64_t kGrainBytes = 512 * 1024;
 
+// Quantizing spends several vector instructions per element on the exact division's steps
+// (quantize_simd.cpp), so a chunk far below kGrainBytes of traffic already takes as long as
+// the hand-off: quantize's own grain, in units (also linear's, quantize_dynamic.cpp).
+inline constexpr int64_t kQuantizeGrainUnits = 8192 / kUnit;
+
 // Bytes one element of `op` moves (read and written), from the op table's work model.
 inline int64_t bytes_per_element(const char* op, DType input) {
   return std::max<int64_t>(1, static_cast<int64_t>(op_def(op).work({1}, {1}, input).bytes));
 }
 
-// body(begin, end) over [0, n) in chunks on ctx.threads threads; inline below the grain.
-template <class Body> void for_chunks(int64_t n, int64_t bytes_per_element, const KernelContext& ctx, const Body& body) {
+// The grain, in units, of an op that moves `bytes_per_element` at memory speed.
+inline int64_t grain_units(int64_t bytes_per_element) {
+  return std::max<int64_t>(1, kGrainBytes / (bytes_per_element * kUnit));
+}
+
+// body(begin, end) over [0, n) in chunks of at least `grain` units on ctx.threads threads;
+// inline below two grains.
+template <class Body> void for_chunks(int64_t n, int64_t grain, const KernelContext& ctx, const Body& body) {
   const int64_t units = (n + kUnit - 1) / kUnit;
-  const int64_t grain = std::max<int64_t>(1, kGrainBytes / (bytes_per_element * kUnit));
   if (ctx.threads <= 1 || units < 2 * grain) {
     body(0, n);
     return;
@@ -94,23 +105,24 @@ inline constexpr char kRelu[] = "relu", kAdd[] = "add", kMul[] = "mul", kSquared
 
 template <const char* Op, class T, SimdUnary<T>* K>
 void parallel_unary(const T* x, T* out, int64_t n, const KernelContext& ctx) {
-  static const int64_t bytes = bytes_per_element(Op, detail::dtype_of<T>());
+  static const int64_t grain = grain_units(bytes_per_element(Op, detail::dtype_of<T>()));
   const bool stream = simd::stream_stores(std::size_t(n) * sizeof(T));
-  for_chunks(n, bytes, ctx, [&](int64_t b, int64_t e) { K(x + b, out + b, std::size_t(e - b), stream); });
+  for_chunks(n, grain, ctx, [&](int64_t b, int64_t e) { K(x + b, out + b, std::size_t(e - b), stream); });
 }
 
 template <const char* Op, SimdBinary* K>
 void parallel_binary(const float* x, const float* y, float* out, int64_t n, const KernelContext& ctx) {
-  static const int64_t bytes = bytes_per_element(Op, DType::f32);
+  static const int64_t grain = grain_units(bytes_per_element(Op, DType::f32));
   const bool stream = simd::stream_stores(std::size_t(n) * sizeof(float));
-  for_chunks(n, bytes, ctx, [&](int64_t b, int64_t e) { K(x + b, y + b, out + b, std::size_t(e - b), stream); });
+  for_chunks(n, grain, ctx, [&](int64_t b, int64_t e) { K(x + b, y + b, out + b, std::size_t(e - b), stream); });
 }
 
 template <const char* Op, class In, class Out, SimdScaled<In, Out>* K>
 void parallel_scaled(const In* x, float scale, Out* out, int64_t n, const KernelContext& ctx) {
-  static const int64_t bytes = bytes_per_element(Op, detail::dtype_of<In>());
+  static const int64_t grain =
+      Op == kQuantize ? kQuantizeGrainUnits : grain_units(bytes_per_element(Op, detail::dtype_of<In>()));
   const bool stream = simd::stream_stores(std::size_t(n) * sizeof(Out));
-  for_chunks(n, bytes, ctx, [&](int64_t b, int64_t e) { K(x + b, scale, out + b, std::size_t(e - b), stream); });
+  for_chunks(n, grain, ctx, [&](int64_t b, int64_t e) { K(x + b, scale, out + b, std::size_t(e - b), stream); });
 }
 
 }  // namespace hk::cpu

@@ -46,7 +46,7 @@ void* pack_scratch(int slot, std::size_t bytes) {
     std::size_t size = 0;
   };
   // A thread_object, so matmul still works after main returned.
-  Buffer& buf = hk::detail::thread_object<std::array<Buffer, 3>>([] { return new std::array<Buffer, 3>; })[slot];
+  Buffer& buf = hk::detail::thread_object<std::array<Buffer, 4>>([] { return new std::array<Buffer, 4>; })[slot];
   if (buf.size < bytes) {
     // Grow geometrically so that a sequence of slightly larger problems does not
     // reallocate (and first-touch fresh pages) every time.
@@ -56,7 +56,7 @@ void* pack_scratch(int slot, std::size_t bytes) {
     buf.size = 0;
     hk::detail::fault_injection::on_host_allocate(want);  // tests make this fail like a tensor's
     void* p = std::aligned_alloc(64, want);
-    if (!p) throw OutOfMemory("matmul: could not allocate " + std::to_string(want) + " bytes of packing buffer", want);
+    if (!p) throw OutOfMemory("could not allocate " + std::to_string(want) + " bytes of a CPU kernel's scratch buffer", want);
     buf.data.reset(p);
     buf.size = want;
   }

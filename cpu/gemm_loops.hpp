@@ -45,7 +45,8 @@ struct GemmBlocking {
 GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std::size_t b_bytes);
 
 // The calling thread's packing buffer number `slot` (0: A block, 1: B block, 2: B
-// compensation), at least `bytes` long and 64-byte aligned. Buffers live as long as the
+// compensation or a GEMV's partial sums, 3: linear's quantized x, quantize_dynamic.hpp),
+// at least `bytes` long and 64-byte aligned. Buffers live as long as the
 // thread and only grow, so repeated GEMMs allocate nothing (pool workers are persistent).
 void* pack_scratch(int slot, std::size_t bytes);
 

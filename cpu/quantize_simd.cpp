@@ -28,6 +28,7 @@
 #include "cpu/simd_transform-inl.h"
 
 #include <cmath>
+#include <cstring>
 
 HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
@@ -91,27 +92,31 @@ void QuantizeF32(const float* HWY_RESTRICT x, float scale, int8_t* HWY_RESTRICT 
 }
 
 // max|x| and whether any x is NaN or ±inf, for symmetric_scale (which linear runs on the
-// input of every int8 layer).
+// input of every int8 layer). On the bits: |x| is x with the sign bit cleared, and
+// non-negative floats order as their bit patterns as integers, NaN and ±inf above every
+// finite one. So one integer max per vector (a cycle's latency, where a float max takes
+// four) gives both answers: the largest |x| bits, non-finite when they reach +inf's.
 float MaxAbsF32(const float* HWY_RESTRICT x, size_t n, bool* non_finite) {
   const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
   const size_t L = hn::Lanes(d);
-  auto m0 = hn::Zero(d), m1 = hn::Zero(d);
-  auto bad = hn::FirstN(d, 0);  // no lane yet
+  const auto magnitude = hn::Set(di, 0x7fffffff);
+  auto m0 = hn::Zero(di), m1 = hn::Zero(di);
   size_t i = 0;
   for (; i + 2 * L <= n; i += 2 * L) {
-    const auto v0 = hn::LoadU(d, x + i), v1 = hn::LoadU(d, x + i + L);
-    bad = hn::Or(bad, hn::Or(hn::Not(hn::IsFinite(v0)), hn::Not(hn::IsFinite(v1))));
-    m0 = hn::Max(m0, hn::Abs(v0));
-    m1 = hn::Max(m1, hn::Abs(v1));
+    m0 = hn::Max(m0, hn::And(hn::BitCast(di, hn::LoadU(d, x + i)), magnitude));
+    m1 = hn::Max(m1, hn::And(hn::BitCast(di, hn::LoadU(d, x + i + L)), magnitude));
   }
-  float m = hn::GetLane(hn::MaxOfLanes(d, hn::Max(m0, m1)));
-  bool any_bad = !hn::AllFalse(d, bad);
+  uint32_t bits = static_cast<uint32_t>(hn::GetLane(hn::MaxOfLanes(di, hn::Max(m0, m1))));
   for (; i < n; ++i) {  // the tail
-    any_bad |= !std::isfinite(x[i]);
-    const float a = std::fabs(x[i]);
-    m = a > m ? a : m;
+    uint32_t b = 0;
+    std::memcpy(&b, x + i, sizeof b);
+    b &= 0x7fffffffu;
+    bits = b > bits ? b : bits;
   }
-  *non_finite = any_bad;
+  *non_finite = bits >= 0x7f800000u;
+  float m = 0;
+  std::memcpy(&m, &bits, sizeof m);
   return m;
 }
 

@@ -172,6 +172,69 @@ TEST(Semantics, SymmetricScale) {
   EXPECT_NE(m.find("NaN"), std::string::npos) << m;
 }
 
+// max|x| is taken on the bits (quantize_simd.cpp): NaN (either sign) and ±inf must be found
+// wherever they fall — first element, vector body, last element of the tail — and the
+// largest magnitude wins when it is negative, including across the chunks of two threads
+// (600,000 elements: more than two of max|x|'s grains).
+TEST(Semantics, SymmetricScaleSeesEveryElement) {
+  for (std::size_t n : {std::size_t(5), std::size_t(100), std::size_t(333), std::size_t(600000)}) {
+    const std::vector<float> v = hk_test::normal_floats(n, 3);
+    for (std::size_t at : {std::size_t(0), n / 2 + 1, n - 1}) {
+      SCOPED_TRACE("n = " + std::to_string(n) + ", at " + std::to_string(at));
+      std::vector<float> x = v;
+      x[at] = -300.0f;
+      EXPECT_EQ(hk::symmetric_scale(Tensor::from_vector(x, {int64_t(n)})), 300.0f / 127.0f);
+      for (float bad : {kNaN, -kNaN, kInf, -kInf}) {
+        x[at] = bad;
+        const std::string m = message_of<hk::InvalidArgument>([&] { hk::symmetric_scale(Tensor::from_vector(x, {int64_t(n)})); });
+        EXPECT_NE(m.find("NaN"), std::string::npos) << bad << ": " << m;
+      }
+    }
+  }
+}
+
+// int8 weights with f32 x: every cpu linear variant quantizes x in the call, with
+// symmetric_scale(x) or the given input_scale, exactly as quantize does; and at 300 × 700
+// (210,000 elements) on two threads, where the quantization itself is split.
+TEST(Semantics, LinearQuantizesF32InputsInTheCall) {
+  const int64_t n = 24;
+  std::vector<float> scales(std::size_t(n), 0.0f);
+  for (std::size_t j = 0; j < scales.size(); ++j) scales[j] = 0.002f + 0.0003f * float(j % 7);
+  const auto bv = hk_test::normal_floats(std::size_t(n), 41);
+  for (const hk::VariantInfo& v : hk::variants("linear")) {
+    if (!v.supported || v.backend != hk::Backend::cpu) continue;
+    for (int64_t m : {3, 300}) {
+      const int64_t k = m == 3 ? 37 : 700;
+      SCOPED_TRACE(v.variant + ", M×K×N = " + std::to_string(m) + "×" + std::to_string(k) + "×" + std::to_string(n));
+      std::vector<float> xv = hk_test::normal_floats(std::size_t(m * k), 42, 3.0f);
+      xv.back() = -40.0f;  // the largest |x|, in the last thread's part
+      const auto wv = hk_test::int8s(std::size_t(k * n), 43);
+      const Tensor w = Tensor::from_vector(wv, {k, n}), bias = Tensor::from_vector(bv, {n});
+      hk::LinearOptions lo{.relu = true, .weight_scales = Tensor::from_vector(scales, {n})};
+      const hk::Options o{hk::Backend::cpu, v.variant, 2};
+      // The scale by its definition: max|x| / 127, rounded to f32.
+      const float dynamic = 40.0f / 127.0f;
+      for (float input_scale : {0.0f, 0.05f}) {
+        lo.input_scale = input_scale;
+        const float used = input_scale == 0 ? dynamic : input_scale;
+        const auto got = hk::linear(Tensor::from_vector(xv, {m, k}), w, bias, lo, o).to_vector<float>();
+        EXPECT_EQ(hk_ref::judge::linear(got, hk_ref::quantized(xv, used), wv, bv, false, true, m, k, n, used, scales), "")
+            << "input_scale " << input_scale;
+      }
+      // NaN: no dynamic scale represents it; a given scale quantizes it to 0.
+      std::vector<float> xn = xv;
+      xn[std::size_t(m * k / 2)] = kNaN;
+      lo.input_scale = 0;
+      const std::string msg = message_of<hk::InvalidArgument>([&] { hk::linear(Tensor::from_vector(xn, {m, k}), w, bias, lo, o); });
+      EXPECT_NE(msg.find("NaN"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("input_scale"), std::string::npos) << msg;
+      lo.input_scale = 0.05f;
+      const auto got = hk::linear(Tensor::from_vector(xn, {m, k}), w, bias, lo, o).to_vector<float>();
+      EXPECT_EQ(hk_ref::judge::linear(got, hk_ref::quantized(xn, 0.05f), wv, bv, false, true, m, k, n, 0.05f, scales), "");
+    }
+  }
+}
+
 TEST(Semantics, QuantizedMatmulMatchesItsDefinition) {
   auto av = hk_test::normal_floats(6 * 5, 1), bv = hk_test::normal_floats(5 * 4, 2);
   Tensor a = Tensor::from_vector(av, {6, 5}), b = Tensor::from_vector(bv, {5, 4});

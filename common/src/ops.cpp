@@ -10,6 +10,7 @@
 #include <span>
 
 #include "common/src/dispatch.hpp"
+#include "cpu/quantize_dynamic.hpp"
 #include "hk/error.hpp"
 
 namespace hk {
@@ -206,29 +207,32 @@ void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Ten
   if (w.dtype() == DType::i8 && Tensor::overlaps(out, lo.weight_scales))
     fail(op, "out (" + out.description() + ") overlaps weight_scales");
 
-  // int8: x quantized per call when it comes as f32 (dynamic quantization).
-  Tensor xq = x;
-  float input_scale = 1;
-  if (w.dtype() == DType::i8) {
-    input_scale = lo.input_scale;
-    if (x.dtype() == DType::f32) {
-      if (input_scale == 0) {
-        if (!x.device().is_cpu())
-          fail(op, "x is on " + x.device().to_string() + ": give input_scale, since symmetric_scale(x) would copy x "
-                   "to the host");
-        input_scale = symmetric_scale(x);
-      }
-      Options q = o;
-      q.variant.clear();  // Options.variant names the linear variant
-      try {
-        xq = quantize(x, input_scale, q);
-      } catch (const InvalidArgument& e) {
-        throw InvalidArgument(std::string(op) + ": quantizing x: " + e.what());
-      }
-    }
-  }
-  const Tensor& lhs = w.dtype() == DType::i8 ? xq : x;
+  // int8 with f32 x: x quantized per call (dynamic quantization). On the cpu backend that
+  // happens inside the call, timed with it: on its threads, into the calling thread's scratch
+  // (quantize_dynamic.hpp). Elsewhere quantize runs on the call's backend first, and the
+  // call is resolved again so that its record is linear's.
+  const bool quantizes_x = w.dtype() == DType::i8 && x.dtype() == DType::f32;
   Call c = detail::resolve("linear", o, w.dtype(), x.device(), {&x.shape(), &w.shape()});
+  const bool quantize_in_call = quantizes_x && c.backend == Backend::cpu;
+  Tensor xq = x;
+  float input_scale = w.dtype() == DType::i8 ? lo.input_scale : 1;
+  if (quantizes_x && !quantize_in_call) {
+    if (input_scale == 0) {
+      if (!x.device().is_cpu())
+        fail(op, "x is on " + x.device().to_string() + ": give input_scale, since symmetric_scale(x) would copy x "
+                 "to the host");
+      input_scale = symmetric_scale(x);
+    }
+    Options q = o;
+    q.variant.clear();  // Options.variant names the linear variant
+    try {
+      xq = quantize(x, input_scale, q);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string(op) + ": quantizing x: " + e.what());
+    }
+    c = detail::resolve("linear", o, w.dtype(), x.device(), {&x.shape(), &w.shape()});
+  }
+  const Tensor& lhs = quantizes_x ? xq : x;
   if (out.numel() == 0) return;
   const bool out_in = lo.layout == WeightLayout::out_in;
   const Tensor* scales = w.dtype() == DType::i8 ? &lo.weight_scales : nullptr;
@@ -241,12 +245,25 @@ void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Ten
       e.weight_scale = in[next++]->data<float>();
       e.input_scale = input_scale;
     }
-    if (w.dtype() == DType::f32)
+    if (w.dtype() == DType::f32) {
       std::get<kernel::LinearF32>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), s.m, s.k,
                                              s.n, out_in, e, c.context);
-    else
-      std::get<kernel::LinearI8>(*c.kernel)(in[0]->data<int8_t>(), in[1]->data<int8_t>(), r->data<float>(), s.m, s.k,
-                                            s.n, out_in, e, c.context);
+      return;
+    }
+    const int8_t* xi8 = nullptr;
+    if (quantize_in_call) {
+      const cpu::QuantizedX qx = cpu::quantize_dynamic_f32(in[0]->data<float>(), x.numel(), input_scale,
+                                                           c.context.threads);
+      if (!qx.q)
+        fail(op, "x (" + x.description() + ") holds NaN or ±inf, for which symmetric_scale has no finite scale; "
+                 "give input_scale to quantize it (NaN → 0, ±inf → ±127)");
+      xi8 = qx.q;
+      e.input_scale = qx.scale;
+    } else {
+      xi8 = in[0]->data<int8_t>();
+    }
+    std::get<kernel::LinearI8>(*c.kernel)(xi8, in[1]->data<int8_t>(), r->data<float>(), s.m, s.k, s.n, out_in, e,
+                                          c.context);
   };
   if (bias && scales)
     detail::execute(c, {&lhs, &w, bias, scales}, &out, body);

@@ -5,10 +5,12 @@
 #include <vector>
 
 #include "common/src/round_to_nearest.hpp"
+#include "cpu/quantize_dynamic.hpp"
 #include "cpu/simd_kernels.hpp"
 
 #include "hk/error.hpp"
 #include "hk/ops.hpp"
+#include "hk/runtime.hpp"
 
 namespace hk {
 
@@ -18,19 +20,15 @@ float symmetric_scale(const Tensor& x) {
     throw InvalidArgument("symmetric_scale: x is " + x.description() + "; it takes f32");
   bool non_finite = false;
   float max_abs = 0;
-  if (x.device().is_cpu()) {  // in place, vectorized (linear quantizes every int8 layer's input with it)
-    max_abs = cpu::simd::max_abs_f32(x.data<float>(), static_cast<std::size_t>(x.numel()), non_finite);
+  if (x.device().is_cpu()) {  // in place, vectorized, on hk's threads when x is large
+    max_abs = cpu::max_abs_f32_threads(x.data<float>(), x.numel(), num_threads(), non_finite);
   } else {  // a device tensor: its values come to the host first
     const std::vector<float> v = x.to_vector<float>();
     max_abs = cpu::simd::max_abs_f32(v.data(), v.size(), non_finite);
   }
   if (non_finite)
     throw InvalidArgument("symmetric_scale: x (" + x.description() + ") holds NaN or ±inf; no finite scale represents it");
-  if (max_abs == 0) return 1.0f;
-  float scale = max_abs / 127.0f;
-  // max|x| tiny enough that /127 underflows to 0 (denormal inputs): the smallest positive
-  // scale still maps max|x| to a finite value.
-  return scale > 0 ? scale : std::numeric_limits<float>::denorm_min();
+  return cpu::symmetric_scale_of(max_abs);
 }
 
 namespace {
