@@ -75,7 +75,7 @@ inline constexpr int64_t kGrainBytes = 512 * 1024;
 // Quantizing spends several vector instructions per element on the exact division's steps
 // (quantize_simd.cpp), so a chunk far below kGrainBytes of traffic already takes as long as
 // the hand-off: quantize's own grain, in units (also linear's, quantize_dynamic.cpp).
-inline constexpr int64_t kQuantizeGrainUnits = 8192 / kUnit;
+inline constexpr int64_t kQuantizeGrainUnits = 32768 / kUnit;
 
 // Bytes one element of `op` moves (read and written), from the op table's work model.
 inline int64_t bytes_per_element(const char* op, DType input) {

@@ -11,8 +11,8 @@
 // float(sum) · s[j], then + bias[j], each one IEEE operation (built with -ffp-contract=off,
 // cpu/CMakeLists.txt, so none fuses into an FMA); relu is `0 > v ? 0 : v`, a compare and a
 // select, so NaN and −0 stay. Earlier k blocks' int32 sums add modulo 2³², as the GEMM's do.
-// Full vectors first, then the columns past the last one a lane at a time: no lane reads or
-// writes past the tile's edge, on targets with masked loads or without.
+// Full vectors first, then the columns past the last one in narrower whole vectors: no lane
+// reads or writes past the tile's edge, on targets with masked loads or without.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/gemm_epilogue_simd.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -60,7 +60,17 @@ void FinishTile(const C* sums, int64_t lds, const void* partial, float* out, int
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   int64_t j = 0;
   for (; j + lanes <= cols; j += lanes) FinishColumns(d, j, sums, lds, partial, out, ldo, rows, e);
-  for (; j < cols; ++j) FinishColumns(hn::CappedTag<float, 1>(), j, sums, lds, partial, out, ldo, rows, e);
+  // The rest in ever narrower whole vectors (10 columns: 8 + 2), each read and written in
+  // full, so nothing past the tile's edge is touched on any target.
+  auto narrower = [&](auto dc) {
+    const int64_t width = static_cast<int64_t>(hn::Lanes(dc));
+    if (width < lanes)
+      for (; j + width <= cols; j += width) FinishColumns(dc, j, sums, lds, partial, out, ldo, rows, e);
+  };
+  narrower(hn::CappedTag<float, 8>());
+  narrower(hn::CappedTag<float, 4>());
+  narrower(hn::CappedTag<float, 2>());
+  narrower(hn::CappedTag<float, 1>());
 }
 
 void FinishTileI32(const int32_t* sums, int64_t lds, const void* partial, float* out, int64_t ldo, int64_t rows,
