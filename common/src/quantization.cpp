@@ -1,7 +1,6 @@
 // Symmetric int8 quantization helpers built from the registered ops: the course's
 // quantized_matmul and quantized_relu, with saturation instead of astype(int8)'s wrap.
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "common/src/round_to_nearest.hpp"
@@ -110,9 +109,7 @@ QuantizedWeights quantize_weights(const Tensor& w, WeightLayout layout) {
                               "; no finite scale represents it");
       max_abs = std::fmax(max_abs, std::fabs(e));
     }
-    const float scale = max_abs / 127.0f;
-    scales[static_cast<std::size_t>(j)] =
-        max_abs == 0 ? 1.0f : scale > 0 ? scale : std::numeric_limits<float>::denorm_min();
+    scales[static_cast<std::size_t>(j)] = cpu::symmetric_scale_of(max_abs);  // symmetric_scale's rule, per channel
   }
   Tensor q = Tensor::empty(w.shape(), DType::i8);
   int8_t* qv = q.data<int8_t>();
