@@ -59,9 +59,12 @@ $skipped"
   cmake --install build/default-generator --prefix "$prefix" > /dev/null
 
   step "the installed hk-bench list (libhk found through its install RPATH)"
-  local listing  # whole, then shortened: `| head` would end hk-bench with SIGPIPE under pipefail
+  # Whole, then shortened from a here-string: behind a pipe, `head` closing early ends the
+  # writer with SIGPIPE (hk-bench, or printf once the listing outgrows one stdio buffer),
+  # which pipefail turns into a failed stage.
+  local listing
   listing=$(env -u LD_LIBRARY_PATH "$prefix/bin/hk-bench" list)
-  printf '%s\n' "$listing" | head -n 5
+  head -n 5 <<< "$listing"
 
   step "an outside program through find_package(hk)"
   cmake -S tests/consumer -B /tmp/consumer-cmake -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
