@@ -156,6 +156,12 @@ bool linear_gemv(const In* x, const In* w, float* out, int64_t m, int64_t k, int
 // cores, 64³ to 96³ and 32 × 256 × 128 took as long as on one, the worker's wake-up and the
 // second core's misses on A and C eating the half saved.
 constexpr double kSmallInlineMacs = 1 << 20;
+// The tiny products matmul_f32_by_shape sends straight to the small GEMM: K < kTinyK (a
+// panel of B under 32 KiB, a quarter of a 128 KiB L2) and M·N ≤ kTinyMN (64 × 64), so
+// M·K·N < kSmallInlineMacs.
+constexpr int64_t kTinyK = 256;
+constexpr int64_t kTinyMN = 4096;
+static_assert((kTinyK - 1) * kTinyMN < kSmallInlineMacs, "a tiny product runs on one thread");
 // Rows per unit of the small GEMM's row split: whole row tiles on every target (12, 6, 4).
 constexpr int64_t kRowUnit = 24;
 
@@ -235,6 +241,14 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
 }  // namespace
 
 bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads) {
+  // A tiny product (16³ to 64³, the classifier head 64 × 128 × 10) is the small GEMM on the
+  // calling thread whatever the rest of this function would weigh: B's panel is within L2's
+  // quarter, the split keeps it on one thread, K is no multiple of 1024 (no padded copy of
+  // A), and M, N > 1 rule out the GEMVs. Deciding that first spares a 16³ call the weighing.
+  if (m > 1 && n > 1 && k < kTinyK && m * n <= kTinyMN) {
+    gemm_f32_small(a, k, b, n, c, n, m, k, n);
+    return true;
+  }
   if (gemv(a, b, c, m, k, n, threads, &gemv_f32_row, &gemv_f32_col)) return true;
   if (!small_f32(m, k, n)) return false;
   small_f32_split(a, b, c, m, k, n, threads, nullptr);

@@ -545,6 +545,9 @@ TEST(GemmShapes, ChoiceBoundaries) {
       {300, 50, 1, true, true},      // N = 1: A · x
       {1, 1, 1, true, true},         // a dot product of one term
       {16, 1, 16, true, false},      // K = 1
+      {7, 13, 10, true, false},      // tiny (K < 256, M·N ≤ 64²): straight to the small GEMM
+      {64, 255, 64, true, false},    // ... at its bounds
+      {65, 255, 64, true, false},    // ... past them: the small GEMM through its split
       {16, 0, 16, true, false},      // K = 0: zeros
       {1, 0, 9, true, true},
       {1, 2048, 515, true, true},    // a GEMV large enough to split over threads (along K)
