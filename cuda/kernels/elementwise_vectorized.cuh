@@ -31,7 +31,7 @@ constexpr unsigned kBlock = 256;
 
 // Applies op to the 16 bytes of one int4, read as 4 floats or 16 int8. Register shifts
 // rather than a byte array keep everything in registers (no local memory).
-template <class Op> __device__ int4 apply16(int4 raw, Op op, float) {
+template <class Op> __forceinline__ __device__ int4 apply16(int4 raw, Op op, float) {
   return make_int4(__float_as_int(op(__int_as_float(raw.x))), __float_as_int(op(__int_as_float(raw.y))),
                    __float_as_int(op(__int_as_float(raw.z))), __float_as_int(op(__int_as_float(raw.w))));
 }
@@ -44,7 +44,7 @@ template <class Op> __device__ int apply4(int word, Op op) {
   }
   return static_cast<int>(out);
 }
-template <class Op> __device__ int4 apply16(int4 raw, Op op, int8_t) {
+template <class Op> __forceinline__ __device__ int4 apply16(int4 raw, Op op, int8_t) {
   return make_int4(apply4(raw.x, op), apply4(raw.y, op), apply4(raw.z, op), apply4(raw.w, op));
 }
 

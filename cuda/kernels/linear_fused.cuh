@@ -14,7 +14,7 @@
 // a thread reads its 4 rows of x as float4 along K and a row of the W panel as one float4,
 // so 8 shared loads of 128 bits feed 64 multiply-adds.
 // int8: as matmul's dp4a rung (K steps of 32 bytes packed 4 per word, __dp4a), with its
-// loaders; the sums are exact int32.
+// loaders and multiply step; the sums are exact int32.
 // Both weight layouts fill the same panel (W as K × N): (K, N) rows go in as they are
 // (dp4a: transposed in registers into words of 4 k); (N, K) rows are K-contiguous like x's,
 // and a thread loads 16 bytes of one row and stores them down a column of the panel. The 32
@@ -59,15 +59,6 @@ static_assert(kBM == dp4a::kBM && kBN == dp4a::kBN && kTM == dp4a::kTM && kTN ==
 static_assert(kBN * dp4a::kWords == 2 * kThreads, "two words of an (N, K) W per thread");
 
 inline bool aligned(const void* p, uintptr_t bytes) { return reinterpret_cast<uintptr_t>(p) % bytes == 0; }
-
-// Eight bytes of row r of a row-major (rows × cols) int8 matrix from column col, as two
-// words: one 64-bit load when vec2 says rows are 8-byte aligned and all eight lie inside,
-// else word by word (dp4a::load_word: zero outside).
-__device__ inline int2 load_pair(const int8_t* __restrict__ a, int64_t r, int64_t col, int64_t rows, int64_t cols,
-                                 bool vec, bool vec2) {
-  if (vec2 && r < rows && col + 7 < cols) return *reinterpret_cast<const int2*>(a + r * cols + col);
-  return make_int2(dp4a::load_word(a, r, col, rows, cols, vec), dp4a::load_word(a, r, col + 4, rows, cols, vec));
-}
 
 // The epilogue of a thread's kTM×kTN tile of sums, on the registers: each column's bias
 // and scale read once, then every output inside out finished and stored once — a row's
@@ -182,7 +173,7 @@ __global__ void __launch_bounds__(linear_fused::kThreads)
                            int64_t m, int64_t k, int64_t n, kernel::Epilogue e, bool vec_x, bool vec_x2, bool vec_w,
                            bool vec_w2, bool vec_out) {
   using namespace dp4a;
-  using linear_fused::finish_tile, linear_fused::load_pair;
+  using linear_fused::finish_tile;
   __shared__ __align__(16) int x_words[kBM][kWords];  // x_words[i][q] = x[row0 + i][k0 + 4q … 4q+3]
   __shared__ __align__(16) int w_words[kWords][kBN];  // w_words[q][j] = W[k0 + 4q … 4q+3][col0 + j]
   HK_TRACE_SHARED(x_words);  // cuda_sim: bounds for its checks, tiles for `hk-bench explain`
@@ -205,35 +196,13 @@ __global__ void __launch_bounds__(linear_fused::kThreads)
       const int2 pair = load_pair(w, col0 + b_j, k0 + 4 * b_q, n, k, vec_w, vec_w2);
       w_words[b_q][b_j] = pair.x;
       w_words[b_q + 1][b_j] = pair.y;
-    } else if (t < kBBlocks) {  // a 4×4 byte block transposed in registers (matmul_i8_dp4a.cuh)
-      const int64_t p = k0 + 4 * b_q, col = col0 + 4 * b_jq;
-      const unsigned r0 = unsigned(load_word(w, p + 0, col, k, n, vec_w)), r1 = unsigned(load_word(w, p + 1, col, k, n, vec_w)),
-                     r2 = unsigned(load_word(w, p + 2, col, k, n, vec_w)), r3 = unsigned(load_word(w, p + 3, col, k, n, vec_w));
-      const unsigned t0 = __byte_perm(r0, r1, 0x5140), t1 = __byte_perm(r0, r1, 0x7362);
-      const unsigned t2 = __byte_perm(r2, r3, 0x5140), t3 = __byte_perm(r2, r3, 0x7362);
+    } else if (t < kBBlocks) {  // a 4×4 byte block transposed in registers
       *reinterpret_cast<int4*>(&w_words[b_q][4 * b_jq]) =
-          make_int4(int(__byte_perm(t0, t2, 0x5410)), int(__byte_perm(t0, t2, 0x7632)),
-                    int(__byte_perm(t1, t3, 0x5410)), int(__byte_perm(t1, t3, 0x7632)));
+          load_block_transposed(w, k0 + 4 * b_q, col0 + 4 * b_jq, k, n, vec_w);
     }
     // The tiles must be complete before any thread reads words other threads stored.
     __syncthreads();
-    int4 ra[kTM][kWords / 4];  // this thread's 4 rows of x, all 8 words each
-#pragma unroll
-    for (int i = 0; i < kTM; ++i)
-#pragma unroll
-      for (int h = 0; h < kWords / 4; ++h) ra[i][h] = *reinterpret_cast<const int4*>(&x_words[ty * kTM + i][4 * h]);
-#pragma unroll
-    for (int q = 0; q < kWords; ++q) {
-      const int4 rb = *reinterpret_cast<const int4*>(&w_words[q][tx * kTN]);  // 4 columns, word q
-      const int reg_b[kTN] = {rb.x, rb.y, rb.z, rb.w};
-#pragma unroll
-      for (int i = 0; i < kTM; ++i) {
-        const int4& v = ra[i][q / 4];
-        const int reg_a = (q % 4 == 0) ? v.x : (q % 4 == 1) ? v.y : (q % 4 == 2) ? v.z : v.w;
-#pragma unroll
-        for (int j = 0; j < kTN; ++j) acc[i][j] = __dp4a(reg_a, reg_b[j], acc[i][j]);
-      }
-    }
+    multiply_step(acc, x_words, w_words, tx, ty);
     // Every thread must be done with these tiles before the next step overwrites them.
     __syncthreads();
   }

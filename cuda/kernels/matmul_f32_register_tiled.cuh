@@ -47,8 +47,8 @@ static_assert(kBM * kBK == 4 * kThreads && kBK * kBN == 4 * kThreads, "one float
 // Four values of row `r` of a row-major (rows × cols) matrix from column `col`: one float4
 // when `vec` says rows are 16-byte aligned and all four lie inside, else one by one, zero
 // outside.
-__device__ inline float4 load4(const float* __restrict__ x, int64_t r, int64_t col, int64_t rows, int64_t cols,
-                               bool vec) {
+__forceinline__ __device__ float4 load4(const float* __restrict__ x, int64_t r, int64_t col, int64_t rows, int64_t cols,
+                                        bool vec) {
   float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   if (r >= rows) return v;
   if (vec && col + 3 < cols) return *reinterpret_cast<const float4*>(x + r * cols + col);

@@ -62,6 +62,54 @@ __device__ inline int load_word(const int8_t* __restrict__ x, int64_t r, int64_t
   return pack4(col < cols ? src[0] : 0, col + 1 < cols ? src[1] : 0, col + 2 < cols ? src[2] : 0,
                col + 3 < cols ? src[3] : 0);
 }
+
+// Eight bytes of row r from column col, as two words: one 64-bit load when vec2 says rows are
+// 8-byte aligned and all eight lie inside, else word by word (load_word: zero outside).
+__forceinline__ __device__ int2 load_pair(const int8_t* __restrict__ x, int64_t r, int64_t col, int64_t rows, int64_t cols,
+                                          bool vec, bool vec2) {
+  if (vec2 && r < rows && col + 7 < cols) return *reinterpret_cast<const int2*>(x + r * cols + col);
+  return make_int2(load_word(x, r, col, rows, cols, vec), load_word(x, r, col + 4, rows, cols, vec));
+}
+
+// The 4×4 byte block of rows p … p+3, columns col … col+3, as 4 words of 4 consecutive rows,
+// one per column (the words __dp4a pairs with a row's words): one word per row (a warp's
+// loads of a row are 64 contiguous bytes), transposed in registers with __byte_perm.
+__forceinline__ __device__ int4 load_block_transposed(const int8_t* __restrict__ x, int64_t p, int64_t col, int64_t rows,
+                                                      int64_t cols, bool vec) {
+  const unsigned r0 = unsigned(load_word(x, p + 0, col, rows, cols, vec)),
+                 r1 = unsigned(load_word(x, p + 1, col, rows, cols, vec)),
+                 r2 = unsigned(load_word(x, p + 2, col, rows, cols, vec)),
+                 r3 = unsigned(load_word(x, p + 3, col, rows, cols, vec));
+  // rᵢ holds columns 0..3 of row i; interleave to (r0.b0 r1.b0 r0.b1 r1.b1) … then pairs.
+  const unsigned t0 = __byte_perm(r0, r1, 0x5140), t1 = __byte_perm(r0, r1, 0x7362);
+  const unsigned t2 = __byte_perm(r2, r3, 0x5140), t3 = __byte_perm(r2, r3, 0x7362);
+  return make_int4(int(__byte_perm(t0, t2, 0x5410)), int(__byte_perm(t0, t2, 0x7632)), int(__byte_perm(t1, t3, 0x5410)),
+                   int(__byte_perm(t1, t3, 0x7632)));
+}
+
+// acc += one K step of the block tile for this thread's kTM rows (ty) and kTN columns (tx):
+// its rows' 8 words from a_words, then per word 4 columns from b_words, 4·4 dp4a each.
+// Inlined, so the loads stay shared-memory loads.
+__forceinline__ __device__ void multiply_step(int (&acc)[kTM][kTN], const int (&a_words)[kBM][kWords],
+                                              const int (&b_words)[kWords][kBN], int tx, int ty) {
+  int4 ra[kTM][kWords / 4];  // this thread's 4 rows, all 8 words each
+#pragma unroll
+  for (int i = 0; i < kTM; ++i)
+#pragma unroll
+    for (int h = 0; h < kWords / 4; ++h) ra[i][h] = *reinterpret_cast<const int4*>(&a_words[ty * kTM + i][4 * h]);
+#pragma unroll
+  for (int w = 0; w < kWords; ++w) {
+    const int4 rb = *reinterpret_cast<const int4*>(&b_words[w][tx * kTN]);  // 4 columns, word w
+    const int reg_b[kTN] = {rb.x, rb.y, rb.z, rb.w};
+#pragma unroll
+    for (int i = 0; i < kTM; ++i) {
+      const int4& q = ra[i][w / 4];
+      const int reg_a = (w % 4 == 0) ? q.x : (w % 4 == 1) ? q.y : (w % 4 == 2) ? q.z : q.w;
+#pragma unroll
+      for (int j = 0; j < kTN; ++j) acc[i][j] = __dp4a(reg_a, reg_b[j], acc[i][j]);
+    }
+  }
+}
 }  // namespace dp4a
 
 // a: (m, k), b: (k, n), c: (m, n), row-major. vec_a / vec_b: rows of A / B may be read as
@@ -85,47 +133,14 @@ __global__ void __launch_bounds__(dp4a::kThreads)
   int acc[kTM][kTN] = {};
 
   for (int64_t k0 = 0; k0 < k; k0 += kBK) {
-    {  // A → shared, two words in one 64-bit store
-      const int64_t r = row0 + a_i, p = k0 + 8 * a_wp;
-      int2 pair;
-      if (vec_a2 && r < m && p + 7 < k) {
-        pair = *reinterpret_cast<const int2*>(a + r * k + p);
-      } else {
-        pair.x = load_word(a, r, p, m, k, vec_a);
-        pair.y = load_word(a, r, p + 4, m, k, vec_a);
-      }
-      *reinterpret_cast<int2*>(&a_words[a_i][2 * a_wp]) = pair;
-    }
-    if (t < kBBlocks) {  // B → shared, a 4×4 byte block transposed in registers
-      const int64_t p = k0 + 4 * b_w, col = col0 + 4 * b_jq;
-      const unsigned r0 = unsigned(load_word(b, p + 0, col, k, n, vec_b)), r1 = unsigned(load_word(b, p + 1, col, k, n, vec_b)),
-                     r2 = unsigned(load_word(b, p + 2, col, k, n, vec_b)), r3 = unsigned(load_word(b, p + 3, col, k, n, vec_b));
-      // rᵢ holds columns 0..3 of row i; interleave to (r0.b0 r1.b0 r0.b1 r1.b1) … then pairs.
-      const unsigned t0 = __byte_perm(r0, r1, 0x5140), t1 = __byte_perm(r0, r1, 0x7362);
-      const unsigned t2 = __byte_perm(r2, r3, 0x5140), t3 = __byte_perm(r2, r3, 0x7362);
+    // A → shared, two words in one 64-bit store; B → shared, a 4×4 byte block transposed.
+    *reinterpret_cast<int2*>(&a_words[a_i][2 * a_wp]) = load_pair(a, row0 + a_i, k0 + 8 * a_wp, m, k, vec_a, vec_a2);
+    if (t < kBBlocks)
       *reinterpret_cast<int4*>(&b_words[b_w][4 * b_jq]) =
-          make_int4(int(__byte_perm(t0, t2, 0x5410)), int(__byte_perm(t0, t2, 0x7632)),
-                    int(__byte_perm(t1, t3, 0x5410)), int(__byte_perm(t1, t3, 0x7632)));
-    }
+          load_block_transposed(b, k0 + 4 * b_w, col0 + 4 * b_jq, k, n, vec_b);
     // The tiles must be complete before any thread reads words other threads stored.
     __syncthreads();
-    int4 ra[kTM][kWords / 4];  // this thread's 4 rows of A, all 8 words each
-#pragma unroll
-    for (int i = 0; i < kTM; ++i)
-#pragma unroll
-      for (int h = 0; h < kWords / 4; ++h) ra[i][h] = *reinterpret_cast<const int4*>(&a_words[ty * kTM + i][4 * h]);
-#pragma unroll
-    for (int w = 0; w < kWords; ++w) {
-      const int4 rb = *reinterpret_cast<const int4*>(&b_words[w][tx * kTN]);  // 4 columns, word w
-      const int reg_b[kTN] = {rb.x, rb.y, rb.z, rb.w};
-#pragma unroll
-      for (int i = 0; i < kTM; ++i) {
-        const int4& q = ra[i][w / 4];
-        const int reg_a = (w % 4 == 0) ? q.x : (w % 4 == 1) ? q.y : (w % 4 == 2) ? q.z : q.w;
-#pragma unroll
-        for (int j = 0; j < kTN; ++j) acc[i][j] = __dp4a(reg_a, reg_b[j], acc[i][j]);
-      }
-    }
+    multiply_step(acc, a_words, b_words, tx, ty);
     // Every thread must be done with these tiles before the next step overwrites them.
     __syncthreads();
   }

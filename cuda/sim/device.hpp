@@ -65,17 +65,21 @@ struct dim3 {
   constexpr operator uint3() const { return {x, y, z}; }
 };
 
-inline char4 make_char4(signed char x, signed char y, signed char z, signed char w) { return {x, y, z, w}; }
-inline uchar4 make_uchar4(unsigned char x, unsigned char y, unsigned char z, unsigned char w) { return {x, y, z, w}; }
-inline int2 make_int2(int x, int y) { return {x, y}; }
-inline int4 make_int4(int x, int y, int z, int w) { return {x, y, z, w}; }
-inline uint2 make_uint2(unsigned x, unsigned y) { return {x, y}; }
-inline uint3 make_uint3(unsigned x, unsigned y, unsigned z) { return {x, y, z}; }
-inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return {x, y, z, w}; }
-inline float2 make_float2(float x, float y) { return {x, y}; }
-inline float3 make_float3(float x, float y, float z) { return {x, y, z}; }
-inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
-inline double2 make_double2(double x, double y) { return {x, y}; }
+// Always inlined, like every function in cuda/ that returns a vector type: g++'s
+// -fsanitize=thread does not instrument the store of a small aggregate a call returns
+// (`p[i] = make_int4(…)` as a call), which the checked twin would then miss; inlined, the
+// store is the kernel's own (test: sim_inlined_vector_returns).
+__forceinline__ char4 make_char4(signed char x, signed char y, signed char z, signed char w) { return {x, y, z, w}; }
+__forceinline__ uchar4 make_uchar4(unsigned char x, unsigned char y, unsigned char z, unsigned char w) { return {x, y, z, w}; }
+__forceinline__ int2 make_int2(int x, int y) { return {x, y}; }
+__forceinline__ int4 make_int4(int x, int y, int z, int w) { return {x, y, z, w}; }
+__forceinline__ uint2 make_uint2(unsigned x, unsigned y) { return {x, y}; }
+__forceinline__ uint3 make_uint3(unsigned x, unsigned y, unsigned z) { return {x, y, z}; }
+__forceinline__ uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return {x, y, z, w}; }
+__forceinline__ float2 make_float2(float x, float y) { return {x, y}; }
+__forceinline__ float3 make_float3(float x, float y, float z) { return {x, y, z}; }
+__forceinline__ float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+__forceinline__ double2 make_double2(double x, double y) { return {x, y}; }
 
 // Same declaration as CUDA's, so a stream handle means the same thing to both compilers.
 typedef struct CUstream_st* cudaStream_t;
@@ -152,7 +156,7 @@ template <class T> uint64_t to_bits(T v) {
   std::memcpy(&bits, &v, sizeof(T));
   return bits;
 }
-template <class T> T from_bits(uint64_t bits) {
+template <class T> __forceinline__ T from_bits(uint64_t bits) {
   T v;
   std::memcpy(&v, &bits, sizeof(T));
   return v;
@@ -342,7 +346,7 @@ inline float __int_as_float(int x) { return std::bit_cast<float>(x); }
 inline float __uint_as_float(unsigned x) { return std::bit_cast<float>(x); }
 
 // ---- loads and math ----------------------------------------------------------------------------
-template <class T> T __ldg(const T* p) { return *p; }
+template <class T> __forceinline__ T __ldg(const T* p) { return *p; }
 // A store with the default (write-back) cache policy; kernels use it to keep a 128-bit
 // store one instruction (nvcc may otherwise split a plain vector store into scalar ones).
 template <class T> void __stwb(T* p, T v) { *p = v; }
