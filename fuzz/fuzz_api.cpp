@@ -242,6 +242,15 @@ template <class T> std::vector<T> host_values(const Tensor& t) { return t.to_vec
 
 // ---- matmul and quantized_matmul -------------------------------------------------------------
 
+// A shape for the int8 AMX tiles (cpu/matmul_i8_amx.cpp's amx_pays: 32 rows or more, 1 Mi
+// multiply-adds or more, tiles at least 75% used), which the small shapes never reach: K
+// just under a multiple of the tiles' 64, so partial tiles at every edge, and on both sides
+// of the rule (about half go to the tiles, the rest to vnni). At most 6.3 M multiply-adds
+// for the reference.
+void tile_shape(Input& in, int64_t& m, int64_t& k, int64_t& n) {
+  m = 96 + in.below(97), k = 64 * (2 + in.below(3)) - in.below(8), n = 32 + in.below(97);
+}
+
 void fuzz_matmul(Input& in, bool composite) {
   auto dim = [&](int big) -> int64_t {
     uint8_t b = in.byte();
@@ -253,6 +262,7 @@ void fuzz_matmul(Input& in, bool composite) {
   // kept cheap for the reference by keeping the other dimensions small.
   if (in.one_in(48)) k = 900 + 8 * int64_t(in.byte()), m = 1 + in.below(70), n = 1 + in.below(40);
   if (in.one_in(48)) n = 1900 + 2 * int64_t(in.byte()), m = 1 + in.below(4), k = 1 + in.below(16);
+  if (in.one_in(32)) tile_shape(in, m, k, n);
   const bool huge = in.one_in(24);
   if (huge) {  // a result that can't be counted or held; K = 0 so the inputs are empty
     const int64_t sizes[] = {int64_t(1) << 21, int64_t(1) << 31, int64_t(1) << 40, int64_t(1) << 62};
@@ -330,6 +340,7 @@ void fuzz_matmul(Input& in, bool composite) {
 void fuzz_linear(Input& in) {
   int64_t m = in.below(40), k = in.below(48), n = in.below(40);
   if (in.one_in(32)) k = 900 + 8 * int64_t(in.byte()), m = 1 + in.below(20), n = 1 + in.below(40);
+  if (in.one_in(32)) tile_shape(in, m, k, n);
   const bool huge = in.one_in(24);
   if (huge) {  // a result that can't be counted or held; K = 0 so the inputs are empty
     const int64_t sizes[] = {int64_t(1) << 21, int64_t(1) << 31, int64_t(1) << 40, int64_t(1) << 62};
@@ -378,6 +389,7 @@ void fuzz_linear(Input& in) {
       (bias.info.dtype != DType::f32 || bias.info.shape != Shape{wn} || xi.on_gpu))
     e = Outcome::invalid_argument;
   if (e == Outcome::ok) e = allocation({xi.shape[0], wn}, DType::f32);
+  if (e == Outcome::ok) e = resolve("linear", o, wi.dtype, xi.on_gpu);
   if (e == Outcome::ok && wi.dtype == DType::i8 && xi.dtype == DType::f32) {  // x quantized in the call
     if (lo.input_scale == 0) {
       if (xi.on_gpu) e = Outcome::invalid_argument;
@@ -385,7 +397,6 @@ void fuzz_linear(Input& in) {
     }
     if (e == Outcome::ok) e = resolve("quantize", without_variant(o), DType::f32, xi.on_gpu);
   }
-  if (e == Outcome::ok) e = resolve("linear", o, wi.dtype, xi.on_gpu);
 
   const Tensor none;
   const Tensor& b = with_bias && !huge ? bias.tensor : none;

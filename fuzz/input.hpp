@@ -22,7 +22,9 @@ class Input {
     return v;
   }
   int below(int n) { return byte() % n; }  // n ≤ 256
-  bool one_in(int n) { return below(n) == 0; }
+  // The rare branch on the last value, not on 0: past the input's end every choice then takes
+  // its common branch, so an input that a large operand used up still makes a valid call.
+  bool one_in(int n) { return below(n) == n - 1; }
 
  private:
   const uint8_t* p_;
@@ -94,9 +96,20 @@ inline std::vector<float> floats(Input& in, size_t n) {
   return v;
 }
 
+// Fill modes: a byte per element (as it is, the extremes −128 and 127, or −2 … 2), or a
+// seeded fill of the whole range, which a large operand (the AMX tiles' shapes) needs so
+// that the input does not run out before the options are read.
 inline std::vector<int8_t> int8s(Input& in, size_t n) {
   std::vector<int8_t> v(n);
-  const int mode = in.below(3);
+  const int mode = in.below(4);
+  if (mode == 3) {
+    uint64_t s = in.u32() | 1;
+    for (int8_t& x : v) {
+      s ^= s << 13, s ^= s >> 7, s ^= s << 17;  // xorshift64
+      x = static_cast<int8_t>(s >> 56);
+    }
+    return v;
+  }
   for (int8_t& x : v) {
     uint8_t b = in.byte();
     x = mode == 0 ? static_cast<int8_t>(b) : mode == 1 ? (b & 1 ? int8_t(-128) : int8_t(127)) : int8_t(b % 5 - 2);

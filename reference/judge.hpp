@@ -198,8 +198,14 @@ inline std::string linear_entry(std::span<const float> got, std::span<const floa
   Sum s;
   for (int64_t p = 0; p < k; ++p) s.add(double(x[size_t(i * k + p)]) * double(weight(w, out_in, p, j, k, n)));
   if (!bias.empty()) s.add(double(bias[size_t(j)]));
-  if (relu_on && s.ref < 0) s.ref = 0;  // relu(NaN) stays NaN: NaN < 0 is false
   const float g = got[size_t(i * n + j)];
+  // Where the finite terms can overflow float on the way, any infinity or NaN is a right sum
+  // (sum_ok), −inf too (a fused multiply-add keeps each product exact, so −inf plus a product
+  // past FLT_MAX stays −inf, where the rounded product is +inf and the sum NaN), and relu
+  // makes −inf a 0.
+  if (relu_on && g == 0 && std::isfinite(double(s.ref)) && s.finite_mag >= kOverflow) return "";
+  if (relu_on && g < 0) return entry(i, j, g, double(s.ref));  // relu leaves nothing below 0 (−0 passes)
+  if (relu_on && s.ref < 0) s.ref = 0;  // relu(NaN) stays NaN: NaN < 0 is false
   return sum_ok(g, s, 2.0 * double(k + 1)) ? "" : entry(i, j, g, double(s.ref));
 }
 

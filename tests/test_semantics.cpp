@@ -235,6 +235,55 @@ TEST(Semantics, LinearQuantizesF32InputsInTheCall) {
   }
 }
 
+// An x that no dynamic scale represents is refused even when the layer has no outputs (zero
+// weight columns), on every host variant alike: the cpu backend quantizes x inside the call,
+// the others before it, and an empty result must not skip that check on one of them only.
+TEST(Semantics, LinearRefusesANonFiniteXToQuantizeWithNoOutputs) {
+  std::vector<float> xv = hk_test::normal_floats(21 * 8, 44);
+  xv[100] = kNaN;
+  const Tensor x = Tensor::from_vector(xv, {21, 8});
+  for (const hk::VariantInfo& v : hk::variants("linear")) {
+    if (!v.supported || v.backend == hk::Backend::cuda) continue;
+    for (hk::WeightLayout layout : {hk::WeightLayout::in_out, hk::WeightLayout::out_in}) {
+      SCOPED_TRACE(hk::to_string(v.backend) + "/" + v.variant + (layout == hk::WeightLayout::out_in ? ", (out, in)" : ", (in, out)"));
+      const Tensor w = Tensor::zeros(layout == hk::WeightLayout::out_in ? hk::Shape{0, 8} : hk::Shape{8, 0}, hk::DType::i8);
+      const hk::LinearOptions lo{.layout = layout, .weight_scales = Tensor::zeros({0}, hk::DType::f32)};
+      const hk::Options o{v.backend, v.variant};
+      const std::string msg = message_of<hk::InvalidArgument>([&] { hk::linear(x, w, Tensor(), lo, o); });
+      EXPECT_NE(msg.find("NaN"), std::string::npos) << msg;
+      hk::LinearOptions given = lo;
+      given.input_scale = 0.05f;  // a given scale quantizes NaN to 0: nothing to refuse
+      EXPECT_EQ(hk::linear(x, w, Tensor(), given, o).shape(), (hk::Shape{21, 0}));
+    }
+  }
+}
+
+// A sum whose terms overflow float on the way has no one right f32 value: +inf, NaN, or −inf
+// where a fused multiply-add keeps a product exact (−inf + a product past FLT_MAX), which
+// relu makes a 0. Every host variant's result, on a GEMV and on a tile, is one of those, and
+// the judge takes exactly those: a finite value is still wrong.
+TEST(Semantics, ReluOfALinearSumThatOverflowsFollowsIEEE) {
+  const float x0 = -5.0476893e15f, x1 = 1.0232344e15f, w0 = 8.743702e23f, w1 = 7.431825e37f;  // −4.4e39, +7.6e52
+  for (int64_t m : {1, 8}) {
+    const int64_t n = m == 1 ? 1 : 16;
+    std::vector<float> xv, wv;
+    for (int64_t i = 0; i < m; ++i) xv.insert(xv.end(), {x0, x1});
+    for (float w : {w0, w1}) wv.insert(wv.end(), std::size_t(n), w);
+    const Tensor x = Tensor::from_vector(xv, {m, 2}), w = Tensor::from_vector(wv, {2, n});
+    for (const hk::VariantInfo& v : hk::variants("linear")) {
+      if (!v.supported || v.backend == hk::Backend::cuda) continue;
+      SCOPED_TRACE(hk::to_string(v.backend) + "/" + v.variant + ", M = " + std::to_string(m));
+      const auto got = hk::linear(x, w, Tensor(), {.relu = true}, {v.backend, v.variant}).to_vector<float>();
+      EXPECT_EQ(hk_ref::judge::linear(got, xv, wv, {}, false, true, m, 2, n), "");
+      for (float g : got) EXPECT_TRUE(g == 0 || g == kInf || std::isnan(g)) << g;
+    }
+    for (float g : {0.0f, kInf, kNaN})
+      EXPECT_EQ(hk_ref::judge::linear(std::vector<float>(std::size_t(m * n), g), xv, wv, {}, false, true, m, 2, n), "") << g;
+    EXPECT_NE(hk_ref::judge::linear(std::vector<float>(std::size_t(m * n), 1.0f), xv, wv, {}, false, true, m, 2, n), "");
+    EXPECT_NE(hk_ref::judge::linear(std::vector<float>(std::size_t(m * n), -kInf), xv, wv, {}, false, true, m, 2, n), "");
+  }
+}
+
 TEST(Semantics, QuantizedMatmulMatchesItsDefinition) {
   auto av = hk_test::normal_floats(6 * 5, 1), bv = hk_test::normal_floats(5 * 4, 2);
   Tensor a = Tensor::from_vector(av, {6, 5}), b = Tensor::from_vector(bv, {5, 4});

@@ -233,7 +233,17 @@ void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Ten
     c = detail::resolve("linear", o, w.dtype(), x.device(), {&x.shape(), &w.shape()});
   }
   const Tensor& lhs = quantizes_x ? xq : x;
-  if (out.numel() == 0) return;
+  // x holds a value no scale represents: refused on every backend, with no outputs too.
+  const auto refuse_non_finite_x = [&] {
+    fail(op, "x (" + x.description() + ") holds NaN or ±inf, for which symmetric_scale has no finite scale; "
+             "give input_scale to quantize it (NaN → 0, ±inf → ±127)");
+  };
+  if (out.numel() == 0) {
+    if (quantize_in_call && input_scale == 0)
+      for (float v : std::span(x.data<float>(), static_cast<std::size_t>(x.numel())))
+        if (!std::isfinite(v)) refuse_non_finite_x();
+    return;
+  }
   const bool out_in = lo.layout == WeightLayout::out_in;
   const Tensor* scales = w.dtype() == DType::i8 ? &lo.weight_scales : nullptr;
   auto body = [&](Inputs in, Tensor* r) {
@@ -254,9 +264,7 @@ void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Ten
     if (quantize_in_call) {
       const cpu::QuantizedX qx = cpu::quantize_dynamic_f32(in[0]->data<float>(), x.numel(), input_scale,
                                                            c.context.threads);
-      if (!qx.q)
-        fail(op, "x (" + x.description() + ") holds NaN or ±inf, for which symmetric_scale has no finite scale; "
-                 "give input_scale to quantize it (NaN → 0, ±inf → ±127)");
+      if (!qx.q) refuse_non_finite_x();
       xi8 = qx.q;
       e.input_scale = qx.scale;
     } else {
