@@ -12,7 +12,8 @@ usage: comment_figures_test.py [ROOT]     (default: the checkout this file is in
 """
 import re
 import sys
-from pathlib import Path
+
+from source_lint import misjudged, root_from_argv, sources, verdict
 
 DIRS = ("cpu", "cuda", "common")
 SUFFIXES = {".cpp", ".hpp", ".h", ".cc", ".cu", ".cuh", ".inl"}
@@ -87,29 +88,17 @@ def findings(comment):
 
 
 def main():
-    root = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
-    bad = [s for s in PLANTED if not findings(s)] + [f"(innocent) {s}" for s in INNOCENT if findings(s)]
-    for s in bad:
-        print(f"FAILED: the patterns misjudge: {s}")
+    root = root_from_argv()
+    bad = misjudged(findings, PLANTED, INNOCENT)
     hits = []
-    for d in DIRS:
-        for path in sorted((root / d).rglob("*")):
-            if path.suffix not in SUFFIXES or not path.is_file():
-                continue
-            rel = path.relative_to(root).as_posix()
-            for no, c in comments(path.read_text(encoding="utf-8", errors="replace")):
-                for what in findings(c):
-                    if not any(rel == p and t in c for p, t in ALLOWED):
-                        hits.append(f"{rel}:{no}: {what} in a comment: {c.strip()}")
-    for h in hits:
-        print(h)
-    if hits:
-        print(f"FAILED: {len(hits)} comment(s) carry measured figures. Give the reason in a clause and "
-              "put the figures in docs/measurements.md (scripts/measurements.sh).")
-    if bad or hits:
-        return 1
-    print(f"ok: no measured figures in the comments of {', '.join(DIRS)}")
-    return 0
+    for rel, text in sources(root, DIRS, SUFFIXES):
+        for no, c in comments(text):
+            for what in findings(c):
+                if not any(rel == p and t in c for p, t in ALLOWED):
+                    hits.append(f"{rel}:{no}: {what} in a comment: {c.strip()}")
+    return verdict(bad, hits, "comment(s) carry measured figures. Give the reason in a clause and put the figures in "
+                   "docs/measurements.md (scripts/measurements.sh).",
+                   f"no measured figures in the comments of {', '.join(DIRS)}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ usage: sim_inlined_vector_returns_test.py [ROOT]     (default: the checkout this
 """
 import re
 import sys
-from pathlib import Path
+
+from source_lint import misjudged, root_from_argv, sources, verdict
 
 DIRS = ("cuda",)
 SUFFIXES = {".cuh", ".cu", ".hpp", ".cpp"}
@@ -65,29 +66,13 @@ def offending(line):
 
 
 def main():
-    root = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
-    bad = [s for s in PLANTED if not offending(s)] + [f"(innocent) {s}" for s in INNOCENT if offending(s)]
-    for s in bad:
-        print(f"FAILED: the pattern misjudges: {s}")
-    hits = []
-    for d in DIRS:
-        for path in sorted((root / d).rglob("*")):
-            if path.suffix not in SUFFIXES or not path.is_file():
-                continue
-            rel = path.relative_to(root).as_posix()
-            for no, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-                if name := offending(line):
-                    hits.append(f"{rel}:{no}: {name} returns a vector type but is not __forceinline__")
-    for h in hits:
-        print(h)
-    if hits:
-        print(f"FAILED: {len(hits)} function(s). g++'s -fsanitize=thread does not instrument the store of "
-              "an aggregate a call returns, so cuda_sim's checks would miss `p[i] = f(...)`; "
-              "declare them __forceinline__.")
-    if bad or hits:
-        return 1
-    print(f"ok: every function in {', '.join(DIRS)} that returns a vector type is __forceinline__")
-    return 0
+    bad = misjudged(offending, PLANTED, INNOCENT)
+    hits = [f"{rel}:{no}: {name} returns a vector type but is not __forceinline__"
+            for rel, text in sources(root_from_argv(), DIRS, SUFFIXES)
+            for no, line in enumerate(text.splitlines(), 1) if (name := offending(line))]
+    return verdict(bad, hits, "function(s). g++'s -fsanitize=thread does not instrument the store of an aggregate "
+                   "a call returns, so cuda_sim's checks would miss `p[i] = f(...)`; declare them __forceinline__.",
+                   f"every function in {', '.join(DIRS)} that returns a vector type is __forceinline__")
 
 
 if __name__ == "__main__":
