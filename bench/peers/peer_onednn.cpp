@@ -4,14 +4,19 @@
 // gives back exactly A·B — the same product hk computes, checked by the same exact
 // validator; s8s8s32 takes the operands as they are. oneDNN (Debian's build) threads with OpenMP; hk-bench sets the
 // OpenMP thread count per row with omp_set_num_threads, never through the environment.
+// f32 linear: oneDNN's matmul primitive with the bias argument and a relu post-op
+// (onednn_layer.hpp), the fused layer hk's linear is; int8 linear has no peer (see peers.cpp).
 #include "peers/peers.hpp"
 
 #if HK_BENCH_HAVE_ONEDNN
 #include <omp.h>
 
 #include <oneapi/dnnl/dnnl.h>
+
+#include "peers/onednn_layer.hpp"
 #endif
 
+#include <map>
 #include <memory>
 
 namespace hk_bench {
@@ -80,11 +85,38 @@ std::vector<PeerRun> onednn_peers(Workload& w) {
   return {p, s8};
 }
 
+std::vector<PeerRun> onednn_linear_peers(Workload& w) {
+  const int64_t m = w.dims()[0], k = w.dims()[1], n = w.dims()[2];
+  if (w.dtype() != hk::DType::f32 || m == 0 || k == 0 || n == 0) return {};  // oneDNN's matmul takes no empty dimension
+  Operands& ops = w.host();
+  auto eng = std::make_shared<dnnl::engine>(dnnl::engine::kind::cpu, 0);
+  // A primitive per thread count, made on that count's first (untimed, warm-up) run.
+  auto layers = std::make_shared<std::map<int, OnednnLayer>>();
+  PeerRun p;
+  p.name = "onednn";
+  p.summary = "dnnl::matmul with the bias argument and a relu post-op, fused (oneDNN f32)";
+  p.work = w.work();
+  p.run = [&ops, eng, layers, m, k, n](int threads) {
+    omp_set_num_threads(threads);
+    auto it = layers->find(threads);
+    if (it == layers->end()) it = layers->emplace(threads, make_onednn_layer(*eng, m, k, n, ops.y, ops.bias, true)).first;
+    OnednnLayer& l = it->second;
+    l.src.set_data_handle(ops.x.data<float>());
+    l.dst.set_data_handle(ops.out.data<float>());
+    dnnl::stream s(*eng);
+    l.prim.execute(s, {{DNNL_ARG_SRC, l.src}, {DNNL_ARG_WEIGHTS, l.weights}, {DNNL_ARG_BIAS, l.bias}, {DNNL_ARG_DST, l.dst}});
+    s.wait();
+  };
+  p.check = [&w, &ops] { return w.check(ops); };
+  return {p};
+}
+
 #else
 
 bool onednn_built_in() { return false; }
 Fields onednn_versions() { return {{"onednn", std::string("not built in: ") + HK_BENCH_ONEDNN_ABSENT}}; }
 std::vector<PeerRun> onednn_peers(Workload&) { return {}; }
+std::vector<PeerRun> onednn_linear_peers(Workload&) { return {}; }
 
 #endif
 

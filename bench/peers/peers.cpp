@@ -87,7 +87,7 @@ PeerRun stream_peer(Workload& w, Team& team) {
 }  // namespace
 
 // Peers by the op's shape: matmul libraries for matmuls (OpenBLAS and oneDNN for f32,
-// oneDNN for int8), a streaming read for reductions, copies of the same bytes for elementwise ops.
+// oneDNN for int8), oneDNN's fused matmul primitive for f32 linear, a streaming read for reductions, copies of the same bytes for elementwise ops.
 std::vector<PeerRun> peers_for(Workload& w, Team& team) {
   switch (w.def().shape) {
     case hk::OpShape::matmul: {
@@ -97,7 +97,7 @@ std::vector<PeerRun> peers_for(Workload& w, Team& team) {
     }
     case hk::OpShape::reduction: return {stream_peer(w, team)};
     case hk::OpShape::elementwise: return {memcpy_peer(w, team), stream_copy_peer(w, team)};
-    case hk::OpShape::linear: return {};  // hk-bench model compares with oneDNN's fused matmul primitive
+    case hk::OpShape::linear: return onednn_linear_peers(w);
   }
   return {};
 }
@@ -110,17 +110,23 @@ std::vector<std::string> peer_names(const std::string& op, hk::DType dtype) {
       return {"onednn", "onednn_s8s8"};
     case hk::OpShape::reduction: return {"stream_read"};
     case hk::OpShape::elementwise: return {"memcpy", "stream_copy"};
-    case hk::OpShape::linear: return {};
+    case hk::OpShape::linear:
+      if (dtype == hk::DType::f32) return {"onednn"};
+      return {};
   }
   return {};
 }
 
 std::string missing_peer_note(const std::string& op, hk::DType dtype) {
-  const bool matmul = hk::op_def(op).shape == hk::OpShape::matmul;
+  const hk::OpShape shape = hk::op_def(op).shape;
+  const bool matmul = shape == hk::OpShape::matmul, linear = shape == hk::OpShape::linear;
   if (matmul && dtype == hk::DType::f32 && !openblas_built_in())
     return std::string("no OpenBLAS peer: hk-bench was built without it (") + HK_BENCH_OPENBLAS_ABSENT + "; install and reconfigure)";
-  if (matmul && !onednn_built_in())
+  if ((matmul || (linear && dtype == hk::DType::f32)) && !onednn_built_in())
     return std::string("no oneDNN peer: hk-bench was built without it (") + HK_BENCH_ONEDNN_ABSENT + "; install and reconfigure)";
+  // oneDNN's int8 matmul dequantizes in its own order of roundings, so its output would not
+  // pass hk's bit-exact check of int8 linear; an unchecked row is never timed.
+  if (linear && dtype == hk::DType::i8) return "no int8 linear peer: no library rounds its dequantization as hk's exact check requires";
   return "";
 }
 

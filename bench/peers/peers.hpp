@@ -1,6 +1,6 @@
 // Peers: what a user would otherwise run, measured in the same process and the same run as
 // hk's variants, so every ratio comes from one run. OpenBLAS cblas_sgemm (fp32 matmul),
-// oneDNN dnnl_gemm_u8s8s32 (int8 matmul), memcpy and a streaming vector copy of the same bytes
+// oneDNN dnnl_gemm_u8s8s32 (int8 matmul), oneDNN's fused matmul primitive (fp32 linear), memcpy and a streaming vector copy of the same bytes
 // (elementwise ops) and a streaming read of the same inputs (reductions). OpenBLAS and oneDNN are optional: CMake
 // compiles them in when it finds them, else the table says the peer is missing.
 //
@@ -46,6 +46,7 @@ void let_peer_threads_sleep();
 // Per-library pieces (peer_openblas.cpp, peer_onednn.cpp); null / empty when not built in.
 std::vector<PeerRun> openblas_peers(Workload& w);
 std::vector<PeerRun> onednn_peers(Workload& w);
+std::vector<PeerRun> onednn_linear_peers(Workload& w);  // f32 linear: the fused matmul primitive
 Fields openblas_versions();
 Fields onednn_versions();
 bool openblas_built_in();
