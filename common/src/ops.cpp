@@ -239,9 +239,10 @@ void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Ten
              "give input_scale to quantize it (NaN → 0, ±inf → ±127)");
   };
   if (out.numel() == 0) {
+    bool non_finite = false;  // symmetric_scale's scan, without quantizing x for no outputs
     if (quantize_in_call && input_scale == 0)
-      for (float v : std::span(x.data<float>(), static_cast<std::size_t>(x.numel())))
-        if (!std::isfinite(v)) refuse_non_finite_x();
+      cpu::max_abs_f32_threads(x.data<float>(), x.numel(), c.context.threads, non_finite);
+    if (non_finite) refuse_non_finite_x();
     return;
   }
   const bool out_in = lo.layout == WeightLayout::out_in;
