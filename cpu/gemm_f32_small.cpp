@@ -353,6 +353,17 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
         finish_tile<float>(zeros, 0, nullptr, c + i * ldc + j, ldc, 1, std::min<int64_t>(64, n - j), epilogue_at(*ep, j));
     return;
   }
+  // A product that is one narrow tile (16³ on AVX-512: up to kMR1 rows, one vector of
+  // columns or fewer where the lane mask serves) goes straight to it: SmallGemm's loops
+  // over column blocks and row tiles are a fifth of such a call's work. Both forms share
+  // the narrow tiles.
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  if (m > 0 && m <= kMR1 && (n == lanes || (kMaskedLoads && n > 0 && n < lanes))) {
+    const TileSet<kTwoBroadcastForms>& ts = kTileSet<kTwoBroadcastForms>;
+    (n == lanes ? ts.narrow : ts.masked)[static_cast<std::size_t>(m - 1)](k, a, lda, b, ldb, c, ldc, m, n, ep);
+    return;
+  }
   if (f32_broadcast_folded())
     SmallGemm(kTileSet<kTwoBroadcastForms>, a, lda, b, ldb, c, ldc, m, k, n, ep);
   else

@@ -6,6 +6,8 @@
 //                                  hk warns, uses the defaults, and the code's settings win.
 //   process_checks threads N       exits 0 when hk's default pool has N threads (run under
 //                                  taskset: the pool follows the CPUs the process may use).
+//   process_checks call-timing 0|1 exits 0 when host calls start untimed (0) or timed (1), as
+//                                  HK_CALL_TIMING set them, and set_call_timing switches them.
 // A failure prints what was wrong and exits non-zero.
 #include <cstdio>
 #include <cstdlib>
@@ -105,18 +107,44 @@ int bad_env() {
   return ok ? 0 : 1;
 }
 
+// A matmul's record, timed or not as `want` says.
+void expect_timed(bool want, const std::string& when) {
+  const hk::Tensor a = hk::Tensor::randn({64, 64}, 1), b = hk::Tensor::randn({64, 64}, 2);
+  hk::matmul(a, b, {hk::Backend::cpu});
+  const hk::CallTiming& t = hk::last_call_timing();
+  expect(t.op == "matmul" && t.backend == hk::Backend::cpu, when + ": the record does not name the call");
+  expect(hk::call_timing() == want, when + ": call_timing() is " + (want ? "off" : "on"));
+  expect(t.timed == want, when + ": the record's timed is " + (t.timed ? "true" : "false"));
+  if (want)
+    expect(t.kernel_ms > 0 && t.total_ms == t.kernel_ms, when + ": a timed host call has no time");
+  else
+    expect(t.kernel_ms == 0 && t.total_ms == 0, when + ": an untimed call has a time");
+}
+
+int call_timing(bool at_start) {
+  try {
+    expect_timed(at_start, "at start");
+    hk::set_call_timing(!at_start);
+    expect_timed(!at_start, "after set_call_timing");
+  } catch (const std::exception& e) {
+    expect(false, std::string("threw: ") + e.what());
+  }
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string_view mode = argc > 1 ? argv[1] : "";
   if (mode == "ops-after-main") return ops_after_main();
   if (mode == "bad-env") return bad_env();
+  if (mode == "call-timing" && argc > 2) return call_timing(std::string_view(argv[2]) == "1");
   if (mode == "threads" && argc > 2) {
     const int want = std::atoi(argv[2]);
     if (hk::num_threads() == want) return 0;
     std::fprintf(stderr, "process_checks: the default pool has %d threads, expected %d\n", hk::num_threads(), want);
     return 1;
   }
-  std::fprintf(stderr, "usage: %s ops-after-main | bad-env\n", argv[0]);
+  std::fprintf(stderr, "usage: %s ops-after-main | bad-env | threads N | call-timing 0|1\n", argv[0]);
   return 64;
 }

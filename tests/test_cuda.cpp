@@ -341,11 +341,15 @@ TEST(CudaGridMapping, RowRangesCoverEveryRowWithinTheGridLimit) {
 
 TEST(CallTiming, RecordsTheRowThatRan) {
   Tensor a = Tensor::randn({64, 64}, 1), b = Tensor::randn({64, 64}, 2);
+  const bool timing_before = hk::call_timing();
+  hk::set_call_timing(true);
   hk::matmul(a, b, {hk::Backend::cpu, "naive"});
+  hk::set_call_timing(timing_before);
   const hk::CallTiming& t = hk::last_call_timing();
   EXPECT_EQ(t.op, "matmul");
   EXPECT_EQ(t.variant, "naive");
   EXPECT_EQ(t.backend, hk::Backend::cpu);
+  EXPECT_TRUE(t.timed);
   EXPECT_GT(t.kernel_ms, 0.0);
   EXPECT_GE(t.total_ms, t.kernel_ms);
   EXPECT_EQ(t.transfer_ms, 0.0);

@@ -42,12 +42,12 @@ TEST(Runtime, DefaultBackendCanBeSet) {
   hk::set_default_backend(before);
 }
 
-// Runs tests/process_checks.cpp with `args` (environment assignments first, as in a shell;
-// HK_BACKEND and HK_NUM_THREADS are otherwise unset), returns its exit code (−1 when it did
-// not exit normally) and everything it printed.
-std::pair<int, std::string> run_process_checks(const std::string& args) {
-  const std::string cmd = "env -u HK_BACKEND -u HK_NUM_THREADS " + args.substr(0, args.rfind(' ') + 1) + "'" +
-                          HK_PROCESS_CHECKS_EXE + "' " + args.substr(args.rfind(' ') + 1) + " 2>&1";
+// Runs tests/process_checks.cpp in `mode` with the environment assignments `env` (HK_BACKEND,
+// HK_NUM_THREADS and HK_CALL_TIMING are otherwise unset), returns its exit code (−1 when it
+// did not exit normally) and everything it printed.
+std::pair<int, std::string> run_process_checks(const std::string& env, const std::string& mode) {
+  const std::string cmd = "env -u HK_BACKEND -u HK_NUM_THREADS -u HK_CALL_TIMING " + env + " '" +
+                          HK_PROCESS_CHECKS_EXE + "' " + mode + " 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return {-1, "popen failed"};
@@ -55,6 +55,11 @@ std::pair<int, std::string> run_process_checks(const std::string& args) {
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// "VAR=value ... mode": the environment, then a mode of one word.
+std::pair<int, std::string> run_process_checks(const std::string& args) {
+  return run_process_checks(args.substr(0, args.rfind(' ') + 1), args.substr(args.rfind(' ') + 1));
 }
 
 std::size_t count_of(const std::string& text, const std::string& what) {
@@ -84,6 +89,21 @@ TEST(Runtime, BadEnvironmentValuesWarnOnceAndTheCodeWins) {
     EXPECT_EQ(c, 0) << bad << "\n" << o;
     EXPECT_EQ(count_of(o, std::string(bad).substr(0, std::string(bad).find('='))), 1u) << bad << "\n" << o;
   }
+}
+
+// Host calls time themselves only when asked: HK_CALL_TIMING=1 at start, or set_call_timing.
+// Unset or 0 leaves them untimed; anything else warns once, naming the variable and the
+// accepted values, and leaves them untimed.
+TEST(Runtime, HostCallTimingFollowsHkCallTimingAndTheCode) {
+  for (const char* env : {"", "HK_CALL_TIMING=0", "HK_CALL_TIMING=1"}) {
+    const bool on = std::string_view(env) == "HK_CALL_TIMING=1";
+    auto [code, out] = run_process_checks(env, on ? "call-timing 1" : "call-timing 0");
+    EXPECT_EQ(code, 0) << env << "\n" << out;
+    EXPECT_EQ(count_of(out, "HK_CALL_TIMING"), 0u) << env << "\n" << out;
+  }
+  auto [code, out] = run_process_checks("HK_CALL_TIMING=yes", "call-timing 0");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(count_of(out, "HK_CALL_TIMING='yes' is not 0 or 1"), 1u) << out;
 }
 
 // The default pool is as large as the CPUs the process may use, not the machine's: pinned

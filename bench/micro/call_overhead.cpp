@@ -6,8 +6,9 @@
 //
 //   hk-micro-call --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
-// Other rows: the allocating form (adds a tensor allocation), resolution with a named
-// variant (a registry lookup by name instead of the cached best row), and OpenBLAS's
+// Other rows: the call with its timing record on (hk::set_call_timing: two reads of the
+// CPU's clock), the allocating form (adds a tensor allocation), resolution with a named
+// variant (a registry lookup by name instead of this thread's last choice), and OpenBLAS's
 // cblas_sgemm on the same operands (when built with it), whose whole call is the bar.
 // OpenBLAS picks its kernel from OPENBLAS_CORETYPE when set; run it with that unset.
 #include <benchmark/benchmark.h>
@@ -58,6 +59,11 @@ void BM_f32_kernel(benchmark::State& s) { kernel_call<float, float>(s, hk::DType
 void BM_f32_public_named_variant(benchmark::State& s) {
   public_call<float, float>(s, hk::DType::f32, hk::DType::f32, {.backend = hk::Backend::cpu, .variant = "parallel"});
 }
+void BM_f32_public_timed(benchmark::State& s) {
+  hk::set_call_timing(true);
+  public_call<float, float>(s, hk::DType::f32, hk::DType::f32, kCpu);
+  hk::set_call_timing(false);
+}
 void BM_f32_public_allocating(benchmark::State& s) {
   hk::Tensor a = hk::Tensor::randn({kN, kN}, 1), b = hk::Tensor::randn({kN, kN}, 2);
   for (auto _ : s) {
@@ -86,6 +92,7 @@ BENCHMARK(BM_f32_openblas);
 
 BENCHMARK(BM_f32_public);
 BENCHMARK(BM_f32_kernel);
+BENCHMARK(BM_f32_public_timed);
 BENCHMARK(BM_f32_public_named_variant);
 BENCHMARK(BM_f32_public_allocating);
 BENCHMARK(BM_i8_public);

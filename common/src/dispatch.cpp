@@ -10,8 +10,6 @@
 
 namespace hk::detail {
 
-void begin_call_record(const Call& call);  // execute.cpp
-
 namespace {
 
 std::string list_variants(std::string_view op, Backend backend) {
@@ -57,13 +55,32 @@ Backend pick_backend(std::string_view op, const Options& options, DType dtype, D
 
 Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
              std::initializer_list<const Shape*> shapes) {
-  if (options.threads < 0)
+  if (options.threads < 0) [[unlikely]]
     throw InvalidArgument(std::string(op) + ": threads must be ≥ 0 (0 = the pool size), got " +
                           std::to_string(options.threads));
-  if (options.block_size < 0)
+  if (options.block_size < 0) [[unlikely]]
     throw InvalidArgument(std::string(op) + ": block_size must be ≥ 0 (0 = default), got " +
                           std::to_string(options.block_size));
   Call call;
+  call.op = op;
+  call.calls = &thread_calls();
+  call.context.threads = options.threads > 0 ? options.threads : num_threads();
+  call.context.block_size = options.block_size;
+
+  // A plain cpu call like this thread's last one (same op, as the same literal, and dtype;
+  // no variant named; the same backend asked for and the same default) resolves as that one
+  // did: the rows, their requirements and `automatic`'s answer without an estimate are fixed
+  // for the process. It skips the lookups below, a fifth of a 16³ matmul's overhead.
+  PlainCpuChoice& memo = call.calls->plain_cpu;
+  const Backend default_now = options.backend == Backend::automatic ? default_backend() : Backend::cpu;
+  if (memo.op == op.data() && memo.op_size == op.size() && memo.dtype == dtype && memo.asked == options.backend &&
+      memo.default_backend == default_now && options.variant.empty() && data_device.is_cpu()) {
+    call.row = memo.row;
+    call.kernel = memo.kernel;
+    begin_call_record(*call.calls, call);
+    return call;
+  }
+
   std::string auto_reason;
   call.backend = pick_backend(op, options, dtype, data_device, shapes, auto_reason);
   if (std::string why = call.backend == Backend::cpu ? std::string() : unavailable_reason(call.backend); !why.empty())
@@ -74,7 +91,6 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
     throw InvalidArgument(std::string(op) + ": the tensors are on " + data_device.to_string() +
                           " but backend " + to_string(call.backend) +
                           " computes on host memory; move them with .to(hk::Device::cpu())");
-  call.op = op;
   if (call.backend == Backend::cuda) {
     // Host tensors are staged to the default CUDA device; device tensors compute where they are.
     call.staged = data_device.is_cpu();
@@ -103,12 +119,12 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
       throw BackendUnavailable("no supported variant of " + where(op, call.backend) + " takes " +
                                to_string(dtype) + "; registered: " + list_variants(op, call.backend));
     call.kernel = Registry::kernel_for(*call.row, dtype);
+    if (call.backend == Backend::cpu && auto_reason.empty())
+      memo = {op.data(), op.size(), dtype, options.backend, default_now, call.row, call.kernel};
   }
   if (call.backend == Backend::cuda_sim)
     if (const KernelFn* k = sim::instrumented_kernel(*call.row, dtype)) call.kernel = k, call.sim_checked = true;
-  call.context.threads = options.threads > 0 ? options.threads : num_threads();
-  call.context.block_size = options.block_size;
-  begin_call_record(call);
+  begin_call_record(*call.calls, call);
   if (!auto_reason.empty()) note_call(auto_reason);
   return call;
 }

@@ -9,6 +9,7 @@
 
 #include "common/src/function_ref.hpp"
 #include "hk/registry.hpp"
+#include "hk/runtime.hpp"
 #include "hk/tensor.hpp"
 #include "hk/types.hpp"
 
@@ -21,8 +22,11 @@ void run_checked(std::span<const Tensor* const> inputs, const Tensor* output, de
 
 namespace hk::detail {
 
+struct ThreadCalls;
+
 struct Call {
   std::string_view op;
+  ThreadCalls* calls = nullptr;  // the calling thread's (resolve looks it up once per call)
   bool sim_checked = false;  // cuda_sim: kernel is the instrumented copy (checks or profiler on)
   const VariantRow* row = nullptr;
   const KernelFn* kernel = nullptr;  // the row's function for the input dtype
@@ -42,6 +46,26 @@ struct Call {
 // pointers, so that the calls that never need an estimate copy nothing.
 Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
              std::initializer_list<const Shape*> shapes);
+
+// What each thread keeps between calls (execute.cpp owns it): its last_call_timing() record,
+// and the last plain cpu resolution, which a repeated call reuses (dispatch.cpp: resolve).
+struct PlainCpuChoice {
+  const char* op = nullptr;  // the op's name as the caller passed it (its literal's address)
+  std::size_t op_size = 0;
+  DType dtype = DType::f32;
+  Backend asked = Backend::cpu, default_backend = Backend::cpu;  // Options.backend, default_backend()
+  const VariantRow* row = nullptr;
+  const KernelFn* kernel = nullptr;
+};
+struct ThreadCalls {
+  CallTiming timing;
+  uint64_t host_ticks = 0;  // a host call's time in FastClock ticks, converted when read
+  bool ticks_pending = false;
+  PlainCpuChoice plain_cpu;
+};
+ThreadCalls& thread_calls();
+// Starts the calling thread's record of a resolved call.
+void begin_call_record(ThreadCalls& t, const Call& call);
 
 // Runs the kernel of a resolved call and fills this thread's last_call_timing(). `inputs`
 // are the tensors the kernel reads, `output` the one it writes (null for reductions).

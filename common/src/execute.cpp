@@ -1,7 +1,11 @@
 // Running one resolved call: staging host tensors through a device, timing the kernel
 // apart from the copies, and keeping the record hk::last_call_timing() returns.
 #include <array>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 #include "common/src/dispatch.hpp"
 #include "common/src/fast_clock.hpp"
@@ -13,25 +17,37 @@ namespace hk {
 
 namespace {
 
-// The calling thread's record; a thread_object, so ops still work after main returned. A
-// host call leaves its time in FastClock ticks, converted when the record is read.
-struct Record {
-  CallTiming timing;
-  uint64_t host_ticks = 0;
-  bool ticks_pending = false;
-};
-Record& thread_record() {
-  return detail::thread_object<Record>([] { return new Record; });
+CallTiming& record() { return detail::thread_calls().timing; }
+
+// set_call_timing's flag: −1 until HK_CALL_TIMING is read, then 0 or 1.
+std::atomic<int> timing_value{-1};
+
+int timing_from_env() {
+  const char* env = std::getenv("HK_CALL_TIMING");
+  if (!env || !*env || std::string_view(env) == "0") return 0;
+  if (std::string_view(env) == "1") return 1;
+  std::fprintf(stderr, "hk: warning: HK_CALL_TIMING='%s' is not 0 or 1; host calls stay untimed\n", env);
+  return 0;
 }
-CallTiming& record() { return thread_record().timing; }
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 }  // namespace
 
+void set_call_timing(bool on) { timing_value.store(on ? 1 : 0, std::memory_order_relaxed); }
+
+bool call_timing() {
+  const int v = timing_value.load(std::memory_order_relaxed);
+  if (v >= 0) [[likely]]
+    return v != 0;
+  int unset = -1;
+  timing_value.compare_exchange_strong(unset, timing_from_env(), std::memory_order_relaxed);
+  return timing_value.load(std::memory_order_relaxed) != 0;
+}
+
 const CallTiming& last_call_timing() {
-  Record& r = thread_record();
+  detail::ThreadCalls& r = detail::thread_calls();
   if (r.ticks_pending) {
     r.timing.kernel_ms = r.timing.total_ms = detail::FastClock::ms(r.host_ticks);
     r.ticks_pending = false;
@@ -41,16 +57,21 @@ const CallTiming& last_call_timing() {
 
 namespace detail {
 
+// A thread_object, so ops still work after main returned.
+ThreadCalls& thread_calls() {
+  return thread_object<ThreadCalls>([] { return new ThreadCalls; });
+}
+
 // Runs on every op, so it resets the record field by field (no allocation: the names point
-// into the registry, note keeps its capacity) and touches the thread-local once.
-void begin_call_record(const Call& call) {
-  Record& r = thread_record();
+// into the registry, note keeps its capacity).
+void begin_call_record(ThreadCalls& r, const Call& call) {
   r.ticks_pending = false;
   CallTiming& t = r.timing;
   t.op = call.row ? std::string_view(call.row->op) : call.op;
   t.variant = call.row ? std::string_view(call.row->variant) : std::string_view();
   t.backend = call.backend;
   t.kernel_ms = t.transfer_ms = t.total_ms = 0;
+  t.timed = false;
   t.bytes_to_device = t.bytes_to_host = 0;
   t.note.clear();
 }
@@ -68,14 +89,22 @@ void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tens
   const std::span<const Tensor* const> in_span = in;
 
   if (call.backend != Backend::cuda) {  // cpu, cuda_sim: host memory, host clock
-    Record& r = thread_record();
+    const auto run = [&] {
+      if (call.sim_checked)
+        sim::run_checked(in_span, output, [&] { body(in_span, output); });
+      else
+        body(in_span, output);
+    };
+    if (!call_timing()) {
+      run();
+      return;
+    }
+    ThreadCalls& r = *call.calls;
     const uint64_t start = FastClock::now();
-    if (call.sim_checked)
-      sim::run_checked(in_span, output, [&] { body(in_span, output); });
-    else
-      body(in_span, output);
+    run();
     r.host_ticks = FastClock::now() - start;
     r.ticks_pending = true;
+    r.timing.timed = true;
     return;
   }
 
@@ -87,6 +116,7 @@ void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tens
   if (!call.staged) {
     t_last.kernel_ms = rt.run(call.device.index(), [&] { body(in_span, output); }, what);
     t_last.total_ms = ms_since(start);
+    t_last.timed = true;
     return;
   }
 
@@ -118,6 +148,7 @@ void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tens
   }
   t_last.transfer_ms = transfer_ms;
   t_last.total_ms = ms_since(start);
+  t_last.timed = true;
 }
 
 }  // namespace detail

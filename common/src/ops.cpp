@@ -32,28 +32,43 @@ struct Operand {
   throw InvalidArgument(std::string(op) + ": " + what);
 }
 
+// fail(op, message()) out of line: a check that passes is then a compare and a branch the
+// compiler inlines into the op, and the code that builds its message stays in cold code.
+// Every op pays its checks, a 16³ matmul's several times over its kernel's call.
+template <class Message>
+[[noreturn, gnu::noinline, gnu::cold]] void fail_with(std::string_view op, const Message& message) {
+  fail(op, message());
+}
+
 void require_same_device(std::string_view op, std::initializer_list<Operand> xs) {
   const Operand& first = *xs.begin();
   for (const Operand& x : xs)
-    if (x.t.device() != first.t.device())
-      fail(op, std::string(first.name) + " is on " + first.t.device().to_string() + " but " + x.name +
-                   " is on " + x.t.device().to_string() + "; move them to one device");
+    if (x.t.device() != first.t.device()) [[unlikely]]
+      fail_with(op, [&] {
+        return std::string(first.name) + " is on " + first.t.device().to_string() + " but " + x.name + " is on " +
+               x.t.device().to_string() + "; move them to one device";
+      });
 }
 
 void require_dtype(std::string_view op, const Operand& x, std::initializer_list<DType> allowed) {
-  std::string names;
-  for (DType t : allowed) {
+  for (DType t : allowed)
     if (x.t.dtype() == t) return;
-    names += names.empty() ? "" : " or ";
-    names += to_string(t);
-  }
-  fail(op, std::string(x.name) + " is " + x.t.description() + "; " + std::string(op) + " takes " + names);
+  fail_with(op, [&] {
+    std::string names;
+    for (DType t : allowed) {
+      names += names.empty() ? "" : " or ";
+      names += to_string(t);
+    }
+    return std::string(x.name) + " is " + x.t.description() + "; " + std::string(op) + " takes " + names;
+  });
 }
 
 void require_same_shape(std::string_view op, const Operand& x, const Operand& y) {
   if (x.t.shape() != y.t.shape())
-    fail(op, "shapes " + to_string(x.t.shape()) + " (" + x.name + ") and " + to_string(y.t.shape()) + " (" +
-                 y.name + ") differ; hk does not broadcast");
+    fail_with(op, [&] {
+      return "shapes " + to_string(x.t.shape()) + " (" + x.name + ") and " + to_string(y.t.shape()) + " (" + y.name +
+             ") differ; hk does not broadcast";
+    });
 }
 
 // `out` must have the result's shape, dtype and device, and must not overlap an input.
@@ -63,15 +78,19 @@ void require_output(std::string_view op, const Tensor& out, std::span<const int6
   const Tensor& in0 = inputs.begin()->t;
   // Element by element: std::equal on integers becomes a memcmp call, a tenth of a small
   // call's overhead.
-  bool same_shape = out.shape().size() == shape.size();
-  for (std::size_t i = 0; same_shape && i < shape.size(); ++i) same_shape = out.shape()[i] == shape[i];
-  if (!same_shape || out.dtype() != dtype || out.device() != in0.device())
-    fail(op, "out is " + out.description() + " but the result is " + to_string(dtype) +
-                 to_string(Shape(shape.begin(), shape.end())) + " on " + in0.device().to_string());
+  bool same_shape = static_cast<std::size_t>(out.rank()) == shape.size();
+  for (std::size_t i = 0; same_shape && i < shape.size(); ++i) same_shape = out.dim(static_cast<int>(i)) == shape[i];
+  if (!same_shape || out.dtype() != dtype || out.device() != in0.device()) [[unlikely]]
+    fail_with(op, [&] {
+      return "out is " + out.description() + " but the result is " + to_string(dtype) +
+             to_string(Shape(shape.begin(), shape.end())) + " on " + in0.device().to_string();
+    });
   for (const Operand& x : inputs)
-    if (Tensor::overlaps(out, x.t))
-      fail(op, std::string("out (") + out.description() + ") overlaps input " + x.name + " (" +
-                   x.t.description() + ")");
+    if (Tensor::overlaps(out, x.t)) [[unlikely]]
+      fail_with(op, [&] {
+        return std::string("out (") + out.description() + ") overlaps input " + x.name + " (" + x.t.description() +
+               ")";
+      });
 }
 
 void require_scale(std::string_view op, float scale) {
@@ -97,35 +116,45 @@ bool result_fits(int64_t m, int64_t n, DType t) {
 
 using Dims2 = std::array<int64_t, 2>;
 
+// checked_numel's verdict on a matmul result that result_fits refused, in matmul's words.
+[[gnu::noinline, gnu::cold]] void check_result_size(const Tensor& a, const Tensor& b, const Dims2& result,
+                                                    DType out_dtype) {
+  const Shape shape(result.begin(), result.end());
+  try {
+    checked_numel(shape, out_dtype);
+  } catch (const InvalidArgument& e) {
+    fail("matmul", "a " + to_string(a.shape()) + " times b " + to_string(b.shape()) + " gives a result " +
+                       to_string(shape) + " that no tensor can hold: " + e.what());
+  }
+}
+
 Dims2 check_matmul(const Tensor& a, const Tensor& b) {
   constexpr std::string_view op = "matmul";
   require_same_device(op, {{"a", a}, {"b", b}});
-  if (a.rank() != 2 || b.rank() != 2)
-    fail(op, "a " + to_string(a.shape()) + " and b " + to_string(b.shape()) + " must both be 2-D (M, K) and (K, N)");
-  if (a.dim(1) != b.dim(0))
-    fail(op, "shapes " + to_string(a.shape()) + " and " + to_string(b.shape()) +
-                 " don't fit: a is (M, K) with K = " + std::to_string(a.dim(1)) + ", so b must be (" +
-                 std::to_string(a.dim(1)) + ", N)");
+  if (a.rank() != 2 || b.rank() != 2) [[unlikely]]
+    fail_with(op, [&] {
+      return "a " + to_string(a.shape()) + " and b " + to_string(b.shape()) + " must both be 2-D (M, K) and (K, N)";
+    });
+  if (a.dim(1) != b.dim(0)) [[unlikely]]
+    fail_with(op, [&] {
+      return "shapes " + to_string(a.shape()) + " and " + to_string(b.shape()) + " don't fit: a is (M, K) with K = " +
+             std::to_string(a.dim(1)) + ", so b must be (" + std::to_string(a.dim(1)) + ", N)";
+    });
   require_dtype(op, {"a", a}, {DType::f32, DType::i8});
-  if (a.dtype() != b.dtype())
-    fail(op, "dtypes differ: a is " + a.description() + ", b is " + b.description() +
-                 "; both must be f32 or both i8");
-  if (a.dtype() == DType::i8 && a.dim(1) > kMaxInt8K)
-    fail(op, "K = " + std::to_string(a.dim(1)) + " exceeds " + std::to_string(kMaxInt8K) +
-                 " for i8×i8→i32: a term can be −128·−128 = 16384, and 16384·K could overflow int32; "
-                 "split K into chunks");
+  if (a.dtype() != b.dtype()) [[unlikely]]
+    fail_with(op, [&] {
+      return "dtypes differ: a is " + a.description() + ", b is " + b.description() + "; both must be f32 or both i8";
+    });
+  if (a.dtype() == DType::i8 && a.dim(1) > kMaxInt8K) [[unlikely]]
+    fail_with(op, [&] {
+      return "K = " + std::to_string(a.dim(1)) + " exceeds " + std::to_string(kMaxInt8K) +
+             " for i8×i8→i32: a term can be −128·−128 = 16384, and 16384·K could overflow int32; split K into chunks";
+    });
   // The result's size, checked here so the message names matmul and both operands.
   const Dims2 result = {a.dim(0), b.dim(1)};
   const DType out_dtype = a.dtype() == DType::i8 ? DType::i32 : DType::f32;
-  if (!result_fits(result[0], result[1], out_dtype)) {
-    const Shape shape(result.begin(), result.end());
-    try {
-      checked_numel(shape, out_dtype);
-    } catch (const InvalidArgument& e) {
-      fail(op, "a " + to_string(a.shape()) + " times b " + to_string(b.shape()) + " gives a result " +
-                   to_string(shape) + " that no tensor can hold: " + e.what());
-    }
-  }
+  if (!result_fits(result[0], result[1], out_dtype)) [[unlikely]]
+    check_result_size(a, b, result, out_dtype);
   return result;
 }
 

@@ -1,6 +1,7 @@
 // hk::Tensor: shape bookkeeping, checked sizes, storage on the host or a device.
 #include "hk/tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -64,7 +65,10 @@ const Shape& Tensor::undefined_shape() {
 Tensor::Tensor(std::shared_ptr<detail::Storage> storage, Shape shape, DType dtype)
     : storage_(std::move(storage)), data_(storage_ ? storage_->data : nullptr),
       device_(storage_ ? storage_->device : Device::cpu()), shape_(std::move(shape)), dtype_(dtype),
-      numel_(checked_numel(shape_, dtype)) {}
+      numel_(checked_numel(shape_, dtype)) {
+  rank_ = static_cast<int>(shape_.size());  // ≤ kMaxRank: checked_numel refuses more
+  std::copy(shape_.begin(), shape_.end(), dims_);
+}
 
 Tensor Tensor::empty(Shape shape, DType dtype, Device device) {
   int64_t n = checked_numel(shape, dtype);
@@ -196,12 +200,6 @@ Tensor Tensor::reshape(Shape shape) const {
     throw InvalidArgument("cannot reshape " + description() + " to " + to_string(shape) + " (" +
                           std::to_string(n) + " elements)");
   return Tensor(storage_, std::move(shape), dtype_);
-}
-
-bool Tensor::overlaps(const Tensor& a, const Tensor& b) {
-  if (a.nbytes() == 0 || b.nbytes() == 0 || a.device() != b.device()) return false;
-  auto a0 = reinterpret_cast<uintptr_t>(a.raw_data()), b0 = reinterpret_cast<uintptr_t>(b.raw_data());
-  return a0 < b0 + b.nbytes() && b0 < a0 + a.nbytes();
 }
 
 std::string Tensor::description() const {

@@ -310,6 +310,7 @@ TEST(GpuStaging, HostTensorsAreStagedAndTimedApart) {
   EXPECT_EQ(t.backend, hk::Backend::cuda);
   EXPECT_EQ(t.bytes_to_device, x.nbytes());
   EXPECT_EQ(t.bytes_to_host, x.nbytes());
+  EXPECT_TRUE(t.timed);  // cuda calls are timed whatever set_call_timing says
   EXPECT_GT(t.kernel_ms, 0.0);
   EXPECT_GT(t.transfer_ms, 0.0);
   EXPECT_GE(t.total_ms, t.transfer_ms);

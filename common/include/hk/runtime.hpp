@@ -61,8 +61,8 @@ void synchronize();
 struct CallTiming {
   std::string_view op, variant;  // the row that ran (strings owned by the registry)
   Backend backend = Backend::cpu;
-  // The kernel alone: CUDA events around it on the device (cuda), a steady clock around
-  // the kernel function (cpu, cuda_sim).
+  // The kernel alone: CUDA events around it on the device (cuda), the CPU's clock around
+  // the kernel function (cpu, cuda_sim; only while call timing is on).
   double kernel_ms = 0;
   // Copies hk made because an op ran on cuda with host tensors: inputs to the device and
   // the result back (0 when the tensors already lived on the device).
@@ -72,10 +72,21 @@ struct CallTiming {
   double total_ms = 0;
   std::size_t bytes_to_device = 0, bytes_to_host = 0;
   std::string note;  // what the variant had to do differently, e.g. pad an unaligned shape
+  // Whether the times above were measured: always on cuda; on the host backends (cpu,
+  // cuda_sim) while call timing is on (set_call_timing). Otherwise they are 0.
+  bool timed = false;
 };
 // The calling thread's most recent op that got as far as choosing a variant (an op that
 // failed validation leaves it unchanged). Zero-size calls record zero times.
 const CallTiming& last_call_timing();
+
+// Whether calls on the host backends (cpu, cuda_sim) time themselves for last_call_timing();
+// initially HK_CALL_TIMING (1 on, 0 off), else off. Off by default, as in oneDNN and
+// PyTorch, because the two reads of the CPU's clock cost a small call (a 16³ matmul) as
+// much as all of its checks; the rest of the record (op, variant, backend, note) is kept
+// either way, and cuda calls are always timed. For the whole process.
+void set_call_timing(bool on);
+bool call_timing();
 
 struct TimingOptions {
   int warmup = 3;

@@ -45,11 +45,10 @@ class Tensor {
   template <class T> static Tensor wrap(T* data, Shape shape);
 
   const Shape& shape() const { return defined_ ? shape_ : undefined_shape(); }
-  int rank() const { return static_cast<int>(shape().size()); }
+  int rank() const { return rank_; }
   int64_t dim(int i) const {  // negative i counts from the end
-    const int r = rank();
-    if (i < -r || i >= r) dim_out_of_range(i);
-    return shape()[static_cast<std::size_t>(i < 0 ? i + r : i)];
+    if (i < -rank_ || i >= rank_) dim_out_of_range(i);
+    return dims_[i < 0 ? i + rank_ : i];
   }
   DType dtype() const { return dtype_; }
   bool defined() const { return defined_; }
@@ -69,8 +68,13 @@ class Tensor {
   // A tensor of the same storage with another shape of the same numel.
   Tensor reshape(Shape shape) const;
 
-  // True when the byte ranges of a and b intersect (same device).
-  static bool overlaps(const Tensor& a, const Tensor& b);
+  // True when the byte ranges of a and b intersect (same device). Inline: every op with an
+  // output asks it once per input.
+  static bool overlaps(const Tensor& a, const Tensor& b) {
+    if (a.nbytes() == 0 || b.nbytes() == 0 || a.device() != b.device()) return false;
+    const auto a0 = reinterpret_cast<uintptr_t>(a.data_), b0 = reinterpret_cast<uintptr_t>(b.data_);
+    return a0 < b0 + b.nbytes() && b0 < a0 + a.nbytes();
+  }
   std::string description() const;  // "f32[2, 3] on cpu"
 
  private:
@@ -95,6 +99,10 @@ class Tensor {
   void* data_ = nullptr;
   Device device_ = Device::cpu();
   Shape shape_;  // empty when !defined_ (shape() gives [0])
+  // shape() again, as plain members: rank() and dim() are then loads, with no branch on
+  // defined_ and nothing the compiler must reload, in the checks every op makes.
+  int64_t dims_[kMaxRank] = {};
+  int rank_ = 1;  // an undefined tensor's [0]
   DType dtype_ = DType::f32;
   int64_t numel_ = 0;
   bool defined_ = true;  // false only for Tensor() and its copies
