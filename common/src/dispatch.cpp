@@ -12,6 +12,20 @@ namespace hk::detail {
 
 namespace {
 
+// Runs on every op, so it resets the record field by field (no allocation: the names point
+// into the registry, note keeps its capacity).
+inline void begin_call_record(ThreadCalls& r, const Call& call) {
+  r.ticks_pending = false;
+  CallTiming& t = r.timing;
+  t.op = call.row ? std::string_view(call.row->op) : call.op;
+  t.variant = call.row ? std::string_view(call.row->variant) : std::string_view();
+  t.backend = call.backend;
+  t.kernel_ms = t.transfer_ms = t.total_ms = 0;
+  t.timed = false;
+  t.bytes_to_device = t.bytes_to_host = 0;
+  t.note.clear();
+}
+
 std::string list_variants(std::string_view op, Backend backend) {
   std::string names;
   for (const VariantRow& r : Registry::get().rows()) {
@@ -67,14 +81,14 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
   call.context.threads = options.threads > 0 ? options.threads : num_threads();
   call.context.block_size = options.block_size;
 
-  // A plain cpu call like this thread's last one (same op, as the same literal, and dtype;
-  // no variant named; the same backend asked for and the same default) resolves as that one
+  // A cpu call like this thread's last one (the same op, as the same literal, dtype and
+  // variant asked for, the same backend asked for and the same default) resolves as that one
   // did: the rows, their requirements and `automatic`'s answer without an estimate are fixed
   // for the process. It skips the lookups below, a fifth of a 16³ matmul's overhead.
-  PlainCpuChoice& memo = call.calls->plain_cpu;
+  CpuChoice& memo = call.calls->last_cpu;
   const Backend default_now = options.backend == Backend::automatic ? default_backend() : Backend::cpu;
   if (memo.op == op.data() && memo.op_size == op.size() && memo.dtype == dtype && memo.asked == options.backend &&
-      memo.default_backend == default_now && options.variant.empty() && data_device.is_cpu()) {
+      memo.default_backend == default_now && data_device.is_cpu() && memo.variant == options.variant) {
     call.row = memo.row;
     call.kernel = memo.kernel;
     begin_call_record(*call.calls, call);
@@ -113,6 +127,8 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
     if (!call.kernel)
       throw InvalidArgument("variant '" + options.variant + "' of " + where(op, call.backend) +
                             " takes " + dtype_list(*call.row) + ", got " + to_string(dtype));
+    if (call.backend == Backend::cpu && auto_reason.empty())
+      memo = {op.data(), op.size(), dtype, options.backend, default_now, options.variant, call.row, call.kernel};
   } else {
     call.row = reg.best(op, call.backend, dtype);
     if (!call.row)
@@ -120,7 +136,7 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
                                to_string(dtype) + "; registered: " + list_variants(op, call.backend));
     call.kernel = Registry::kernel_for(*call.row, dtype);
     if (call.backend == Backend::cpu && auto_reason.empty())
-      memo = {op.data(), op.size(), dtype, options.backend, default_now, call.row, call.kernel};
+      memo = {op.data(), op.size(), dtype, options.backend, default_now, {}, call.row, call.kernel};
   }
   if (call.backend == Backend::cuda_sim)
     if (const KernelFn* k = sim::instrumented_kernel(*call.row, dtype)) call.kernel = k, call.sim_checked = true;

@@ -1,6 +1,7 @@
 // Internal: choosing the variant that serves one call, and running it.
 #pragma once
 
+#include <atomic>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -43,17 +44,19 @@ struct Call {
 // says why) or InvalidArgument (unknown variant, dtype it doesn't take, data on a device the
 // backend can't read). Starts this thread's last_call_timing() record.
 // `shapes`: the operands' (matmul a and b; others x), for `automatic`'s cost estimate —
-// pointers, so that the calls that never need an estimate copy nothing.
+// pointers, so that the calls that never need an estimate copy nothing. `op` must be a
+// string literal (ops.cpp's names): the thread's reuse of its last choice keys on its address.
 Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
              std::initializer_list<const Shape*> shapes);
 
 // What each thread keeps between calls (execute.cpp owns it): its last_call_timing() record,
-// and the last plain cpu resolution, which a repeated call reuses (dispatch.cpp: resolve).
-struct PlainCpuChoice {
+// and the last cpu resolution, which a repeated call reuses (dispatch.cpp: resolve).
+struct CpuChoice {
   const char* op = nullptr;  // the op's name as the caller passed it (its literal's address)
   std::size_t op_size = 0;
   DType dtype = DType::f32;
   Backend asked = Backend::cpu, default_backend = Backend::cpu;  // Options.backend, default_backend()
+  std::string variant;  // Options.variant: "" for the best
   const VariantRow* row = nullptr;
   const KernelFn* kernel = nullptr;
 };
@@ -61,11 +64,16 @@ struct ThreadCalls {
   CallTiming timing;
   uint64_t host_ticks = 0;  // a host call's time in FastClock ticks, converted when read
   bool ticks_pending = false;
-  PlainCpuChoice plain_cpu;
+  CpuChoice last_cpu;
 };
 ThreadCalls& thread_calls();
-// Starts the calling thread's record of a resolved call.
-void begin_call_record(ThreadCalls& t, const Call& call);
+
+// set_call_timing's flag (execute.cpp): −1 until HK_CALL_TIMING is read, then 0 or 1.
+extern std::atomic<int> call_timing_flag;
+inline bool host_calls_timed() {
+  const int v = call_timing_flag.load(std::memory_order_relaxed);
+  return v > 0 || (v < 0 && call_timing());
+}
 
 // Runs the kernel of a resolved call and fills this thread's last_call_timing(). `inputs`
 // are the tensors the kernel reads, `output` the one it writes (null for reductions).
@@ -74,7 +82,17 @@ void begin_call_record(ThreadCalls& t, const Call& call);
 // the result is copied back into `output` — timed apart from the kernel. The body always
 // receives tensors that live where the kernel computes.
 using KernelBody = FunctionRef<void(std::span<const Tensor* const> inputs, Tensor* output)>;
-void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body);
+void execute_recorded(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body);
+// An untimed cpu call, the common case, runs its body here, inline; the rest go to
+// execute_recorded.
+template <class Body>
+void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, const Body& body) {
+  if (call.backend == Backend::cpu && !host_calls_timed()) [[likely]] {
+    body(std::span<const Tensor* const>(inputs.begin(), inputs.size()), output);
+    return;
+  }
+  execute_recorded(call, inputs, output, body);
+}
 
 // Adds a line to the running call's last_call_timing().note (kernels use it to say what
 // they had to do differently, e.g. pad an unaligned shape).

@@ -15,12 +15,13 @@
 
 namespace hk {
 
+namespace detail {
+std::atomic<int> call_timing_flag{-1};
+}  // namespace detail
+
 namespace {
 
 CallTiming& record() { return detail::thread_calls().timing; }
-
-// set_call_timing's flag: −1 until HK_CALL_TIMING is read, then 0 or 1.
-std::atomic<int> timing_value{-1};
 
 int timing_from_env() {
   const char* env = std::getenv("HK_CALL_TIMING");
@@ -35,15 +36,15 @@ double ms_since(Clock::time_point t) { return std::chrono::duration<double, std:
 
 }  // namespace
 
-void set_call_timing(bool on) { timing_value.store(on ? 1 : 0, std::memory_order_relaxed); }
+void set_call_timing(bool on) { detail::call_timing_flag.store(on ? 1 : 0, std::memory_order_relaxed); }
 
 bool call_timing() {
-  const int v = timing_value.load(std::memory_order_relaxed);
+  const int v = detail::call_timing_flag.load(std::memory_order_relaxed);
   if (v >= 0) [[likely]]
     return v != 0;
   int unset = -1;
-  timing_value.compare_exchange_strong(unset, timing_from_env(), std::memory_order_relaxed);
-  return timing_value.load(std::memory_order_relaxed) != 0;
+  detail::call_timing_flag.compare_exchange_strong(unset, timing_from_env(), std::memory_order_relaxed);
+  return detail::call_timing_flag.load(std::memory_order_relaxed) != 0;
 }
 
 const CallTiming& last_call_timing() {
@@ -62,27 +63,13 @@ ThreadCalls& thread_calls() {
   return thread_object<ThreadCalls>([] { return new ThreadCalls; });
 }
 
-// Runs on every op, so it resets the record field by field (no allocation: the names point
-// into the registry, note keeps its capacity).
-void begin_call_record(ThreadCalls& r, const Call& call) {
-  r.ticks_pending = false;
-  CallTiming& t = r.timing;
-  t.op = call.row ? std::string_view(call.row->op) : call.op;
-  t.variant = call.row ? std::string_view(call.row->variant) : std::string_view();
-  t.backend = call.backend;
-  t.kernel_ms = t.transfer_ms = t.total_ms = 0;
-  t.timed = false;
-  t.bytes_to_device = t.bytes_to_host = 0;
-  t.note.clear();
-}
-
 void note_call(const std::string& text) {
   CallTiming& t_last = record();
   if (!t_last.note.empty()) t_last.note += "; ";
   t_last.note += text;
 }
 
-void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body) {
+void execute_recorded(const Call& call, std::initializer_list<const Tensor*> inputs, Tensor* output, KernelBody body) {
   // The list's own array lives until the caller's full expression ends, past this call.
   const std::span<const Tensor* const> in(inputs.begin(), inputs.size());
   const std::size_t count = in.size();
@@ -95,7 +82,7 @@ void execute(const Call& call, std::initializer_list<const Tensor*> inputs, Tens
       else
         body(in_span, output);
     };
-    if (!call_timing()) {
+    if (!host_calls_timed()) {
       run();
       return;
     }

@@ -1,4 +1,5 @@
-// Internal: the clock of the host calls' timing records (hk::last_call_timing, while hk::set_call_timing is on).
+// Internal: the clock of the host calls' timing records (hk::last_call_timing, while
+// hk::set_call_timing is on).
 //
 // steady_clock is a vDSO call that costs tens of nanoseconds under a hypervisor: two of them
 // were a third of a 16³ matmul's per-call overhead. Where the CPU has an invariant TSC

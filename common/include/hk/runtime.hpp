@@ -72,8 +72,8 @@ struct CallTiming {
   double total_ms = 0;
   std::size_t bytes_to_device = 0, bytes_to_host = 0;
   std::string note;  // what the variant had to do differently, e.g. pad an unaligned shape
-  // Whether the times above were measured: always on cuda; on the host backends (cpu,
-  // cuda_sim) while call timing is on (set_call_timing). Otherwise they are 0.
+  // Whether the times above come from a clock: always on cuda; on the host backends (cpu,
+  // cuda_sim) while call timing is on (set_call_timing); otherwise they stay zero.
   bool timed = false;
 };
 // The calling thread's most recent op that got as far as choosing a variant (an op that
