@@ -12,13 +12,15 @@ namespace hk::detail {
 
 namespace {
 
-// Runs on every op, so it resets the record field by field (no allocation: the names point
-// into the registry, note keeps its capacity).
+// Runs on every op, so it resets the record field by field (no allocation: note keeps its
+// capacity). The names are the row's, set when the record is read: a call that follows a
+// kernel streaming through L1 would otherwise wait on the registry's lines for them.
 inline void begin_call_record(ThreadCalls& r, const Call& call) {
   r.ticks_pending = false;
+  r.row = call.row;
   CallTiming& t = r.timing;
-  t.op = call.row ? std::string_view(call.row->op) : call.op;
-  t.variant = call.row ? std::string_view(call.row->variant) : std::string_view();
+  t.op = call.op;
+  t.variant = {};
   t.backend = call.backend;
   t.kernel_ms = t.transfer_ms = t.total_ms = 0;
   t.timed = false;

@@ -61,7 +61,8 @@ struct CpuChoice {
   const KernelFn* kernel = nullptr;
 };
 struct ThreadCalls {
-  CallTiming timing;
+  CallTiming timing;  // op and variant filled from `row` when read (last_call_timing)
+  const VariantRow* row = nullptr;  // the call's row: the record's names, read only when asked for
   uint64_t host_ticks = 0;  // a host call's time in FastClock ticks, converted when read
   bool ticks_pending = false;
   CpuChoice last_cpu;

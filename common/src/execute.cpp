@@ -49,6 +49,10 @@ bool call_timing() {
 
 const CallTiming& last_call_timing() {
   detail::ThreadCalls& r = detail::thread_calls();
+  if (r.row) {
+    r.timing.op = r.row->op;
+    r.timing.variant = r.row->variant;
+  }
   if (r.ticks_pending) {
     r.timing.kernel_ms = r.timing.total_ms = detail::FastClock::ms(r.host_ticks);
     r.ticks_pending = false;
@@ -99,7 +103,7 @@ void execute_recorded(const Call& call, std::initializer_list<const Tensor*> inp
   CallTiming& t_last = record();
 
   DeviceRuntime& rt = usable_device_runtime(call.device);
-  const std::string what = std::string(call.op) + " (cuda/" + std::string(t_last.variant) + ")";
+  const std::string what = std::string(call.op) + " (cuda/" + (call.row ? call.row->variant : std::string()) + ")";
   if (!call.staged) {
     t_last.kernel_ms = rt.run(call.device.index(), [&] { body(in_span, output); }, what);
     t_last.total_ms = ms_since(start);
