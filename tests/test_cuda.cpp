@@ -361,6 +361,55 @@ TEST(CallTiming, RecordsTheRowThatRan) {
   EXPECT_EQ(hk::last_call_timing().op, "dot");
 }
 
+// A thread's repeated calls reuse its last choice (dispatch.cpp); each call still runs, and
+// records, the row its own options ask for: a change of variant, dtype, op or default
+// backend between calls is never served by the previous one.
+TEST(CallTiming, RepeatedCallsResolveAsAskedEachTime) {
+  const hk::Backend default_before = hk::default_backend();
+  hk::set_default_backend(hk::Backend::cpu);
+  const std::string best_f32 = hk::Registry::get().best("matmul", hk::Backend::cpu, hk::DType::f32)->variant;
+  const std::string best_i8 = hk::Registry::get().best("matmul", hk::Backend::cpu, hk::DType::i8)->variant;
+  ASSERT_NE(best_f32, "naive");
+  Tensor a = Tensor::randn({8, 8}, 1), b = Tensor::randn({8, 8}, 2);
+  Tensor ai = Tensor::randn({8, 8}, 3, hk::DType::i8), bi = Tensor::randn({8, 8}, 4, hk::DType::i8);
+  const auto expect_row = [](hk::Backend backend, std::string_view op, const std::string& variant, int step) {
+    const hk::CallTiming& t = hk::last_call_timing();
+    EXPECT_EQ(t.backend, backend) << "step " << step;
+    EXPECT_EQ(t.op, op) << "step " << step;
+    EXPECT_EQ(t.variant, variant) << "step " << step;
+  };
+  for (int round = 0; round < 2; ++round) {  // the second round starts from a warm choice
+    hk::matmul(a, b, {hk::Backend::cpu});
+    expect_row(hk::Backend::cpu, "matmul", best_f32, 1);
+    hk::matmul(a, b, {hk::Backend::cpu, "naive"});
+    expect_row(hk::Backend::cpu, "matmul", "naive", 2);
+    hk::matmul(a, b, {hk::Backend::cpu});
+    expect_row(hk::Backend::cpu, "matmul", best_f32, 3);
+    hk::matmul(ai, bi, {hk::Backend::cpu});
+    expect_row(hk::Backend::cpu, "matmul", best_i8, 4);
+    hk::relu(a, {hk::Backend::cpu});
+    expect_row(hk::Backend::cpu, "relu", hk::Registry::get().best("relu", hk::Backend::cpu, hk::DType::f32)->variant, 5);
+    hk::matmul(a, b);  // automatic, with cpu the default
+    expect_row(hk::Backend::cpu, "matmul", best_f32, 6);
+    hk::set_default_backend(hk::Backend::cuda_sim);
+    const Tensor c = hk::matmul(a, b);  // automatic again: now the default's
+    expect_row(hk::Backend::cuda_sim, "matmul",
+               hk::Registry::get().best("matmul", hk::Backend::cuda_sim, hk::DType::f32)->variant, 7);
+    hk::set_default_backend(hk::Backend::cpu);
+    const Tensor ci = hk::matmul(ai, bi, {hk::Backend::cpu, "naive"});
+    expect_row(hk::Backend::cpu, "matmul", "naive", 8);
+    const std::vector<int32_t> got = ci.to_vector<int32_t>();
+    const std::vector<int8_t> av = ai.to_vector<int8_t>(), bv = bi.to_vector<int8_t>();
+    for (int i = 0; i < 8; ++i)
+      for (int j = 0; j < 8; ++j) {
+        int64_t want = 0;
+        for (int k = 0; k < 8; ++k) want += int64_t{av[std::size_t(i * 8 + k)]} * bv[std::size_t(k * 8 + j)];
+        ASSERT_EQ(got[std::size_t(i * 8 + j)], want) << i << "," << j;
+      }
+  }
+  hk::set_default_backend(default_before);
+}
+
 TEST(CallTiming, IsPerThread) {
   hk::relu(Tensor::zeros({8}), {hk::Backend::cpu});
   std::string other;
