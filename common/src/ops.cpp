@@ -33,8 +33,8 @@ struct Operand {
 }
 
 // fail(op, message()) out of line: a check that passes is then a compare and a branch the
-// compiler inlines into the op, and the code that builds its message stays in cold code.
-// Every op pays its checks, a 16³ matmul's several times over its kernel's call.
+// compiler inlines into the op, and the code that builds its message stays in cold code,
+// since every call of every op runs its checks.
 template <class Message>
 [[noreturn, gnu::noinline, gnu::cold]] void fail_with(std::string_view op, const Message& message) {
   fail(op, message());
