@@ -18,8 +18,12 @@ command_line="scripts/measurements.sh${1:+ $1}"
 hk_install_dependencies
 hk_build "$preset" hk-bench hk-micro-sim hk-micro-bandwidth hk-micro-call
 bin="build/$preset/bench"  # hk_build left us in $HK_ROOT; relative, so the file shows no local paths
-# OpenBLAS runs its best kernel for this CPU only with these unset (README "hk-bench").
+# OpenBLAS runs its best kernel for this CPU only with these unset (README "hk-bench"),
+# unless it predates the CPU's model and falls back to generic kernels: hk-bench list then
+# names the OPENBLAS_CORETYPE that selects its kernels for the CPU's ISA, and the file says so.
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+openblas_core=$("$bin/hk-bench" list | sed -n 's/.*OPENBLAS_CORETYPE=\([A-Za-z0-9]*\) selects.*/\1/p' | head -n 1)
+[ -z "$openblas_core" ] || export OPENBLAS_CORETYPE="$openblas_core"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -89,6 +93,8 @@ field() { sed -n "s/^| $1 | \(.*\) |\$/\1/p" "$tmp/suite.md" | head -n 1; }
   echo "- machine: $(field 'cpu model'), $(field 'hardware threads') hardware threads, ISA in use $(field 'cpu isa in use') (Highway $(field 'highway target')), $(field 'caches'), $(uname -sr)"
   echo "- hk: $(git -C "$HK_ROOT" describe --always --dirty 2>/dev/null || echo unknown) ($(field 'build'))"
   echo "- load average at the start: $(field 'load average')"
+  [ -z "$openblas_core" ] ||
+    echo "- OpenBLAS: OPENBLAS_CORETYPE=$openblas_core, set by the script: this OpenBLAS does not know the CPU's model and would run generic kernels (\`hk-bench list\`)"
   echo "- command: \`$command_line\`"
   echo
   echo "CI stage times are not kept here: \`scripts/test.sh\` prints them at the end of every run."

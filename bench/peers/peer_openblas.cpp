@@ -2,7 +2,15 @@
 // OPENBLAS_L2_SIZE when it loads; hk-bench never sets or unsets them (the environment block
 // shows their values). Its fairest configuration on an AVX-512 machine is with both unset:
 //   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE hk-bench
+// unless that OpenBLAS predates the CPU's model and falls back to generic kernels: the
+// report then says so and names the OPENBLAS_CORETYPE that selects its kernels for the ISA.
 #include "peers/peers.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include <hk/cpu_features.hpp>
 
 #if HK_BENCH_HAVE_OPENBLAS
 #include <cblas.h>
@@ -14,10 +22,33 @@ namespace hk_bench {
 
 bool openblas_built_in() { return true; }
 
+namespace {
+
+// OpenBLAS's cores from before AVX2, which a DYNAMIC_ARCH build falls back to on a CPU model
+// newer than the release (an Intel model it does not list gets Prescott's SSE3 kernels).
+constexpr std::array<std::string_view, 19> kPreAvx2Cores = {
+    "Prescott", "Core2",     "Penryn",  "Dunnington", "Nehalem",   "Sandybridge", "Atom",
+    "Katmai",   "Coppermine", "Northwood", "Banias", "Barcelona", "Opteron",     "Opteron_SSE3",
+    "Bobcat",   "Bulldozer", "Piledriver", "Steamroller", "Excavator"};
+
+}  // namespace
+
+std::string openblas_core_advice() {
+  const std::string_view core = openblas_get_corename();
+  const hk::CpuFeatures& f = hk::cpu_features();
+  const char* suggest = f.has_avx512() ? "SkylakeX" : f.has_avx2_fma() ? "Haswell" : nullptr;
+  if (!suggest || std::find(kPreAvx2Cores.begin(), kPreAvx2Cores.end(), core) == kPreAvx2Cores.end()) return "";
+  return "OpenBLAS runs its " + std::string(core) + " kernels on this " + (f.has_avx512() ? "AVX-512" : "AVX2") +
+         " CPU, whose model it does not know, so its rows are no bar; OPENBLAS_CORETYPE=" + suggest +
+         " selects the kernels it has for this ISA";
+}
+
 Fields openblas_versions() {
   std::string config = openblas_get_config();
   while (!config.empty() && config.back() == ' ') config.pop_back();
-  return {{"openblas", config + "; core " + openblas_get_corename()}};
+  std::string core = std::string("; core ") + openblas_get_corename();
+  if (std::string advice = openblas_core_advice(); !advice.empty()) core += "; " + advice;
+  return {{"openblas", config + core}};
 }
 
 std::vector<PeerRun> openblas_peers(Workload& w) {
@@ -40,6 +71,7 @@ std::vector<PeerRun> openblas_peers(Workload& w) {
 #else
 
 bool openblas_built_in() { return false; }
+std::string openblas_core_advice() { return ""; }
 Fields openblas_versions() { return {{"openblas", std::string("not built in: ") + HK_BENCH_OPENBLAS_ABSENT}}; }
 std::vector<PeerRun> openblas_peers(Workload&) { return {}; }
 

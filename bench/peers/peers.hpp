@@ -50,6 +50,9 @@ std::vector<PeerRun> onednn_linear_peers(Workload& w);  // f32 linear: the fused
 Fields openblas_versions();
 Fields onednn_versions();
 bool openblas_built_in();
+// "" unless OpenBLAS fell back to kernels older than the CPU's ISA (a release that does not
+// know the CPU's model): then what it runs and the OPENBLAS_CORETYPE that does better.
+std::string openblas_core_advice();
 bool onednn_built_in();
 
 }  // namespace hk_bench

@@ -175,6 +175,8 @@ environment:
   OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE   read by OpenBLAS; hk-bench never sets or unsets them and
                     prints their values. The OpenBLAS peer is fairest with both unset:
                       env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE hk-bench
+                    unless OpenBLAS does not know the CPU's model: hk-bench list then names
+                    the OPENBLAS_CORETYPE that selects its kernels for the CPU's ISA
   HK_NUM_THREADS, HK_CPU_ISA, HK_BACKEND   as for every hk program (README)
   HK_SIM_SCHEDULE   forward, reverse, random or random:SEED: the cuda_sim simulator's thread order
   HK_BENCH_BREAK=op[:dtype]/backend/variant[,...]   corrupt that variant's output after each

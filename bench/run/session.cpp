@@ -7,6 +7,7 @@
 
 #include "machine/cpu_distance.hpp"
 #include "machine/environment.hpp"
+#include "peers/peers.hpp"
 #include "report/format.hpp"
 #include "report/roofline.hpp"
 
@@ -116,6 +117,10 @@ void Session::finish() {
         "where nothing survives), or other load disturbed the peak probes (load average " +
         report.env.value("load average") + " at start; if it was high, re-run when the machine is quieter)");
   if (std::string note = cpu_distance_note(report.tables); !note.empty()) report.notes.push_back(note);
+  const bool openblas_rows = std::any_of(report.tables.begin(), report.tables.end(), [](const Table& t) {
+    return std::any_of(t.rows.begin(), t.rows.end(), [](const Result& r) { return r.variant == "openblas"; });
+  });
+  if (std::string advice = openblas_core_advice(); openblas_rows && !advice.empty()) report.notes.push_back(advice);
   for (const hk::BackendInfo& b : report.env.backends) {
     if (b.available) continue;
     if (b.backend == hk::Backend::cuda)
