@@ -73,6 +73,11 @@ void add_into(Acc* y, const Acc* p, int64_t n) {
 template <class In, class Acc, class Row, class Finish>
 void gemv_x_b(const In* x, const In* b, Acc* y, int64_t k, int64_t n, int threads, Row row, const Finish& finish) {
   const double bytes = static_cast<double>(sizeof(In)) * static_cast<double>(k) * static_cast<double>(n);
+  if (threads <= 1 || bytes < kGemvInlineBytes) {  // gemv_split's one part, without asking the pool
+    row(x, b, n, y, k, n);
+    finish(int64_t{0}, n);
+    return;
+  }
   const int parts = std::min({threads, ThreadPool::global().concurrency(),
                               static_cast<int>(std::min<int64_t>(k / kGemvRowSplitUnit, 1 << 20))});
   const bool short_shares = n * static_cast<int64_t>(sizeof(In)) < parts * kGemvSplitPageBytes;

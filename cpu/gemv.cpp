@@ -88,6 +88,11 @@ template <> struct Elem<int8_t> {
 
 // y (NV vectors of columns) = x (k) · b (k × NV vectors): the sums stay in registers while
 // all of K runs, so each row of B costs NV loads and NV multiply-adds and y is stored once.
+//
+// x[p] reaches the multiply-adds from a register: x is loaded a vector at a time and each
+// lane broadcast with a lane permute (vpermps, vpermd) where AVX2 and AVX-512 have one. A
+// broadcast load per row, beside B's stream from L2, slows that stream measurably. The loop
+// over a vector's lanes stays rolled: unrolled, it reads B more slowly too.
 template <int NV, class T>
 void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb,
                       typename Elem<T>::Acc* HWY_RESTRICT y, int64_t k) {
@@ -96,11 +101,25 @@ void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t 
   const auto L = static_cast<int64_t>(hn::Lanes(d));
   hn::Vec<typename E::D> acc[NV];
   for (int v = 0; v < NV; ++v) acc[v] = hn::Zero(d);
-  for (int64_t p = 0; p < k; ++p) {
-    const auto xp = hn::Set(d, typename E::Acc(x[p]));
+  const auto row_step = [&](hn::Vec<typename E::D> xp, int64_t p) {
     const T* row = b + p * ldb;
     for (int v = 0; v < NV; ++v) acc[v] = E::MulAcc(xp, E::Load(d, row + v * L), acc[v]);
+  };
+  int64_t p = 0;
+#if HWY_TARGET <= HWY_AVX2
+  const hn::RebindToSigned<decltype(d)> di;
+  const auto one = hn::Set(di, 1);
+  for (; p + L <= k; p += L) {
+    const auto xv = E::Load(d, x + p);
+    auto lane = hn::Zero(di);
+#pragma GCC unroll 1
+    for (int64_t q = 0; q < L; ++q) {
+      row_step(hn::TableLookupLanes(xv, hn::IndicesFromVec(d, lane)), p + q);
+      lane = hn::Add(lane, one);
+    }
   }
+#endif
+  for (; p < k; ++p) row_step(hn::Set(d, typename E::Acc(x[p])), p);
   for (int v = 0; v < NV; ++v) hn::StoreU(acc[v], d, y + v * L);
 }
 

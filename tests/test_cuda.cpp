@@ -383,6 +383,10 @@ TEST(CallTiming, RepeatedCallsResolveAsAskedEachTime) {
     expect_row(hk::Backend::cpu, "matmul", best_f32, 1);
     hk::matmul(a, b, {hk::Backend::cpu, "naive"});
     expect_row(hk::Backend::cpu, "matmul", "naive", 2);
+    hk::matmul(a, b, {hk::Backend::cpu, "blocked"});  // one name right after another
+    expect_row(hk::Backend::cpu, "matmul", "blocked", 9);
+    hk::matmul(a, b, {hk::Backend::cpu, "naive"});
+    expect_row(hk::Backend::cpu, "matmul", "naive", 10);
     hk::matmul(a, b, {hk::Backend::cpu});
     expect_row(hk::Backend::cpu, "matmul", best_f32, 3);
     hk::matmul(ai, bi, {hk::Backend::cpu});

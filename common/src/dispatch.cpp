@@ -1,6 +1,8 @@
 // Variant selection: the rules of docs/design.md "Dispatch" in one place.
 #include "common/src/dispatch.hpp"
 
+#include <algorithm>
+
 #include "common/src/memory.hpp"
 #include "hk/choice.hpp"
 #include "hk/cpu_features.hpp"
@@ -11,22 +13,6 @@
 namespace hk::detail {
 
 namespace {
-
-// Runs on every op, so it resets the record field by field (no allocation: note keeps its
-// capacity). The names are the row's, set when the record is read: a call that follows a
-// kernel streaming through L1 would otherwise wait on the registry's lines for them.
-inline void begin_call_record(ThreadCalls& r, const Call& call) {
-  r.ticks_pending = false;
-  r.row = call.row;
-  CallTiming& t = r.timing;
-  t.op = call.op;
-  t.variant = {};
-  t.backend = call.backend;
-  t.kernel_ms = t.transfer_ms = t.total_ms = 0;
-  t.timed = false;
-  t.bytes_to_device = t.bytes_to_host = 0;
-  t.note.clear();
-}
 
 std::string list_variants(std::string_view op, Backend backend) {
   std::string names;
@@ -69,35 +55,39 @@ Backend pick_backend(std::string_view op, const Options& options, DType dtype, D
 
 }  // namespace
 
-Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
-             std::initializer_list<const Shape*> shapes) {
-  if (options.threads < 0) [[unlikely]]
+void bad_options(std::string_view op, const Options& options) {
+  if (options.threads < 0)
     throw InvalidArgument(std::string(op) + ": threads must be ≥ 0 (0 = the pool size), got " +
                           std::to_string(options.threads));
-  if (options.block_size < 0) [[unlikely]]
-    throw InvalidArgument(std::string(op) + ": block_size must be ≥ 0 (0 = default), got " +
-                          std::to_string(options.block_size));
+  throw InvalidArgument(std::string(op) + ": block_size must be ≥ 0 (0 = default), got " +
+                        std::to_string(options.block_size));
+}
+
+Call resolve_fully(std::string_view op, const Options& options, DType dtype, Device data_device,
+                   std::initializer_list<const Shape*> shapes, Backend default_now) {
   Call call;
   call.op = op;
-  call.calls = &thread_calls();
   call.context.threads = options.threads > 0 ? options.threads : num_threads();
   call.context.block_size = options.block_size;
-
-  // A cpu call like this thread's last one (the same op, as the same literal, dtype and
-  // variant asked for, the same backend asked for and the same default) resolves as that one
-  // did: the rows, their requirements and `automatic`'s answer without an estimate are fixed
-  // for the process. It skips the lookups below, a fifth of a 16³ matmul's overhead.
-  CpuChoice& memo = call.calls->last_cpu;
-  const Backend default_now = options.backend == Backend::automatic ? default_backend() : Backend::cpu;
-  if (memo.op == op.data() && memo.op_size == op.size() && memo.dtype == dtype && memo.asked == options.backend &&
-      memo.default_backend == default_now && data_device.is_cpu() && memo.variant == options.variant) {
-    call.row = memo.row;
-    call.kernel = memo.kernel;
-    begin_call_record(*call.calls, call);
-    return call;
-  }
-
+  ThreadCalls& memo = thread_calls;
+  const bool named = !options.variant.empty();
   std::string auto_reason;
+  // Kept for resolve's reuse: a cpu choice that no estimate decided, under a name that fits.
+  const auto remember = [&] {
+    if (call.backend != Backend::cpu || !auto_reason.empty() || options.variant.size() > ThreadCalls::kNameBytes)
+      return;
+    memo.op = op.data();
+    memo.op_size = static_cast<uint32_t>(op.size());
+    memo.dtype = dtype;
+    memo.asked = options.backend;
+    memo.default_backend = default_now;
+    memo.named = named;
+    memo.name_size = static_cast<uint8_t>(options.variant.size());
+    std::copy(options.variant.begin(), options.variant.end(), memo.name);
+    memo.chosen = call.row;
+    memo.chosen_kernel = call.kernel;
+  };
+
   call.backend = pick_backend(op, options, dtype, data_device, shapes, auto_reason);
   if (std::string why = call.backend == Backend::cpu ? std::string() : unavailable_reason(call.backend); !why.empty())
     throw BackendUnavailable(std::string(op) + ": backend " + to_string(call.backend) +
@@ -125,24 +115,23 @@ Call resolve(std::string_view op, const Options& options, DType dtype, Device da
                                " needs " + call.row->requirement.text +
                                ", which this machine lacks (CPU features in use: " +
                                cpu_feature_list() + ")");
-    call.kernel = Registry::kernel_for(*call.row, dtype);
-    if (!call.kernel)
+    const KernelFn* kernel = Registry::kernel_for(*call.row, dtype);
+    if (!kernel)
       throw InvalidArgument("variant '" + options.variant + "' of " + where(op, call.backend) +
                             " takes " + dtype_list(*call.row) + ", got " + to_string(dtype));
-    if (call.backend == Backend::cpu && auto_reason.empty())
-      memo = {op.data(), op.size(), dtype, options.backend, default_now, options.variant, call.row, call.kernel};
+    call.kernel = *kernel;
+    remember();
   } else {
     call.row = reg.best(op, call.backend, dtype);
     if (!call.row)
       throw BackendUnavailable("no supported variant of " + where(op, call.backend) + " takes " +
                                to_string(dtype) + "; registered: " + list_variants(op, call.backend));
-    call.kernel = Registry::kernel_for(*call.row, dtype);
-    if (call.backend == Backend::cpu && auto_reason.empty())
-      memo = {op.data(), op.size(), dtype, options.backend, default_now, {}, call.row, call.kernel};
+    call.kernel = *Registry::kernel_for(*call.row, dtype);  // best() chose it for taking dtype
+    remember();
   }
   if (call.backend == Backend::cuda_sim)
-    if (const KernelFn* k = sim::instrumented_kernel(*call.row, dtype)) call.kernel = k, call.sim_checked = true;
-  begin_call_record(*call.calls, call);
+    if (const KernelFn* k = sim::instrumented_kernel(*call.row, dtype)) call.kernel = *k, call.sim_checked = true;
+  begin_call_record(call);
   if (!auto_reason.empty()) note_call(auto_reason);
   return call;
 }

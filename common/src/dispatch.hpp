@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -23,19 +24,57 @@ void run_checked(std::span<const Tensor* const> inputs, const Tensor* output, de
 
 namespace hk::detail {
 
-struct ThreadCalls;
-
 struct Call {
   std::string_view op;
-  ThreadCalls* calls = nullptr;  // the calling thread's (resolve looks it up once per call)
   bool sim_checked = false;  // cuda_sim: kernel is the instrumented copy (checks or profiler on)
   const VariantRow* row = nullptr;
-  const KernelFn* kernel = nullptr;  // the row's function for the input dtype
+  KernelFn kernel;  // the row's function for the input dtype (a copy: the registry's is a load further)
   Backend backend = Backend::cpu;
   Device device = Device::cpu();     // where the kernel computes: cpu, or cuda:N
   bool staged = false;               // host tensors computed on a device: hk copies them
   KernelContext context;
 };
+
+// What each thread keeps between calls (execute.cpp owns it): its last cpu resolution, which
+// a repeated call reuses (resolve, below), and the part of its last_call_timing() record
+// that every call writes. In the thread's static TLS block, reached without a pointer, and
+// in one cache line unless the call names its variant: a call that follows a kernel
+// streaming through L1 finds it all in one miss. Trivially destructible, so never
+// destroyed: ops still work from static destructors. The record's strings and times live
+// apart (ThreadRecord in execute.cpp), brought up to date only when something writes or
+// reads them (`fresh`).
+struct alignas(64) ThreadCalls {
+  // The reuse key: the op's name as the caller passed it (its literal's address), the input
+  // dtype, Options.backend, default_backend() and whether Options.variant named the row
+  // (then `name` below).
+  const char* op = nullptr;
+  uint32_t op_size = 0;
+  DType dtype : 8 = DType::f32;
+  Backend asked : 8 = Backend::cpu;
+  Backend default_backend : 8 = Backend::cpu;
+  bool named : 8 = false;
+  const VariantRow* chosen = nullptr;  // null until a cpu call has been resolved
+  KernelFn chosen_kernel;
+  // The last call's record: its row (op and variant are read from it when asked for), its
+  // backend, and a host call's time in FastClock ticks, converted when read.
+  const VariantRow* row = nullptr;
+  uint64_t host_ticks = 0;
+  Backend backend : 8 = Backend::cpu;
+  bool fresh : 8 = false;  // the rest of the record is an earlier call's: reset it before use
+  bool ticks_pending : 8 = false;
+  // The second line: Options.variant of the reused choice when it named one, so that a named
+  // call compares it here, not with the registry's copy a few loads away. Only names that
+  // fit are reused (every registered one does).
+  static constexpr std::size_t kNameBytes = 63;
+  uint8_t name_size = 0;
+  char name[kNameBytes] = {};
+  bool same_name(std::string_view variant) const {
+    return variant.size() == name_size && std::string_view(name, name_size) == variant;
+  }
+};
+extern constinit thread_local ThreadCalls thread_calls;
+// The calling thread's whole record, brought up to date with thread_calls (execute.cpp).
+CallTiming& call_record();
 
 // The variant of `op` that runs this call: Options.backend (else the process default;
 // `automatic` follows the data: cuda tensors → cuda, else cuda when usable and it has a
@@ -46,28 +85,47 @@ struct Call {
 // `shapes`: the operands' (matmul a and b; others x), for `automatic`'s cost estimate —
 // pointers, so that the calls that never need an estimate copy nothing. `op` must be a
 // string literal (ops.cpp's names): the thread's reuse of its last choice keys on its address.
-Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
-             std::initializer_list<const Shape*> shapes);
+//
+// Inline, the reuse: a cpu call like this thread's last one (the same op, as the same
+// literal, dtype and variant asked for, the same backend asked for and the same default)
+// resolves as that one did, since the rows, their requirements and `automatic`'s answer
+// without an estimate are fixed for the process. The rest is resolve_fully (dispatch.cpp).
+Call resolve_fully(std::string_view op, const Options& options, DType dtype, Device data_device,
+                   std::initializer_list<const Shape*> shapes, Backend default_now);
+[[noreturn]] void bad_options(std::string_view op, const Options& options);
 
-// What each thread keeps between calls (execute.cpp owns it): its last_call_timing() record,
-// and the last cpu resolution, which a repeated call reuses (dispatch.cpp: resolve).
-struct CpuChoice {
-  const char* op = nullptr;  // the op's name as the caller passed it (its literal's address)
-  std::size_t op_size = 0;
-  DType dtype = DType::f32;
-  Backend asked = Backend::cpu, default_backend = Backend::cpu;  // Options.backend, default_backend()
-  std::string variant;  // Options.variant: "" for the best
-  const VariantRow* row = nullptr;
-  const KernelFn* kernel = nullptr;
-};
-struct ThreadCalls {
-  CallTiming timing;  // op and variant filled from `row` when read (last_call_timing)
-  const VariantRow* row = nullptr;  // the call's row: the record's names, read only when asked for
-  uint64_t host_ticks = 0;  // a host call's time in FastClock ticks, converted when read
-  bool ticks_pending = false;
-  CpuChoice last_cpu;
-};
-ThreadCalls& thread_calls();
+// Starts the thread's record of a resolved call: only thread_calls' line is written, the
+// rest of the record is reset when next written or read (call_record), and the names are
+// the row's, read when asked for.
+inline void begin_call_record(const Call& call) {
+  ThreadCalls& r = thread_calls;
+  r.row = call.row;
+  r.backend = call.backend;
+  r.fresh = true;
+  r.ticks_pending = false;
+}
+
+inline Call resolve(std::string_view op, const Options& options, DType dtype, Device data_device,
+                    std::initializer_list<const Shape*> shapes) {
+  if (options.threads < 0 || options.block_size < 0) [[unlikely]]
+    bad_options(op, options);
+  const ThreadCalls& memo = thread_calls;
+  const Backend default_now = options.backend == Backend::automatic ? default_backend() : Backend::cpu;
+  const bool named = !options.variant.empty();
+  if (memo.op == op.data() && memo.op_size == op.size() && memo.dtype == dtype && memo.asked == options.backend &&
+      memo.default_backend == default_now && data_device.is_cpu() && memo.named == named &&
+      (!named || memo.same_name(options.variant))) [[likely]] {
+    Call call;
+    call.op = op;
+    call.row = memo.chosen;
+    call.kernel = memo.chosen_kernel;
+    call.context.threads = options.threads > 0 ? options.threads : num_threads();
+    call.context.block_size = options.block_size;
+    begin_call_record(call);
+    return call;
+  }
+  return resolve_fully(op, options, dtype, data_device, shapes, default_now);
+}
 
 // set_call_timing's flag (execute.cpp): −1 until HK_CALL_TIMING is read, then 0 or 1.
 extern std::atomic<int> call_timing_flag;

@@ -17,11 +17,16 @@ namespace hk {
 
 namespace detail {
 std::atomic<int> call_timing_flag{-1};
+constinit thread_local ThreadCalls thread_calls;
 }  // namespace detail
 
 namespace {
 
-CallTiming& record() { return detail::thread_calls().timing; }
+// The record's strings and times; thread_calls holds the rest. A thread_object, so ops still
+// work after main returned.
+struct ThreadRecord {
+  CallTiming timing;
+};
 
 int timing_from_env() {
   const char* env = std::getenv("HK_CALL_TIMING");
@@ -48,27 +53,38 @@ bool call_timing() {
 }
 
 const CallTiming& last_call_timing() {
-  detail::ThreadCalls& r = detail::thread_calls();
+  CallTiming& t = detail::call_record();
+  detail::ThreadCalls& r = detail::thread_calls;
   if (r.row) {
-    r.timing.op = r.row->op;
-    r.timing.variant = r.row->variant;
+    t.op = r.row->op;
+    t.variant = r.row->variant;
   }
   if (r.ticks_pending) {
-    r.timing.kernel_ms = r.timing.total_ms = detail::FastClock::ms(r.host_ticks);
+    t.kernel_ms = t.total_ms = detail::FastClock::ms(r.host_ticks);
+    t.timed = true;
     r.ticks_pending = false;
   }
-  return r.timing;
+  return t;
 }
 
 namespace detail {
 
-// A thread_object, so ops still work after main returned.
-ThreadCalls& thread_calls() {
-  return thread_object<ThreadCalls>([] { return new ThreadCalls; });
+CallTiming& call_record() {
+  CallTiming& t = thread_object<ThreadRecord>([] { return new ThreadRecord; }).timing;
+  ThreadCalls& r = thread_calls;
+  if (r.fresh) {  // the first write or read since a call began (dispatch.cpp: begin_call_record)
+    r.fresh = false;
+    t.backend = r.backend;
+    t.kernel_ms = t.transfer_ms = t.total_ms = 0;
+    t.timed = false;
+    t.bytes_to_device = t.bytes_to_host = 0;
+    t.note.clear();
+  }
+  return t;
 }
 
 void note_call(const std::string& text) {
-  CallTiming& t_last = record();
+  CallTiming& t_last = call_record();
   if (!t_last.note.empty()) t_last.note += "; ";
   t_last.note += text;
 }
@@ -90,17 +106,16 @@ void execute_recorded(const Call& call, std::initializer_list<const Tensor*> inp
       run();
       return;
     }
-    ThreadCalls& r = *call.calls;
     const uint64_t start = FastClock::now();
     run();
+    ThreadCalls& r = thread_calls;
     r.host_ticks = FastClock::now() - start;
     r.ticks_pending = true;
-    r.timing.timed = true;
     return;
   }
 
   const auto start = Clock::now();
-  CallTiming& t_last = record();
+  CallTiming& t_last = call_record();
 
   DeviceRuntime& rt = usable_device_runtime(call.device);
   const std::string what = std::string(call.op) + " (cuda/" + (call.row ? call.row->variant : std::string()) + ")";

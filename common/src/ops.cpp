@@ -73,7 +73,7 @@ void require_same_shape(std::string_view op, const Operand& x, const Operand& y)
 
 // `out` must have the result's shape, dtype and device, and must not overlap an input.
 // (A span, so that matmul's (M, N) needs no Shape allocated on every call.)
-void require_output(std::string_view op, const Tensor& out, std::span<const int64_t> shape, DType dtype,
+[[gnu::always_inline]] inline void require_output(std::string_view op, const Tensor& out, std::span<const int64_t> shape, DType dtype,
                     std::initializer_list<Operand> inputs) {
   const Tensor& in0 = inputs.begin()->t;
   // Element by element: std::equal on integers becomes a memcmp call, a tenth of a small
@@ -128,7 +128,7 @@ using Dims2 = std::array<int64_t, 2>;
   }
 }
 
-Dims2 check_matmul(const Tensor& a, const Tensor& b) {
+[[gnu::always_inline]] inline Dims2 check_matmul(const Tensor& a, const Tensor& b) {
   constexpr std::string_view op = "matmul";
   require_same_device(op, {{"a", a}, {"b", b}});
   if (a.rank() != 2 || b.rank() != 2) [[unlikely]]
@@ -286,7 +286,7 @@ void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Ten
       e.input_scale = input_scale;
     }
     if (w.dtype() == DType::f32) {
-      std::get<kernel::LinearF32>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), s.m, s.k,
+      std::get<kernel::LinearF32>(c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), s.m, s.k,
                                              s.n, out_in, e, c.context);
       return;
     }
@@ -300,7 +300,7 @@ void run_linear(std::string_view op, const Tensor& x, const Tensor& w, const Ten
     } else {
       xi8 = in[0]->data<int8_t>();
     }
-    std::get<kernel::LinearI8>(*c.kernel)(xi8, in[1]->data<int8_t>(), r->data<float>(), s.m, s.k, s.n, out_in, e,
+    std::get<kernel::LinearI8>(c.kernel)(xi8, in[1]->data<int8_t>(), r->data<float>(), s.m, s.k, s.n, out_in, e,
                                           c.context);
   };
   if (bias && scales)
@@ -328,7 +328,7 @@ void binary(std::string_view op, const Tensor& x, const Tensor& y, Tensor& out, 
   Call c = resolve(op, o, x);
   if (x.numel() == 0) return;
   detail::execute(c, {&x, &y}, &out, [&](Inputs in, Tensor* r) {
-    std::get<kernel::Binary>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), x.numel(),
+    std::get<kernel::Binary>(c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), x.numel(),
                                         c.context);
   });
 }
@@ -345,7 +345,7 @@ double reduce(std::string_view op, const Tensor& x, const Tensor& y, const Optio
   Call c = resolve(op, o, x);
   double result = 0;
   detail::execute(c, {&x, &y}, nullptr, [&](Inputs in, Tensor*) {
-    result = std::get<kernel::Reduce>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), x.numel(), c.context);
+    result = std::get<kernel::Reduce>(c.kernel)(in[0]->data<float>(), in[1]->data<float>(), x.numel(), c.context);
   });
   return result;
 }
@@ -360,10 +360,10 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Options& o) {
   const int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
   detail::execute(c, {&a, &b}, &out, [&](Inputs in, Tensor* r) {
     if (a.dtype() == DType::f32)
-      std::get<kernel::MatmulF32>(*c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), m, k, n,
+      std::get<kernel::MatmulF32>(c.kernel)(in[0]->data<float>(), in[1]->data<float>(), r->data<float>(), m, k, n,
                                              c.context);
     else
-      std::get<kernel::MatmulI8>(*c.kernel)(in[0]->data<int8_t>(), in[1]->data<int8_t>(), r->data<int32_t>(), m, k,
+      std::get<kernel::MatmulI8>(c.kernel)(in[0]->data<int8_t>(), in[1]->data<int8_t>(), r->data<int32_t>(), m, k,
                                             n, c.context);
   });
 }
@@ -411,9 +411,9 @@ void relu(const Tensor& x, Tensor& out, const Options& o) {
   if (x.numel() == 0) return;
   detail::execute(c, {&x}, &out, [&](Inputs in, Tensor* r) {
     if (x.dtype() == DType::f32)
-      std::get<kernel::UnaryF32>(*c.kernel)(in[0]->data<float>(), r->data<float>(), x.numel(), c.context);
+      std::get<kernel::UnaryF32>(c.kernel)(in[0]->data<float>(), r->data<float>(), x.numel(), c.context);
     else
-      std::get<kernel::UnaryI8>(*c.kernel)(in[0]->data<int8_t>(), r->data<int8_t>(), x.numel(), c.context);
+      std::get<kernel::UnaryI8>(c.kernel)(in[0]->data<int8_t>(), r->data<int8_t>(), x.numel(), c.context);
   });
 }
 
@@ -447,7 +447,7 @@ void quantize(const Tensor& x, float scale, Tensor& out, const Options& o) {
   Call c = resolve("quantize", o, x);
   if (x.numel() == 0) return;
   detail::execute(c, {&x}, &out, [&](Inputs in, Tensor* r) {
-    std::get<kernel::Quantize>(*c.kernel)(in[0]->data<float>(), scale, r->data<int8_t>(), x.numel(), c.context);
+    std::get<kernel::Quantize>(c.kernel)(in[0]->data<float>(), scale, r->data<int8_t>(), x.numel(), c.context);
   });
 }
 
@@ -466,9 +466,9 @@ void dequantize(const Tensor& q, float scale, Tensor& out, const Options& o) {
   if (q.numel() == 0) return;
   detail::execute(c, {&q}, &out, [&](Inputs in, Tensor* r) {
     if (q.dtype() == DType::i8)
-      std::get<kernel::DequantizeI8>(*c.kernel)(in[0]->data<int8_t>(), scale, r->data<float>(), q.numel(), c.context);
+      std::get<kernel::DequantizeI8>(c.kernel)(in[0]->data<int8_t>(), scale, r->data<float>(), q.numel(), c.context);
     else
-      std::get<kernel::DequantizeI32>(*c.kernel)(in[0]->data<int32_t>(), scale, r->data<float>(), q.numel(),
+      std::get<kernel::DequantizeI32>(c.kernel)(in[0]->data<int32_t>(), scale, r->data<float>(), q.numel(),
                                                  c.context);
   });
 }
