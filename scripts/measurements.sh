@@ -16,7 +16,7 @@ command_line="scripts/measurements.sh${1:+ $1}"
 [ "$preset" = release ] || command_line="HK_MEASUREMENTS_PRESET=$preset $command_line"
 
 hk_install_dependencies
-hk_build "$preset" hk-bench hk-micro-sim hk-micro-bandwidth hk-micro-call
+hk_build "$preset" hk-bench hk-micro-sim hk-micro-bandwidth hk-micro-call hk-micro-ratios
 bin="build/$preset/bench"  # hk_build left us in $HK_ROOT; relative, so the file shows no local paths
 # OpenBLAS runs its best kernel for this CPU only with these unset (README "hk-bench"),
 # unless it predates the CPU's model and falls back to generic kernels: hk-bench list then
@@ -75,6 +75,20 @@ bench "Large matmuls on one thread and two (cpu/gemm_parallel.hpp, cpu/matmul_pa
 bench "Inference-shaped matmuls on one thread and two (cpu/gemm_shape.cpp)" \
   --op matmul:f32,matmul:i8 --sizes 1x784x128,32x784x128,64x128x10,1x4096x4096,16,64,128,256 --threads 1,2 \
   --backend cpu,peer --variant parallel,vnni,amx,openblas,onednn,onednn_s8s8 | without_environment > "$tmp/inference.md"
+# The same shapes and the large squares with hk and the peers timed in turns, whose ratios
+# a drifting machine speed does not move (bench/micro/peer_ratios.cpp).
+ratios() {
+  local title="$1"
+  shift
+  printf '\n## %s\n\n`%s`\n\n' "$title" "$(shell_words "$bin/hk-micro-ratios" "$@")"
+  "$bin/hk-micro-ratios" "$@"
+}
+{
+  ratios "Inference-shaped f32 matmuls against the peers, timed in turns (bench/micro/peer_ratios.cpp)" --dtype f32
+  ratios "Inference-shaped int8 matmuls against the peers, timed in turns" --dtype i8
+  ratios "Large f32 matmuls against the peers, timed in turns" --dtype f32 --sizes 1024,2048 --rounds 11
+  ratios "The course's model against oneDNN, timed in turns" --model
+} > "$tmp/ratios.md"
 {
   printf '\n## The course'"'"'s model end to end (hk-bench model)\n\n`hk-bench model`\n\n'
   "$bin/hk-bench" model --progress never --format markdown | sed 1,2d
@@ -102,6 +116,7 @@ field() { sed -n "s/^| $1 | \(.*\) |\$/\1/p" "$tmp/suite.md" | head -n 1; }
   echo
   cat "$tmp/large.md"
   cat "$tmp/inference.md"
+  cat "$tmp/ratios.md"
   cat "$tmp/model.md"
   micro "Per-call overhead of a 16³ matmul (bench/micro/call_overhead.cpp)" "$bin/hk-micro-call"
   micro "The simulator (cuda/README.md, cuda/sim/switch.hpp)" "$bin/hk-micro-sim"

@@ -3,7 +3,9 @@
 #include "model/mlp.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <memory>
+#include <string>
 
 #include "hk_reference.hpp"
 
@@ -119,6 +121,22 @@ MlpReference mlp_reference(const Mlp& m, const std::vector<float>& x, int64_t ba
     }
   }
   return r;
+}
+
+std::string check_mlp_f32(const std::vector<float>& got, const MlpReference& ref) {
+  for (size_t i = 0; i < got.size(); ++i)
+    if (!(std::fabs(double(got[i]) - ref.logits[i]) <= ref.bound[i]))
+      return "logit " + std::to_string(i) + " = " + std::to_string(got[i]) + ", fp64 " + std::to_string(ref.logits[i]) +
+             " (bound " + std::to_string(ref.bound[i]) + ")";
+  return "";
+}
+
+std::string check_mlp_int8(const std::vector<float>& got, const std::vector<float>& want) {
+  for (size_t i = 0; i < got.size(); ++i)
+    if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0)
+      return "logit " + std::to_string(i) + " = " + std::to_string(got[i]) + ", exact int8 reference " +
+             std::to_string(want[i]);
+  return "";
 }
 
 MlpInt8Reference mlp_int8_reference(const Mlp& m, const std::vector<float>& x, int64_t batch) {

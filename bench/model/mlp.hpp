@@ -59,4 +59,9 @@ struct MlpInt8Reference {
 };
 MlpInt8Reference mlp_int8_reference(const Mlp& host_model, const std::vector<float>& x, int64_t batch);
 
+// "" when every logit is within its bound of the fp64 forward pass, else the first that is not.
+std::string check_mlp_f32(const std::vector<float>& got, const MlpReference& ref);
+// "" when the logits are bit for bit the exact int8 reference's, else the first that differs.
+std::string check_mlp_int8(const std::vector<float>& got, const std::vector<float>& want);
+
 }  // namespace hk_bench

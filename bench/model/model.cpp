@@ -63,23 +63,6 @@ Timing time_forward(const std::function<void()>& f, const Args& args) {
 
 int argmax(const float* v, int64_t n) { return int(std::max_element(v, v + n) - v); }
 
-// "" when every logit is within its bound of the fp64 forward pass.
-std::string check_f32(const std::vector<float>& got, const MlpReference& ref) {
-  for (size_t i = 0; i < got.size(); ++i)
-    if (!(std::fabs(double(got[i]) - ref.logits[i]) <= ref.bound[i]))
-      return "logit " + std::to_string(i) + " = " + std::to_string(got[i]) + ", fp64 " + std::to_string(ref.logits[i]) +
-             " (bound " + std::to_string(ref.bound[i]) + ")";
-  return "";
-}
-
-std::string check_int8(const std::vector<float>& got, const std::vector<float>& want) {
-  for (size_t i = 0; i < got.size(); ++i)
-    if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0)
-      return "logit " + std::to_string(i) + " = " + std::to_string(got[i]) + ", exact int8 reference " +
-             std::to_string(want[i]);
-  return "";
-}
-
 std::string choice_line(int64_t batch, int layer, int64_t k, int64_t n, hk::DType t) {
   const hk::BackendChoice c = hk::explain_choice("linear", {{batch, k}, {k, n}}, t);
   return "batch " + std::to_string(batch) + ", layer " + std::to_string(layer) + " (" + std::to_string(batch) + "x" +
@@ -142,7 +125,7 @@ int model_command(const Args& args) {
       try {
         way.forward(x, out);
         const std::vector<float> got = out.to_vector<float>();
-        r.failure = way.int8 ? check_int8(got, ref8.logits) : check_f32(got, ref);
+        r.failure = way.int8 ? check_mlp_int8(got, ref8.logits) : check_mlp_f32(got, ref);
         if (way.int8 && r.failure.empty()) {  // accuracy against the exact f32 model
           double worst = 0, scale = 0;
           int agree = 0;

@@ -1,0 +1,266 @@
+// hk's default matmul against its library peers, timed in turns. hk-bench times each row
+// after the other, about a second each, so on a machine whose speed drifts within seconds (a
+// shared VM) two rows can differ by more than the kernels do. Here, for each shape and thread
+// count, short blocks of calls of hk and of every peer alternate, and each ratio is the
+// median over rounds of (peer's block time / hk's block time): drift moves both sides of a
+// round together and drops out.
+//
+//   hk-micro-ratios [--dtype f32|i8] [--sizes 1x784x128,16,...] [--threads 1,2] [--rounds N]
+//                   [--block-ms MS]
+//   hk-micro-ratios --model [--sizes 1,32,256] [--threads 1,2] ...
+//
+// Same operands, same peers and the same checks as hk-bench (hk_bench_core): every side is
+// validated against fp64 before it is timed. A ratio above 1 means hk is faster. --model
+// times the course's model (hk-bench model) the same way: hk's optimized and int8 forward
+// passes against oneDNN's fused matmul primitive, --sizes naming the batches. OpenBLAS
+// reads OPENBLAS_CORETYPE when it loads (README "hk-bench").
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <hk/hk.hpp>
+
+#include "model/mlp.hpp"
+#include "peers/peers.hpp"
+#include "run/team.hpp"
+#include "run/workload.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t comma = s.find(',', start);
+    const std::size_t end = comma == std::string::npos ? s.size() : comma;
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+[[noreturn]] void usage(const std::string& why) {
+  std::fprintf(stderr,
+               "hk-micro-ratios: %s\nusage: hk-micro-ratios [--model] [--sizes MxKxN|N,... (--model: batches)] "
+               "[--threads T,...] [--dtype f32|i8] [--rounds N] [--block-ms MS]\n",
+               why.c_str());
+  std::exit(2);
+}
+
+hk::Shape parse_shape(const std::string& s) {
+  hk::Shape dims;
+  for (std::size_t start = 0; start <= s.size();) {
+    std::size_t x = s.find('x', start);
+    if (x == std::string::npos) x = s.size();
+    char* end = nullptr;
+    const std::string part = s.substr(start, x - start);
+    const long long v = std::strtoll(part.c_str(), &end, 10);
+    if (part.empty() || *end || v < 1) usage("bad size '" + s + "'");
+    dims.push_back(v);
+    start = x + 1;
+  }
+  if (dims.size() == 1) dims = {dims[0], dims[0], dims[0]};
+  if (dims.size() != 3) usage("a size is N or MxKxN, got '" + s + "'");
+  return dims;
+}
+
+// Seconds per call of fn over `calls` calls.
+template <class Fn> double block(const Fn& fn, int calls) {
+  const auto t = Clock::now();
+  for (int i = 0; i < calls; ++i) fn();
+  return std::chrono::duration<double>(Clock::now() - t).count() / calls;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Seconds per call of each side, block by block: rounds of one block of every side in turn.
+// On more than one thread, each side's idle workers spin for a while after its block
+// (OpenBLAS's, libgomp's, hk's pool) and would take a core from the next side: that is
+// waited out after every block, which makes a round slow, so there are fewer of them.
+std::vector<std::vector<double>> in_turns(const std::vector<std::function<void()>>& sides, int threads, int rounds,
+                                          double block_ms) {
+  sides[0]();
+  const double once = block(sides[0], 1);
+  const int calls = std::clamp(static_cast<int>(block_ms * 1e-3 / std::max(once, 1e-9)), 1, 1 << 20);
+  const int n_rounds = threads > 1 ? std::max(3, rounds / 2) : rounds;
+  std::vector<std::vector<double>> s(sides.size());
+  for (int r = 0; r < n_rounds; ++r)
+    for (std::size_t i = 0; i < sides.size(); ++i) {
+      s[i].push_back(block(sides[i], calls));
+      if (threads > 1) hk_bench::let_peer_threads_sleep();
+    }
+  return s;
+}
+
+// The median and range over rounds of a[r] / b[r].
+struct Ratio {
+  double median, lo, hi;
+};
+Ratio ratio(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> q;
+  for (std::size_t r = 0; r < a.size(); ++r) q.push_back(a[r] / b[r]);
+  const auto [lo, hi] = std::minmax_element(q.begin(), q.end());
+  return {median(q), *lo, *hi};
+}
+
+// The course's model: hk's optimized and int8 ways against oneDNN's, per batch and thread count.
+bool model_ratios(const std::vector<std::string>& batches, const std::vector<int>& threads, int rounds,
+                  double block_ms) {
+  using hk_bench::Mlp;
+  const Mlp model = Mlp::make(42);  // hk-bench model's weights and inputs
+  std::printf("| batch | threads | optimized µs | quantized µs | oneDNN µs | oneDNN / optimized | optimized / quantized |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+  bool failed = false;
+  for (const std::string& b : batches) {
+    const int64_t batch = std::atoll(b.c_str());
+    if (batch < 1) usage("a batch is ≥ 1, got '" + b + "'");
+    const std::vector<float> xv = hk::Tensor::randn({batch, Mlp::kIn}, 7).to_vector<float>();
+    const hk_bench::MlpReference ref = hk_bench::mlp_reference(model, xv, batch);
+    const hk_bench::MlpInt8Reference ref8 = hk_bench::mlp_int8_reference(model, xv, batch);
+    const hk::Tensor x = hk::Tensor::from_vector(xv, {batch, Mlp::kIn});
+    for (int t : threads) {
+      int omp_threads = t;
+      // optimized, quantized (hk's, on the cpu backend) and oneDNN's, in that order.
+      std::vector<hk_bench::MlpWay> ways;
+      for (const char* name : {"optimized", "quantized"})
+        for (hk_bench::MlpWay& w : hk_bench::hk_ways(model, batch, {hk::Backend::cpu, "", t}))
+          if (w.name == name) ways.push_back(std::move(w));
+      for (hk_bench::MlpWay& w : hk_bench::onednn_mlp_ways(model, batch, &omp_threads)) ways.push_back(std::move(w));
+      std::vector<hk::Tensor> outs;
+      std::vector<std::function<void()>> sides;
+      std::string why;
+      for (const hk_bench::MlpWay& w : ways) {
+        outs.push_back(hk::Tensor::empty({batch, Mlp::kOut}));
+        hk::Tensor& out = outs.back();
+        w.forward(x, out);
+        const std::vector<float> got = out.to_vector<float>();
+        const std::string bad = w.int8 ? hk_bench::check_mlp_int8(got, ref8.logits) : hk_bench::check_mlp_f32(got, ref);
+        if (!bad.empty()) why += w.name + ": " + bad + " ";
+      }
+      if (!why.empty()) {
+        std::printf("| %lld | %d | FAILED: %s | | | | |\n", static_cast<long long>(batch), t, why.c_str());
+        failed = true;
+        continue;
+      }
+      if (ways.size() != 3) {  // the peer is optional, like in hk-bench
+        std::printf("| %lld | %d | | | no oneDNN: hk-bench was built without it | | |\n",
+                    static_cast<long long>(batch), t);
+        continue;
+      }
+      for (std::size_t i = 0; i < ways.size(); ++i)
+        sides.push_back([&, i] { ways[i].forward(x, outs[i]); });
+      const auto s = in_turns(sides, t, rounds, block_ms);
+      const Ratio peer = ratio(s[2], s[0]), int8 = ratio(s[0], s[1]);
+      std::printf("| %lld | %d | %.4g | %.4g | %.4g | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) |\n",
+                  static_cast<long long>(batch), t, median(s[0]) * 1e6, median(s[1]) * 1e6, median(s[2]) * 1e6,
+                  peer.median, peer.lo, peer.hi, int8.median, int8.lo, int8.hi);
+    }
+  }
+  return !failed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> sizes = {"1x784x128", "32x784x128", "64x128x10", "1x4096x4096", "16", "64", "128", "256"};
+  std::vector<int> threads = {1, 2};
+  hk::DType dtype = hk::DType::f32;
+  int rounds = 41;
+  double block_ms = 5;
+  bool model = false;
+  bool sizes_given = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--model") {
+      model = true;
+      continue;
+    }
+    if (i + 1 >= argc) usage(a + " needs a value");
+    const std::string v = argv[++i];
+    if (a == "--sizes") {
+      sizes = split(v);
+      sizes_given = true;
+    } else if (a == "--threads") {
+      threads.clear();
+      for (const std::string& t : split(v)) threads.push_back(std::atoi(t.c_str()));
+      if (threads.empty() || *std::min_element(threads.begin(), threads.end()) < 1) usage("bad --threads " + v);
+    } else if (a == "--dtype") {
+      if (v != "f32" && v != "i8") usage("--dtype is f32 or i8, got " + v);
+      dtype = v == "f32" ? hk::DType::f32 : hk::DType::i8;
+    } else if (a == "--rounds") {
+      rounds = std::atoi(v.c_str());
+      if (rounds < 3) usage("--rounds must be ≥ 3");
+    } else if (a == "--block-ms") {
+      block_ms = std::atof(v.c_str());
+      if (!(block_ms > 0)) usage("--block-ms must be > 0");
+    } else {
+      usage("unknown option " + a);
+    }
+  }
+  if (model) {
+    std::printf("the course's model (hk-bench model) against oneDNN's fused matmul primitive, timed in turns: "
+                "median over %d rounds (%d on more than one thread) of the ratios (> 1: the first named faster)\n\n",
+                rounds, std::max(3, rounds / 2));
+    return model_ratios(sizes_given ? sizes : std::vector<std::string>{"1", "32", "256"}, threads, rounds, block_ms)
+               ? 0
+               : 1;
+  }
+  const int max_threads = *std::max_element(threads.begin(), threads.end());
+  hk_bench::Team team(max_threads);
+  // hk's default variant (the shape-aware one), as a user calls it: best cpu variant.
+  const std::string hk_variant = hk::Registry::get().best("matmul", hk::Backend::cpu, dtype)->variant;
+  std::printf("hk matmul:%s (%s) against its peers, timed in turns: median over %d rounds (%d on more than one "
+              "thread) of peer time / hk time (> 1: hk faster)\n\n",
+              hk::to_string(dtype).c_str(), hk_variant.c_str(), rounds, std::max(3, rounds / 2));
+  std::printf("| shape | threads | hk µs | peer | peer µs | peer / hk (min–max over rounds) |\n");
+  std::printf("|---|---:|---:|---|---:|---:|\n");
+  bool failed = false;
+  for (const std::string& size : sizes) {
+    hk_bench::Workload w("matmul", dtype, parse_shape(size));
+    hk_bench::Operands& ops = w.host();
+    std::vector<hk_bench::PeerRun> peers = hk_bench::peers_for(w, team);
+    for (int t : threads) {
+      const hk::Options o{hk::Backend::cpu, hk_variant, t};
+      const hk::OpArgs args = w.args(ops);
+      const auto hk_call = [&] { w.call(o, args, ops); };
+      hk_call();
+      if (std::string why = w.check(ops); !why.empty()) {
+        std::printf("| %s | %d | FAILED: %s | | | |\n", size.c_str(), t, why.c_str());
+        failed = true;
+        continue;
+      }
+      std::vector<hk_bench::PeerRun*> checked;
+      for (hk_bench::PeerRun& p : peers) {
+        if (p.max_threads > 0 && t > p.max_threads) continue;
+        p.run(t);
+        if (std::string why = p.check(); !why.empty()) {
+          std::printf("| %s | %d | | %s | FAILED: %s | |\n", size.c_str(), t, p.name.c_str(), why.c_str());
+          failed = true;
+          continue;
+        }
+        checked.push_back(&p);
+      }
+      std::vector<std::function<void()>> sides = {hk_call};
+      for (hk_bench::PeerRun* p : checked) sides.push_back([p, t] { p->run(t); });
+      const auto s = in_turns(sides, t, rounds, block_ms);
+      for (std::size_t i = 0; i < checked.size(); ++i) {
+        const Ratio q = ratio(s[i + 1], s[0]);
+        std::printf("| %s | %d | %.4g | %s | %.4g | %.3f (%.3f–%.3f) |\n", w.label().c_str(), t, median(s[0]) * 1e6,
+                    checked[i]->name.c_str(), median(s[i + 1]) * 1e6, q.median, q.lo, q.hi);
+      }
+      if (checked.empty()) std::printf("| %s | %d | %.4g | none | | |\n", w.label().c_str(), t, median(s[0]) * 1e6);
+      hk_bench::let_peer_threads_sleep();
+    }
+  }
+  return failed ? 1 : 0;
+}
