@@ -26,6 +26,7 @@
 
 #include "model/mlp.hpp"
 #include "peers/peers.hpp"
+#include "run/cli.hpp"
 #include "run/team.hpp"
 #include "run/workload.hpp"
 
@@ -33,41 +34,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t comma = s.find(',', start);
-    const std::size_t end = comma == std::string::npos ? s.size() : comma;
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
                "hk-micro-ratios: %s\nusage: hk-micro-ratios [--model] [--sizes MxKxN|N,... (--model: batches)] "
                "[--threads T,...] [--dtype f32|i8] [--rounds N] [--block-ms MS]\n",
                why.c_str());
   std::exit(2);
-}
-
-hk::Shape parse_shape(const std::string& s) {
-  hk::Shape dims;
-  for (std::size_t start = 0; start <= s.size();) {
-    std::size_t x = s.find('x', start);
-    if (x == std::string::npos) x = s.size();
-    char* end = nullptr;
-    const std::string part = s.substr(start, x - start);
-    const long long v = std::strtoll(part.c_str(), &end, 10);
-    if (part.empty() || *end || v < 1) usage("bad size '" + s + "'");
-    dims.push_back(v);
-    start = x + 1;
-  }
-  if (dims.size() == 1) dims = {dims[0], dims[0], dims[0]};
-  if (dims.size() != 3) usage("a size is N or MxKxN, got '" + s + "'");
-  return dims;
 }
 
 // Seconds per call of fn over `calls` calls.
@@ -122,8 +94,7 @@ bool model_ratios(const std::vector<std::string>& batches, const std::vector<int
   std::printf("|---:|---:|---:|---:|---:|---:|---:|\n");
   bool failed = false;
   for (const std::string& b : batches) {
-    const int64_t batch = std::atoll(b.c_str());
-    if (batch < 1) usage("a batch is ≥ 1, got '" + b + "'");
+    const int64_t batch = hk_bench::to_integer("--sizes (batches)", b, 1, 1 << 20);
     const std::vector<float> xv = hk::Tensor::randn({batch, Mlp::kIn}, 7).to_vector<float>();
     const hk_bench::MlpReference ref = hk_bench::mlp_reference(model, xv, batch);
     const hk_bench::MlpInt8Reference ref8 = hk_bench::mlp_int8_reference(model, xv, batch);
@@ -171,7 +142,7 @@ bool model_ratios(const std::vector<std::string>& batches, const std::vector<int
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_ratios(int argc, char** argv) {
   std::vector<std::string> sizes = {"1x784x128", "32x784x128", "64x128x10", "1x4096x4096", "16", "64", "128", "256"};
   std::vector<int> threads = {1, 2};
   hk::DType dtype = hk::DType::f32;
@@ -188,18 +159,17 @@ int main(int argc, char** argv) {
     if (i + 1 >= argc) usage(a + " needs a value");
     const std::string v = argv[++i];
     if (a == "--sizes") {
-      sizes = split(v);
+      sizes = hk_bench::split_list(a, v);
       sizes_given = true;
     } else if (a == "--threads") {
       threads.clear();
-      for (const std::string& t : split(v)) threads.push_back(std::atoi(t.c_str()));
-      if (threads.empty() || *std::min_element(threads.begin(), threads.end()) < 1) usage("bad --threads " + v);
+      for (const std::string& t : hk_bench::split_list(a, v))
+        threads.push_back(static_cast<int>(hk_bench::to_integer(a, t, 1, hk_bench::max_thread_count())));
     } else if (a == "--dtype") {
       if (v != "f32" && v != "i8") usage("--dtype is f32 or i8, got " + v);
       dtype = v == "f32" ? hk::DType::f32 : hk::DType::i8;
     } else if (a == "--rounds") {
-      rounds = std::atoi(v.c_str());
-      if (rounds < 3) usage("--rounds must be ≥ 3");
+      rounds = static_cast<int>(hk_bench::to_integer(a, v, 3, 100000));
     } else if (a == "--block-ms") {
       block_ms = std::atof(v.c_str());
       if (!(block_ms > 0)) usage("--block-ms must be > 0");
@@ -207,13 +177,15 @@ int main(int argc, char** argv) {
       usage("unknown option " + a);
     }
   }
+  if (model && !sizes_given) sizes = {"1", "32", "256"};  // hk-bench model's batches
+  for (const std::string& size : sizes)  // refused before anything runs, not when reached
+    if (model) hk_bench::to_integer("--sizes (batches)", size, 1, 1 << 20);
+    else hk_bench::parse_size("matmul", size);
   if (model) {
     std::printf("the course's model (hk-bench model) against oneDNN's fused matmul primitive, timed in turns: "
                 "median over %d rounds (%d on more than one thread) of the ratios (> 1: the first named faster)\n\n",
                 rounds, std::max(3, rounds / 2));
-    return model_ratios(sizes_given ? sizes : std::vector<std::string>{"1", "32", "256"}, threads, rounds, block_ms)
-               ? 0
-               : 1;
+    return model_ratios(sizes, threads, rounds, block_ms) ? 0 : 1;
   }
   const int max_threads = *std::max_element(threads.begin(), threads.end());
   hk_bench::Team team(max_threads);
@@ -226,7 +198,7 @@ int main(int argc, char** argv) {
   std::printf("|---|---:|---:|---|---:|---:|\n");
   bool failed = false;
   for (const std::string& size : sizes) {
-    hk_bench::Workload w("matmul", dtype, parse_shape(size));
+    hk_bench::Workload w("matmul", dtype, hk_bench::parse_size("matmul", size));
     hk_bench::Operands& ops = w.host();
     std::vector<hk_bench::PeerRun> peers = hk_bench::peers_for(w, team);
     for (int t : threads) {
@@ -263,4 +235,13 @@ int main(int argc, char** argv) {
     }
   }
   return failed ? 1 : 0;
+}
+
+// Bad arguments (an InvalidArgument from the shared parsers) exit 2 with the usage line.
+int main(int argc, char** argv) {
+  try {
+    return run_ratios(argc, argv);
+  } catch (const hk::InvalidArgument& e) {
+    usage(e.what());
+  }
 }

@@ -9,10 +9,6 @@
 
 namespace hk_bench {
 
-namespace {
-
-// A comma list given to `option`: an empty list or an empty item (",", "64,,128") is an
-// error rather than silently falling back to the default.
 std::vector<std::string> split_list(const std::string& option, const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -36,6 +32,8 @@ long long to_integer(const std::string& option, const std::string& v, long long 
                               ", got '" + v + "'");
   return x;
 }
+
+namespace {
 
 double to_seconds(const std::string& option, const std::string& v) {
   size_t used = 0;

@@ -29,6 +29,12 @@ struct Args {
   int block_size = 0;  // explain --block-size
 };
 
+// A comma list given to `option`: an empty list or an empty item (",", "64,,128") is an
+// InvalidArgument rather than a silent fall back to the default.
+std::vector<std::string> split_list(const std::string& option, const std::string& s);
+// An integer in lo..hi given to `option`, else InvalidArgument naming it.
+long long to_integer(const std::string& option, const std::string& v, long long lo, long long hi);
+
 // Parses argv; InvalidArgument naming the bad argument.
 Args parse_args(int argc, char** argv);
 // The --help text; usage("explain") is explain's own, every other command shares the main one.

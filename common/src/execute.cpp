@@ -72,7 +72,7 @@ namespace detail {
 CallTiming& call_record() {
   CallTiming& t = thread_object<ThreadRecord>([] { return new ThreadRecord; }).timing;
   ThreadCalls& r = thread_calls;
-  if (r.fresh) {  // the first write or read since a call began (dispatch.cpp: begin_call_record)
+  if (r.fresh) {  // the first write or read since a call began (dispatch.hpp: begin_call_record)
     r.fresh = false;
     t.backend = r.backend;
     t.kernel_ms = t.transfer_ms = t.total_ms = 0;
