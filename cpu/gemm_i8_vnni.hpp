@@ -29,5 +29,11 @@ void pack_a_vnni_zmm(const int8_t* a, int64_t lda, int64_t rows, int64_t kc, int
 void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int nr, int8_t* dst, int32_t* comp);
 // pack_b_t of PackI8Vnni: B stored transposed (cols × kc, row stride ldbt).
 void pack_b_t_vnni_zmm(const int8_t* bt, int64_t ldbt, int64_t kc, int64_t cols, int nr, int8_t* dst, int32_t* comp);
+// B for the AMX tiles (matmul_i8_amx.cpp): columns [j0, j1) of b (k × n, row stride ld; with
+// b_t, b is n × k), j0 a multiple of 32, as 32-column panels of kp / 4 quad rows (128 bytes
+// each; kp ≥ k a multiple of 64), zeros past k and past j1 to the last panel's 32 columns.
+// pack_b_vnni_zmm's bytes for NR = 32, without its sums.
+void pack_b_amx_zmm(const int8_t* b, bool b_t, int64_t ld, int64_t k, int64_t j0, int64_t j1, int64_t kp,
+                    int8_t* dst);
 
 }  // namespace hk::cpu

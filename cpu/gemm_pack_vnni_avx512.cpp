@@ -232,4 +232,63 @@ void pack_b_t_vnni_zmm(const int8_t* bt, int64_t ldbt, int64_t kc, int64_t cols,
   }
 }
 
+// The AMX tiles' B (matmul_i8_amx.cpp): vnni's k quads in 32-column panels, each K rounded
+// up to kp (a multiple of 64, the tile's k step) with zero quads, and no compensation sums
+// (s8 × s8 tiles need none). One pass over the thread's columns [j0, j1) of every quad row,
+// where pack_b_vnni_zmm would run once per 32-column panel with half of each 64-byte load
+// masked off and a sum per column.
+void pack_b_amx_zmm(const int8_t* b, bool b_t, int64_t ld, int64_t k, int64_t j0, int64_t j1, int64_t kp,
+                    int8_t* dst) {
+  const int64_t quads = kp / 4, panel = kp * 32;  // a panel: kp / 4 quad rows of 128 bytes
+  const __m512i zero = _mm512_setzero_si512();
+  if (b_t) {
+    // Column c is row c of b, its quads contiguous: 16 columns × 16 quads are 16 rows × 64
+    // bytes, one transpose of 32-bit words. kp is a multiple of 64, so the quads come in 16s.
+    const int64_t end = j0 + (j1 - j0 + 31) / 32 * 32;  // the last panel zero-filled to 32 columns
+    for (int64_t c0 = j0; c0 < end; c0 += 16) {
+      const int64_t valid = j1 - c0;  // rows of b inside the matrix (≤ 0: all zeros)
+      int8_t* d = dst + (c0 - j0) / 32 * panel + (c0 - j0) % 32 * 4;
+      for (int64_t q0 = 0; q0 < quads; q0 += 16) {
+        const __mmask64 m = first_bytes(k - 4 * q0);  // zeros past k
+        __m512i x[16], out[16];
+#pragma GCC unroll 16
+        for (int r = 0; r < 16; ++r) x[r] = r < valid ? _mm512_maskz_loadu_epi8(m, b + (c0 + r) * ld + 4 * q0) : zero;
+        transpose_16x16_epi32(x, out);
+#pragma GCC unroll 16
+        for (int t = 0; t < 16; ++t) _mm512_storeu_si512(d + (q0 + t) * 128, out[t]);
+      }
+    }
+    return;
+  }
+  for (int64_t q = 0; q < quads; ++q) {
+    const int8_t* r0 = b + 4 * q * ld;  // rows 4q … 4q + 3, zeros past k
+    const bool has0 = 4 * q < k, has1 = 4 * q + 1 < k, has2 = 4 * q + 2 < k, has3 = 4 * q + 3 < k;
+    int8_t* row_at = dst + q * 128;
+    for (int64_t c0 = j0; c0 < j1; c0 += 64) {
+      const __mmask64 m = first_bytes(j1 - c0);  // zeros past j1, up to the panel's 32 columns
+      if (4 * q + 11 < k)  // rows two quads ahead, as pack_b_vnni_zmm
+        for (int t = 0; t < 4; ++t) _mm_prefetch(reinterpret_cast<const char*>(r0 + (8 + t) * ld + c0), _MM_HINT_T0);
+      const __m512i x0 = has0 ? _mm512_maskz_loadu_epi8(m, r0 + c0) : zero;
+      const __m512i x1 = has1 ? _mm512_maskz_loadu_epi8(m, r0 + ld + c0) : zero;
+      const __m512i x2 = has2 ? _mm512_maskz_loadu_epi8(m, r0 + 2 * ld + c0) : zero;
+      const __m512i x3 = has3 ? _mm512_maskz_loadu_epi8(m, r0 + 3 * ld + c0) : zero;
+      // pack_b_vnni_zmm's byte and word unpacks and lane transpose: z_L = columns c0 + 16L …
+      const __m512i t0 = _mm512_unpacklo_epi8(x0, x1), t1 = _mm512_unpackhi_epi8(x0, x1);
+      const __m512i t2 = _mm512_unpacklo_epi8(x2, x3), t3 = _mm512_unpackhi_epi8(x2, x3);
+      const __m512i o0 = _mm512_unpacklo_epi16(t0, t2), o1 = _mm512_unpackhi_epi16(t0, t2);
+      const __m512i o2 = _mm512_unpacklo_epi16(t1, t3), o3 = _mm512_unpackhi_epi16(t1, t3);
+      const __m512i a0 = _mm512_shuffle_i64x2(o0, o1, 0x44), a1 = _mm512_shuffle_i64x2(o2, o3, 0x44);
+      const __m512i a2 = _mm512_shuffle_i64x2(o0, o1, 0xEE), a3 = _mm512_shuffle_i64x2(o2, o3, 0xEE);
+      // Columns c0 … c0 + 31 fill one panel's quad row, c0 + 32 … c0 + 63 the next panel's.
+      int8_t* d = row_at + (c0 - j0) / 32 * panel;
+      _mm512_storeu_si512(d, _mm512_shuffle_i64x2(a0, a1, 0x88));
+      _mm512_storeu_si512(d + 64, _mm512_shuffle_i64x2(a0, a1, 0xDD));
+      if (c0 + 32 < j1) {
+        _mm512_storeu_si512(d + panel, _mm512_shuffle_i64x2(a2, a3, 0x88));
+        _mm512_storeu_si512(d + panel + 64, _mm512_shuffle_i64x2(a2, a3, 0xDD));
+      }
+    }
+  }
+}
+
 }  // namespace hk::cpu

@@ -4,7 +4,7 @@
 // Why it is faster: one tdpbssd does 16,384 int8 multiply-adds, where a vpdpbusd on zmm does
 // 64; the tile unit runs them at several times vnni's peak, and the sums are exact int32 as
 // vnni's. Its cost is in the feeding: B is packed into 4-k quads once per call (vnni's
-// layout and its AVX-512 packer, with K padded to the tile's 64), and A is read in place,
+// layout, with K padded to the tile's 64: pack_b_amx_zmm), and A is read in place,
 // all but the two ends the tiles would read past (the last k step of rows whose K is not a
 // multiple of 64, and a last block of fewer than 32 rows), which go through small
 // zero-padded copies.
@@ -35,6 +35,7 @@
 #include "common/src/dispatch.hpp"
 #include "cpu/gemm_epilogue.hpp"
 #include "cpu/gemm_i8_amx.hpp"
+#include "cpu/gemm_i8_vnni.hpp"
 #include "cpu/gemm_loops.hpp"
 #include "cpu/gemm_pack.hpp"
 #include "cpu/thread_pool.hpp"
@@ -51,6 +52,11 @@ namespace {
 // Below these, a product goes to vnni (see above).
 constexpr double kAmxMinMacs = 1 << 20, kAmxMinUseful = 0.75;
 constexpr int64_t kAmxMinRows = 32;
+// Below this, a product on the tiles runs on the calling thread: the tiles finish it in about
+// the time a second core takes to wake, pack its share of B and read A from the first core's
+// cache (a linear layer's quantized input), so the split gains nothing. Where a thread sweep
+// of int8 linear (k = 784, n = 128) first showed two threads ahead: between m = 128 and 192.
+constexpr double kAmxInlineMacs = 1 << 24;
 
 }  // namespace
 
@@ -137,10 +143,14 @@ void amx_gemm(const int8_t* a, const int8_t* b, bool b_t, int64_t m, int64_t k, 
   // another core may have just written: a linear layer's quantized input).
   const int64_t row_blocks = mp / kAmxBlockRows;
   const bool by_rows = m > n && row_blocks > 1;
+  if (static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n) < kAmxInlineMacs) threads = 1;
   const int parts = static_cast<int>(
       std::min<int64_t>(std::min(threads, ThreadPool::global().concurrency()), by_rows ? row_blocks : panels));
-  // vnni's packing of B (its AVX-512 one on every CPU with AMX so far): the same quads.
+  // B's quads: pack_b_amx_zmm where vnni's plan packs with AVX-512 (every CPU with AMX so
+  // far, unless HK_CPU_ISA says otherwise), a pass over all of a thread's panels without vnni's
+  // column sums; else vnni's packing, panel by panel.
   const GemmPlan<PackI8Vnni>* plan = vnni_plan_if_any();
+  const bool zmm_pack = plan && plan->pack_b == &pack_b_vnni_zmm;
   const GemmPlan<PackI8Vnni>::PackB pack = plan ? (b_t ? plan->pack_b_t : plan->pack_b)
                                                 : (b_t ? &pack_b_t<PackI8Vnni> : &pack_b<PackI8Vnni>);
 
@@ -148,13 +158,16 @@ void amx_gemm(const int8_t* a, const int8_t* b, bool b_t, int64_t m, int64_t k, 
   auto part = [&](int64_t p0, int64_t p1, int64_t r0, int64_t r1) {
     auto* pb = static_cast<int8_t*>(pack_scratch(1, static_cast<std::size_t>((p1 - p0) * panel_bytes)));
     int32_t comp[kAmxBlockCols];  // vnni's column sums, which s8 × s8 tiles do not need
-    for (int64_t p = p0; p < p1; ++p) {
-      const int64_t j0 = p * kAmxBlockCols, cols = std::min(kAmxBlockCols, n - j0);
-      int8_t* dst = pb + (p - p0) * panel_bytes;
-      pack(b_t ? b + j0 * k : b + j0, b_t ? k : n, k, cols, static_cast<int>(kAmxBlockCols), dst, comp);
-      const int64_t packed = round_up(k, 4) * kAmxBlockCols;  // the packing zero-fills to a whole quad
-      std::memset(dst + packed, 0, static_cast<std::size_t>(panel_bytes - packed));
-    }
+    if (zmm_pack)
+      pack_b_amx_zmm(b, b_t, b_t ? k : n, k, p0 * kAmxBlockCols, std::min(n, p1 * kAmxBlockCols), kp, pb);
+    else
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t j0 = p * kAmxBlockCols, cols = std::min(kAmxBlockCols, n - j0);
+        int8_t* dst = pb + (p - p0) * panel_bytes;
+        pack(b_t ? b + j0 * k : b + j0, b_t ? k : n, k, cols, static_cast<int>(kAmxBlockCols), dst, comp);
+        const int64_t packed = round_up(k, 4) * kAmxBlockCols;  // the packing zero-fills to a whole quad
+        std::memset(dst + packed, 0, static_cast<std::size_t>(panel_bytes - packed));
+      }
     amx_begin();
     alignas(64) int32_t tile[kAmxBlockRows * kAmxBlockCols];
     for (int64_t i0 = r0; i0 < r1; i0 += mc) {

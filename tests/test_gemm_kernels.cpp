@@ -190,10 +190,14 @@ TEST(GemmKernels, VnniZmm) {
 
 // matmul `amx` on shapes it takes to the tiles: whole 32 × 64 × 32 blocks, and rows, k and
 // columns past them (A through its zero-padded copy, C's edge blocks through the stack
-// tile), on one thread and two (each packing its own panels of B); against int64.
+// tile), on one thread and two; against int64. Products too small to split run on one thread
+// either way (kAmxInlineMacs); the two that split: 160×402×288 by panels of B (nine: four
+// and five, the second thread's last one 32 columns past a 64-column step), 544×256×160 by
+// blocks of rows (each thread packs all of B).
 TEST(GemmKernels, AmxTilesMatchInt64) {
   if (!hk::cpu_features().amx_int8) GTEST_SKIP() << "no AMX-INT8 (after HK_CPU_ISA)";
-  for (const Shape3& s : {Shape3{64, 256, 64}, Shape3{120, 250, 120}, Shape3{200, 500, 60}, Shape3{256, 64, 96}, Shape3{32, 784, 128}}) {
+  for (const Shape3& s : {Shape3{64, 256, 64}, Shape3{120, 250, 120}, Shape3{200, 500, 60}, Shape3{256, 64, 96}, Shape3{32, 784, 128},
+                          Shape3{160, 402, 288}, Shape3{544, 256, 160}}) {
     ASSERT_TRUE(amx_pays(s.m, s.k, s.n)) << s.m << "×" << s.k << "×" << s.n << " would run as vnni";
     const auto a = int8s(size_t(s.m * s.k), unsigned(s.m + s.k)), b = int8s(size_t(s.k * s.n), unsigned(s.n));
     const auto ref = hk_ref::matmul_i8(a, b, s.m, s.k, s.n);
@@ -212,10 +216,11 @@ TEST(GemmKernels, AmxTilesMatchInt64) {
 // linear's int8 layers on the tiles (linear_fused.cpp → linear_i8_amx), with bias and relu in
 // the epilogue and both weight layouts, against the int64 sums: shapes with a K that is not a
 // multiple of 64 (the last k step from its padded copy), fewer than 32 rows in the last block,
-// and a last panel narrower than 32 columns.
+// and a last panel narrower than 32 columns; 160×402×288 large enough to split over two threads.
 TEST(GemmKernels, AmxLinearWithItsEpilogueMatchesInt64) {
   if (!hk::cpu_features().amx_int8) GTEST_SKIP() << "no AMX-INT8 (after HK_CPU_ISA)";
-  for (const Shape3& s : {Shape3{64, 256, 64}, Shape3{120, 784, 128}, Shape3{256, 240, 90}, Shape3{90, 1000, 60}}) {
+  for (const Shape3& s : {Shape3{64, 256, 64}, Shape3{120, 784, 128}, Shape3{256, 240, 90}, Shape3{90, 1000, 60},
+                          Shape3{160, 402, 288}}) {
     ASSERT_TRUE(amx_pays(s.m, s.k, s.n)) << s.m << "×" << s.k << "×" << s.n << " would run as vnni";
     const auto x = int8s(size_t(s.m * s.k), unsigned(s.m + 3 * s.k)), w = int8s(size_t(s.k * s.n), unsigned(s.n + 1));
     const auto scales = normal_floats(size_t(s.n), 5, 0.01f), bias = normal_floats(size_t(s.n), 6, 300.0f);
