@@ -29,8 +29,15 @@ GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std:
   // (KC × NR), which the micro-kernel streams once per A micro-panel: it should stay in L2,
   // at most an eighth of it, so the A block and C tiles fit beside it. (In L1 would be
   // faster still, but for NR = 32 floats that means KC ≈ 128 and many more passes over C.)
+  // KC is also short enough that the A block (a quarter of L2, below) holds at least
+  // kMinPanels micro-panels: each B micro-panel comes from L3 once per A block and serves
+  // MC / MR tiles. (With a 2 MiB L2 the rule above alone gives f32 KC = 2048 and MC = 60:
+  // five tiles per trip, and large squares slower than with a taller, shallower block.)
   // (Capped at 8192: the int8 column sums of one k block must stay far below 2³¹.)
-  blk.kc = std::clamp<int64_t>(l2 / (8 * int64_t{nr} * b_size) / (16 * kgroup) * (16 * kgroup), 16 * kgroup, 8192);
+  constexpr int64_t kMinPanels = 10;
+  const int64_t unit = 16 * int64_t{kgroup};
+  const int64_t kc_b = l2 / (8 * int64_t{nr} * b_size) / unit * unit, kc_a = l2 / 4 / (kMinPanels * mr * a_size) / unit * unit;
+  blk.kc = std::clamp<int64_t>(std::min(kc_b, kc_a), unit, 8192);
   // MC: the packed A block (MC × KC) takes a quarter of L2, so it survives the B
   // micro-panels and C tiles passing through while every B micro-panel sweeps it.
   blk.mc = std::max<int64_t>(l2 / 4 / (blk.kc * a_size) / mr * mr, mr);
