@@ -81,6 +81,23 @@ __mmask64 first_bytes(int64_t count) {
   }
 }
 
+// Four rows × 64 columns of B (x0 … x3: rows k … k + 3) → z_L, the k quads of columns
+// 16L … 16L + 15: byte and word unpacks build each column's quad inside 128-bit lanes, and
+// a 4 × 4 transpose of lanes puts 16 consecutive columns in each vector.
+[[gnu::always_inline]] inline void column_quads_4x64(__m512i x0, __m512i x1, __m512i x2, __m512i x3, __m512i& z0,
+                                                     __m512i& z1, __m512i& z2, __m512i& z3) {
+  const __m512i t0 = _mm512_unpacklo_epi8(x0, x1), t1 = _mm512_unpackhi_epi8(x0, x1);
+  const __m512i t2 = _mm512_unpacklo_epi8(x2, x3), t3 = _mm512_unpackhi_epi8(x2, x3);
+  const __m512i o0 = _mm512_unpacklo_epi16(t0, t2), o1 = _mm512_unpackhi_epi16(t0, t2);  // cols 0–3, 4–7
+  const __m512i o2 = _mm512_unpacklo_epi16(t1, t3), o3 = _mm512_unpackhi_epi16(t1, t3);  // 8–11, 12–15
+  const __m512i a0 = _mm512_shuffle_i64x2(o0, o1, 0x44), a1 = _mm512_shuffle_i64x2(o2, o3, 0x44);
+  const __m512i a2 = _mm512_shuffle_i64x2(o0, o1, 0xEE), a3 = _mm512_shuffle_i64x2(o2, o3, 0xEE);
+  z0 = _mm512_shuffle_i64x2(a0, a1, 0x88);
+  z1 = _mm512_shuffle_i64x2(a0, a1, 0xDD);
+  z2 = _mm512_shuffle_i64x2(a2, a3, 0x88);
+  z3 = _mm512_shuffle_i64x2(a2, a3, 0xDD);
+}
+
 }  // namespace
 
 void pack_a_vnni_zmm(const int8_t* a, int64_t lda, int64_t rows, int64_t kc, int mr, uint8_t* dst) {
@@ -144,14 +161,8 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
       const __m512i x1 = has1 ? _mm512_maskz_loadu_epi8(m, r0 + ldb + c0) : zero;
       const __m512i x2 = has2 ? _mm512_maskz_loadu_epi8(m, r0 + 2 * ldb + c0) : zero;
       const __m512i x3 = has3 ? _mm512_maskz_loadu_epi8(m, r0 + 3 * ldb + c0) : zero;
-      // Inside each 128-bit lane L: the quads (k … k+3) of columns 16L + 0…15.
-      const __m512i t0 = _mm512_unpacklo_epi8(x0, x1), t1 = _mm512_unpackhi_epi8(x0, x1);
-      const __m512i t2 = _mm512_unpacklo_epi8(x2, x3), t3 = _mm512_unpackhi_epi8(x2, x3);
-      const __m512i o0 = _mm512_unpacklo_epi16(t0, t2), o1 = _mm512_unpackhi_epi16(t0, t2);  // cols 0–3, 4–7
-      const __m512i o2 = _mm512_unpacklo_epi16(t1, t3), o3 = _mm512_unpackhi_epi16(t1, t3);  // 8–11, 12–15
-      // 4 × 4 transpose of 128-bit lanes: z_L = columns c0 + 16L … c0 + 16L + 15.
-      const __m512i a0 = _mm512_shuffle_i64x2(o0, o1, 0x44), a1 = _mm512_shuffle_i64x2(o2, o3, 0x44);
-      const __m512i a2 = _mm512_shuffle_i64x2(o0, o1, 0xEE), a3 = _mm512_shuffle_i64x2(o2, o3, 0xEE);
+      __m512i z0, z1, z2, z3;  // columns c0 + 16L … c0 + 16L + 15
+      column_quads_4x64(x0, x1, x2, x3, z0, z1, z2, z3);
       // Store z, columns col … col + 15, and add their four values to comp.
       auto put = [&](int64_t col, __m512i z) {
         _mm512_storeu_si512(panel_at + in_panel * 4, z);
@@ -159,10 +170,10 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
         int32_t* sum = comp + col;
         _mm512_storeu_si512(sum, _mm512_dpbusd_epi32(_mm512_loadu_si512(sum), ones, z));
       };
-      put(c0, _mm512_shuffle_i64x2(a0, a1, 0x88));
-      if (c0 + 16 < padded) put(c0 + 16, _mm512_shuffle_i64x2(a0, a1, 0xDD));
-      if (c0 + 32 < padded) put(c0 + 32, _mm512_shuffle_i64x2(a2, a3, 0x88));
-      if (c0 + 48 < padded) put(c0 + 48, _mm512_shuffle_i64x2(a2, a3, 0xDD));
+      put(c0, z0);
+      if (c0 + 16 < padded) put(c0 + 16, z1);
+      if (c0 + 32 < padded) put(c0 + 32, z2);
+      if (c0 + 48 < padded) put(c0 + 48, z3);
     }
   }
   // comp = −128 · Σ_k b, the correction for A's +128 (see gemm_pack.cpp for the bound).
@@ -272,20 +283,15 @@ void pack_b_amx_zmm(const int8_t* b, bool b_t, int64_t ld, int64_t k, int64_t j0
       const __m512i x1 = has1 ? _mm512_maskz_loadu_epi8(m, r0 + ld + c0) : zero;
       const __m512i x2 = has2 ? _mm512_maskz_loadu_epi8(m, r0 + 2 * ld + c0) : zero;
       const __m512i x3 = has3 ? _mm512_maskz_loadu_epi8(m, r0 + 3 * ld + c0) : zero;
-      // pack_b_vnni_zmm's byte and word unpacks and lane transpose: z_L = columns c0 + 16L …
-      const __m512i t0 = _mm512_unpacklo_epi8(x0, x1), t1 = _mm512_unpackhi_epi8(x0, x1);
-      const __m512i t2 = _mm512_unpacklo_epi8(x2, x3), t3 = _mm512_unpackhi_epi8(x2, x3);
-      const __m512i o0 = _mm512_unpacklo_epi16(t0, t2), o1 = _mm512_unpackhi_epi16(t0, t2);
-      const __m512i o2 = _mm512_unpacklo_epi16(t1, t3), o3 = _mm512_unpackhi_epi16(t1, t3);
-      const __m512i a0 = _mm512_shuffle_i64x2(o0, o1, 0x44), a1 = _mm512_shuffle_i64x2(o2, o3, 0x44);
-      const __m512i a2 = _mm512_shuffle_i64x2(o0, o1, 0xEE), a3 = _mm512_shuffle_i64x2(o2, o3, 0xEE);
+      __m512i z0, z1, z2, z3;
+      column_quads_4x64(x0, x1, x2, x3, z0, z1, z2, z3);
       // Columns c0 … c0 + 31 fill one panel's quad row, c0 + 32 … c0 + 63 the next panel's.
       int8_t* d = row_at + (c0 - j0) / 32 * panel;
-      _mm512_storeu_si512(d, _mm512_shuffle_i64x2(a0, a1, 0x88));
-      _mm512_storeu_si512(d + 64, _mm512_shuffle_i64x2(a0, a1, 0xDD));
+      _mm512_storeu_si512(d, z0);
+      _mm512_storeu_si512(d + 64, z1);
       if (c0 + 32 < j1) {
-        _mm512_storeu_si512(d + panel, _mm512_shuffle_i64x2(a2, a3, 0x88));
-        _mm512_storeu_si512(d + panel + 64, _mm512_shuffle_i64x2(a2, a3, 0xDD));
+        _mm512_storeu_si512(d + panel, z2);
+        _mm512_storeu_si512(d + panel + 64, z3);
       }
     }
   }
