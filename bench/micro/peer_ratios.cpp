@@ -55,20 +55,26 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Rounds on `threads` threads: on more than one, each side's idle workers spin for a while
+// after its block (OpenBLAS's, libgomp's, hk's pool) and would take a core from the next
+// side; in_turns waits that out after every block, which makes a round slow, so there are
+// half as many.
+int rounds_on(int threads, int rounds) { return threads > 1 ? std::max(3, rounds / 2) : rounds; }
+
 // Seconds per call of each side, block by block: rounds of one block of every side in turn.
-// On more than one thread, each side's idle workers spin for a while after its block
-// (OpenBLAS's, libgomp's, hk's pool) and would take a core from the next side: that is
-// waited out after every block, which makes a round slow, so there are fewer of them.
+// Round r starts with side r mod n, so every side runs in every position equally often: the
+// block after another side's (whose data left the caches cold) is not always the same side's.
 std::vector<std::vector<double>> in_turns(const std::vector<std::function<void()>>& sides, int threads, int rounds,
                                           double block_ms) {
   sides[0]();
   const double once = block(sides[0], 1);
   const int calls = std::clamp(static_cast<int>(block_ms * 1e-3 / std::max(once, 1e-9)), 1, 1 << 20);
-  const int n_rounds = threads > 1 ? std::max(3, rounds / 2) : rounds;
-  std::vector<std::vector<double>> s(sides.size());
-  for (int r = 0; r < n_rounds; ++r)
-    for (std::size_t i = 0; i < sides.size(); ++i) {
-      s[i].push_back(block(sides[i], calls));
+  const std::size_t n = sides.size();
+  std::vector<std::vector<double>> s(n, std::vector<double>(static_cast<std::size_t>(rounds_on(threads, rounds))));
+  for (std::size_t r = 0; r < s[0].size(); ++r)
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::size_t i = (r + j) % n;
+      s[i][r] = block(sides[i], calls);
       if (threads > 1) hk_bench::let_peer_threads_sleep();
     }
   return s;
@@ -184,7 +190,7 @@ int run_ratios(int argc, char** argv) {
   if (model) {
     std::printf("the course's model (hk-bench model) against oneDNN's fused matmul primitive, timed in turns: "
                 "median over %d rounds (%d on more than one thread) of the ratios (> 1: the first named faster)\n\n",
-                rounds, std::max(3, rounds / 2));
+                rounds, rounds_on(2, rounds));
     return model_ratios(sizes, threads, rounds, block_ms) ? 0 : 1;
   }
   const int max_threads = *std::max_element(threads.begin(), threads.end());
@@ -193,7 +199,7 @@ int run_ratios(int argc, char** argv) {
   const std::string hk_variant = hk::Registry::get().best("matmul", hk::Backend::cpu, dtype)->variant;
   std::printf("hk matmul:%s (%s) against its peers, timed in turns: median over %d rounds (%d on more than one "
               "thread) of peer time / hk time (> 1: hk faster)\n\n",
-              hk::to_string(dtype).c_str(), hk_variant.c_str(), rounds, std::max(3, rounds / 2));
+              hk::to_string(dtype).c_str(), hk_variant.c_str(), rounds, rounds_on(2, rounds));
   std::printf("| shape | threads | hk µs | peer | peer µs | peer / hk (min–max over rounds) |\n");
   std::printf("|---|---:|---:|---|---:|---:|\n");
   bool failed = false;
