@@ -35,6 +35,12 @@ HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// How far ahead of the k loop the tile prefetches B, in k steps (a step reads NR floats of
+// B): a few hundred cycles of FMAs, enough to cover an L2 miss; distances from 6 to 24
+// steps timed alike, so the value is not delicate.
+constexpr int64_t kPrefetchSteps = 16;
+constexpr int64_t kLineFloats = 64 / sizeof(float);
+
 // a: kc × MR (packed), b: kc × NR (packed, NR = kNV·lanes), c: MR × NR tile with row stride ldc.
 // Computes the first NVU vectors of columns (NVU < kNV only at the right edge of C).
 template <int NVU, bool Folded>
@@ -60,8 +66,13 @@ void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
 #pragma GCC unroll 8
     for (int v = 0; v < NVU; ++v) acc[r][v] = hn::Zero(d);
 
-  // The k loop: per step, NVU loads of B, kMR broadcasts of A, kMR·NVU FMAs.
+  // The k loop: per step, NVU loads of B, kMR broadcasts of A, kMR·NVU FMAs. It also asks
+  // for the B lines kPrefetchSteps steps ahead: the B micro-panel streams from L2 (KC is
+  // sized for L2, gemm_loops.cpp), and the hardware prefetchers alone leave the B loads
+  // waiting on L2.
   for (int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 8
+    for (int64_t o = 0; o < NU; o += kLineFloats) hwy::Prefetch(b + kPrefetchSteps * NR + o);
     V bv[NVU];
 #pragma GCC unroll 8
     for (int v = 0; v < NVU; ++v) bv[v] = hn::Load(d, b + v * L);  // packed B is 64-byte aligned

@@ -16,7 +16,7 @@
 // all of it once more, which is why KC is long (gemm_loops.cpp).
 //
 // The textbook sizes the B micro-panel for L1. hk sizes it for L2: a micro-panel streamed
-// from L2 costs the kernel little (the hardware prefetcher keeps ahead of it), while the
+// from L2 costs the kernel little (the f32 tile prefetches it a few k steps ahead), while the
 // short KC that L1 forces (128 for 32 f32 columns) multiplies the passes over C — see
 // gemm_blocking.
 //
