@@ -11,7 +11,10 @@
 #               start as written, a default-generator build installed to a prefix, outside
 #               programs built against it (root only; skipped with the reason otherwise)
 #   asan-ubsan  CPU-only, AddressSanitizer + LeakSanitizer + UBSan (float-cast-overflow
-#               included): the full suite except the install test (label packaging)
+#               included): the full suite except the install test (label packaging) and
+#               the cuda_sim equivalence rows rerun per simulator schedule (the release
+#               stage runs those; here they would repeat the default schedule's rows,
+#               which do run, at three times their cost)
 #   tsan        CPU-only, ThreadSanitizer: the tests labelled concurrency or sim
 #   mutants     scripts/mutants.sh --sample HK_MUTANTS_SAMPLE (default 6): that many planted
 #               bugs, a different window of them each commit, each of which the tests must
