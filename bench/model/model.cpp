@@ -154,7 +154,9 @@ int model_command(const Args& args) {
         r.gflops = flops / (r.time.median_ms / 1e3) / 1e9;
         if (backend == "cpu" || backend == "peer")
           if (const Peaks* p = session.report.roofline.at(t)) {
-            const double peak = way.int8 ? p->int8_gops : p->fp32_gflops;
+            // int8: the roof of the fastest int8 instruction the CPU has (the tiles where it
+            // has AMX), which the int8 way may or may not reach for at this batch.
+            const double peak = way.int8 ? std::max(p->int8_gops, p->int8_tile_gops) : p->fp32_gflops;
             if (peak > 0) r.percent_of_peak = 100.0 * r.gflops / peak;
           }
       }
@@ -203,6 +205,15 @@ int model_command(const Args& args) {
     far += r.cpus_far;
   }
   if (far > 0) notes.push_back(cpus_far_note(far, measured, farthest, closest));
+  const bool int8_percent =
+      std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.int8 && r.percent_of_peak > 0; });
+  if (const Peaks* p = session.report.roofline.at(1); p && int8_percent)
+    notes.push_back(std::string("% peak of an int8 way: of the ") +
+                    (p->int8_tile_gops > p->int8_gops ? "AMX tiles' peak" : "vpdpbusd peak") +
+                    ", the fastest int8 instruction this CPU has");
+  if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.percent_of_peak > 100; }))
+    notes.push_back("a % peak above 100%: the peaks are probed once, at the start of the run, and the CPU ran that "
+                    "row faster than it ran the probe (a shared host's speed drifts)");
   if (std::none_of(rows.begin(), rows.end(), [](const Row& r) { return r.way == "onednn"; }))
     notes.push_back(onednn_mlp_ways(host, 1, &omp_threads).empty()
                         ? "no oneDNN peer: hk-bench was built without oneDNN"
