@@ -36,7 +36,8 @@ GemmBlocking gemm_blocking(int mr, int nr, int kgroup, std::size_t a_bytes, std:
   // (Capped at 8192: the int8 column sums of one k block must stay far below 2³¹.)
   constexpr int64_t kMinPanels = 10;
   const int64_t unit = 16 * int64_t{kgroup};
-  const int64_t kc_b = l2 / (8 * int64_t{nr} * b_size) / unit * unit, kc_a = l2 / 4 / (kMinPanels * mr * a_size) / unit * unit;
+  const int64_t kc_b = l2 / (8 * int64_t{nr} * b_size) / unit * unit;
+  const int64_t kc_a = l2 / 4 / (kMinPanels * mr * a_size) / unit * unit;
   blk.kc = std::clamp<int64_t>(std::min(kc_b, kc_a), unit, 8192);
   // MC: the packed A block (MC × KC) takes a quarter of L2, so it survives the B
   // micro-panels and C tiles passing through while every B micro-panel sweeps it.

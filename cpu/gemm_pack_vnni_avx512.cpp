@@ -81,21 +81,31 @@ __mmask64 first_bytes(int64_t count) {
   }
 }
 
-// Four rows × 64 columns of B (x0 … x3: rows k … k + 3) → z_L, the k quads of columns
-// 16L … 16L + 15: byte and word unpacks build each column's quad inside 128-bit lanes, and
-// a 4 × 4 transpose of lanes puts 16 consecutive columns in each vector.
-[[gnu::always_inline]] inline void column_quads_4x64(__m512i x0, __m512i x1, __m512i x2, __m512i x3, __m512i& z0,
-                                                     __m512i& z1, __m512i& z2, __m512i& z3) {
+// Four rows of B from p, ld apart (the first `rows` of them inside B, zeros after), 64 bytes
+// each through the mask m → z[L], the k quads of columns 16L … 16L + 15: byte and word
+// unpacks build each column's quad inside 128-bit lanes, and a 4 × 4 transpose of lanes puts
+// 16 consecutive columns in each vector. It also prefetches the four rows two quads ahead
+// while they are inside B: each row is a stream of only a few lines, too short for the
+// hardware prefetcher to follow.
+[[gnu::always_inline]] inline void column_quads_4x64(const int8_t* p, int64_t ld, int64_t rows, __mmask64 m,
+                                                     __m512i (&z)[4]) {
+  if (rows > 11)
+    for (int t = 0; t < 4; ++t) _mm_prefetch(reinterpret_cast<const char*>(p + (8 + t) * ld), _MM_HINT_T0);
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i x0 = rows > 0 ? _mm512_maskz_loadu_epi8(m, p) : zero;
+  const __m512i x1 = rows > 1 ? _mm512_maskz_loadu_epi8(m, p + ld) : zero;
+  const __m512i x2 = rows > 2 ? _mm512_maskz_loadu_epi8(m, p + 2 * ld) : zero;
+  const __m512i x3 = rows > 3 ? _mm512_maskz_loadu_epi8(m, p + 3 * ld) : zero;
   const __m512i t0 = _mm512_unpacklo_epi8(x0, x1), t1 = _mm512_unpackhi_epi8(x0, x1);
   const __m512i t2 = _mm512_unpacklo_epi8(x2, x3), t3 = _mm512_unpackhi_epi8(x2, x3);
   const __m512i o0 = _mm512_unpacklo_epi16(t0, t2), o1 = _mm512_unpackhi_epi16(t0, t2);  // cols 0–3, 4–7
   const __m512i o2 = _mm512_unpacklo_epi16(t1, t3), o3 = _mm512_unpackhi_epi16(t1, t3);  // 8–11, 12–15
   const __m512i a0 = _mm512_shuffle_i64x2(o0, o1, 0x44), a1 = _mm512_shuffle_i64x2(o2, o3, 0x44);
   const __m512i a2 = _mm512_shuffle_i64x2(o0, o1, 0xEE), a3 = _mm512_shuffle_i64x2(o2, o3, 0xEE);
-  z0 = _mm512_shuffle_i64x2(a0, a1, 0x88);
-  z1 = _mm512_shuffle_i64x2(a0, a1, 0xDD);
-  z2 = _mm512_shuffle_i64x2(a2, a3, 0x88);
-  z3 = _mm512_shuffle_i64x2(a2, a3, 0xDD);
+  z[0] = _mm512_shuffle_i64x2(a0, a1, 0x88);
+  z[1] = _mm512_shuffle_i64x2(a0, a1, 0xDD);
+  z[2] = _mm512_shuffle_i64x2(a2, a3, 0x88);
+  z[3] = _mm512_shuffle_i64x2(a2, a3, 0xDD);
 }
 
 }  // namespace
@@ -142,27 +152,16 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
   const int64_t groups = (kc + 3) / 4, stride = int64_t{nr} * 4, panel = groups * stride;
   const int64_t padded = (cols + nr - 1) / nr * nr;  // the last panel is zero-filled to NR columns
   for (int64_t c = 0; c < padded; ++c) comp[c] = 0;
-  const __m512i ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
+  const __m512i ones = _mm512_set1_epi8(1);
   for (int64_t q = 0; q < groups; ++q) {
-    // Rows 4q … 4q + 3 (zeros past kc).
-    const int8_t* r0 = b + 4 * q * ldb;
-    const bool has1 = 4 * q + 1 < kc, has2 = 4 * q + 2 < kc, has3 = 4 * q + 3 < kc;
+    const int8_t* r0 = b + 4 * q * ldb;  // rows 4q … 4q + 3 (zeros past kc)
     // Where the next 16 columns go: panel by panel, kept as a pointer and a column within the
     // panel (a division per store, col / nr, cost more than the rest of the loop).
     int8_t* panel_at = dst + q * stride;
     int64_t in_panel = 0;
     for (int64_t c0 = 0; c0 < padded; c0 += 64) {
-      const __mmask64 m = first_bytes(cols - c0);
-      // The rows two groups ahead: each row is a stream of only cols / 64 lines, too short for
-      // the hardware prefetcher to follow.
-      if (4 * q + 11 < kc)  // all four rows inside B
-        for (int t = 0; t < 4; ++t) _mm_prefetch(reinterpret_cast<const char*>(r0 + (8 + t) * ldb + c0), _MM_HINT_T0);
-      const __m512i x0 = _mm512_maskz_loadu_epi8(m, r0 + c0);
-      const __m512i x1 = has1 ? _mm512_maskz_loadu_epi8(m, r0 + ldb + c0) : zero;
-      const __m512i x2 = has2 ? _mm512_maskz_loadu_epi8(m, r0 + 2 * ldb + c0) : zero;
-      const __m512i x3 = has3 ? _mm512_maskz_loadu_epi8(m, r0 + 3 * ldb + c0) : zero;
-      __m512i z0, z1, z2, z3;  // columns c0 + 16L … c0 + 16L + 15
-      column_quads_4x64(x0, x1, x2, x3, z0, z1, z2, z3);
+      __m512i z[4];  // columns c0 + 16L … c0 + 16L + 15
+      column_quads_4x64(r0 + c0, ldb, kc - 4 * q, first_bytes(cols - c0), z);
       // Store z, columns col … col + 15, and add their four values to comp.
       auto put = [&](int64_t col, __m512i z) {
         _mm512_storeu_si512(panel_at + in_panel * 4, z);
@@ -170,10 +169,10 @@ void pack_b_vnni_zmm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int
         int32_t* sum = comp + col;
         _mm512_storeu_si512(sum, _mm512_dpbusd_epi32(_mm512_loadu_si512(sum), ones, z));
       };
-      put(c0, z0);
-      if (c0 + 16 < padded) put(c0 + 16, z1);
-      if (c0 + 32 < padded) put(c0 + 32, z2);
-      if (c0 + 48 < padded) put(c0 + 48, z3);
+      put(c0, z[0]);
+      if (c0 + 16 < padded) put(c0 + 16, z[1]);
+      if (c0 + 32 < padded) put(c0 + 32, z[2]);
+      if (c0 + 48 < padded) put(c0 + 48, z[3]);
     }
   }
   // comp = −128 · Σ_k b, the correction for A's +128 (see gemm_pack.cpp for the bound).
@@ -272,26 +271,18 @@ void pack_b_amx_zmm(const int8_t* b, bool b_t, int64_t ld, int64_t k, int64_t j0
     return;
   }
   for (int64_t q = 0; q < quads; ++q) {
-    const int8_t* r0 = b + 4 * q * ld;  // rows 4q … 4q + 3, zeros past k
-    const bool has0 = 4 * q < k, has1 = 4 * q + 1 < k, has2 = 4 * q + 2 < k, has3 = 4 * q + 3 < k;
+    const int8_t* r0 = b + 4 * q * ld;  // rows 4q … 4q + 3, zeros past k (the padding to kp too)
     int8_t* row_at = dst + q * 128;
     for (int64_t c0 = j0; c0 < j1; c0 += 64) {
-      const __mmask64 m = first_bytes(j1 - c0);  // zeros past j1, up to the panel's 32 columns
-      if (4 * q + 11 < k)  // rows two quads ahead, as pack_b_vnni_zmm
-        for (int t = 0; t < 4; ++t) _mm_prefetch(reinterpret_cast<const char*>(r0 + (8 + t) * ld + c0), _MM_HINT_T0);
-      const __m512i x0 = has0 ? _mm512_maskz_loadu_epi8(m, r0 + c0) : zero;
-      const __m512i x1 = has1 ? _mm512_maskz_loadu_epi8(m, r0 + ld + c0) : zero;
-      const __m512i x2 = has2 ? _mm512_maskz_loadu_epi8(m, r0 + 2 * ld + c0) : zero;
-      const __m512i x3 = has3 ? _mm512_maskz_loadu_epi8(m, r0 + 3 * ld + c0) : zero;
-      __m512i z0, z1, z2, z3;
-      column_quads_4x64(x0, x1, x2, x3, z0, z1, z2, z3);
+      __m512i z[4];  // zeros past j1, up to the panel's 32 columns
+      column_quads_4x64(r0 + c0, ld, k - 4 * q, first_bytes(j1 - c0), z);
       // Columns c0 … c0 + 31 fill one panel's quad row, c0 + 32 … c0 + 63 the next panel's.
       int8_t* d = row_at + (c0 - j0) / 32 * panel;
-      _mm512_storeu_si512(d, z0);
-      _mm512_storeu_si512(d + 64, z1);
+      _mm512_storeu_si512(d, z[0]);
+      _mm512_storeu_si512(d + 64, z[1]);
       if (c0 + 32 < j1) {
-        _mm512_storeu_si512(d + panel, z2);
-        _mm512_storeu_si512(d + panel + 64, z3);
+        _mm512_storeu_si512(d + panel, z[2]);
+        _mm512_storeu_si512(d + panel + 64, z[3]);
       }
     }
   }
