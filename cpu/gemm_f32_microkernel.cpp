@@ -24,6 +24,7 @@
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "cpu/gemm_microkernel.hpp"
@@ -40,6 +41,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 // steps timed alike, so the value is not delicate.
 constexpr int64_t kPrefetchSteps = 16;
 constexpr int64_t kLineFloats = 64 / sizeof(float);
+// How many k steps before the end of the k loop the tile asks for its C lines in L1.
+constexpr int64_t kCSteps = 48;
 
 // a: kc × MR (packed), b: kc × NR (packed, NR = kNV·lanes), c: MR × NR tile with row stride ldc.
 // Computes the first NVU vectors of columns (NVU < kNV only at the right edge of C).
@@ -53,11 +56,14 @@ void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
   constexpr int64_t NR = kNV * L;  // the B panel's width
   constexpr int64_t NU = NVU * L;  // the columns computed here
 
-  // Ask for the C tile now so that its lines (rows ldc apart, likely evicted since the
-  // previous k block) arrive while the k loop runs instead of stalling the stores after it.
+  // The C tile's lines (rows ldc apart, likely evicted since the previous k block) are asked
+  // for twice: into L2 now, and into L1 kCSteps steps before the loop ends, so they arrive
+  // while the FMAs run instead of stalling the stores after them. Asked into L1 now, they
+  // would not last: the B micro-panel streaming through L1 evicts them long before the end
+  // (and with ldc a power of two every row maps to the same L1 set).
   for (int64_t r = 0; r < rows; ++r) {
-    hwy::Prefetch(c + r * ldc);
-    hwy::Prefetch(c + r * ldc + cols - 1);
+    __builtin_prefetch(c + r * ldc, 0, 2);
+    __builtin_prefetch(c + r * ldc + cols - 1, 0, 2);
   }
 
   V acc[kMR][NVU];
@@ -70,19 +76,28 @@ void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
   // for the B lines kPrefetchSteps steps ahead: the B micro-panel streams from L2 (KC is
   // sized for L2, gemm_loops.cpp), and the hardware prefetchers alone leave the B loads
   // waiting on L2.
-  for (int64_t p = 0; p < kc; ++p) {
+  const auto steps = [&](int64_t n) HWY_ATTR {
+    for (int64_t p = 0; p < n; ++p) {
 #pragma GCC unroll 8
-    for (int64_t o = 0; o < NU; o += kLineFloats) hwy::Prefetch(b + kPrefetchSteps * NR + o);
-    V bv[NVU];
+      for (int64_t o = 0; o < NU; o += kLineFloats) hwy::Prefetch(b + kPrefetchSteps * NR + o);
+      V bv[NVU];
 #pragma GCC unroll 8
-    for (int v = 0; v < NVU; ++v) bv[v] = hn::Load(d, b + v * L);  // packed B is 64-byte aligned
+      for (int v = 0; v < NVU; ++v) bv[v] = hn::Load(d, b + v * L);  // packed B is 64-byte aligned
 #pragma GCC unroll 64
-    for (int r = 0; r < kMR; ++r)
+      for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
-      for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast<Folded>(d, a + r, bv[v], acc[r][v]);
-    a += kMR;
-    b += NR;
+        for (int v = 0; v < NVU; ++v) acc[r][v] = MulAddBroadcast<Folded>(d, a + r, bv[v], acc[r][v]);
+      a += kMR;
+      b += NR;
+    }
+  };
+  const int64_t last = std::min(kc, kCSteps);
+  steps(kc - last);
+  for (int64_t r = 0; r < rows; ++r) {
+    hwy::Prefetch(c + r * ldc);
+    hwy::Prefetch(c + r * ldc + cols - 1);
   }
+  steps(last);
 
   if (rows == kMR && cols == NU) {  // a full tile: straight to C
 #pragma GCC unroll 64

@@ -14,6 +14,7 @@
 #include "hk/choice.hpp"
 #include "machine/cpu_distance.hpp"
 #include "model/mlp.hpp"
+#include "peers/peers.hpp"
 #include "report/format.hpp"
 #include "report/roofline.hpp"
 #include "run/commands.hpp"
@@ -184,6 +185,9 @@ int model_command(const Args& args) {
         omp_threads = t;
         for (const MlpWay& way : onednn_mlp_ways(host, batch, &omp_threads)) run_way(way, "peer", t, x, out);
       }
+      // libgomp's idle workers spin for milliseconds after oneDNN's last call, on the cores
+      // the next batch's hk rows are about to use.
+      let_peer_threads_sleep();
     }
   }
   // Ratios to oneDNN at the same batch and thread count.
