@@ -15,7 +15,6 @@
 // passes against oneDNN's fused matmul primitive, --sizes naming the batches. OpenBLAS
 // reads OPENBLAS_CORETYPE when it loads (README "hk-bench").
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -27,12 +26,17 @@
 #include "model/mlp.hpp"
 #include "peers/peers.hpp"
 #include "run/cli.hpp"
+#include "run/in_turns.hpp"
 #include "run/team.hpp"
 #include "run/workload.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using hk_bench::in_turns;
+using hk_bench::median;
+using hk_bench::Ratio;
+using hk_bench::ratio;
+using hk_bench::rounds_on;
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
@@ -40,55 +44,6 @@ using Clock = std::chrono::steady_clock;
                "[--threads T,...] [--dtype f32|i8] [--rounds N] [--block-ms MS]\n",
                why.c_str());
   std::exit(2);
-}
-
-// Seconds per call of fn over `calls` calls.
-template <class Fn> double block(const Fn& fn, int calls) {
-  const auto t = Clock::now();
-  for (int i = 0; i < calls; ++i) fn();
-  return std::chrono::duration<double>(Clock::now() - t).count() / calls;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-// Rounds on `threads` threads: on more than one, each side's idle workers spin for a while
-// after its block (OpenBLAS's, libgomp's, hk's pool) and would take a core from the next
-// side; in_turns waits that out after every block, which makes a round slow, so there are
-// half as many.
-int rounds_on(int threads, int rounds) { return threads > 1 ? std::max(3, rounds / 2) : rounds; }
-
-// Seconds per call of each side, block by block: rounds of one block of every side in turn.
-// Round r starts with side r mod n, so every side runs in every position equally often: the
-// block after another side's (whose data left the caches cold) is not always the same side's.
-std::vector<std::vector<double>> in_turns(const std::vector<std::function<void()>>& sides, int threads, int rounds,
-                                          double block_ms) {
-  sides[0]();
-  const double once = block(sides[0], 1);
-  const int calls = std::clamp(static_cast<int>(block_ms * 1e-3 / std::max(once, 1e-9)), 1, 1 << 20);
-  const std::size_t n = sides.size();
-  std::vector<std::vector<double>> s(n, std::vector<double>(static_cast<std::size_t>(rounds_on(threads, rounds))));
-  for (std::size_t r = 0; r < s[0].size(); ++r)
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::size_t i = (r + j) % n;
-      s[i][r] = block(sides[i], calls);
-      if (threads > 1) hk_bench::let_peer_threads_sleep();
-    }
-  return s;
-}
-
-// The median and range over rounds of a[r] / b[r].
-struct Ratio {
-  double median, lo, hi;
-};
-Ratio ratio(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> q;
-  for (std::size_t r = 0; r < a.size(); ++r) q.push_back(a[r] / b[r]);
-  const auto [lo, hi] = std::minmax_element(q.begin(), q.end());
-  return {median(q), *lo, *hi};
 }
 
 // The course's model: hk's optimized and int8 ways against oneDNN's, per batch and thread count.

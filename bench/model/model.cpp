@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "hk/choice.hpp"
 #include "machine/cpu_distance.hpp"
 #include "model/mlp.hpp"
 #include "peers/peers.hpp"
+#include "run/in_turns.hpp"
 #include "report/format.hpp"
 #include "report/roofline.hpp"
 #include "run/commands.hpp"
@@ -39,6 +41,17 @@ struct Row {
 };
 
 using Clock = std::chrono::steady_clock;
+
+// A row's forward pass, kept to be timed again in turns against oneDNN's.
+struct Turn {
+  std::size_t row = 0;
+  int threads = 1;
+  bool peer = false;  // oneDNN's
+  std::function<void()> forward;
+};
+// Rounds and block length of those turns (run/in_turns.hpp).
+constexpr int kTurnRounds = 15;
+constexpr double kTurnBlockMs = 5;
 
 // Median, min and max of timed forward passes after `warmup` untimed ones: as many as
 // fill min_time seconds, at least 5 (or exactly `repeats`).
@@ -111,10 +124,12 @@ int model_command(const Args& args) {
   std::vector<std::string> notes;
   int failures = 0;
   int omp_threads = 1;
+  int turn_sets = 0;
   for (int64_t batch : batches) {
     const std::vector<float> xv = hk::Tensor::randn({batch, Mlp::kIn}, 7).to_vector<float>();
     const MlpReference ref = mlp_reference(host, xv, batch);
     const MlpInt8Reference ref8 = mlp_int8_reference(host, xv, batch);
+    std::vector<Turn> turns;  // this batch's CPU rows and oneDNN's, to time again in turns
     const double flops = 2.0 * double(batch) * double(Mlp::kIn * Mlp::kHidden + Mlp::kHidden * Mlp::kOut);
     for (int layer = 1; layer <= 2; ++layer)
       for (hk::DType t : {hk::DType::f32, hk::DType::i8})
@@ -161,6 +176,8 @@ int model_command(const Args& args) {
             if (peak > 0) r.percent_of_peak = 100.0 * r.gflops / peak;
           }
       }
+      if (r.failure.empty() && (backend == "cpu" || backend == "peer"))
+        turns.push_back({rows.size(), t, backend == "peer", [f = way.forward, x, out]() mutable { f(x, out); }});
       rows.push_back(r);
     };
     for (const std::string& backend : backends) {
@@ -189,13 +206,27 @@ int model_command(const Args& args) {
       // the next batch's hk rows are about to use.
       let_peer_threads_sleep();
     }
+    // vs oneDNN: each CPU way against oneDNN's fused primitive at the same thread count,
+    // timed in turns (run/in_turns.hpp), not the ratio of two rows' medians taken seconds
+    // apart, which a drifting machine's speed moves more than the kernels differ.
+    for (int t : threads) {
+      const auto peer = std::find_if(turns.begin(), turns.end(), [t](const Turn& u) { return u.peer && u.threads == t; });
+      if (peer == turns.end()) continue;
+      std::vector<const Turn*> ours;
+      std::vector<std::function<void()>> sides;
+      for (const Turn& u : turns)
+        if (!u.peer && u.threads == t) {
+          ours.push_back(&u);
+          sides.push_back(u.forward);
+        }
+      if (ours.empty()) continue;
+      sides.push_back(peer->forward);
+      omp_threads = t;  // the peer's forward sets OpenMP's thread count from it
+      const auto s = in_turns(sides, t, kTurnRounds, kTurnBlockMs);
+      for (std::size_t i = 0; i < ours.size(); ++i) rows[ours[i]->row].vs_onednn = ratio(s.back(), s[i]).median;
+      ++turn_sets;
+    }
   }
-  // Ratios to oneDNN at the same batch and thread count.
-  for (Row& r : rows)
-    for (const Row& p : rows)
-      if (p.way == "onednn" && p.failure.empty() && r.failure.empty() && p.batch == r.batch && p.threads == r.threads &&
-          r.backend == "cpu")
-        r.vs_onednn = p.time.median_ms / r.time.median_ms;
   // The rows timed while their CPUs were far apart, against the closest of the run.
   double closest = 0, farthest = 0;
   int measured = 0, far = 0;
@@ -218,6 +249,11 @@ int model_command(const Args& args) {
   if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.percent_of_peak > 100; }))
     notes.push_back("a % peak above 100%: the peaks are probed once, at the start of the run, and the CPU ran that "
                     "row faster than it ran the probe (a shared host's speed drifts)");
+  if (turn_sets > 0)
+    notes.push_back("vs oneDNN: each way and oneDNN timed again after the rows, in turns, in blocks of about " +
+                    std::to_string(static_cast<int>(kTurnBlockMs)) + " ms; the median over " +
+                    std::to_string(kTurnRounds) + " rounds (" + std::to_string(rounds_on(2, kTurnRounds)) +
+                    " on more than one thread) of oneDNN's block time / the way's (> 1: hk faster)");
   if (std::none_of(rows.begin(), rows.end(), [](const Row& r) { return r.way == "onednn"; }))
     notes.push_back(onednn_mlp_ways(host, 1, &omp_threads).empty()
                         ? "no oneDNN peer: hk-bench was built without oneDNN"
