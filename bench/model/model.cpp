@@ -16,10 +16,10 @@
 #include "machine/cpu_distance.hpp"
 #include "model/mlp.hpp"
 #include "peers/peers.hpp"
-#include "run/in_turns.hpp"
 #include "report/format.hpp"
 #include "report/roofline.hpp"
 #include "run/commands.hpp"
+#include "run/in_turns.hpp"
 #include "run/session.hpp"
 
 namespace hk_bench {
@@ -203,7 +203,7 @@ int model_command(const Args& args) {
         for (const MlpWay& way : onednn_mlp_ways(host, batch, &omp_threads)) run_way(way, "peer", t, x, out);
       }
       // libgomp's idle workers spin for milliseconds after oneDNN's last call, on the cores
-      // the next batch's hk rows are about to use.
+      // the turns below (and the next batch's hk rows) are about to use.
       let_peer_threads_sleep();
     }
     // vs oneDNN: each CPU way against oneDNN's fused primitive at the same thread count,
