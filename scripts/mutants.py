@@ -508,6 +508,17 @@ MUTANTS = [
       "return x > 0.0f ? x : 0.0f;",
       gtest("hk_tests", "Semantics.ReluNonFinite:" + EQ + "cpu_relu_naive"),
       "the shared relu functor (CPU naive and every CUDA kernel) turns NaN into 0"),
+    # the CUDA kernels, run through cuda_sim with ctest's checks (HK_SIM_CHECK=all)
+    M("cuda-tiled-k-tail", "cuda/kernels/matmul_f32_tiled.cuh",
+      "a_tile[ty][tx] = row < m && k0 + tx < k ? a[row * k + k0 + tx] : 0.0f;",
+      "a_tile[ty][tx] = row < m && k0 + tx <= k ? a[row * k + k0 + tx] : 0.0f;",
+      gtest("hk_tests", EQ + "cuda_sim_matmul_tiled", env={"HK_SIM_CHECK": "all"}),
+      "the tiled GPU matmul's last K tile takes one element past the end of A's row"),
+    M("cuda-tiled-no-second-barrier", "cuda/kernels/matmul_f32_tiled.cuh",
+      "store the next tiles under a slow one.\n    __syncthreads();",
+      "store the next tiles under a slow one.",
+      gtest("hk_tests", EQ + "cuda_sim_matmul_tiled", env={"HK_SIM_CHECK": "all"}),
+      "the tiled GPU matmul stores the next tiles while other threads still read these"),
     # the simulator's barriers and schedules
     M("sim-barrier-no-wait", "cuda/sim/block.cpp",
       "  arrive(op, predicate, where);\n  const FiberHost::Plan plan = host_.plan_switch(after_park());\n"
