@@ -61,13 +61,17 @@ Roofline measure_roofline(Team& team, const std::vector<int>& thread_counts) {
   hk::Tensor a = hk::Tensor::full({floats}, 1.0), b = hk::Tensor::zeros({floats});
   roof.memory_how = "read: streaming sums (" + stream_isa() + ", one and two streams); copy: the best of memcpy and vector copies with " +
                     "ordinary and non-temporal stores; " + std::to_string(bytes >> 20) + " MiB buffers";
+  // The best of a few passes over the buffers: 6 over the usual 64–256 MiB, fewer as they grow
+  // (a VM that reports a host's 300 MiB L3 gets 1200 MiB ones), at least 2; a pass that long
+  // is timed well, and six of them would keep hk-bench probing for seconds before its first row.
+  const int passes = static_cast<int>(std::clamp<int64_t>((int64_t{1} << 30) / bytes, 2, 6));
   for (int threads : thread_counts) {
     Peaks p;
     p.threads = threads;
     p.fp32_gflops = compute_peak(team, threads, fp32) * 1e-9;
     if (int8) p.int8_gops = compute_peak(team, threads, *int8) * 1e-9;
     if (tile) p.int8_tile_gops = compute_peak(team, threads, *tile) * 1e-9;
-    for (int rep = 0; rep < 6; ++rep) {
+    for (int rep = 0; rep < passes; ++rep) {
       // The read roof: the best of one stream over the buffer and two streams over its halves
       // (as a dot product reads x and y).
       auto t = Clock::now();
