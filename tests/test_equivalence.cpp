@@ -106,8 +106,9 @@ void matmul_cases(const Options& o, DType t) {
 // ---- linear ----------------------------------------------------------------------------
 
 // One linear call in each weight layout, with and without bias and relu (every combination
-// on small shapes; two on large ones, where the fp64 reference is the slow part), judged by
-// the reference; int8 with x already quantized and per-channel weight scales.
+// on small shapes; two on large ones, where the fp64 reference is the slow part, and one on
+// cuda_sim: one_call_on_sim), judged by the reference; int8 with x already quantized and
+// per-channel weight scales.
 void check_linear(const Options& o, DType t, const MatmulShape& s, bool out_in, bool with_bias, bool relu) {
   SCOPED_TRACE(std::string(out_in ? "out_in" : "in_out") + (with_bias ? " bias" : "") + (relu ? " relu" : "") +
                ", M×K×N = " + std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n));
