@@ -61,9 +61,10 @@ Roofline measure_roofline(Team& team, const std::vector<int>& thread_counts) {
   hk::Tensor a = hk::Tensor::full({floats}, 1.0), b = hk::Tensor::zeros({floats});
   roof.memory_how = "read: streaming sums (" + stream_isa() + ", one and two streams); copy: the best of memcpy and vector copies with " +
                     "ordinary and non-temporal stores; " + std::to_string(bytes >> 20) + " MiB buffers";
-  // The best of a few passes over the buffers: 6 over the usual 64–256 MiB, fewer as they grow
-  // (a VM that reports a host's 300 MiB L3 gets 1200 MiB ones), at least 2; a pass that long
-  // is timed well, and six of them would keep hk-bench probing for seconds before its first row.
+  // The best of about a GiB of passes over the buffers: 6 over buffers up to 170 MiB, fewer as
+  // they grow (4 at 256 MiB; 2, the least, at the 1200 MiB of a VM that reports a host's
+  // 300 MiB L3): a pass that long is timed well, and six of them would keep hk-bench probing
+  // for seconds before its first row.
   const int passes = static_cast<int>(std::clamp<int64_t>((int64_t{1} << 30) / bytes, 2, 6));
   for (int threads : thread_counts) {
     Peaks p;
