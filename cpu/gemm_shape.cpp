@@ -194,6 +194,17 @@ bool small_f32_nt(int64_t m, int64_t k, int64_t n) {
   return x_bytes <= static_cast<double>(l2) / 2 || small_f32(m, k, n);
 }
 
+// int8 products of a few rows (a layer at batch 2 to kFewRowsI8) against a B within the
+// GEMV's register blocks: the GEMV's interleave of B in registers, shared by four rows at a
+// time (gemm_i8_rows_vnni_zmm), instead of packing B for the VNNI or AMX GEMM, a pass over
+// all of the weights that a few rows cannot repay. On the calling thread, as the GEMV of such
+// a B (kGemvInlineBytes).
+constexpr int64_t kFewRowsI8 = 16;
+bool few_rows_i8(int64_t m, int64_t k, int64_t n) {
+  const CpuFeatures& f = cpu_features();  // after the HK_CPU_ISA cap, as gemv_i8_row
+  return f.avx512vnni && f.avx512bw && m > 1 && m <= kFewRowsI8 && k > 0 && k * n <= kGemvRegisterBlockBytes;
+}
+
 // The small GEMM over threads; with an epilogue, c is a linear layer's output. b_t: b is
 // (n, k), and the product a · bᵀ (gemm_f32_small_nt).
 void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads,
@@ -271,11 +282,20 @@ bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, 
 
 bool linear_i8_by_shape(const int8_t* x, const int8_t* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
                         const Epilogue& ep, int threads) {
-  return linear_gemv<int8_t, int32_t>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_i8_row, &gemv_i8_col);
+  if (linear_gemv<int8_t, int32_t>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_i8_row, &gemv_i8_col)) return true;
+  if (w_out_in || !few_rows_i8(m, k, n)) return false;
+  auto* sums = static_cast<int32_t*>(pack_scratch(0, sizeof(int32_t) * static_cast<std::size_t>(m * n)));
+  gemm_i8_rows_vnni_zmm(x, k, w, n, sums, n, m, k, n);
+  for (int64_t j = 0; j < n; j += 64)  // finish_tile's width, as in linear_gemv
+    finish_tile<int32_t>(sums + j, n, nullptr, out + j, n, m, std::min<int64_t>(64, n - j), epilogue_at(ep, j));
+  return true;
 }
 
 bool matmul_i8_by_shape(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, int threads) {
-  return gemv(a, b, c, m, k, n, threads, &gemv_i8_row, &gemv_i8_col);
+  if (gemv(a, b, c, m, k, n, threads, &gemv_i8_row, &gemv_i8_col)) return true;
+  if (!few_rows_i8(m, k, n)) return false;
+  gemm_i8_rows_vnni_zmm(a, k, b, n, c, n, m, k, n);
+  return true;
 }
 
 }  // namespace hk::cpu

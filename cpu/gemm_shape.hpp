@@ -10,7 +10,9 @@
 //   in L2 against any B): A sits in L1 or L2, so packed copies cost about as much as the
 //   arithmetic they were meant to speed up. The small GEMM (gemm_f32_small.cpp) runs a
 //   register-blocked tile straight on the caller's A and B, BLIS "sup" style; with B
-//   transposed (a linear layer's (out, in) weights), gemm_f32_nt.cpp's dot products.
+//   transposed (a linear layer's (out, in) weights), gemm_f32_nt.cpp's dot products. int8
+//   products of a few rows (2 to 16) against a B in L2 take the int8 GEMV's kernel, each
+//   quad of B's rows interleaved once in registers for four rows of A.
 //
 // matmul_by_shape() is what the default variants (`parallel`, `vnni`) call first; it
 // returns false when the shape belongs to the packed GEMM. The lower rungs (`simd`) stay
@@ -37,6 +39,10 @@ constexpr int64_t kGemvRegisterBlockBytes = 512 << 10;
 // gemv_i8_row's register blocks with vpdpbusd (gemv_i8_vnni_avx512.cpp): AVX512-VNNI and -BW
 // only, k > 0. gemv_i8_row takes it where it can, else the portable Highway form.
 void gemv_i8_row_vnni_zmm(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
+// c (m × n, ldc) = a (m × k, lda) · b for a few rows: the same register blocks, each
+// interleaved quad of B's rows feeding up to four rows of a (same CPUs, k > 0).
+void gemm_i8_rows_vnni_zmm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
+                           int64_t m, int64_t k, int64_t n);
 void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
 

@@ -29,9 +29,10 @@ const MatmulShape kMatmulShapes[] = {
     {17, 300, 4100},  // N beyond any N-block
     // Inference shapes (cpu/gemm_shape.hpp): batch-1 layers and GEMVs (M = 1, N = 1, the
     // largest ones split over threads), small products the unpacked GEMM takes, small M
-    // with a long K, and the shapes hk-bench compares with the peers.
+    // with a long K, a few rows of int8 (4 + 1, 4 + 2), and the shapes hk-bench compares with
+    // the peers.
     {1, 784, 128}, {32, 784, 128}, {64, 128, 10}, {64, 64, 64}, {128, 128, 128}, {1, 2048, 515},
-    {1100, 1000, 1}, {1, 1, 9},   {9, 1, 1},     {3, 1500, 70}, {4, 9000, 40},
+    {1100, 1000, 1}, {1, 1, 9},   {9, 1, 1},     {3, 1500, 70}, {4, 9000, 40}, {5, 37, 129}, {6, 70, 66},
     {0, 5, 3},     {4, 0, 3},    {3, 5, 0},     {0, 0, 0},     {1, 0, 5},     {5, 0, 1}};
 
 // 524,365 elements: every parallel variant splits it over two threads (even i8 relu, whose

@@ -513,6 +513,38 @@ TEST(GemmShapes, GemvI8Wraparound) {
   ASSERT_EQ(dot, static_cast<int32_t>(static_cast<uint32_t>(hk_ref::matmul_i8(x, bk, 1, k, 1)[0])));
 }
 
+// The int8 few-rows GEMM (a layer at batch 2 to 16 against L2-sized weights): every row
+// count of a group (1 to 4) and groups followed by each remainder, K quads with and without
+// a tail, whole 64-column blocks, a masked last block and N past two blocks, on strided A and
+// B; C's guards catch a store outside it. Where the CPU has AVX512-VNNI and -BW.
+TEST(GemmShapes, FewRowsI8OnVnni) {
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (!(f.avx512vnni && f.avx512bw)) GTEST_SKIP() << "no AVX512-VNNI with AVX512-BW on this CPU (or HK_CPU_ISA caps it)";
+  const std::vector<std::pair<int64_t, int64_t>> kn = {{1, 1}, {13, 5}, {37, 129}, {70, 66}, {260, 200}, {784, 128}};
+  for (int64_t m = 1; m <= 9; ++m)
+    for (const auto& [k, n] : kn) {
+      SCOPED_TRACE(std::to_string(m) + "×" + std::to_string(k) + "×" + std::to_string(n));
+      Strided<int8_t> a(int8s(size_t(m * k), unsigned(m + k)), m, k, 3);
+      Strided<int8_t> b(int8s(size_t(k * n), unsigned(n)), k, n, 5);
+      auto ref = hk_ref::matmul_i8(a.dense, b.dense, m, k, n);
+      GuardedC<int32_t> c(m, n, 0x5a5a5a5a);
+      gemm_i8_rows_vnni_zmm(a.buf.data(), a.ld, b.buf.data(), b.ld, c.c(), c.ldc, m, k, n);
+      ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) ASSERT_EQ(int64_t(c.at(i, j)), ref[size_t(i * n + j)]) << i << "," << j;
+    }
+  // −128 everywhere and K past 2³¹ / 16384: every row's sums wrap modulo 2³² like the naive kernel's.
+  const int64_t k = 140001, n = 3, m = 5;
+  std::vector<int8_t> x(size_t(m * k), -128), w(size_t(k * n), -128);
+  x[size_t(2 * k + 7)] = 127;
+  w[1] = 127;
+  auto ref = hk_ref::matmul_i8(x, w, m, k, n);
+  std::vector<int32_t> y(size_t(m * n));
+  gemm_i8_rows_vnni_zmm(x.data(), k, w.data(), n, y.data(), n, m, k, n);
+  for (int64_t i = 0; i < m * n; ++i)
+    ASSERT_EQ(y[size_t(i)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(i)]))) << "sum " << i;
+}
+
 // The unpacked small GEMM on every target and in both broadcast forms (on AVX-512 their
 // tiles differ: 12 × 2 and 6 × 4): every row template (short tiles at the bottom, one-vector
 // tiles of up to twice the rows), every vector count
@@ -543,14 +575,20 @@ TEST(GemmShapes, SmallGemmOnEveryTarget) {
 // Which path a shape takes (true: a GEMV or the small GEMM; false: the packed GEMM), and
 // that the paths taken compute the product, on one thread and split over two.
 TEST(GemmShapes, ChoiceBoundaries) {
-  struct Case { int64_t m, k, n; bool f32, i8; };
+  // few: int8 takes the few-rows kernel (2 to 16 rows, B within the GEMV's register blocks)
+  // where the CPU has AVX512-VNNI and -BW, else the packed GEMM.
+  struct Case { int64_t m, k, n; bool f32, i8, few = false; };
   const Case cases[] = {
       {1, 784, 128, true, true},     // M = 1: x · B
-      {2, 784, 128, true, false},    // M = 2: small GEMM (f32); the packed int8 GEMM
+      {2, 784, 128, true, false, true},    // M = 2: small GEMM (f32); int8's few rows
+      {16, 784, 128, true, false, true},   // ... up to 16 rows
+      {17, 784, 128, true, false},   // ... past them: the packed int8 GEMM
+      {8, 1024, 512, true, false, true},   // B of 512 KiB, the register blocks' limit
+      {8, 1025, 512, true, false},   // ... past it
       {300, 50, 1, true, true},      // N = 1: A · x
       {1, 1, 1, true, true},         // a dot product of one term
-      {16, 1, 16, true, false},      // K = 1
-      {7, 13, 10, true, false},      // tiny (K < 256, M·N ≤ 64²): straight to the small GEMM
+      {16, 1, 16, true, false, true},      // K = 1
+      {7, 13, 10, true, false, true},      // tiny (K < 256, M·N ≤ 64²): straight to the small GEMM
       {64, 255, 64, true, false},    // ... at its bounds
       {65, 255, 64, true, false},    // ... past them: the small GEMM through its split
       {16, 0, 16, true, false},      // K = 0: zeros
@@ -566,6 +604,7 @@ TEST(GemmShapes, ChoiceBoundaries) {
       {1024, 1024, 1024, false, false}, // large: packed
       {4, 65536, 32, false, false},  // small M, but K × NR too long for L2: packed
   };
+  const bool vnni = hk::cpu_features().avx512vnni && hk::cpu_features().avx512bw;
   for (const Case& s : cases)
     for (int threads : {1, 2}) {
       SCOPED_TRACE(std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) + ", threads " +
@@ -576,7 +615,8 @@ TEST(GemmShapes, ChoiceBoundaries) {
       std::vector<float> c(size_t(s.m * s.n) + 1, -1.0f);
       std::vector<int32_t> ci(size_t(s.m * s.n) + 1, -1);
       ASSERT_EQ(matmul_f32_by_shape(a.data(), b.data(), c.data(), s.m, s.k, s.n, threads), s.f32);
-      ASSERT_EQ(matmul_i8_by_shape(ai.data(), bi.data(), ci.data(), s.m, s.k, s.n, threads), s.i8);
+      const bool i8 = s.i8 || (s.few && vnni);
+      ASSERT_EQ(matmul_i8_by_shape(ai.data(), bi.data(), ci.data(), s.m, s.k, s.n, threads), i8);
       ASSERT_EQ(c.back(), -1.0f);
       ASSERT_EQ(ci.back(), -1);
       if (s.f32) {
@@ -585,7 +625,7 @@ TEST(GemmShapes, ChoiceBoundaries) {
       } else {
         for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], -1.0f) << "the packed GEMM's shape was touched";
       }
-      if (s.i8) {
+      if (i8) {
         auto ref = hk_ref::matmul_i8(ai, bi, s.m, s.k, s.n);
         for (size_t i = 0; i + 1 < ci.size(); ++i) ASSERT_EQ(int64_t(ci[i]), ref[i]) << i;
       }
