@@ -12,9 +12,12 @@
 // Same operands, same peers and the same checks as hk-bench (hk_bench_core): every side is
 // validated against fp64 before it is timed. A ratio above 1 means hk is faster. --model
 // times the course's model (hk-bench model) the same way: hk's optimized and int8 forward
-// passes against oneDNN's fused matmul primitive, --sizes naming the batches. OpenBLAS
+// passes against oneDNN's fused matmul primitive, --sizes naming the batches, with the fp32
+// FMA probe (hk-bench's roofline) as one more side, so each f32 side's share of the peak is
+// taken in the same rounds, at the same clock, as the ratio. OpenBLAS
 // reads OPENBLAS_CORETYPE when it loads (README "hk-bench").
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -23,6 +26,7 @@
 
 #include <hk/hk.hpp>
 
+#include "machine/compute_probes.hpp"
 #include "model/mlp.hpp"
 #include "peers/peers.hpp"
 #include "run/cli.hpp"
@@ -51,8 +55,18 @@ bool model_ratios(const std::vector<std::string>& batches, const std::vector<int
                   double block_ms) {
   using hk_bench::Mlp;
   const Mlp model = Mlp::make(42);  // hk-bench model's weights and inputs
-  std::printf("| batch | threads | optimized µs | quantized µs | oneDNN µs | oneDNN / optimized | optimized / quantized |\n");
-  std::printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+  // The FMA probe on t threads of hk-bench's own team (not hk's pool), a call ~0.1 ms long.
+  const hk_bench::ComputeProbe fma = hk_bench::fp32_probe();
+  hk_bench::Team team(*std::max_element(threads.begin(), threads.end()));
+  int64_t fma_iterations = 1 << 10;
+  for (volatile double sink = 0;; fma_iterations *= 2) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink = sink + fma.run(fma_iterations);
+    if (std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(100)) break;
+  }
+  std::printf("| batch | threads | optimized µs | quantized µs | oneDNN µs | oneDNN / optimized | optimized / quantized "
+              "| FMA peak GFLOP/s | optimized %% of peak | oneDNN %% of peak |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   bool failed = false;
   for (const std::string& b : batches) {
     const int64_t batch = hk_bench::to_integer("--sizes (batches)", b, 1, 1 << 20);
@@ -85,17 +99,30 @@ bool model_ratios(const std::vector<std::string>& batches, const std::vector<int
         continue;
       }
       if (ways.size() != 3) {  // the peer is optional, like in hk-bench
-        std::printf("| %lld | %d | | | no oneDNN: hk-bench was built without it | | |\n",
+        std::printf("| %lld | %d | | | no oneDNN: hk-bench was built without it | | | | | |\n",
                     static_cast<long long>(batch), t);
         continue;
       }
       for (std::size_t i = 0; i < ways.size(); ++i)
         sides.push_back([&, i] { ways[i].forward(x, outs[i]); });
+      volatile double sink = 0;
+      sides.push_back([&] { team.run(t, [&](int, int) { sink = sink + fma.run(fma_iterations); }); });
       const auto s = in_turns(sides, t, rounds, block_ms);
       const Ratio peer = ratio(s[2], s[0]), int8 = ratio(s[0], s[1]);
-      std::printf("| %lld | %d | %.4g | %.4g | %.4g | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) |\n",
+      // A side's share of the peak in round r: (flops / its time) / (probe ops / probe time),
+      // that is probe time · flops / (side time · probe ops).
+      const double probe_ops = fma.ops_per_iteration * double(fma_iterations) * double(t);
+      std::vector<double> peak(s[3].size());
+      for (std::size_t r = 0; r < peak.size(); ++r) peak[r] = probe_ops / s[3][r];
+      auto percent = [&](const std::vector<double>& side) {
+        std::vector<double> q;
+        for (std::size_t r = 0; r < side.size(); ++r) q.push_back(100.0 * Mlp::flops(batch) / side[r] / peak[r]);
+        return median(q);
+      };
+      std::printf("| %lld | %d | %.4g | %.4g | %.4g | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | %.1f | %.1f%% | %.1f%% |\n",
                   static_cast<long long>(batch), t, median(s[0]) * 1e6, median(s[1]) * 1e6, median(s[2]) * 1e6,
-                  peer.median, peer.lo, peer.hi, int8.median, int8.lo, int8.hi);
+                  peer.median, peer.lo, peer.hi, int8.median, int8.lo, int8.hi, median(peak) * 1e-9, percent(s[0]),
+                  percent(s[2]));
     }
   }
   return !failed;

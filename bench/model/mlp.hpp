@@ -16,6 +16,9 @@ namespace hk_bench {
 
 struct Mlp {
   static constexpr int64_t kIn = 784, kHidden = 128, kOut = 10;
+  // Floating-point operations of one forward pass: a multiply-add per weight per sample (the
+  // bias and relu are not counted).
+  static constexpr double flops(int64_t batch) { return 2.0 * double(batch) * double(kIn * kHidden + kHidden * kOut); }
   hk::Tensor w1, b1, w2, b2;           // f32: (784, 128), (128), (128, 10), (10)
   hk::QuantizedWeights q1, q2;         // int8 per-output-channel copies of w1, w2
   static Mlp make(uint64_t seed);

@@ -130,7 +130,7 @@ int model_command(const Args& args) {
     const MlpReference ref = mlp_reference(host, xv, batch);
     const MlpInt8Reference ref8 = mlp_int8_reference(host, xv, batch);
     std::vector<Turn> turns;  // this batch's CPU rows and oneDNN's, to time again in turns
-    const double flops = 2.0 * double(batch) * double(Mlp::kIn * Mlp::kHidden + Mlp::kHidden * Mlp::kOut);
+    const double flops = Mlp::flops(batch);
     for (int layer = 1; layer <= 2; ++layer)
       for (hk::DType t : {hk::DType::f32, hk::DType::i8})
         notes.push_back("auto: " + choice_line(batch, layer, layer == 1 ? Mlp::kIn : Mlp::kHidden,
