@@ -200,10 +200,7 @@ bool small_f32_nt(int64_t m, int64_t k, int64_t n) {
 // all of the weights that a few rows cannot repay. On the calling thread, as the GEMV of such
 // a B (kGemvInlineBytes).
 constexpr int64_t kFewRowsI8 = 16;
-bool few_rows_i8(int64_t m, int64_t k, int64_t n) {
-  const CpuFeatures& f = cpu_features();  // after the HK_CPU_ISA cap, as gemv_i8_row
-  return f.avx512vnni && f.avx512bw && m > 1 && m <= kFewRowsI8 && k > 0 && k * n <= kGemvRegisterBlockBytes;
-}
+bool few_rows_i8(int64_t m, int64_t k, int64_t n) { return m > 1 && m <= kFewRowsI8 && vnni_register_blocks(k, n); }
 
 // The small GEMM over threads; with an epilogue, c is a linear layer's output. b_t: b is
 // (n, k), and the product a · bᵀ (gemm_f32_small_nt).

@@ -38,6 +38,9 @@ void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int6
 constexpr int64_t kGemvRegisterBlockBytes = 512 << 10;
 // gemv_i8_row's register blocks with vpdpbusd (gemv_i8_vnni_avx512.cpp): AVX512-VNNI and -BW
 // only, k > 0. gemv_i8_row takes it where it can, else the portable Highway form.
+// vnni_register_blocks(k, n): whether they can take a k × n B here (gemv.cpp; after the
+// HK_CPU_ISA cap): the one condition for the GEMV and the few-rows GEMM below.
+bool vnni_register_blocks(int64_t k, int64_t n);
 void gemv_i8_row_vnni_zmm(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 // c (m × n, ldc) = a (m × k, lda) · b for a few rows: the same register blocks, each
 // interleaved quad of B's rows feeding up to four rows of a (same CPUs, k > 0).

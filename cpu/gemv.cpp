@@ -275,9 +275,12 @@ void gemv_f32_col(const float* a, int64_t lda, const float* x, float* y, int64_t
 void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
   HWY_DYNAMIC_DISPATCH(GemvRowI8)(x, b, ldb, y, k, n);
 }
-void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
+bool vnni_register_blocks(int64_t k, int64_t n) {
   const CpuFeatures& f = cpu_features();  // after the HK_CPU_ISA cap
-  if (f.avx512vnni && f.avx512bw && k > 0 && k * n <= kGemvRegisterBlockBytes) {
+  return f.avx512vnni && f.avx512bw && k > 0 && k * n <= kGemvRegisterBlockBytes;
+}
+void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
+  if (vnni_register_blocks(k, n)) {
     gemv_i8_row_vnni_zmm(x, b, ldb, y, k, n);
     return;
   }

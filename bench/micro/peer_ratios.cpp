@@ -110,18 +110,14 @@ bool model_ratios(const std::vector<std::string>& batches, const std::vector<int
       const auto s = in_turns(sides, t, rounds, block_ms);
       const Ratio peer = ratio(s[2], s[0]), int8 = ratio(s[0], s[1]);
       // A side's share of the peak in round r: (flops / its time) / (probe ops / probe time),
-      // that is probe time · flops / (side time · probe ops).
+      // that is flops / probe ops · (probe time / side time), the median over rounds.
       const double probe_ops = fma.ops_per_iteration * double(fma_iterations) * double(t);
-      std::vector<double> peak(s[3].size());
-      for (std::size_t r = 0; r < peak.size(); ++r) peak[r] = probe_ops / s[3][r];
       auto percent = [&](const std::vector<double>& side) {
-        std::vector<double> q;
-        for (std::size_t r = 0; r < side.size(); ++r) q.push_back(100.0 * Mlp::flops(batch) / side[r] / peak[r]);
-        return median(q);
+        return 100.0 * Mlp::flops(batch) / probe_ops * ratio(s[3], side).median;
       };
       std::printf("| %lld | %d | %.4g | %.4g | %.4g | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | %.1f | %.1f%% | %.1f%% |\n",
                   static_cast<long long>(batch), t, median(s[0]) * 1e6, median(s[1]) * 1e6, median(s[2]) * 1e6,
-                  peer.median, peer.lo, peer.hi, int8.median, int8.lo, int8.hi, median(peak) * 1e-9, percent(s[0]),
+                  peer.median, peer.lo, peer.hi, int8.median, int8.lo, int8.hi, probe_ops / median(s[3]) * 1e-9, percent(s[0]),
                   percent(s[2]));
     }
   }
