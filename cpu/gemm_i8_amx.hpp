@@ -32,8 +32,9 @@ void amx_block(int64_t steps, const int8_t* a, int64_t lda, const int8_t* a_last
                int32_t* c, int64_t ldc);
 
 // Whether an (m, k) × (k, n) product goes to the tiles (matmul_i8_amx.cpp); else it runs as
-// vnni.
+// vnni. cpu_has_amx: AMX-INT8 (after HK_CPU_ISA).
 bool amx_pays(int64_t m, int64_t k, int64_t n);
+bool cpu_has_amx();
 
 // linear's int8 product on the tiles with its epilogue (linear_fused.cpp): false, having done
 // nothing, where the CPU lacks AMX, amx_pays says no, or Linux refused the tile state (which

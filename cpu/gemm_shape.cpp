@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "cpu/gemm_i8_amx.hpp"
 #include "cpu/gemm_loops.hpp"
 #include "cpu/thread_pool.hpp"
 #include "hk/cpu_features.hpp"
@@ -195,12 +196,16 @@ bool small_f32_nt(int64_t m, int64_t k, int64_t n) {
 }
 
 // int8 products of a few rows (a layer at batch 2 to kFewRowsI8) against a B within the
-// GEMV's register blocks: the GEMV's interleave of B in registers, shared by four rows at a
-// time (gemm_i8_rows_vnni_zmm), instead of packing B for the VNNI or AMX GEMM, a pass over
-// all of the weights that a few rows cannot repay. On the calling thread, as the GEMV of such
-// a B (kGemvInlineBytes).
+// GEMV's register blocks: B read once in the caller's layout, by the GEMV's interleave in
+// registers shared by four rows at a time (gemm_i8_rows_vnni_zmm), or for (out, in) weights
+// by dot products along k (gemm_i8_nt_vnni_zmm), instead of packing B for the VNNI or AMX
+// GEMM, a pass over all of the weights that a few rows cannot repay. The AMX tiles take the
+// shapes they pay for from their own row limit up (matmul_i8_amx.cpp's kAmxMinRows). On the
+// calling thread, as the GEMV of such a B (kGemvInlineBytes).
 constexpr int64_t kFewRowsI8 = 16;
-bool few_rows_i8(int64_t m, int64_t k, int64_t n) { return m > 1 && m <= kFewRowsI8 && vnni_register_blocks(k, n); }
+bool few_rows_i8(int64_t m, int64_t k, int64_t n) {
+  return m > 1 && m <= kFewRowsI8 && vnni_register_blocks(k, n) && !(cpu_has_amx() && amx_pays(m, k, n));
+}
 
 // The small GEMM over threads; with an epilogue, c is a linear layer's output. b_t: b is
 // (n, k), and the product a · bᵀ (gemm_f32_small_nt).
@@ -280,9 +285,12 @@ bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, 
 bool linear_i8_by_shape(const int8_t* x, const int8_t* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
                         const Epilogue& ep, int threads) {
   if (linear_gemv<int8_t, int32_t>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_i8_row, &gemv_i8_col)) return true;
-  if (w_out_in || !few_rows_i8(m, k, n)) return false;
+  if (!few_rows_i8(m, k, n)) return false;
   auto* sums = static_cast<int32_t*>(pack_scratch(0, sizeof(int32_t) * static_cast<std::size_t>(m * n)));
-  gemm_i8_rows_vnni_zmm(x, k, w, n, sums, n, m, k, n);
+  if (w_out_in)
+    gemm_i8_nt_vnni_zmm(x, k, w, k, sums, n, m, k, n);  // dot products with W's rows, as stored
+  else
+    gemm_i8_rows_vnni_zmm(x, k, w, n, sums, n, m, k, n);
   for (int64_t j = 0; j < n; j += 64)  // finish_tile's width, as in linear_gemv
     finish_tile<int32_t>(sums + j, n, nullptr, out + j, n, m, std::min<int64_t>(64, n - j), epilogue_at(ep, j));
   return true;

@@ -11,8 +11,9 @@
 //   arithmetic they were meant to speed up. The small GEMM (gemm_f32_small.cpp) runs a
 //   register-blocked tile straight on the caller's A and B, BLIS "sup" style; with B
 //   transposed (a linear layer's (out, in) weights), gemm_f32_nt.cpp's dot products. int8
-//   products of a few rows (2 to 16) against a B in L2 take the int8 GEMV's kernel, each
-//   quad of B's rows interleaved once in registers for four rows of A.
+//   products of a few rows (2 to 16, 2 to 11 where the AMX tiles take the rest) against a B
+//   in L2 take the int8 GEMV's kernel, each quad of B's rows interleaved once in registers
+//   for four rows of A, or with B transposed, dot products along k with four rows of A.
 //
 // matmul_by_shape() is what the default variants (`parallel`, `vnni`) call first; it
 // returns false when the shape belongs to the packed GEMM. The lower rungs (`simd`) stay
@@ -36,18 +37,27 @@ void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int6
 // Matrices up to this many bytes (an L2's worth: a layer's weights) are swept by blocks of
 // columns whose sums stay in registers for all of K (gemv.cpp); larger ones stream row by row.
 constexpr int64_t kGemvRegisterBlockBytes = 512 << 10;
-// gemv_i8_row's register blocks with vpdpbusd (gemv_i8_vnni_avx512.cpp): AVX512-VNNI and -BW
-// only, k > 0. gemv_i8_row takes it where it can, else the portable Highway form.
-// vnni_register_blocks(k, n): whether they can take a k × n B here (gemv.cpp; after the
-// HK_CPU_ISA cap): the one condition for the GEMV and the few-rows GEMM below.
+// The zmm vpdpbusd kernels below run on AVX512-VNNI with -BW only, and want k > 0:
+// vnni_zmm(k) says whether they can run here (gemv.cpp; after the HK_CPU_ISA cap), and
+// vnni_register_blocks(k, n) whether the register blocks can also take a k × n B (up to
+// kGemvRegisterBlockBytes): the one condition for the GEMV and the few-rows GEMMs below.
+// gemv_i8_row and gemv_i8_col take them where they can, else the portable Highway forms.
+bool vnni_zmm(int64_t k);
 bool vnni_register_blocks(int64_t k, int64_t n);
+// gemv_i8_row's register blocks with vpdpbusd (gemv_i8_vnni_avx512.cpp).
 void gemv_i8_row_vnni_zmm(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 // c (m × n, ldc) = a (m × k, lda) · b for a few rows: the same register blocks, each
 // interleaved quad of B's rows feeding up to four rows of a (same CPUs, k > 0).
 void gemm_i8_rows_vnni_zmm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
                            int64_t m, int64_t k, int64_t n);
+// c (m × n, ldc) = a (m × k, lda) · bᵀ, b (n × k, ldb): dot products along k, each load of a
+// row of b feeding up to four rows of a (gemm_i8_nt_vnni_avx512.cpp): a layer with (out, in)
+// weights at batch 1 to 16, and gemv_i8_col's vpdpbusd form (same CPUs, k > 0).
+void gemm_i8_nt_vnni_zmm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
+                         int64_t m, int64_t k, int64_t n);
 void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
+void gemv_i8_col_portable(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
 
 // c (m × n, ldc) = a · b without packing either operand (gemm_f32_small.cpp); with an
 // epilogue, c is a linear layer's output and each tile goes through it.

@@ -275,10 +275,11 @@ void gemv_f32_col(const float* a, int64_t lda, const float* x, float* y, int64_t
 void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
   HWY_DYNAMIC_DISPATCH(GemvRowI8)(x, b, ldb, y, k, n);
 }
-bool vnni_register_blocks(int64_t k, int64_t n) {
+bool vnni_zmm(int64_t k) {
   const CpuFeatures& f = cpu_features();  // after the HK_CPU_ISA cap
-  return f.avx512vnni && f.avx512bw && k > 0 && k * n <= kGemvRegisterBlockBytes;
+  return f.avx512vnni && f.avx512bw && k > 0;
 }
+bool vnni_register_blocks(int64_t k, int64_t n) { return vnni_zmm(k) && k * n <= kGemvRegisterBlockBytes; }
 void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
   if (vnni_register_blocks(k, n)) {
     gemv_i8_row_vnni_zmm(x, b, ldb, y, k, n);
@@ -286,8 +287,15 @@ void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int6
   }
   gemv_i8_row_portable(x, b, ldb, y, k, n);
 }
-void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k) {
+void gemv_i8_col_portable(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k) {
   HWY_DYNAMIC_DISPATCH(GemvColI8)(a, lda, x, y, m, k);
+}
+void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k) {
+  if (vnni_zmm(k)) {
+    gemm_i8_nt_vnni_zmm(x, k, a, lda, y, m, 1, k, m);  // x · aᵀ: one row against m
+    return;
+  }
+  gemv_i8_col_portable(a, lda, x, y, m, k);
 }
 }  // namespace hk::cpu
 #endif

@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "cpu/gemm_shape.hpp"
+#include "cpu/vnni_acc_avx512.hpp"
 
 namespace hk::cpu {
 
@@ -36,14 +37,14 @@ void sweep(const int8_t* x, int64_t ldx, const int8_t* b, int64_t ldb, int32_t* 
            int64_t c0, const uint32_t* shift) {
   // Every loop over r, c and v is unrolled, so that acc lives in registers: left as loops,
   // GCC kept the array on the stack and stored each sum back to it at every k step.
-  __m512i acc[MR][NC][4];
+  vnni::Acc acc[MR][NC][4];
   __mmask64 mask[NC];
 #pragma GCC unroll 4
   for (int c = 0; c < NC; ++c) {
 #pragma GCC unroll 4
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < 4; ++v) acc[r][c][v] = _mm512_setzero_si512();
+      for (int v = 0; v < 4; ++v) acc[r][c][v] = vnni::Acc{};
     const int64_t cols = n - c0 - 64 * c;
     mask[c] = cols >= 64 ? ~__mmask64{0} : (__mmask64{1} << cols) - 1;
   }
@@ -76,7 +77,7 @@ void sweep(const int8_t* x, int64_t ldx, const int8_t* b, int64_t ldb, int32_t* 
 #pragma GCC unroll 4
       for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-        for (int v = 0; v < 4; ++v) acc[r][c][v] = _mm512_dpbusd_epi32(acc[r][c][v], u[v], xv[r]);
+        for (int v = 0; v < 4; ++v) acc[r][c][v] = vnni::dpbusd(acc[r][c][v], u[v], xv[r]);
     }
   };
   int64_t p = 0;
@@ -88,7 +89,7 @@ void sweep(const int8_t* x, int64_t ldx, const int8_t* b, int64_t ldb, int32_t* 
     for (int c = 0; c < NC; ++c) {
       alignas(64) int32_t lanes[4][16];
 #pragma GCC unroll 4
-      for (int v = 0; v < 4; ++v) _mm512_store_si512(lanes[v], acc[r][c][v]);
+      for (int v = 0; v < 4; ++v) _mm512_store_si512(lanes[v], vnni::bits(acc[r][c][v]));
       const int64_t base = c0 + 64 * c;
       for (int lane = 0; lane < 4; ++lane)
         for (int v = 0; v < 4; ++v)

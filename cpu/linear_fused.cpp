@@ -6,8 +6,9 @@
 // The path is chosen by shape, as for matmul (gemm_shape.hpp): a GEMV at batch 1 (the
 // weights streamed once in their own layout, never packed), the unpacked small GEMMs for
 // small f32 products (gemm_f32_small.cpp for (in, out) weights, gemm_f32_nt.cpp's dot
-// products for (out, in)) and the int8 GEMV's kernel for a few rows of int8 against (in,
-// out) weights, the packed GEMM over the thread pool for the rest. There (out,
+// products for (out, in)) and the int8 vpdpbusd kernels for a few rows of int8 (the GEMV's
+// for (in, out) weights, dot products for (out, in)), the packed GEMM over the thread pool
+// for the rest. There (out,
 // in) weights are transposed by the packing itself (pack_b_t; for int8 VNNI a transpose of
 // 32-bit words, since a k quad of a column is 4 contiguous bytes of a row), so PyTorch's
 // layout costs no extra pass.

@@ -14,10 +14,13 @@
 // of C at a time (amx_block). C's edge blocks go through a stack tile, and so does every
 // block of a linear layer (linear_i8_amx), whose epilogue finishes it there.
 //
-// Other products run as vnni runs them (matmul_i8_vnni: GEMV, packed VNNI GEMM), where the
-// tiles would cost more than they save: small ones (the packing and tile set-up), ones with
-// too few rows to share each packed panel of B (under one 32-row block), and ones whose
-// padding to whole 32 × 64 × 32 blocks would waste over a quarter of the tiles' work. So
+// Other products run as vnni runs them (matmul_i8_vnni: GEMV, few-rows kernel, packed VNNI
+// GEMM), where the tiles would cost more than they save: small ones (the packing and tile
+// set-up), ones with too few rows to repay packing B (under kAmxMinRows: the few-rows kernel
+// packs nothing), and ones whose K and N, padded to the tiles' 64 and 32, would leave under
+// kAmxMinUseful of the tiles' work useful. Rows are not counted there: a last block of fewer
+// than 32 rows wastes tile work only, which the tiles do at several times vnni's rate, while
+// the cost that rows must repay is the packing of B, which the packed VNNI GEMM pays too. So
 // `amx` is the best int8 matmul at every shape, and the lecture ladder shows what the tiles
 // buy.
 //
@@ -49,9 +52,12 @@ kernel::MatmulI8Fn matmul_i8_vnni;  // matmul_i8_vnni.cpp
 
 namespace {
 
-// Below these, a product goes to vnni (see above).
-constexpr double kAmxMinMacs = 1 << 20, kAmxMinUseful = 0.75;
-constexpr int64_t kAmxMinRows = 32;
+// Below these, a product goes to vnni (see above). The rows: where the few-rows kernel and
+// the tiles tied for a layer of 784 × 128 (gemm_shape.cpp's few_rows_i8 defers to the tiles
+// from here); the useful share: where the tiles and the packed VNNI GEMM tied, K = 70 of a
+// padded 128 (N = 40 of 64 still ran faster on the tiles).
+constexpr double kAmxMinMacs = 1 << 20, kAmxMinUseful = 0.55;
+constexpr int64_t kAmxMinRows = 12;
 // Below this, a product on the tiles runs on the calling thread: the tiles finish it in about
 // the time a second core takes to wake, pack its share of B and read A from the first core's
 // cache (a linear layer's quantized input), so the split gains nothing. Where a thread sweep
@@ -63,7 +69,8 @@ constexpr double kAmxInlineMacs = 1 << 24;
 bool amx_pays(int64_t m, int64_t k, int64_t n) {
   const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
   if (m < kAmxMinRows || n < kAmxBlockCols || k < kAmxK || macs < kAmxMinMacs) return false;
-  const double padded = static_cast<double>(round_up(m, kAmxBlockRows)) * static_cast<double>(round_up(k, kAmxK)) *
+  // Rows padded to a whole block are not counted (see kAmxMinRows).
+  const double padded = static_cast<double>(m) * static_cast<double>(round_up(k, kAmxK)) *
                         static_cast<double>(round_up(n, kAmxBlockCols));
   return macs >= kAmxMinUseful * padded;
 }

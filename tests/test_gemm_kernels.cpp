@@ -268,7 +268,10 @@ TEST(GemmKernels, AmxRowsSayWhichCallsRunOnTheTiles) {
   EXPECT_EQ(lin->unit({256, 784}, {784, 128}, hk::DType::f32), hk::ComputeUnit::simd);
   EXPECT_EQ(mm->unit({16, 16}, {16, 16}, hk::DType::i8), hk::ComputeUnit::simd);
   EXPECT_EQ(mm->unit({1, 784}, {784, 128}, hk::DType::i8), hk::ComputeUnit::simd);   // a GEMV
-  EXPECT_EQ(mm->unit({40, 784}, {784, 128}, hk::DType::i8), hk::ComputeUnit::simd);  // 37% padding
+  EXPECT_EQ(mm->unit({40, 784}, {784, 128}, hk::DType::i8), tiles);   // rows past a block: not counted
+  EXPECT_EQ(mm->unit({12, 784}, {784, 128}, hk::DType::i8), tiles);   // the fewest rows
+  EXPECT_EQ(mm->unit({11, 784}, {784, 128}, hk::DType::i8), hk::ComputeUnit::simd);
+  EXPECT_EQ(mm->unit({256, 70}, {70, 128}, hk::DType::i8), hk::ComputeUnit::simd);  // K 45% padding
 }
 
 // −128 everywhere at the longest K int8 matmul takes (hk/ops.hpp): every sum is 16384·K, the
@@ -482,10 +485,15 @@ TEST(GemmShapes, GemvOnEveryTarget) {
       GuardedC<float> yc(n, 1, std::bit_cast<float>(0x7fa5a5a5u));
       GuardedC<int32_t> yci(n, 1, 0x5a5a5a5a);
       gemv_f32_col(a.buf.data(), a.ld, x.data(), yc.c(), n, k);  // y has stride 1: writes the first column only
-      gemv_i8_col(ai.buf.data(), ai.ld, xi.data(), yci.c(), n, k);
+      gemv_i8_col_portable(ai.buf.data(), ai.ld, xi.data(), yci.c(), n, k);
       for (int64_t i = 0; i < n; ++i) {
         ASSERT_EQ(yc.c()[i], float(refc[size_t(i)])) << "A · x, row " << i;
         ASSERT_EQ(int64_t(yci.c()[i]), refci[size_t(i)]) << "A · x int8, row " << i;
+      }
+      if (vnni && k > 0) {  // gemv_i8_col's vpdpbusd form (the dot-product GEMM with one row)
+        GuardedC<int32_t> ycv(n, 1, 0x5a5a5a5a);
+        gemv_i8_col(ai.buf.data(), ai.ld, xi.data(), ycv.c(), n, k);
+        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(int64_t(ycv.c()[i]), refci[size_t(i)]) << "A · x int8 (vpdpbusd), row " << i;
       }
     }
   });
@@ -507,10 +515,13 @@ TEST(GemmShapes, GemvI8Wraparound) {
   const int64_t n = 21;
   std::vector<int8_t> b(size_t(k * n), -128);
   b[3] = 127;
-  int32_t dot = 0;
-  gemv_i8_col(x.data(), k, b.data(), &dot, 1, k);  // the first k of b as the vector
   std::vector<int8_t> bk(b.begin(), b.begin() + k);
-  ASSERT_EQ(dot, static_cast<int32_t>(static_cast<uint32_t>(hk_ref::matmul_i8(x, bk, 1, k, 1)[0])));
+  const auto want = static_cast<int32_t>(static_cast<uint32_t>(hk_ref::matmul_i8(x, bk, 1, k, 1)[0]));
+  int32_t dot = 0;
+  gemv_i8_col_portable(x.data(), k, b.data(), &dot, 1, k);  // the first k of b as the vector
+  ASSERT_EQ(dot, want);
+  gemv_i8_col(x.data(), k, b.data(), &dot, 1, k);  // vpdpbusd where the CPU has it
+  ASSERT_EQ(dot, want);
 }
 
 // The int8 few-rows GEMM (a layer at batch 2 to 16 against L2-sized weights): every row
@@ -541,6 +552,47 @@ TEST(GemmShapes, FewRowsI8OnVnni) {
   auto ref = hk_ref::matmul_i8(x, w, m, k, n);
   std::vector<int32_t> y(size_t(m * n));
   gemm_i8_rows_vnni_zmm(x.data(), k, w.data(), n, y.data(), n, m, k, n);
+  for (int64_t i = 0; i < m * n; ++i)
+    ASSERT_EQ(y[size_t(i)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(i)]))) << "sum " << i;
+}
+
+// The int8 dot-product GEMM a · bᵀ (a layer with (out, in) weights at batch 1 to 16, and
+// gemv_i8_col): one to three rows of a against eight rows of b per block, four against four
+// past that, in slices of b's rows swept by each group of four rows of a, and shifts taken 16
+// rows of a at a time; every remainder of b's rows (short last blocks and slices), K from 1
+// to past a slice's bytes with and without a head under 64, on strided A and B; C's guards
+// catch a store outside it. Where the CPU has AVX512-VNNI and -BW.
+TEST(GemmShapes, DotProductsI8OnVnni) {
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (!(f.avx512vnni && f.avx512bw)) GTEST_SKIP() << "no AVX512-VNNI with AVX512-BW on this CPU (or HK_CPU_ISA caps it)";
+  const std::vector<std::pair<int64_t, int64_t>> kn = {{1, 1},    {13, 5},    {64, 9},    {128, 4},
+                                                       {37, 129}, {70, 66},   {784, 128}, {2000, 37}};
+  for (int64_t m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 21})
+    for (const auto& [k, n] : kn) {
+      SCOPED_TRACE(std::to_string(m) + "×" + std::to_string(k) + "×" + std::to_string(n));
+      Strided<int8_t> a(int8s(size_t(m * k), unsigned(m + k)), m, k, 3);
+      Strided<int8_t> bt(int8s(size_t(n * k), unsigned(n)), n, k, 5);  // b stored (n, k)
+      std::vector<int8_t> b(size_t(k * n));
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t j = 0; j < n; ++j) b[size_t(p * n + j)] = bt.dense[size_t(j * k + p)];
+      auto ref = hk_ref::matmul_i8(a.dense, b, m, k, n);
+      GuardedC<int32_t> c(m, n, 0x5a5a5a5a);
+      gemm_i8_nt_vnni_zmm(a.buf.data(), a.ld, bt.buf.data(), bt.ld, c.c(), c.ldc, m, k, n);
+      ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) ASSERT_EQ(int64_t(c.at(i, j)), ref[size_t(i * n + j)]) << i << "," << j;
+    }
+  // −128 everywhere and K past 2³¹ / 16384: every sum wraps modulo 2³² like the naive kernel's.
+  const int64_t k = 140001, n = 3, m = 5;
+  std::vector<int8_t> x(size_t(m * k), -128), wt(size_t(n * k), -128);
+  x[size_t(2 * k + 7)] = 127;
+  wt[size_t(k + 1)] = 127;
+  std::vector<int8_t> w(size_t(k * n));
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) w[size_t(p * n + j)] = wt[size_t(j * k + p)];
+  auto ref = hk_ref::matmul_i8(x, w, m, k, n);
+  std::vector<int32_t> y(size_t(m * n));
+  gemm_i8_nt_vnni_zmm(x.data(), k, wt.data(), k, y.data(), n, m, k, n);
   for (int64_t i = 0; i < m * n; ++i)
     ASSERT_EQ(y[size_t(i)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(i)]))) << "sum " << i;
 }
@@ -576,12 +628,15 @@ TEST(GemmShapes, SmallGemmOnEveryTarget) {
 // that the paths taken compute the product, on one thread and split over two.
 TEST(GemmShapes, ChoiceBoundaries) {
   // few: int8 takes the few-rows kernel (2 to 16 rows, B within the GEMV's register blocks)
-  // where the CPU has AVX512-VNNI and -BW, else the packed GEMM.
-  struct Case { int64_t m, k, n; bool f32, i8, few = false; };
+  // where the CPU has AVX512-VNNI and -BW, else the packed GEMM; tiles: unless the CPU has
+  // AMX, whose tiles take the shape (from 12 rows).
+  struct Case { int64_t m, k, n; bool f32, i8, few = false, tiles = false; };
   const Case cases[] = {
       {1, 784, 128, true, true},     // M = 1: x · B
       {2, 784, 128, true, false, true},    // M = 2: small GEMM (f32); int8's few rows
-      {16, 784, 128, true, false, true},   // ... up to 16 rows
+      {11, 784, 128, true, false, true},   // ... up to 11 rows where the CPU has AMX
+      {12, 784, 128, true, false, true, true},  // ... and 16 where it has not
+      {16, 784, 128, true, false, true, true},
       {17, 784, 128, true, false},   // ... past them: the packed int8 GEMM
       {8, 1024, 512, true, false, true},   // B of 512 KiB, the register blocks' limit
       {8, 1025, 512, true, false},   // ... past it
@@ -615,7 +670,7 @@ TEST(GemmShapes, ChoiceBoundaries) {
       std::vector<float> c(size_t(s.m * s.n) + 1, -1.0f);
       std::vector<int32_t> ci(size_t(s.m * s.n) + 1, -1);
       ASSERT_EQ(matmul_f32_by_shape(a.data(), b.data(), c.data(), s.m, s.k, s.n, threads), s.f32);
-      const bool i8 = s.i8 || (s.few && vnni);
+      const bool i8 = s.i8 || (s.few && vnni && !(s.tiles && hk::cpu_features().amx_int8));
       ASSERT_EQ(matmul_i8_by_shape(ai.data(), bi.data(), ci.data(), s.m, s.k, s.n, threads), i8);
       ASSERT_EQ(c.back(), -1.0f);
       ASSERT_EQ(ci.back(), -1);
