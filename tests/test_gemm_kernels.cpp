@@ -524,77 +524,66 @@ TEST(GemmShapes, GemvI8Wraparound) {
   ASSERT_EQ(dot, want);
 }
 
-// The int8 few-rows GEMM (a layer at batch 2 to 16 against L2-sized weights): every row
-// count of a group (1 to 4) and groups followed by each remainder, K quads with and without
-// a tail, whole 64-column blocks, a masked last block and N past two blocks, on strided A and
-// B; C's guards catch a store outside it. Where the CPU has AVX512-VNNI and -BW.
-TEST(GemmShapes, FewRowsI8OnVnni) {
-  const hk::CpuFeatures& f = hk::cpu_features();
-  if (!(f.avx512vnni && f.avx512bw)) GTEST_SKIP() << "no AVX512-VNNI with AVX512-BW on this CPU (or HK_CPU_ISA caps it)";
-  const std::vector<std::pair<int64_t, int64_t>> kn = {{1, 1}, {13, 5}, {37, 129}, {70, 66}, {260, 200}, {784, 128}};
-  for (int64_t m = 1; m <= 9; ++m)
+// An int8 few-rows kernel, c (m × n, ldc) = a (m × k, lda) · b, b stored (k × n, ldb), or
+// (n × k) when it takes bᵀ, against the int64 reference: every row count in ms and shape in
+// kn on strided A and B, C's guards catching a store outside it; then −128 everywhere at K
+// past 2³¹ / 16384, where every row's sums wrap modulo 2³² like the naive kernel's.
+using FewRowsI8 = void(const int8_t*, int64_t, const int8_t*, int64_t, int32_t*, int64_t, int64_t, int64_t, int64_t);
+void check_few_rows_i8(FewRowsI8* kernel, bool b_t, const std::vector<int64_t>& ms,
+                       const std::vector<std::pair<int64_t, int64_t>>& kn) {
+  // b's (k × n) values from how the kernel reads them (n × k when b_t).
+  auto as_k_by_n = [&](const std::vector<int8_t>& stored, int64_t k, int64_t n) {
+    if (!b_t) return stored;
+    std::vector<int8_t> b(size_t(k * n));
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) b[size_t(p * n + j)] = stored[size_t(j * k + p)];
+    return b;
+  };
+  for (int64_t m : ms)
     for (const auto& [k, n] : kn) {
       SCOPED_TRACE(std::to_string(m) + "×" + std::to_string(k) + "×" + std::to_string(n));
       Strided<int8_t> a(int8s(size_t(m * k), unsigned(m + k)), m, k, 3);
-      Strided<int8_t> b(int8s(size_t(k * n), unsigned(n)), k, n, 5);
-      auto ref = hk_ref::matmul_i8(a.dense, b.dense, m, k, n);
+      Strided<int8_t> b(int8s(size_t(k * n), unsigned(n)), b_t ? n : k, b_t ? k : n, 5);
+      auto ref = hk_ref::matmul_i8(a.dense, as_k_by_n(b.dense, k, n), m, k, n);
       GuardedC<int32_t> c(m, n, 0x5a5a5a5a);
-      gemm_i8_rows_vnni_zmm(a.buf.data(), a.ld, b.buf.data(), b.ld, c.c(), c.ldc, m, k, n);
+      kernel(a.buf.data(), a.ld, b.buf.data(), b.ld, c.c(), c.ldc, m, k, n);
       ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) ASSERT_EQ(int64_t(c.at(i, j)), ref[size_t(i * n + j)]) << i << "," << j;
     }
-  // −128 everywhere and K past 2³¹ / 16384: every row's sums wrap modulo 2³² like the naive kernel's.
   const int64_t k = 140001, n = 3, m = 5;
   std::vector<int8_t> x(size_t(m * k), -128), w(size_t(k * n), -128);
   x[size_t(2 * k + 7)] = 127;
-  w[1] = 127;
-  auto ref = hk_ref::matmul_i8(x, w, m, k, n);
+  w[b_t ? size_t(k + 1) : 1] = 127;  // b[1][1] when b_t, b[0][1] when not
+  auto ref = hk_ref::matmul_i8(x, as_k_by_n(w, k, n), m, k, n);
   std::vector<int32_t> y(size_t(m * n));
-  gemm_i8_rows_vnni_zmm(x.data(), k, w.data(), n, y.data(), n, m, k, n);
+  kernel(x.data(), k, w.data(), b_t ? k : n, y.data(), n, m, k, n);
   for (int64_t i = 0; i < m * n; ++i)
     ASSERT_EQ(y[size_t(i)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(i)]))) << "sum " << i;
+}
+
+// The int8 few-rows GEMM (a layer at batch 2 to 16 against L2-sized weights): every row
+// count of a group (1 to 4) and groups followed by each remainder, K quads with and without
+// a tail, whole 64-column blocks, a masked last block and N past two blocks. Where the CPU
+// has AVX512-VNNI and -BW.
+TEST(GemmShapes, FewRowsI8OnVnni) {
+  const hk::CpuFeatures& f = hk::cpu_features();
+  if (!(f.avx512vnni && f.avx512bw)) GTEST_SKIP() << "no AVX512-VNNI with AVX512-BW on this CPU (or HK_CPU_ISA caps it)";
+  check_few_rows_i8(&gemm_i8_rows_vnni_zmm, false, {1, 2, 3, 4, 5, 6, 7, 8, 9},
+                    {{1, 1}, {13, 5}, {37, 129}, {70, 66}, {260, 200}, {784, 128}});
 }
 
 // The int8 dot-product GEMM a · bᵀ (a layer with (out, in) weights at batch 1 to 16, and
 // gemv_i8_col): one to three rows of a against eight rows of b per block, four against four
 // past that, in slices of b's rows swept by each group of four rows of a, and shifts taken 16
 // rows of a at a time; every remainder of b's rows (short last blocks and slices), K from 1
-// to past a slice's bytes with and without a head under 64, on strided A and B; C's guards
-// catch a store outside it. Where the CPU has AVX512-VNNI and -BW.
+// to past a slice's bytes with and without a head under 64. Where the CPU has AVX512-VNNI
+// and -BW.
 TEST(GemmShapes, DotProductsI8OnVnni) {
   const hk::CpuFeatures& f = hk::cpu_features();
   if (!(f.avx512vnni && f.avx512bw)) GTEST_SKIP() << "no AVX512-VNNI with AVX512-BW on this CPU (or HK_CPU_ISA caps it)";
-  const std::vector<std::pair<int64_t, int64_t>> kn = {{1, 1},    {13, 5},    {64, 9},    {128, 4},
-                                                       {37, 129}, {70, 66},   {784, 128}, {2000, 37}};
-  for (int64_t m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 21})
-    for (const auto& [k, n] : kn) {
-      SCOPED_TRACE(std::to_string(m) + "×" + std::to_string(k) + "×" + std::to_string(n));
-      Strided<int8_t> a(int8s(size_t(m * k), unsigned(m + k)), m, k, 3);
-      Strided<int8_t> bt(int8s(size_t(n * k), unsigned(n)), n, k, 5);  // b stored (n, k)
-      std::vector<int8_t> b(size_t(k * n));
-      for (int64_t p = 0; p < k; ++p)
-        for (int64_t j = 0; j < n; ++j) b[size_t(p * n + j)] = bt.dense[size_t(j * k + p)];
-      auto ref = hk_ref::matmul_i8(a.dense, b, m, k, n);
-      GuardedC<int32_t> c(m, n, 0x5a5a5a5a);
-      gemm_i8_nt_vnni_zmm(a.buf.data(), a.ld, bt.buf.data(), bt.ld, c.c(), c.ldc, m, k, n);
-      ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) ASSERT_EQ(int64_t(c.at(i, j)), ref[size_t(i * n + j)]) << i << "," << j;
-    }
-  // −128 everywhere and K past 2³¹ / 16384: every sum wraps modulo 2³² like the naive kernel's.
-  const int64_t k = 140001, n = 3, m = 5;
-  std::vector<int8_t> x(size_t(m * k), -128), wt(size_t(n * k), -128);
-  x[size_t(2 * k + 7)] = 127;
-  wt[size_t(k + 1)] = 127;
-  std::vector<int8_t> w(size_t(k * n));
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j) w[size_t(p * n + j)] = wt[size_t(j * k + p)];
-  auto ref = hk_ref::matmul_i8(x, w, m, k, n);
-  std::vector<int32_t> y(size_t(m * n));
-  gemm_i8_nt_vnni_zmm(x.data(), k, wt.data(), k, y.data(), n, m, k, n);
-  for (int64_t i = 0; i < m * n; ++i)
-    ASSERT_EQ(y[size_t(i)], static_cast<int32_t>(static_cast<uint32_t>(ref[size_t(i)]))) << "sum " << i;
+  check_few_rows_i8(&gemm_i8_nt_vnni_zmm, true, {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 21},
+                    {{1, 1}, {13, 5}, {64, 9}, {128, 4}, {37, 129}, {70, 66}, {784, 128}, {2000, 37}});
 }
 
 // The unpacked small GEMM on every target and in both broadcast forms (on AVX-512 their
