@@ -108,17 +108,6 @@ void block(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* 
     }
 }
 
-// What b + 128 adds to every sum of a row a (k bytes): 128 · Σ a, modulo 2³².
-uint32_t shift_of(const int8_t* a, int64_t k) {
-  const __m512i ones = _mm512_set1_epi8(1);
-  __m512i acc = _mm512_setzero_si512();
-  for (int64_t p = 0; p < k; p += 64) {
-    const __mmask64 mask = k - p >= 64 ? ~__mmask64{0} : (__mmask64{1} << (k - p)) - 1;
-    acc = _mm512_dpbusd_epi32(acc, ones, _mm512_maskz_loadu_epi8(mask, a + p));
-  }
-  return 128u * static_cast<uint32_t>(_mm512_reduce_add_epi32(acc));
-}
-
 // `rows` rows of a (at most 4; 3 with eight rows of b, so at most 24 accumulators) against
 // the rows j0 … j1 − 1 of b, NR at a time.
 template <int NR>
@@ -146,7 +135,7 @@ void gemm_i8_nt_vnni_zmm(const int8_t* a, int64_t lda, const int8_t* b, int64_t 
   constexpr int64_t kRows = 16;  // rows of a whose shifts are taken at once
   uint32_t shift[kRows];
   if (m <= 3) {  // one group of rows: eight rows of b per block (up to 24 accumulators)
-    for (int64_t i = 0; i < m; ++i) shift[i] = shift_of(a + i * lda, k);
+    for (int64_t i = 0; i < m; ++i) shift[i] = vnni::flip_shift(a + i * lda, k);
     rows_of<8>(m, a, lda, b, ldb, c, ldc, k, 0, n, shift);
     return;
   }
@@ -156,7 +145,7 @@ void gemm_i8_nt_vnni_zmm(const int8_t* a, int64_t lda, const int8_t* b, int64_t 
   const int64_t slice = std::max<int64_t>(4, ((16 << 10) / k) / 4 * 4);
   for (int64_t i0 = 0; i0 < m; i0 += kRows) {
     const int64_t i1 = std::min(m, i0 + kRows);
-    for (int64_t i = i0; i < i1; ++i) shift[i - i0] = shift_of(a + i * lda, k);
+    for (int64_t i = i0; i < i1; ++i) shift[i - i0] = vnni::flip_shift(a + i * lda, k);
     for (int64_t j = 0; j < n; j += slice)
       for (int64_t i = i0; i < i1; i += 4)
         rows_of<4>(std::min<int64_t>(4, i1 - i), a + i * lda, lda, b, ldb, c + i * ldc, ldc, k, j,

@@ -104,12 +104,8 @@ void sweep(const int8_t* x, int64_t ldx, const int8_t* b, int64_t ldb, int32_t* 
 template <int MR>
 void rows_of(const int8_t* x, int64_t ldx, const int8_t* b, int64_t ldb, int32_t* y, int64_t ldy, int64_t k,
              int64_t n) {
-  uint32_t shift[MR];  // what b + 128 adds to every column's sum of row r: 128 · Σ x[r]
-  for (int r = 0; r < MR; ++r) {
-    uint32_t sum_x = 0;
-    for (int64_t p = 0; p < k; ++p) sum_x += static_cast<uint32_t>(int32_t{x[r * ldx + p]});
-    shift[r] = 128u * sum_x;
-  }
+  uint32_t shift[MR];  // what b + 128 adds to every column's sum of row r
+  for (int r = 0; r < MR; ++r) shift[r] = vnni::flip_shift(x + r * ldx, k);
   int64_t c0 = 0;
   if constexpr (MR == 1)
     for (; c0 + 128 <= n; c0 += 128) sweep<2, MR, false>(x, ldx, b, ldb, y, ldy, k, n, c0, shift);

@@ -3,6 +3,8 @@
 // 16 registers) cover latency × pipes on current cores (4-cycle FMA × 2 pipes = 8 needed).
 #include "machine/compute_probes.hpp"
 
+#include <chrono>
+
 #include "hk/cpu_features.hpp"
 
 #if defined(__x86_64__)
@@ -105,6 +107,15 @@ __attribute__((target("amx-tile,amx-int8"))) double tdpbssd_amx(int64_t iteratio
 #endif
 
 }  // namespace
+
+int64_t iterations_lasting(const ComputeProbe& probe, double seconds) {
+  volatile double sink = 0;
+  for (int64_t iterations = 1 << 10;; iterations *= 2) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink = sink + probe.run(iterations);
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > seconds) return iterations;
+  }
+}
 
 ComputeProbe fp32_probe() {
 #if defined(__x86_64__)

@@ -22,4 +22,8 @@ std::optional<ComputeProbe> int8_probe();
 // without AMX-INT8, or when Linux refuses this process the tile state.
 std::optional<ComputeProbe> int8_tile_probe();
 
+// The iterations for one call of probe.run that lasts longer than `seconds` on one thread:
+// doubled from 1024 until a call does.
+int64_t iterations_lasting(const ComputeProbe& probe, double seconds);
+
 }  // namespace hk_bench

@@ -17,7 +17,6 @@
 // taken in the same rounds, at the same clock, as the ratio. OpenBLAS
 // reads OPENBLAS_CORETYPE when it loads (README "hk-bench").
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -58,12 +57,7 @@ bool model_ratios(const std::vector<std::string>& batches, const std::vector<int
   // The FMA probe on t threads of hk-bench's own team (not hk's pool), a call ~0.1 ms long.
   const hk_bench::ComputeProbe fma = hk_bench::fp32_probe();
   hk_bench::Team team(*std::max_element(threads.begin(), threads.end()));
-  int64_t fma_iterations = 1 << 10;
-  for (volatile double sink = 0;; fma_iterations *= 2) {
-    const auto t0 = std::chrono::steady_clock::now();
-    sink = sink + fma.run(fma_iterations);
-    if (std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(100)) break;
-  }
+  const int64_t fma_iterations = hk_bench::iterations_lasting(fma, 100e-6);
   std::printf("| batch | threads | optimized µs | quantized µs | oneDNN µs | oneDNN / optimized | optimized / quantized "
               "| FMA peak GFLOP/s | optimized %% of peak | oneDNN %% of peak |\n");
   std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -21,13 +21,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 // runs, so that on a shared machine some of them fit between other processes' time slices.
 double compute_peak(Team& team, int threads, const ComputeProbe& probe) {
   volatile double sink = 0;
-  int64_t iterations = 1 << 12;
-  for (;;) {  // calibrate on one thread
-    auto t = Clock::now();
-    sink = sink + probe.run(iterations);
-    if (seconds_since(t) > 0.0005) break;
-    iterations *= 2;
-  }
+  const int64_t iterations = iterations_lasting(probe, 0.0005);
   double best = 0;
   for (int rep = 0; rep < 30; ++rep) {
     auto t = Clock::now();
