@@ -49,7 +49,7 @@ constexpr int64_t kCSteps = 48;
 template <int NVU, bool Folded>
 void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
              const float* /*init*/, float* HWY_RESTRICT c, int64_t ldc, int64_t rows,
-             int64_t cols, bool accumulate) {
+             int64_t cols, bool accumulate, L2Ahead ahead) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
@@ -78,6 +78,7 @@ void F32Tile(int64_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
   // waiting on L2.
   const auto steps = [&](int64_t n) HWY_ATTR {
     for (int64_t p = 0; p < n; ++p) {
+      HK_L2_AHEAD_STEP(ahead);
 #pragma GCC unroll 8
       for (int64_t o = 0; o < NU; o += kLineFloats) hwy::Prefetch(b + kPrefetchSteps * NR + o);
       V bv[NVU];

@@ -53,7 +53,7 @@ inline void StoreTile(const int32_t* tile, int64_t nr, int32_t* c, int64_t ldc, 
 template <int NVU>
 void PairsTile(int64_t kgroups, const int16_t* HWY_RESTRICT a, const int16_t* HWY_RESTRICT b,
                const int32_t* /*init*/, int32_t* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols,
-               bool accumulate) {
+               bool accumulate, L2Ahead /*ahead*/) {  // no prefetch on the portable scalar target
   constexpr int NR = kNV;  // one "lane" per column
   uint32_t acc[kMR][NVU] = {};
   for (int64_t q = 0; q < kgroups; ++q) {
@@ -90,7 +90,7 @@ MicrokernelI16 GetI8Microkernel() {
 template <int NVU>
 void PairsTile(int64_t kgroups, const int16_t* HWY_RESTRICT a, const int16_t* HWY_RESTRICT b,
                const int32_t* /*init*/, int32_t* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols,
-               bool accumulate) {
+               bool accumulate, L2Ahead ahead) {
   const hn::ScalableTag<int32_t> d32;
   const hn::Repartition<int16_t, decltype(d32)> d16;  // twice the lanes: one pair per int32 lane
   using V = hn::Vec<decltype(d32)>;
@@ -110,6 +110,7 @@ void PairsTile(int64_t kgroups, const int16_t* HWY_RESTRICT a, const int16_t* HW
     for (int v = 0; v < NVU; ++v) sum0[r][v] = sum1[r][v] = hn::Zero(d32);
 
   for (int64_t q = 0; q < kgroups; ++q) {
+    HK_L2_AHEAD_STEP(ahead);
     hn::Vec<decltype(d16)> bv[NVU];
 #pragma GCC unroll 8
     for (int v = 0; v < NVU; ++v) bv[v] = hn::Load(d16, b + v * 2 * L);

@@ -7,10 +7,12 @@
 
 #include <cstdint>
 
+#include "cpu/gemm_l2_ahead.hpp"
+
 namespace hk::cpu {
 
 using VnniTile = void (*)(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* init, int32_t* c,
-                          int64_t ldc, int64_t rows, int64_t cols, bool accumulate);
+                          int64_t ldc, int64_t rows, int64_t cols, bool accumulate, L2Ahead ahead);
 
 // gemm_i8_vnni_avx512.cpp: zmm, AVX512-VNNI (+ AVX512F). vnni_zmm_tiles[v − 1] computes v
 // vectors (16 columns each) of an MR × NR tile (see Microkernel::fn).

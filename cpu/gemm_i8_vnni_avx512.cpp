@@ -31,7 +31,7 @@ constexpr int MR = 8, NV = 3, NR = 16 * NV;
 // first NVU vectors of columns.
 template <int NVU>
 void tile(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* init, int32_t* c, int64_t ldc,
-          int64_t rows, int64_t cols, bool accumulate) {
+          int64_t rows, int64_t cols, bool accumulate, L2Ahead ahead) {
   for (int64_t r = 0; r < rows; ++r) {  // fetch the C tile while the k loop runs
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + cols - 1), _MM_HINT_T0);
@@ -44,6 +44,7 @@ void tile(int64_t kgroups, const uint8_t* a, const int8_t* b, const int32_t* ini
     for (int r = 0; r < MR; ++r) acc[r][v] = start;
   }
   for (int64_t q = 0; q < kgroups; ++q) {
+    HK_L2_AHEAD_STEP(ahead);
     __m512i bv[NVU];
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) bv[v] = _mm512_load_si512(b + 64 * v);

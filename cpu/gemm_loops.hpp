@@ -71,9 +71,13 @@ void macro_kernel(const Microkernel<typename P::PA, typename P::PB, typename P::
                   const typename P::PB* pb, const typename P::C* comp, typename P::C* c, int64_t ldc, int64_t mc,
                   int64_t nc, int64_t kc, bool accumulate, const Epilogue* ep = nullptr) {
   const int64_t mr = uk.mr, nr = uk.nr, kgroups = (kc + P::kGroup - 1) / P::kGroup;
+  // Each tile asks its share of the next B micro-panel into L2 (gemm_l2_ahead.hpp).
+  const int64_t panel_bytes = panel_elems<P>(kc, nr) * static_cast<int64_t>(sizeof(typename P::PB));
+  const int64_t panel_lines = (panel_bytes + 63) / 64, share = (panel_lines + (mc + mr - 1) / mr - 1) / ((mc + mr - 1) / mr);
   alignas(64) typename P::C sums[kMaxTile];
   for (int64_t jr = 0; jr < nc; jr += nr) {
     const typename P::PB* bp = pb + jr / nr * panel_elems<P>(kc, nr);
+    const char* next = jr + nr < nc ? reinterpret_cast<const char*>(bp) + panel_bytes : nullptr;
     const typename P::C* init = std::is_same_v<P, PackI8Vnni> ? comp + jr : nullptr;
     const int64_t cols = std::min(nr, nc - jr);
     const auto tile = uk.for_cols(cols);  // fewer vectors at the right edge
@@ -82,11 +86,13 @@ void macro_kernel(const Microkernel<typename P::PA, typename P::PB, typename P::
       const typename P::PA* ap = pa + ir / mr * panel_elems<P>(kc, mr);
       typename P::C* ct = c + ir * ldc + jr;
       const int64_t rows = std::min(mr, mc - ir);
+      const int64_t first = ir / mr * share;
+      const L2Ahead ahead = next ? L2Ahead{next + 64 * first, std::clamp<int64_t>(panel_lines - first, 0, share)} : L2Ahead{};
       if (!ep) {
-        tile(kgroups, ap, bp, init, ct, ldc, rows, cols, accumulate);
+        tile(kgroups, ap, bp, init, ct, ldc, rows, cols, accumulate, ahead);
         continue;
       }
-      tile(kgroups, ap, bp, init, sums, nr, rows, cols, false);
+      tile(kgroups, ap, bp, init, sums, nr, rows, cols, false, ahead);
       finish_tile<typename P::C>(sums, nr, accumulate ? ct : nullptr, reinterpret_cast<float*>(ct), ldc, rows, cols,
                                  ep_j);
     }

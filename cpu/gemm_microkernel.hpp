@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "cpu/gemm_l2_ahead.hpp"
+
 namespace hk::cpu {
 
 // PA, PB: packed element types of A and B; C: the accumulator/output type.
@@ -24,8 +26,9 @@ struct Microkernel {
   //          unaligned; the kernel reads/writes only rows × cols of it.
   // rows, cols: the valid part of the tile (≤ mr, ≤ nr) at the matrix edges.
   // accumulate: add to C (a later k block) instead of overwriting it (the first).
+  // ahead:   lines for L2 while the k loop runs, one per step (gemm_l2_ahead.hpp).
   using Fn = void (*)(int64_t kgroups, const PA* a, const PB* b, const C* init, C* c, int64_t ldc,
-                      int64_t rows, int64_t cols, bool accumulate);
+                      int64_t rows, int64_t cols, bool accumulate, L2Ahead ahead);
   static constexpr int kMaxVectors = 4;
 
   int mr = 0, nr = 0, kgroup = 1;
@@ -62,7 +65,7 @@ MicrokernelI16 gemm_i8_microkernel();
 // matmul_i8_vnni.cpp. tiles[v − 1] computes v vectors of `lanes` columns.
 MicrokernelVnni vnni_microkernel(int mr, int nr, int lanes,
                                  void (*const* tiles)(int64_t, const uint8_t*, const int8_t*, const int32_t*,
-                                                      int32_t*, int64_t, int64_t, int64_t, bool),
+                                                      int32_t*, int64_t, int64_t, int64_t, bool, L2Ahead),
                                  const char* isa);
 
 }  // namespace hk::cpu
