@@ -9,10 +9,10 @@
 // x · B (M = 1): B is row-major, so a row of B is a contiguous stream and x[p] scales all of
 // it. A B that fits in L2 (a layer's weights) is swept by blocks of up to eight vectors of
 // columns (four for short f32 rows on AVX-512) whose sums stay in registers for all of K.
-// A larger B is streamed row by row: rows are taken four at a time and added into the
-// partial sums of a block of columns that stays in the caches (y += x[p]·B[p] + … +
-// x[p+3]·B[p+3]), so the sums are loaded and stored once per four rows while B streams
-// past. The block is wide enough that B's rows stream whole; only a very wide B is cut into
+// A larger B is streamed row by row: rows are taken sixteen (or eight) at a time and added
+// into the partial sums of a block of columns that stays in the caches (y += x[p]·B[p] + …
+// + x[p+15]·B[p+15]), so the sums are loaded and stored once per sixteen rows while B
+// streams past. The block is wide enough that B's rows stream whole; only a very wide B is cut into
 // blocks, each walking all of K.
 //
 // A · x (N = 1): each row of A dotted with x, with several accumulators per row for the
@@ -52,6 +52,14 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Wide, so that B's rows of up to this many columns stream whole: memory is read fastest
 // as long contiguous runs, not as a row's halves in two sweeps.
 constexpr int64_t kColumnBlock = 8192;
+// Rows of a large B streamed together past those sums: sixteen where the target has 32
+// vector registers (one broadcast of x per row stays in a register), eight elsewhere. More
+// streams keep more of memory's bandwidth busy than four did.
+#if HWY_TARGET <= HWY_AVX3
+constexpr int kStreamRows = 16;
+#else
+constexpr int kStreamRows = 8;
+#endif
 
 // The element type's loads and multiply-adds: T is the input type, Acc the result's.
 template <class T> struct Elem;
@@ -174,22 +182,31 @@ void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, type
     const T* bb = b + j0;
     std::fill(yb, yb + w, Acc{0});
     int64_t p = 0;
-    for (; p + 4 <= k; p += 4) {
-      const T* r0 = bb + p * ldb;
-      const T *r1 = r0 + ldb, *r2 = r1 + ldb, *r3 = r2 + ldb;
-      const auto x0 = hn::Set(d, Acc(x[p])), x1 = hn::Set(d, Acc(x[p + 1]));
-      const auto x2 = hn::Set(d, Acc(x[p + 2])), x3 = hn::Set(d, Acc(x[p + 3]));
-      int64_t j = 0;
-      for (; j < wv; j += L) {
-        auto s = E::MulAcc(x0, E::Load(d, r0 + j), hn::LoadU(d, yb + j));
-        s = E::MulAcc(x1, E::Load(d, r1 + j), s);
-        s = E::MulAcc(x2, E::Load(d, r2 + j), s);
-        hn::StoreU(E::MulAcc(x3, E::Load(d, r3 + j), s), d, yb + j);
+    // R rows per pass over the block's sums: R streams of B in flight at once, and the sums
+    // loaded and stored once per R rows. kStreamRows first, then four, then one at a time.
+    const auto pass = [&](auto rows_tag) {
+      constexpr int R = decltype(rows_tag)::value;
+      for (; p + R <= k; p += R) {
+        const T* r[R];
+        hn::Vec<typename E::D> xs[R];
+#pragma GCC unroll 16
+        for (int t = 0; t < R; ++t) r[t] = bb + (p + t) * ldb, xs[t] = hn::Set(d, Acc(x[p + t]));
+        int64_t j = 0;
+        for (; j < wv; j += L) {
+          auto s0 = hn::LoadU(d, yb + j), s1 = hn::Zero(d);
+#pragma GCC unroll 32
+          for (int t = 0; t < R; t += 2) {
+            s0 = E::MulAcc(xs[t], E::Load(d, r[t] + j), s0);
+            s1 = E::MulAcc(xs[t + 1], E::Load(d, r[t + 1] + j), s1);
+          }
+          hn::StoreU(hn::Add(s0, s1), d, yb + j);
+        }
+        for (; j < w; ++j)  // the columns past the last whole vector
+          for (int t = 0; t < R; ++t) yb[j] = E::Scalar(yb[j], x[p + t], r[t][j]);
       }
-      for (; j < w; ++j)  // the columns past the last whole vector
-        yb[j] = E::Scalar(E::Scalar(E::Scalar(E::Scalar(yb[j], x[p], r0[j]), x[p + 1], r1[j]), x[p + 2], r2[j]),
-                          x[p + 3], r3[j]);
-    }
+    };
+    pass(std::integral_constant<int, kStreamRows>());
+    pass(std::integral_constant<int, 4>());
     for (; p < k; ++p) {  // the rows past the last group of four
       const T* r0 = bb + p * ldb;
       const auto x0 = hn::Set(d, Acc(x[p]));
