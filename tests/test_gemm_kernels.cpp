@@ -450,7 +450,8 @@ TEST(GemmShapes, GemvOnEveryTarget) {
   const std::vector<std::pair<int64_t, int64_t>> kn = {{0, 5},   {1, 1},   {3, 17},    {4, 16},   {5, 33},
                                                        {9, 64},  {37, 7},  {130, 95},  {2, 2053}, {67, 4100},
                                                        {6, 127}, {7, 128}, {784, 129}, {11, 192}, {4, 255},
-                                                       {200, 100}};  // narrow passes, then 2 vectors and a tail
+                                                       {200, 100},   // narrow passes, then 2 vectors and a tail
+                                                       {150, 4000}};  // streamed: 16 (8) rows, then 4, then 2
   const hk::CpuFeatures& f = hk::cpu_features();
   const bool vnni = f.avx512vnni && f.avx512bw;
   for_each_target([&](const std::string& name) {
