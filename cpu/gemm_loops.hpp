@@ -73,7 +73,8 @@ void macro_kernel(const Microkernel<typename P::PA, typename P::PB, typename P::
   const int64_t mr = uk.mr, nr = uk.nr, kgroups = (kc + P::kGroup - 1) / P::kGroup;
   // Each tile asks its share of the next B micro-panel into L2 (gemm_l2_ahead.hpp).
   const int64_t panel_bytes = panel_elems<P>(kc, nr) * static_cast<int64_t>(sizeof(typename P::PB));
-  const int64_t panel_lines = (panel_bytes + 63) / 64, share = (panel_lines + (mc + mr - 1) / mr - 1) / ((mc + mr - 1) / mr);
+  const int64_t tiles = (mc + mr - 1) / mr, panel_lines = (panel_bytes + 63) / 64;
+  const int64_t share = (panel_lines + tiles - 1) / tiles;
   alignas(64) typename P::C sums[kMaxTile];
   for (int64_t jr = 0; jr < nc; jr += nr) {
     const typename P::PB* bp = pb + jr / nr * panel_elems<P>(kc, nr);
