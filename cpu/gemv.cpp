@@ -12,8 +12,8 @@
 // A larger B is streamed row by row: rows are taken sixteen (or eight) at a time and added
 // into the partial sums of a block of columns that stays in the caches (y += x[p]·B[p] + …
 // + x[p+15]·B[p+15]), so the sums are loaded and stored once per sixteen rows while B
-// streams past. The block is wide enough that B's rows stream whole; only a very wide B is cut into
-// blocks, each walking all of K.
+// streams past. The block is wide enough that B's rows stream whole; only a very wide B is
+// cut into blocks, each walking all of K.
 //
 // A · x (N = 1): each row of A dotted with x, with several accumulators per row for the
 // multiply-add latency, summed across lanes at the end. f32 takes one row at a time, so A is
