@@ -591,11 +591,15 @@ TEST(GemmShapes, DotProductsI8OnVnni) {
 // tiles differ: 12 × 2 and 6 × 4): every row template (short tiles at the bottom, one-vector
 // tiles of up to twice the rows), every vector count
 // and the sub-vector strip at the right edge, K in steps of four and the rest, strided A, B
-// and C.
+// and C, and B's blocks copied to strips.
 TEST(GemmShapes, SmallGemmOnEveryTarget) {
   const std::vector<Shape3> shapes = {{2, 1, 1},    {2, 0, 7},    {3, 5, 16},  {4, 9, 33},    {7, 13, 10},
                                       {12, 8, 32},  {13, 64, 64}, {25, 3, 47}, {64, 128, 10}, {33, 200, 70},
-                                      {24, 7, 16},  {47, 11, 20}, {31, 6, 33},  {9, 10, 50}};
+                                      {24, 7, 16},  {47, 11, 20}, {31, 6, 33},  {9, 10, 50},
+                                      // B's rows spanning more than L1: copied to a strip per block of
+                                      // columns, with every kind of last block (whole vectors, a vector and
+                                      // a part, a part); a one-vector block and a part sharing row tiles
+                                      {30, 600, 40}, {40, 800, 26}, {19, 700, 100}, {5, 600, 40}, {40, 50, 26}};
   for_each_target([&](const std::string& name) {
    for_each_broadcast_form([&](const std::string& form) {
     for (const Shape3& s : shapes) {
@@ -620,36 +624,40 @@ TEST(GemmShapes, ChoiceBoundaries) {
   // few: int8 takes the few-rows kernel (2 to 16 rows, B within the GEMV's register blocks)
   // where the CPU has AVX512-VNNI and -BW, else the packed GEMM; tiles: unless the CPU has
   // AMX, whose tiles take the shape (from 12 rows).
-  struct Case { int64_t m, k, n; bool f32, i8, few = false, tiles = false; };
+  // small: f32's way is the small GEMM (not a GEMV or the tiny path), which takes the shape
+  // only where a B block of K × 32 floats fits a quarter of the CPU's L2 (1 MiB needs K ≤ 2048;
+  // 512 KiB, K ≤ 1024); elsewhere it goes to the packed GEMM.
+  struct Case { int64_t m, k, n; bool f32, i8, few = false, tiles = false, small = false; };
   const Case cases[] = {
       {1, 784, 128, true, true},     // M = 1: x · B
-      {2, 784, 128, true, false, true},    // M = 2: small GEMM (f32); int8's few rows
-      {11, 784, 128, true, false, true},   // ... up to 11 rows where the CPU has AMX
-      {12, 784, 128, true, false, true, true},  // ... and 16 where it has not
-      {16, 784, 128, true, false, true, true},
-      {17, 784, 128, true, false},   // ... past them: the packed int8 GEMM
-      {8, 1024, 512, true, false, true},   // B of 512 KiB, the register blocks' limit
-      {8, 1025, 512, true, false},   // ... past it
+      {2, 784, 128, true, false, true, false, true},    // M = 2: small GEMM (f32); int8's few rows
+      {11, 784, 128, true, false, true, false, true},   // ... up to 11 rows where the CPU has AMX
+      {12, 784, 128, true, false, true, true, true},  // ... and 16 where it has not
+      {16, 784, 128, true, false, true, true, true},
+      {17, 784, 128, true, false, false, false, true},   // ... past them: the packed int8 GEMM
+      {8, 1024, 512, true, false, true, false, true},   // B of 512 KiB, the register blocks' limit
+      {8, 1025, 512, true, false, false, false, true},   // ... past it
       {300, 50, 1, true, true},      // N = 1: A · x
       {1, 1, 1, true, true},         // a dot product of one term
       {16, 1, 16, true, false, true},      // K = 1
       {7, 13, 10, true, false, true},      // tiny (K < 256, M·N ≤ 64²): straight to the small GEMM
       {64, 255, 64, true, false},    // ... at its bounds
-      {65, 255, 64, true, false},    // ... past them: the small GEMM through its split
+      {65, 255, 64, true, false, false, false, true},    // ... past them: the small GEMM through its split
       {16, 0, 16, true, false},      // K = 0: zeros
       {1, 0, 9, true, true},
       {1, 2048, 515, true, true},    // a GEMV large enough to split over threads (along K)
       {1, 2051, 517, true, true},    // ... K not a multiple of the kernel's four rows
       {1, 150, 4100, true, true},    // ... rows a page long or longer: split by columns
       {1100, 1000, 1, true, true},
-      {128, 128, 128, true, false},  // small: unpacked
-      {32, 512, 600, true, false},   // wide, but A stays in L2: unpacked
-      {40, 1024, 96, true, false},   // A's rows 4 KiB apart: copied to a padded stride (split by columns)
-      {60, 2048, 20, true, false},   // ... and split by rows
+      {128, 128, 128, true, false, false, false, true},  // small: unpacked
+      {32, 512, 600, true, false, false, false, true},   // wide, but A stays in L2: unpacked
+      {40, 1024, 96, true, false, false, false, true},   // A's rows 4 KiB apart: copied to a padded stride (split by columns)
+      {60, 2048, 20, true, false, false, false, true},   // ... and split by rows
       {1024, 1024, 1024, false, false}, // large: packed
       {4, 65536, 32, false, false},  // small M, but K × NR too long for L2: packed
   };
   const bool vnni = hk::cpu_features().avx512vnni && hk::cpu_features().avx512bw;
+  const int64_t l2 = hk::cpu_features().l2_bytes > 0 ? hk::cpu_features().l2_bytes : 256 << 10;
   for (const Case& s : cases)
     for (int threads : {1, 2}) {
       SCOPED_TRACE(std::to_string(s.m) + "×" + std::to_string(s.k) + "×" + std::to_string(s.n) + ", threads " +
@@ -659,12 +667,13 @@ TEST(GemmShapes, ChoiceBoundaries) {
       auto bi = int8s(size_t(s.k * s.n), 6);
       std::vector<float> c(size_t(s.m * s.n) + 1, -1.0f);
       std::vector<int32_t> ci(size_t(s.m * s.n) + 1, -1);
-      ASSERT_EQ(matmul_f32_by_shape(a.data(), b.data(), c.data(), s.m, s.k, s.n, threads), s.f32);
+      const bool f32 = s.f32 && (!s.small || 4 * s.k * 32 * int64_t{sizeof(float)} <= l2);
+      ASSERT_EQ(matmul_f32_by_shape(a.data(), b.data(), c.data(), s.m, s.k, s.n, threads), f32);
       const bool i8 = s.i8 || (s.few && vnni && !(s.tiles && hk::cpu_features().amx_int8));
       ASSERT_EQ(matmul_i8_by_shape(ai.data(), bi.data(), ci.data(), s.m, s.k, s.n, threads), i8);
       ASSERT_EQ(c.back(), -1.0f);
       ASSERT_EQ(ci.back(), -1);
-      if (s.f32) {
+      if (f32) {
         auto ref = hk_ref::matmul(a, b, s.m, s.k, s.n);
         for (size_t i = 0; i + 1 < c.size(); ++i) ASSERT_EQ(c[i], float(ref[i])) << i;
       } else {
