@@ -111,7 +111,13 @@ TEST(BenchCli, CsvAndMarkdownOfANonSquareMatmul) {
   size_t columns = 0;
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("#", 0) == 0) continue;
-    size_t c = size_t(std::count(line.begin(), line.end(), ','));
+    size_t c = 0;  // separators outside quotes (a failure's text is quoted and may hold commas)
+    bool quoted = false;
+    for (char ch : line) {
+      if (ch == '"') quoted = !quoted;
+      c += ch == ',' && !quoted;
+    }
+    EXPECT_FALSE(quoted) << "an unclosed quote: " << line;
     if (!columns) {
       columns = c;
       EXPECT_EQ(line.rfind("op,dtype,shape,", 0), 0u) << line;

@@ -194,8 +194,8 @@ int run_ratios(int argc, char** argv) {
         if (p.max_threads > 0 && t > p.max_threads) continue;
         p.run(t);
         if (std::string why = p.check(); !why.empty()) {
+          // Reported without a ratio; a peer's wrong answer is not hk's failure (as in hk-bench).
           std::printf("| %s | %d | | %s | FAILED: %s | |\n", size.c_str(), t, p.name.c_str(), why.c_str());
-          failed = true;
           continue;
         }
         checked.push_back(&p);

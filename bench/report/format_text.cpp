@@ -190,8 +190,7 @@ std::string format_table(const Report& rep) {
     for (const std::string& f : table_footnotes(t)) out << "  " << f << "\n";
   }
   for (const Crossover& x : rep.crossovers) out << "\ncrossover " << x.op << " " << hk::to_string(x.dtype) << ": " << x.text << "\n";
-  if (rep.failures)
-    out << "\n" << rep.failures << " implementation(s) FAILED validation: no numbers are reported for them\n";
+  if (rep.failures) out << "\n" << failures_line(rep) << "\n";
   return out.str();
 }
 

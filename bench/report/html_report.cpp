@@ -171,7 +171,7 @@ std::string format_html(const Report& rep) {
        "Medians of repeated calls after warm-up; % of peak is against this machine's peaks measured at the start and end of "
        "this run (the higher counts), at the row's thread count.</p>\n";
   for (const std::string& n : rep.notes) s << "<p class=\"note\">" << esc(n) << "</p>\n";
-  if (rep.failures) s << "<p class=\"note\">" << rep.failures << " implementation(s) FAILED validation.</p>\n";
+  if (rep.failures) s << "<p class=\"note\">" << esc(failures_line(rep)) << ".</p>\n";
 
   s << "<h2>Machine peaks (measured in this run)</h2>\n<table>\n<tr><th class=\"r\">threads</th><th class=\"r\">fp32 GFLOP/s</th>"
        "<th class=\"r\">int8 GOP/s</th><th class=\"r\">int8 tiles GOP/s</th><th class=\"r\">memory read GB/s</th>"

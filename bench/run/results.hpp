@@ -134,8 +134,14 @@ struct Report {
   // The GPU tables' kernels under cuda_sim's profiler (explain/profile.hpp), rendered: one
   // JSON object and one HTML section per op and dtype. Empty without GPU rows.
   std::vector<std::string> gpu_counters_json, gpu_counters_html;
-  int failures = 0;
+  int failures = 0;       // rows that failed validation, peers' included
+  // ... of them peers': a peer's wrong answer is reported (oneDNN's s8s8 GEMM on a CPU
+  // without VNNI saturates its int16 pairs), but only hk's rows fail the run.
+  int peer_failures = 0;
   int errors = 0;  // cases that could not run at all (see notes)
 };
+
+// "N implementation(s) FAILED validation ...", saying how many were peers; "" when none.
+std::string failures_line(const Report& rep);
 
 }  // namespace hk_bench

@@ -84,7 +84,7 @@ Report run_report(const Args& args) {
   return std::move(s.report);
 }
 
-int exit_status(const Report& report) { return report.errors ? 2 : report.failures ? 1 : 0; }
+int exit_status(const Report& report) { return report.errors ? 2 : report.failures > report.peer_failures ? 1 : 0; }
 
 int run_command(const Args& args) {
   Report report = run_report(args);

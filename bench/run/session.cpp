@@ -108,6 +108,7 @@ void Session::finish() {
     for (Result& r : t.rows) {
       apply_roofline(report.roofline, report.env.gpus, r.writes_output, r);
       report.failures += r.status == Status::failed;
+      report.peer_failures += r.status == Status::failed && r.is_peer;
       above_peak |= r.percent_of_peak > 110 && !r.cache_resident;  // beyond run-to-run noise
     }
   if (above_peak)
