@@ -308,6 +308,22 @@ HWY_INLINE void for_row_tiles(int64_t m, int64_t mr, const Tile& tile) {
   }
 }
 
+// dst (k rows of `width`, consecutive) = src's first `cols` columns (rows ld apart), padded
+// with zeros to `width`, so a tile reads whole vectors of it; returns dst.
+template <class D>
+const float* CopyToStrip(D d, const float* HWY_RESTRICT src, int64_t ld, int64_t k, int64_t cols, int64_t width,
+                         float* HWY_RESTRICT dst) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+  if (cols == width && width % L == 0) {
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t v = 0; v < width; v += L) hn::Store(hn::LoadU(d, src + p * ld + v), d, dst + p * width + v);
+    return dst;
+  }
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t t = 0; t < width; ++t) dst[p * width + t] = t < cols ? src[p * ld + t] : 0.0f;
+  return dst;
+}
+
 // c = a · b (k > 0) with the tiles of one broadcast form.
 template <bool Folded>
 void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b,
@@ -317,60 +333,36 @@ void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t l
   constexpr int64_t NR = TileSet<Folded>::kVectors * L;
   // B's block copied to a strip (K × NR, rows NR apart) when more than one tile of rows reads
   // it and its rows span more than L1: rows ldb apart fall in a few of L1's sets, so each
-  // tile would read the whole block from L2 again (and 2 to 4 KiB apart, alias in the load
-  // queue), where the strip's rows are consecutive lines the prefetcher follows.
+  // tile would read the whole block from L2 again, where the strip's rows are consecutive
+  // lines the prefetcher follows.
   const int64_t l1 = cpu_features().l1d_bytes > 0 ? cpu_features().l1d_bytes : 32 << 10;
   const bool strip_b = ldb != NR && m > TileSet<Folded>::kRows && k * ldb * static_cast<int64_t>(sizeof(float)) > l1;
   float* strip = strip_b ? static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * NR))) : nullptr;
   for (int64_t jr = 0; jr < n; jr += NR) {
     const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
     const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{}, ep_tail = ep ? epilogue_at(*ep, jr + full * L) : Epilogue{};
-    const float* bb = b + jr;  // the block's first column, rows ldbb apart
-    int64_t ldbb = ldb;
-    if (strip_b) {
-      if (cols == NR) {
-        for (int64_t p = 0; p < k; ++p)
-#pragma GCC unroll 4
-          for (int64_t v = 0; v < NR; v += L) hn::Store(hn::LoadU(d, b + p * ldb + jr + v), d, strip + p * NR + v);
-      } else {
-        for (int64_t p = 0; p < k; ++p)
-          for (int64_t t = 0; t < NR; ++t) strip[p * NR + t] = t < cols ? b[p * ldb + jr + t] : 0.0f;
-      }
-      bb = strip;
-      ldbb = NR;
-    }
-    // The last columns, narrower than a vector: whole vectors of the zero-padded strip, or
-    // through a lane mask, or (where masked loads may fault) whole vectors of a zero-padded
-    // strip of those columns alone.
-    const float* tb = bb + full * L;
-    int64_t ldt = ldbb;
-    const TileFn* tail_fns = ts.narrow.data();
-    if (tail > 0 && !strip_b && kMaskedLoads) {
-      tail_fns = ts.masked.data();
-    } else if (tail > 0 && !strip_b) {
-      auto* t_strip = static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * L)));
-      for (int64_t p = 0; p < k; ++p)
-        for (int64_t t = 0; t < L; ++t) t_strip[p * L + t] = t < tail ? tb[p * ldb + t] : 0.0f;
-      tb = t_strip;
-      ldt = L;
-    }
-    const auto tail_tile = [&](int64_t ir, int64_t rows) {
-      tail_fns[rows - 1](k, a + ir * lda, lda, tb, ldt, c + ir * ldc + jr + full * L, ldc, rows, tail,
-                         ep ? &ep_tail : nullptr);
-    };
-    if (full == 1 && tail > 0) {  // both one vector wide: one row tiling, the tile's rows of A read from L1 the second time
-      for_row_tiles(m, kMR1, [&](int64_t ir, int64_t rows) {
-        ts.narrow[rows - 1](k, a + ir * lda, lda, bb, ldbb, c + ir * ldc + jr, ldc, rows, L, ep ? &ep_j : nullptr);
-        tail_tile(ir, rows);
-      });
-      continue;
-    }
+    const float* bb = strip_b ? CopyToStrip(d, b + jr, ldb, k, cols, NR, strip) : b + jr;
+    const int64_t ldbb = strip_b ? NR : ldb;
     if (full > 0)
       for_row_tiles(m, full == 1 ? kMR1 : TileSet<Folded>::kRows, [&](int64_t ir, int64_t rows) {
         const TileFn fn = full == 1 ? ts.narrow[rows - 1] : ts.tiles[rows - 1][full - 1];
         fn(k, a + ir * lda, lda, bb, ldbb, c + ir * ldc + jr, ldc, rows, full * L, ep ? &ep_j : nullptr);
       });
-    if (tail > 0) for_row_tiles(m, kMR1, tail_tile);
+    if (tail == 0) continue;
+    // The last columns, narrower than a vector: whole vectors of the block's strip, or through
+    // a lane mask, or (where masked loads may fault) whole vectors of a strip of them alone.
+    const bool masked = !strip_b && kMaskedLoads;
+    const float* tb = bb + full * L;
+    int64_t ldt = ldbb;
+    if (!strip_b && !kMaskedLoads) {
+      tb = CopyToStrip(d, tb, ldb, k, tail, L, static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * L))));
+      ldt = L;
+    }
+    const auto& tail_fns = masked ? ts.masked : ts.narrow;
+    for_row_tiles(m, kMR1, [&](int64_t ir, int64_t rows) {
+      tail_fns[rows - 1](k, a + ir * lda, lda, tb, ldt, c + ir * ldc + jr + full * L, ldc, rows, tail,
+                         ep ? &ep_tail : nullptr);
+    });
   }
 }
 

@@ -598,7 +598,7 @@ TEST(GemmShapes, SmallGemmOnEveryTarget) {
                                       {24, 7, 16},  {47, 11, 20}, {31, 6, 33},  {9, 10, 50},
                                       // B's rows spanning more than L1: copied to a strip per block of
                                       // columns, with every kind of last block (whole vectors, a vector and
-                                      // a part, a part); a one-vector block and a part sharing row tiles
+                                      // a part, a part); a short M and a short K that take no strip
                                       {30, 600, 40}, {40, 800, 26}, {19, 700, 100}, {5, 600, 40}, {40, 50, 26}};
   for_each_target([&](const std::string& name) {
    for_each_broadcast_form([&](const std::string& form) {
