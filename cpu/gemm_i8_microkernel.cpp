@@ -127,23 +127,24 @@ void PairsTile(int64_t kgroups, const int16_t* HWY_RESTRICT a, const int16_t* HW
     b += 2 * NR;
   }
 
-  if (rows == kMR && cols == NU) {  // a full tile: straight to C (vector adds wrap mod 2³²)
-#pragma GCC unroll 64
-    for (int r = 0; r < kMR; ++r)
-#pragma GCC unroll 8
-      for (int v = 0; v < NVU; ++v) {
-        int32_t* dst = c + r * ldc + v * L;
-        const V sum = hn::RearrangeToOddPlusEven(sum0[r][v], sum1[r][v]);
-        hn::StoreU(accumulate ? hn::Add(hn::LoadU(d32, dst), sum) : sum, d32, dst);
-      }
-    return;
-  }
+  // The sums leave through a stack tile on every path. Stored to C straight from the
+  // registers, GCC kept a copy of half of them on the stack too, stored at every k step.
   HWY_ALIGN int32_t tile[kMR * NU];
 #pragma GCC unroll 64
   for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < NVU; ++v)
       hn::Store(hn::RearrangeToOddPlusEven(sum0[r][v], sum1[r][v]), d32, tile + r * NU + v * L);
+  if (rows == kMR && cols == NU) {  // a full tile: whole vectors to C (vector adds wrap mod 2³²)
+    for (int r = 0; r < kMR; ++r)
+#pragma GCC unroll 8
+      for (int v = 0; v < NVU; ++v) {
+        int32_t* dst = c + r * ldc + v * L;
+        const V sum = hn::Load(d32, tile + r * NU + v * L);
+        hn::StoreU(accumulate ? hn::Add(hn::LoadU(d32, dst), sum) : sum, d32, dst);
+      }
+    return;
+  }
   StoreTile(tile, NU, c, ldc, rows, cols, accumulate);
 }
 

@@ -1,5 +1,5 @@
 // Packing routines of gemm_pack.hpp. Plain C++ that the compiler vectorizes, plus SSE2 (the
-// x86-64 baseline, no ISA flags) for the transposes of A and the int8 interleave of B. The
+// x86-64 baseline, no ISA flags) for the transposes of A and the int8 interleaves of B. The
 // copies are memory-bound and amortized over a whole block, but slow packing still shows
 // next to a fast kernel (hence SIMD interleaves, not byte-by-byte loops).
 #include "cpu/gemm_pack.hpp"
@@ -91,6 +91,20 @@ void pack_b_vnni_sse(const int8_t* const* r, int64_t c, int8_t* d, int32_t* comp
   auto* sums = reinterpret_cast<__m128i*>(comp + c);
   for (int i = 0; i < 4; ++i) _mm_storeu_si128(sums + i, _mm_add_epi32(_mm_loadu_si128(sums + i), s[i]));
 }
+
+// int8 B, 2 rows × 16 columns → 16 pairs of k as int16 (64 bytes, column-major pairs): the
+// rows' bytes interleaved, then each byte sign-extended (unpacked with itself, shifted
+// right by 8).
+void pack_b_pairs_sse(const int8_t* const* r, int64_t c, int16_t* d) {
+  const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r[0] + c));
+  const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r[1] + c));
+  const __m128i t0 = _mm_unpacklo_epi8(x0, x1), t1 = _mm_unpackhi_epi8(x0, x1);  // (k, k+1) byte pairs
+  auto* out = reinterpret_cast<__m128i*>(d);
+  _mm_storeu_si128(out + 0, _mm_srai_epi16(_mm_unpacklo_epi8(t0, t0), 8));  // columns 0–3
+  _mm_storeu_si128(out + 1, _mm_srai_epi16(_mm_unpackhi_epi8(t0, t0), 8));  // 4–7
+  _mm_storeu_si128(out + 2, _mm_srai_epi16(_mm_unpacklo_epi8(t1, t1), 8));  // 8–11
+  _mm_storeu_si128(out + 3, _mm_srai_epi16(_mm_unpackhi_epi8(t1, t1), 8));  // 12–15
+}
 #endif
 
 }  // namespace
@@ -170,6 +184,10 @@ void pack_b(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int 
           for (; c + 16 <= valid; c += 16)
             pack_b_vnni_sse(r, j0 + c, d + c * g, comp);
       }
+      if constexpr (std::is_same_v<P, PackI8Pairs>) {
+        if (!partial)
+          for (; c + 16 <= valid; c += 16) pack_b_pairs_sse(r, j0 + c, d + c * g);
+      }
 #endif
       for (; c < valid; ++c) {  // one column at a time (rows past kc read as zeros)
         const In* rc[g];
@@ -179,7 +197,8 @@ void pack_b(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int 
         if constexpr (kVnni)
           for (int t = 0; t < g; ++t) comp[j0 + c] += rc[t][0];
       }
-      std::memset(d + valid * g, 0, static_cast<std::size_t>((nr - valid) * g) * sizeof(PB));  // past the edge
+      if (valid < nr)  // past the edge (no call for a whole panel: one per k group was most of the time)
+        std::memset(d + valid * g, 0, static_cast<std::size_t>((nr - valid) * g) * sizeof(PB));
     }
   }
 
