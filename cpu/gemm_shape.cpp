@@ -256,6 +256,24 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
   });
 }
 
+// A product this narrow (N under 16 and no multiple of 8: the classifier head's 10 outputs)
+// wastes a third or more of the small GEMM's multiply-adds on the lanes past N, since its
+// tiles are whole vectors of columns. Dot products along k (gemm_f32_nt.cpp) waste none:
+// B (K × N, a few KiB at most here) is transposed into the calling thread's scratch, then
+// each output is a row of A with a row of the copy. The copy pays from about kNarrowRows
+// rows up (timed against the small GEMM at 10 columns: slower at 8 rows, even at 32, faster
+// from 64). False for any other shape.
+constexpr int64_t kNarrowN = 16, kNarrowRows = 32;
+bool narrow_f32(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads,
+                const Epilogue* ep) {
+  if (n >= kNarrowN || n % 8 == 0 || m < kNarrowRows || k < 1) return false;
+  auto* bt = static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(n * k)));
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) bt[j * k + p] = b[p * n + j];
+  small_f32_split(a, bt, c, m, k, n, threads, ep, true);
+  return true;
+}
+
 }  // namespace
 
 bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads) {
@@ -264,12 +282,12 @@ bool matmul_f32_by_shape(const float* a, const float* b, float* c, int64_t m, in
   // quarter, the split keeps it on one thread, K is no multiple of 1024 (no padded copy of
   // A), and M, N > 1 rule out the GEMVs. Deciding that first spares a 16³ call the weighing.
   if (m > 1 && n > 1 && k < kTinyK && m * n <= kTinyMN) {
-    gemm_f32_small(a, k, b, n, c, n, m, k, n);
+    if (!narrow_f32(a, b, c, m, k, n, 1, nullptr)) gemm_f32_small(a, k, b, n, c, n, m, k, n);
     return true;
   }
   if (gemv(a, b, c, m, k, n, threads, &gemv_f32_row, &gemv_f32_col)) return true;
   if (!small_f32(m, k, n)) return false;
-  small_f32_split(a, b, c, m, k, n, threads, nullptr);
+  if (!narrow_f32(a, b, c, m, k, n, threads, nullptr)) small_f32_split(a, b, c, m, k, n, threads, nullptr);
   return true;
 }
 
@@ -278,7 +296,7 @@ bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, 
   if (linear_gemv<float, float>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_f32_row, &gemv_f32_col)) return true;
   if (w_out_in ? !small_f32_nt(m, k, n) : !small_f32(m, k, n)) return false;
   // (out, in) weights: dot products along k, neither operand transposed (gemm_f32_nt.cpp).
-  small_f32_split(x, w, out, m, k, n, threads, &ep, w_out_in);
+  if (w_out_in || !narrow_f32(x, w, out, m, k, n, threads, &ep)) small_f32_split(x, w, out, m, k, n, threads, &ep, w_out_in);
   return true;
 }
 

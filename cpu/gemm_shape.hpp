@@ -10,7 +10,8 @@
 //   in L2 against any B): A sits in L1 or L2, so packed copies cost about as much as the
 //   arithmetic they were meant to speed up. The small GEMM (gemm_f32_small.cpp) runs a
 //   register-blocked tile straight on the caller's A and B, BLIS "sup" style; with B
-//   transposed (a linear layer's (out, in) weights), gemm_f32_nt.cpp's dot products. int8
+//   transposed (a linear layer's (out, in) weights), or N too narrow for whole vectors of
+//   columns (10 outputs), gemm_f32_nt.cpp's dot products. int8
 //   products of a few rows (2 to 16, 2 to 11 where the AMX tiles take the rest) against a B
 //   in L2 take the int8 GEMV's kernel, each quad of B's rows interleaved once in registers
 //   for four rows of A, or with B transposed, dot products along k with four rows of A.
