@@ -197,7 +197,7 @@ void pack_b(const typename P::In* b, int64_t ldb, int64_t kc, int64_t cols, int 
         if constexpr (kVnni)
           for (int t = 0; t < g; ++t) comp[j0 + c] += rc[t][0];
       }
-      if (valid < nr)  // past the edge (no call for a whole panel: one per k group was most of the time)
+      if (valid < nr)  // past the edge (a whole panel has none: a call per k group to clear nothing cost a third of the packing)
         std::memset(d + valid * g, 0, static_cast<std::size_t>((nr - valid) * g) * sizeof(PB));
     }
   }
