@@ -259,10 +259,10 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
 // A product this narrow (N under 16 and no multiple of 8: the classifier head's 10 outputs)
 // wastes a third or more of the small GEMM's multiply-adds on the lanes past N, since its
 // tiles are whole vectors of columns. Dot products along k (gemm_f32_nt.cpp) waste none:
-// B (K × N, under a quarter of L2 on the paths that ask) is transposed into the calling thread's scratch, then
-// each output is a row of A with a row of the copy. The copy pays from about kNarrowRows
-// rows up (timed against the small GEMM at 10 columns: slower at 8 rows, even at 32, faster
-// from 64). False for any other shape.
+// B (K × N, under a quarter of L2 on the paths that ask) is transposed into the calling
+// thread's scratch, then each output is a row of A with a row of the copy. The copy pays
+// from about kNarrowRows rows up (timed against the small GEMM at 10 columns: slower at 8
+// rows, even at 32, faster from 64). False for any other shape.
 constexpr int64_t kNarrowN = 16, kNarrowRows = 32;
 bool narrow_f32(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads,
                 const Epilogue* ep) {

@@ -396,7 +396,7 @@ MUTANTS = [
     M("narrow-transpose", "cpu/gemm_shape.cpp",
       "for (int64_t j = 0; j < n; ++j) bt[j * k + p] = b[p * n + j];",
       "for (int64_t j = 0; j < n; ++j) bt[j * k + p] = b[p * n + (j + 1) % n];",
-      gtest("hk_tests", EQ + "cpu_matmul_parallel:" + EQ + "cpu_linear_fused"),
+      gtest("hk_tests", "GemmShapes.ChoiceBoundaries:" + EQ + "cpu_linear_fused"),
       "narrow N: B's copy for the dot products takes each column from its right-hand neighbour"),
     M("small-strip-stride", "cpu/gemm_f32_small.cpp",
       "hn::Store(hn::LoadU(d, src + p * ld + v), d, dst + p * width + v);",

@@ -643,6 +643,9 @@ TEST(GemmShapes, ChoiceBoundaries) {
       {7, 13, 10, true, false, true},      // tiny (K < 256, M·N ≤ 64²): straight to the small GEMM
       {64, 255, 64, true, false},    // ... at its bounds
       {65, 255, 64, true, false, false, false, true},    // ... past them: the small GEMM through its split
+      {64, 128, 10, true, false},    // tiny and narrow (N < 16, no multiple of 8, 32 rows or more): dot products on B's transposed copy
+      {33, 300, 15, true, false, false, false, true},    // narrow past the tiny bounds
+      {2000, 200, 10, true, false, false, false, true},  // ... split by rows over threads
       {16, 0, 16, true, false},      // K = 0: zeros
       {1, 0, 9, true, true},
       {1, 2048, 515, true, true},    // a GEMV large enough to split over threads (along K)
