@@ -36,6 +36,7 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/gemv.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 #include <algorithm>
@@ -60,6 +61,9 @@ constexpr int kStreamRows = 16;
 #else
 constexpr int kStreamRows = 8;
 #endif
+
+// Rows ahead of the register blocks' multiply-adds that their software prefetch reaches.
+constexpr int64_t kGemvPrefetchRows = 8;
 
 // The element type's loads and multiply-adds: T is the input type, Acc the result's.
 template <class T> struct Elem;
@@ -111,6 +115,13 @@ void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t 
   for (int v = 0; v < NV; ++v) acc[v] = hn::Zero(d);
   const auto row_step = [&](hn::Vec<typename E::D> xp, int64_t p) {
     const T* row = b + p * ldb;
+#if HWY_TARGET > HWY_AVX3
+    // The block's part of the row kGemvPrefetchRows ahead, a line at a time (clamped to the
+    // last row): with 16 vector registers the block is at most 256 bytes of each row, a
+    // short strided run that the hardware prefetchers fetch from L2 too late.
+    const T* ahead = b + std::min(p + kGemvPrefetchRows, k - 1) * ldb;
+    for (int64_t o = 0; o < NV * L; o += 64 / static_cast<int64_t>(sizeof(T))) hwy::Prefetch(ahead + o);
+#endif
     for (int v = 0; v < NV; ++v) acc[v] = E::MulAcc(xp, E::Load(d, row + v * L), acc[v]);
   };
   int64_t p = 0;
