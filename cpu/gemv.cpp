@@ -8,7 +8,9 @@
 //
 // x · B (M = 1): B is row-major, so a row of B is a contiguous stream and x[p] scales all of
 // it. A B that fits in L2 (a layer's weights) is swept by blocks of up to eight vectors of
-// columns (four for short f32 rows on AVX-512) whose sums stay in registers for all of K.
+// columns (four for short f32 rows on AVX-512) whose sums stay in registers for all of K;
+// f32 on AVX2 and AVX-512 reads the columns past the last whole vector through a lane mask
+// in the last sweep (a classifier head's 10 outputs are one sweep, not two).
 // A larger B is streamed row by row: rows are taken sixteen (or eight) at a time and added
 // into the partial sums of a block of columns that stays in the caches (y += x[p]·B[p] + …
 // + x[p+15]·B[p+15]), so the sums are loaded and stored once per sixteen rows while B
@@ -41,6 +43,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 #include "cpu/gemm_shape.hpp"
 #include "hk/cpu_features.hpp"
@@ -105,12 +108,18 @@ template <> struct Elem<int8_t> {
 // lane broadcast with a lane permute (vpermps, vpermd) where AVX2 and AVX-512 have one. A
 // broadcast load per row, beside B's stream from L2, slows that stream measurably. The loop
 // over a vector's lanes stays rolled: unrolled, it reads B more slowly too.
-template <int NV, class T>
+//
+// Masked (f32 on kMaskedTail targets): the last vector holds `last` columns (1 … L), read
+// and stored through a lane mask, so a row's columns past its whole vectors join the same
+// sweep of K instead of a scalar one.
+template <int NV, bool Masked, class T>
 void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb,
-                      typename Elem<T>::Acc* HWY_RESTRICT y, int64_t k) {
+                      typename Elem<T>::Acc* HWY_RESTRICT y, int64_t k, int64_t last) {
   using E = Elem<T>;
   const typename E::D d;
   const auto L = static_cast<int64_t>(hn::Lanes(d));
+  static_assert(!Masked || std::is_same_v<T, float>, "masked loads are f32's");
+  const auto mask = hn::FirstN(d, static_cast<size_t>(last));
   hn::Vec<typename E::D> acc[NV];
   for (int v = 0; v < NV; ++v) acc[v] = hn::Zero(d);
   const auto row_step = [&](hn::Vec<typename E::D> xp, int64_t p) {
@@ -120,9 +129,18 @@ void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t 
     // last row): with 16 vector registers the block is at most 256 bytes of each row, a
     // short strided run that the hardware prefetchers fetch from L2 too late.
     const T* ahead = b + std::min(p + kGemvPrefetchRows, k - 1) * ldb;
-    for (int64_t o = 0; o < NV * L; o += 64 / static_cast<int64_t>(sizeof(T))) hwy::Prefetch(ahead + o);
+    const int64_t span = Masked ? (NV - 1) * L + last : NV * L;  // a constant trip count unmasked
+    for (int64_t o = 0; o < span; o += 64 / static_cast<int64_t>(sizeof(T))) hwy::Prefetch(ahead + o);
 #endif
-    for (int v = 0; v < NV; ++v) acc[v] = E::MulAcc(xp, E::Load(d, row + v * L), acc[v]);
+    for (int v = 0; v < NV; ++v) {
+      if constexpr (Masked) {
+        if (v == NV - 1) {
+          acc[v] = E::MulAcc(xp, hn::MaskedLoad(mask, d, row + v * L), acc[v]);
+          continue;
+        }
+      }
+      acc[v] = E::MulAcc(xp, E::Load(d, row + v * L), acc[v]);
+    }
   };
   int64_t p = 0;
 #if HWY_TARGET <= HWY_AVX2
@@ -139,7 +157,34 @@ void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t 
   }
 #endif
   for (; p < k; ++p) row_step(hn::Set(d, typename E::Acc(x[p])), p);
-  for (int v = 0; v < NV; ++v) hn::StoreU(acc[v], d, y + v * L);
+  for (int v = 0; v < NV; ++v) {
+    if constexpr (Masked) {
+      if (v == NV - 1) {
+        hn::BlendedStore(acc[v], mask, d, y + v * L);
+        continue;
+      }
+    }
+    hn::StoreU(acc[v], d, y + v * L);
+  }
+}
+
+// Whether a masked load never touches the masked-off lanes' memory (AVX2, AVX-512), so the
+// columns past a row's whole vectors can be read through a lane mask.
+#if HWY_TARGET <= HWY_AVX2
+constexpr bool kMaskedTail = true;
+#else
+constexpr bool kMaskedTail = false;
+#endif
+
+// y (rest columns, 1 … 8 vectors' worth) = x · b in one sweep of K: whole vectors, then a last
+// one through a lane mask.
+template <int... NV>
+void GemvRowRest(std::integer_sequence<int, NV...>, const float* HWY_RESTRICT x, const float* HWY_RESTRICT b,
+                 int64_t ldb, float* HWY_RESTRICT y, int64_t k, int64_t rest) {
+  const hn::ScalableTag<float> d;
+  const auto L = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t vectors = (rest + L - 1) / L, last = rest - (vectors - 1) * L;
+  ((vectors == NV + 1 ? GemvRowRegisters<NV + 1, true>(x, b, ldb, y, k, last) : void()), ...);
 }
 
 // Whether an f32 B in L2 is swept 256 bytes of each row at a time (four 512-bit vectors), not
@@ -173,12 +218,16 @@ void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, type
   if (k * n * static_cast<int64_t>(sizeof(T)) <= kGemvRegisterBlockBytes) {
     int64_t j = 0;
     if (NarrowPasses<T>(d, k, n, ldb))
-      for (; j + 4 * L <= n; j += 4 * L) GemvRowRegisters<4>(x, b + j, ldb, y + j, k);
-    for (; j + 8 * L <= n; j += 8 * L) GemvRowRegisters<8>(x, b + j, ldb, y + j, k);
-    if (j + 4 * L <= n) GemvRowRegisters<4>(x, b + j, ldb, y + j, k), j += 4 * L;
-    if (j + 2 * L <= n) GemvRowRegisters<2>(x, b + j, ldb, y + j, k), j += 2 * L;
-    if (j + L <= n) GemvRowRegisters<1>(x, b + j, ldb, y + j, k), j += L;
-    if (j < n) {  // the columns past the last whole vector, row by row (contiguous reads)
+      for (; j + 4 * L <= n; j += 4 * L) GemvRowRegisters<4, false>(x, b + j, ldb, y + j, k, L);
+    for (; j + 8 * L <= n; j += 8 * L) GemvRowRegisters<8, false>(x, b + j, ldb, y + j, k, L);
+    if constexpr (std::is_same_v<T, float> && kMaskedTail) {
+      if (j < n) GemvRowRest(std::make_integer_sequence<int, 8>{}, x, b + j, ldb, y + j, k, n - j);
+      return;
+    }
+    if (j + 4 * L <= n) GemvRowRegisters<4, false>(x, b + j, ldb, y + j, k, L), j += 4 * L;
+    if (j + 2 * L <= n) GemvRowRegisters<2, false>(x, b + j, ldb, y + j, k, L), j += 2 * L;
+    if (j + L <= n) GemvRowRegisters<1, false>(x, b + j, ldb, y + j, k, L), j += L;
+    if (j < n) {  // int8's (and unmasked targets') columns past the last whole vector, row by row
       const int64_t t = n - j;
       Acc s[hn::MaxLanes(d)] = {};
       for (int64_t p = 0; p < k; ++p)
