@@ -11,10 +11,10 @@
 //   arithmetic they were meant to speed up. The small GEMM (gemm_f32_small.cpp) runs a
 //   register-blocked tile straight on the caller's A and B, BLIS "sup" style; with B
 //   transposed (a linear layer's (out, in) weights), or N too narrow for whole vectors of
-//   columns (10 outputs), gemm_f32_nt.cpp's dot products. int8
-//   products of a few rows (2 to 16, 2 to 11 where the AMX tiles take the rest) against a B
-//   in L2 take the int8 GEMV's kernel, each quad of B's rows interleaved once in registers
-//   for four rows of A, or with B transposed, dot products along k with four rows of A.
+//   columns (10 outputs), gemm_f32_nt.cpp's dot products. int8 products of a few rows (2
+//   to 16, 2 to 11 where the AMX tiles take the rest) against a B in L2 take the int8
+//   GEMV's kernel, each quad of B's rows interleaved once in registers for four rows of A,
+//   or with B transposed, dot products along k with four rows of A.
 //
 // matmul_by_shape() is what the default variants (`parallel`, `vnni`) call first; it
 // returns false when the shape belongs to the packed GEMM. The lower rungs (`simd`) stay
