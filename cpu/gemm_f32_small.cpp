@@ -26,6 +26,7 @@
 #define HWY_TARGET_INCLUDE "cpu/gemm_f32_small.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
+#include <hwy/cache_control.h>
 
 #include <algorithm>
 #include <array>
@@ -121,10 +122,15 @@ class RowAddresses {
 // masked-off lanes' memory (kMaskedLoads: AVX2, AVX-512).
 // Folded: the broadcasts' form (gemm_f32_tile-inl.h); only kTwoBroadcastForms targets
 // instantiate true.
+// CopyB: each row of B the tile reads is also stored to `strip` (rows NU apart), so the first
+// tile of rows copies its block of B for the others while its FMAs run (SmallGemm).
 
-template <int MRU, int NVU, bool Masked, bool Folded>
+constexpr int64_t kCopyPrefetchRows = 8;
+
+template <int MRU, int NVU, bool Masked, bool Folded, bool CopyB = false>
 void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
-               float* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols, const Epilogue* ep) {
+               float* HWY_RESTRICT c, int64_t ldc, int64_t rows, int64_t cols, const Epilogue* ep,
+               float* HWY_RESTRICT strip) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
@@ -136,9 +142,19 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) acc[r][v] = hn::Zero(d);
-  auto load_b = [&](V (&bv)[NVU], const float* row) {
+  // The copying tile reads B where it lies, in L2 or L3 at best, at a stride the hardware
+  // prefetchers follow late: it prefetches the row kCopyPrefetchRows ahead (its first and last
+  // lines: the row's NU columns span two lines when B is not aligned), or none near B's end.
+  auto ahead = [&](int64_t p) { return p + kCopyPrefetchRows < k ? kCopyPrefetchRows * ldb : int64_t{0}; };
+  auto load_b = [&](V (&bv)[NVU], const float* row, float* out, int64_t to_ahead) {
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) bv[v] = Masked ? hn::MaskedLoad(mask, d, row + v * L) : hn::LoadU(d, row + v * L);
+    if constexpr (CopyB) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NVU; ++v) hn::Store(bv[v], d, out + v * L);
+      hwy::Prefetch(row + to_ahead);
+      hwy::Prefetch(row + to_ahead + NU - 1);
+    }
   };
 #if HK_F32_TWO_FORMS
   // Four k steps per iteration: the bases and B's pointer advance once per four.
@@ -146,22 +162,25 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   V bv[NVU];
   int64_t p = 0;
   for (; p + 4 <= k; p += 4) {
-    load_b(bv, b);
+    const int64_t to_ahead = CopyB ? ahead(p + 3) : 0;
+    load_b(bv, b, strip, to_ahead);
     rows_of_a.template step<0>(acc, bv);
-    load_b(bv, b + ldb);
+    load_b(bv, b + ldb, strip + NU, to_ahead);
     rows_of_a.template step<1>(acc, bv);
-    load_b(bv, b + 2 * ldb);
+    load_b(bv, b + 2 * ldb, strip + 2 * NU, to_ahead);
     rows_of_a.template step<2>(acc, bv);
-    load_b(bv, b + 3 * ldb);
+    load_b(bv, b + 3 * ldb, strip + 3 * NU, to_ahead);
     rows_of_a.template step<3>(acc, bv);
     rows_of_a.advance(4);
     b += 4 * ldb;
+    if constexpr (CopyB) strip += 4 * NU;
   }
   for (; p < k; ++p) {
-    load_b(bv, b);
+    load_b(bv, b, strip, CopyB ? ahead(p) : 0);
     rows_of_a.template step<0>(acc, bv);
     rows_of_a.advance(1);
     b += ldb;
+    if constexpr (CopyB) strip += NU;
   }
 #else
   const float* ar[MRU];
@@ -169,7 +188,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   for (int r = 0; r < MRU; ++r) ar[r] = a + r * lda;
   for (int64_t p = 0; p < k; ++p) {
     V bv[NVU];
-    load_b(bv, b);
+    load_b(bv, b, strip + p * NU, CopyB ? ahead(p) : 0);
 #pragma GCC unroll 32
     for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
@@ -230,7 +249,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
 }
 
 using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t, int64_t,
-                        const Epilogue*);
+                        const Epilogue*, float*);
 
 // The tile of each broadcast form: kRows rows by kVectors vectors of columns. Folded, the
 // packed kernel's kMR × kNV (12 × 2 on AVX-512). In a register, 6 × 4: 10 loads (4 of B, 6
@@ -262,12 +281,14 @@ constexpr int kMR1 = 2 * kMR;
 
 // The tiles of one broadcast form. tiles[r − 1][v − 1]: r rows, v vectors of columns, a
 // template for every row count, so a short tile at the bottom edge computes only the rows it
-// stores. narrow[r − 1]: r rows (up to kMR1), one vector; masked[r − 1] the same through a
-// lane mask (kMaskedLoads targets; unused elsewhere).
+// stores. copying[r − 1]: tiles[r − 1][kVectors − 1] storing the rows of B it reads to a
+// strip (CopyB). narrow[r − 1]: r rows (up to kMR1), one vector; masked[r − 1] the same
+// through a lane mask (kMaskedLoads targets; unused elsewhere).
 template <bool Folded>
 struct TileSet {
   static constexpr int kRows = SmallShape<Folded>::kRows, kVectors = SmallShape<Folded>::kVectors;
   std::array<std::array<TileFn, kVectors>, kRows> tiles;
+  std::array<TileFn, kRows> copying;
   std::array<TileFn, kMR1> narrow, masked;
 };
 template <bool Folded, int R, int... V>
@@ -279,6 +300,10 @@ constexpr auto TileTable(std::integer_sequence<int, R...>) {
   constexpr int nv = SmallShape<Folded>::kVectors;
   return std::array<std::array<TileFn, nv>, sizeof...(R)>{TileRow<Folded, R + 1>(std::make_integer_sequence<int, nv>{})...};
 }
+template <bool Folded, int... R>
+constexpr std::array<TileFn, sizeof...(R)> CopyingTable(std::integer_sequence<int, R...>) {
+  return {&SmallTile<R + 1, SmallShape<Folded>::kVectors, false, Folded, true>...};
+}
 template <bool Folded, bool Masked, int... R>
 constexpr std::array<TileFn, kMR1> NarrowTable(std::integer_sequence<int, R...>) {
   return {&SmallTile<R + 1, 1, Masked, Folded>...};
@@ -288,6 +313,7 @@ constexpr std::array<TileFn, kMR1> NarrowTable(std::integer_sequence<int, R...>)
 template <bool Folded>
 constexpr TileSet<Folded> kTileSet = {
     TileTable<Folded>(std::make_integer_sequence<int, SmallShape<Folded>::kRows>{}),
+    CopyingTable<Folded>(std::make_integer_sequence<int, SmallShape<Folded>::kRows>{}),
     NarrowTable<kTwoBroadcastForms, false>(std::make_integer_sequence<int, kMR1>{}),
     NarrowTable<kTwoBroadcastForms, kMaskedLoads>(std::make_integer_sequence<int, kMR1>{})};
 
@@ -309,16 +335,10 @@ HWY_INLINE void for_row_tiles(int64_t m, int64_t mr, const Tile& tile) {
 }
 
 // dst (k rows of `width`, consecutive) = src's first `cols` columns (rows ld apart), padded
-// with zeros to `width`, so a tile reads whole vectors of it; returns dst.
-template <class D>
-const float* CopyToStrip(D d, const float* HWY_RESTRICT src, int64_t ld, int64_t k, int64_t cols, int64_t width,
+// with zeros to `width`, so a tile reads whole vectors of it; returns dst. Only blocks cut
+// short on the right come here (cols < width); whole ones are copied by the copying tiles.
+const float* CopyToStrip(const float* HWY_RESTRICT src, int64_t ld, int64_t k, int64_t cols, int64_t width,
                          float* HWY_RESTRICT dst) {
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  if (cols == width && width % L == 0) {
-    for (int64_t p = 0; p < k; ++p)
-      for (int64_t v = 0; v < width; v += L) hn::Store(hn::LoadU(d, src + p * ld + v), d, dst + p * width + v);
-    return dst;
-  }
   for (int64_t p = 0; p < k; ++p)
     for (int64_t t = 0; t < width; ++t) dst[p * width + t] = t < cols ? src[p * ld + t] : 0.0f;
   return dst;
@@ -334,19 +354,27 @@ void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t l
   // B's block copied to a strip (K × NR, rows NR apart) when more than one tile of rows reads
   // it and its rows span more than L1: rows ldb apart fall in a few of L1's sets, so each
   // tile would read the whole block from L2 again, where the strip's rows are consecutive
-  // lines the prefetcher follows.
+  // lines the prefetcher follows. A whole block is copied by the first tile of rows as it
+  // reads B (the copying tiles), so the copy's reads, the ones that miss, overlap its FMAs
+  // instead of preceding them; a block cut short on the right is copied and zero-padded first.
   const int64_t l1 = cpu_features().l1d_bytes > 0 ? cpu_features().l1d_bytes : 32 << 10;
   const bool strip_b = ldb != NR && m > TileSet<Folded>::kRows && k * ldb * static_cast<int64_t>(sizeof(float)) > l1;
   float* strip = strip_b ? static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * NR))) : nullptr;
   for (int64_t jr = 0; jr < n; jr += NR) {
     const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
     const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{}, ep_tail = ep ? epilogue_at(*ep, jr + full * L) : Epilogue{};
-    const float* bb = strip_b ? CopyToStrip(d, b + jr, ldb, k, cols, NR, strip) : b + jr;
+    const bool copy_in_tile = strip_b && cols == NR;
+    const float* bb = !strip_b ? b + jr : copy_in_tile ? strip : CopyToStrip(b + jr, ldb, k, cols, NR, strip);
     const int64_t ldbb = strip_b ? NR : ldb;
     if (full > 0)
       for_row_tiles(m, full == 1 ? kMR1 : TileSet<Folded>::kRows, [&](int64_t ir, int64_t rows) {
+        const Epilogue* e = ep ? &ep_j : nullptr;
+        if (copy_in_tile && ir == 0) {
+          ts.copying[rows - 1](k, a, lda, b + jr, ldb, c + jr, ldc, rows, NR, e, strip);
+          return;
+        }
         const TileFn fn = full == 1 ? ts.narrow[rows - 1] : ts.tiles[rows - 1][full - 1];
-        fn(k, a + ir * lda, lda, bb, ldbb, c + ir * ldc + jr, ldc, rows, full * L, ep ? &ep_j : nullptr);
+        fn(k, a + ir * lda, lda, bb, ldbb, c + ir * ldc + jr, ldc, rows, full * L, e, nullptr);
       });
     if (tail == 0) continue;
     // The last columns, narrower than a vector: whole vectors of the block's strip, or through
@@ -355,13 +383,13 @@ void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t l
     const float* tb = bb + full * L;
     int64_t ldt = ldbb;
     if (!strip_b && !kMaskedLoads) {
-      tb = CopyToStrip(d, tb, ldb, k, tail, L, static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * L))));
+      tb = CopyToStrip(tb, ldb, k, tail, L, static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * L))));
       ldt = L;
     }
     const auto& tail_fns = masked ? ts.masked : ts.narrow;
     for_row_tiles(m, kMR1, [&](int64_t ir, int64_t rows) {
       tail_fns[rows - 1](k, a + ir * lda, lda, tb, ldt, c + ir * ldc + jr + full * L, ldc, rows, tail,
-                         ep ? &ep_tail : nullptr);
+                         ep ? &ep_tail : nullptr, nullptr);
     });
   }
 }
@@ -387,7 +415,7 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   if (m > 0 && m <= kMR1 && (n == lanes || (kMaskedLoads && n > 0 && n < lanes))) {
     const TileSet<kTwoBroadcastForms>& ts = kTileSet<kTwoBroadcastForms>;
-    (n == lanes ? ts.narrow : ts.masked)[static_cast<std::size_t>(m - 1)](k, a, lda, b, ldb, c, ldc, m, n, ep);
+    (n == lanes ? ts.narrow : ts.masked)[static_cast<std::size_t>(m - 1)](k, a, lda, b, ldb, c, ldc, m, n, ep, nullptr);
     return;
   }
   if (f32_broadcast_folded())
