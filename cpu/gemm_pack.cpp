@@ -69,6 +69,30 @@ void pack_a_words_sse(const char* a, int64_t lda_bytes, int64_t rows4, int64_t g
   }
 }
 
+// int8 A as int16 pairs of k (PackI8Pairs): rows [0, rows2) two at a time, groups [0,
+// groups4) four at a time. Each row's 8 bytes (4 groups) are sign-extended to 4 words (each
+// byte unpacked with itself, shifted right by 8); the two rows' words are interleaved, and
+// each 8-byte half stored to its group, where the packed panel holds the rows side by side.
+void pack_a_pairs_sse(const int8_t* a, int64_t lda, int64_t rows2, int64_t groups4, int mr, int16_t* dst) {
+  auto widen = [](const int8_t* p) {
+    const __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return _mm_srai_epi16(_mm_unpacklo_epi8(x, x), 8);
+  };
+  const int64_t step = int64_t{mr} * 4;  // bytes from one k group to the next
+  for (int64_t r0 = 0; r0 < rows2; r0 += 2) {
+    const int8_t* s = a + r0 * lda;
+    char* d = reinterpret_cast<char*>(dst) + r0 * 4;
+    for (int64_t q = 0; q < groups4; q += 4) {
+      const __m128i x0 = widen(s + q * 2), x1 = widen(s + lda + q * 2);
+      const __m128i lo = _mm_unpacklo_epi32(x0, x1), hi = _mm_unpackhi_epi32(x0, x1);  // groups q, q+1; q+2, q+3
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(d + (q + 0) * step), lo);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(d + (q + 1) * step), _mm_unpackhi_epi64(lo, lo));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(d + (q + 2) * step), hi);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(d + (q + 3) * step), _mm_unpackhi_epi64(hi, hi));
+    }
+  }
+}
+
 // int8 B, 4 rows × 16 columns → 16 quads of k (64 bytes, column-major quads), and the 16
 // column sums of those rows added to comp — one pass over B for both.
 void pack_b_vnni_sse(const int8_t* const* r, int64_t c, int8_t* d, int32_t* comp) {
@@ -116,7 +140,7 @@ void pack_a(const typename P::In* a, int64_t lda, int64_t rows, int64_t kc, int 
   const int64_t groups = (kc + g - 1) / g, full = kc / g, stride = int64_t{mr} * g;
   for (int64_t i0 = 0; i0 < rows; i0 += mr) {
     const int64_t valid = std::min<int64_t>(mr, rows - i0);
-    int64_t rows4 = 0, groups4 = 0;  // the block the SSE2 transpose covers
+    int64_t rows4 = 0, groups4 = 0;  // the block the SSE2 transpose or interleave covers
 #if defined(__SSE2__)
     if constexpr (sizeof(PA) * g == 4 && sizeof(typename P::In) == sizeof(PA)) {  // f32, VNNI quads
       if (mr % 4 == 0) {
@@ -125,6 +149,13 @@ void pack_a(const typename P::In* a, int64_t lda, int64_t rows, int64_t kc, int 
         pack_a_words_sse<std::is_same_v<P, PackI8Vnni>>(reinterpret_cast<const char*>(a + i0 * lda),
                                                          lda * static_cast<int64_t>(sizeof(PA)), rows4, groups4, mr,
                                                          reinterpret_cast<char*>(dst));
+      }
+    }
+    if constexpr (std::is_same_v<P, PackI8Pairs>) {
+      if (mr % 2 == 0) {
+        rows4 = valid / 2 * 2;
+        groups4 = full / 4 * 4;
+        pack_a_pairs_sse(a + i0 * lda, lda, rows4, groups4, mr, dst);
       }
     }
 #endif
