@@ -146,6 +146,8 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   // prefetchers follow late: it prefetches the row kCopyPrefetchRows ahead (its first and last
   // lines: the row's NU columns span two lines when B is not aligned), or none near B's end.
   auto ahead = [&](int64_t p) { return p + kCopyPrefetchRows < k ? kCopyPrefetchRows * ldb : int64_t{0}; };
+  // Row i of the strip from where `strip` stands (null, and never offset, in the other tiles).
+  auto strip_row = [&](int64_t i) { return CopyB ? strip + i * NU : nullptr; };
   auto load_b = [&](V (&bv)[NVU], const float* row, float* out, int64_t to_ahead) {
 #pragma GCC unroll 4
     for (int v = 0; v < NVU; ++v) bv[v] = Masked ? hn::MaskedLoad(mask, d, row + v * L) : hn::LoadU(d, row + v * L);
@@ -163,20 +165,20 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   int64_t p = 0;
   for (; p + 4 <= k; p += 4) {
     const int64_t to_ahead = CopyB ? ahead(p + 3) : 0;
-    load_b(bv, b, strip, to_ahead);
+    load_b(bv, b, strip_row(0), to_ahead);
     rows_of_a.template step<0>(acc, bv);
-    load_b(bv, b + ldb, strip + NU, to_ahead);
+    load_b(bv, b + ldb, strip_row(1), to_ahead);
     rows_of_a.template step<1>(acc, bv);
-    load_b(bv, b + 2 * ldb, strip + 2 * NU, to_ahead);
+    load_b(bv, b + 2 * ldb, strip_row(2), to_ahead);
     rows_of_a.template step<2>(acc, bv);
-    load_b(bv, b + 3 * ldb, strip + 3 * NU, to_ahead);
+    load_b(bv, b + 3 * ldb, strip_row(3), to_ahead);
     rows_of_a.template step<3>(acc, bv);
     rows_of_a.advance(4);
     b += 4 * ldb;
     if constexpr (CopyB) strip += 4 * NU;
   }
   for (; p < k; ++p) {
-    load_b(bv, b, strip, CopyB ? ahead(p) : 0);
+    load_b(bv, b, strip_row(0), CopyB ? ahead(p) : 0);
     rows_of_a.template step<0>(acc, bv);
     rows_of_a.advance(1);
     b += ldb;
@@ -188,7 +190,7 @@ void SmallTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float*
   for (int r = 0; r < MRU; ++r) ar[r] = a + r * lda;
   for (int64_t p = 0; p < k; ++p) {
     V bv[NVU];
-    load_b(bv, b, strip + p * NU, CopyB ? ahead(p) : 0);
+    load_b(bv, b, strip_row(p), CopyB ? ahead(p) : 0);
 #pragma GCC unroll 32
     for (int r = 0; r < MRU; ++r)
 #pragma GCC unroll 4
