@@ -1,8 +1,8 @@
 // The f32 register tile per Highway target, shared by the packed micro-kernel
 // (gemm_f32_microkernel.cpp) and the unpacked small GEMM (gemm_f32_small.cpp): MR rows of C
 // by NV vectors of columns, held in vector registers across the k loop. Also which targets
-// read an edge through a lane mask (those two and gemm_f32_nt.cpp), and the two forms of a
-// tile's broadcasts of A on AVX-512.
+// read an edge through a lane mask (those two, gemm_f32_nt.cpp and gemv.cpp), and the two
+// forms of a tile's broadcasts of A on AVX-512.
 //
 // A tile needs MR·NV accumulators + NV vectors of B + one broadcast register. AVX-512 has 32
 // vector registers → 12×(2 vectors) = 24 accumulators; AVX2 and SSE4 have 16 → 6×(2 vectors)

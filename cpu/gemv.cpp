@@ -48,6 +48,8 @@
 #include "cpu/gemm_shape.hpp"
 #include "hk/cpu_features.hpp"
 
+#include "cpu/gemm_f32_tile-inl.h"  // kMaskedLoads
+
 HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
@@ -109,7 +111,7 @@ template <> struct Elem<int8_t> {
 // broadcast load per row, beside B's stream from L2, slows that stream measurably. The loop
 // over a vector's lanes stays rolled: unrolled, it reads B more slowly too.
 //
-// Masked (f32 on kMaskedTail targets): the last vector holds `last` columns (1 … L), read
+// Masked (f32 on kMaskedLoads targets): the last vector holds `last` columns (1 … L), read
 // and stored through a lane mask, so a row's columns past its whole vectors join the same
 // sweep of K instead of a scalar one.
 template <int NV, bool Masked, class T>
@@ -168,14 +170,6 @@ void GemvRowRegisters(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t 
   }
 }
 
-// Whether a masked load never touches the masked-off lanes' memory (AVX2, AVX-512), so the
-// columns past a row's whole vectors can be read through a lane mask.
-#if HWY_TARGET <= HWY_AVX2
-constexpr bool kMaskedTail = true;
-#else
-constexpr bool kMaskedTail = false;
-#endif
-
 // y (rest columns, 1 … 8 vectors' worth) = x · b in one sweep of K: whole vectors, then a last
 // one through a lane mask.
 template <int... NV>
@@ -220,7 +214,7 @@ void GemvRow(const T* HWY_RESTRICT x, const T* HWY_RESTRICT b, int64_t ldb, type
     if (NarrowPasses<T>(d, k, n, ldb))
       for (; j + 4 * L <= n; j += 4 * L) GemvRowRegisters<4, false>(x, b + j, ldb, y + j, k, L);
     for (; j + 8 * L <= n; j += 8 * L) GemvRowRegisters<8, false>(x, b + j, ldb, y + j, k, L);
-    if constexpr (std::is_same_v<T, float> && kMaskedTail) {
+    if constexpr (std::is_same_v<T, float> && kMaskedLoads) {
       if (j < n) GemvRowRest(std::make_integer_sequence<int, 8>{}, x, b + j, ldb, y + j, k, n - j);
       return;
     }
