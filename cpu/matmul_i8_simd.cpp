@@ -6,6 +6,7 @@
 // int32 lane per instruction. What limits it: half the work per instruction of a VNNI
 // `vpdpbusd` (see `vnni`), and the int16 packing doubles the bytes the kernel streams.
 #include "cpu/gemm_loops.hpp"
+#include "hk/cpu_features.hpp"
 #include "hk/registry.hpp"
 #include "cpu/simd_targets.hpp"
 
@@ -14,7 +15,9 @@ namespace hk::cpu {
 const GemmPlan<PackI8Pairs>& gemm_i8_pairs_plan() {
   static const GemmPlan<PackI8Pairs> plan = [] {
     apply_isa_cap();
-    return make_gemm_plan<PackI8Pairs>(gemm_i8_microkernel());
+    GemmPlan<PackI8Pairs> p = make_gemm_plan<PackI8Pairs>(gemm_i8_microkernel());
+    if (cpu_features().avx2 && p.kernel.nr % 16 == 0) p.pack_b = &pack_b_pairs_ymm;  // the AVX2 and AVX-512 kernels
+    return p;
   }();
   return plan;
 }

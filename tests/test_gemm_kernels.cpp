@@ -340,6 +340,30 @@ TEST(GemmKernels, VnniZmmPackingMatchesPortable) {
     }
 }
 
+// The AVX2 int16-pair packing of B writes exactly the portable layout: every packed pair,
+// for k counts around a pair (odd kc: a zero second half) and column counts around the
+// 16-column step and the panel (a panel of 16, 32 and 48 columns, partial ones zero-padded),
+// from inside a larger matrix, with guard elements after the panels that must stay untouched.
+TEST(GemmKernels, PairsYmmPackingMatchesPortable) {
+  if (!hk::cpu_features().avx2) GTEST_SKIP() << "no AVX2 (after HK_CPU_ISA)";
+  constexpr int64_t kGuard = 64;
+  for (int nr : {16, 32, 48})
+    for (int64_t kc : {1, 2, 3, 4, 5, 9, 100, 785})
+      for (int64_t cols : {1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 100, 200}) {
+        SCOPED_TRACE("nr " + std::to_string(nr) + ", kc " + std::to_string(kc) + ", " + std::to_string(cols) + " columns");
+        const int64_t ldb = cols + 29;
+        // One row more than the block, as inside a taller B: a packer that reads past kc
+        // picks up real values instead of whatever lies past the allocation.
+        auto b = int8s(size_t((kc + 1) * ldb), unsigned(kc * 11 + cols));
+        b[0] = -128;
+        const int64_t elems = round_up(cols, nr) * round_up(kc, 2) + kGuard;
+        std::vector<int16_t> want(size_t(elems), 0x5A5A), got(size_t(elems), 0x5A5A);
+        pack_b<PackI8Pairs>(b.data(), ldb, kc, cols, nr, want.data(), nullptr);
+        pack_b_pairs_ymm(b.data(), ldb, kc, cols, nr, got.data(), nullptr);
+        ASSERT_EQ(want, got);
+      }
+}
+
 TEST(GemmKernels, VnniYmm) {
   const hk::CpuFeatures& f = hk::cpu_features();
   if (f.avx2 && f.avx_vnni) {  // the production (VEX) build
