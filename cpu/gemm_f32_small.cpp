@@ -289,6 +289,9 @@ constexpr int kMR1 = 2 * kMR;
 template <bool Folded>
 struct TileSet {
   static constexpr int kRows = SmallShape<Folded>::kRows, kVectors = SmallShape<Folded>::kVectors;
+  // A whole block is then never one vector wide, so the rows a copying tile is asked for come
+  // from kRows-row tiles (one-vector blocks take kMR1-row ones), within copying's kRows.
+  static_assert(kVectors >= 2, "copying[] holds kRows tiles; a one-vector block's row tiles are kMR1 tall");
   std::array<std::array<TileFn, kVectors>, kRows> tiles;
   std::array<TileFn, kRows> copying;
   std::array<TileFn, kMR1> narrow, masked;
