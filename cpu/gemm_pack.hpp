@@ -83,5 +83,7 @@ void pack_b_t(const typename P::In* bt, int64_t ldbt, int64_t kc, int64_t cols, 
 // pack_b<PackI8Pairs>'s panels with AVX2, for nr a multiple of 16 (gemm_pack_pairs_avx2.cpp;
 // gemm_i8_pairs_plan calls it only on CPUs with AVX2, after the HK_CPU_ISA cap).
 void pack_b_pairs_ymm(const int8_t* b, int64_t ldb, int64_t kc, int64_t cols, int nr, int16_t* dst, int32_t* comp);
+// pack_b_t<PackI8Pairs>'s, likewise.
+void pack_b_t_pairs_ymm(const int8_t* bt, int64_t ldbt, int64_t kc, int64_t cols, int nr, int16_t* dst, int32_t* comp);
 
 }  // namespace hk::cpu

@@ -16,7 +16,10 @@ const GemmPlan<PackI8Pairs>& gemm_i8_pairs_plan() {
   static const GemmPlan<PackI8Pairs> plan = [] {
     apply_isa_cap();
     GemmPlan<PackI8Pairs> p = make_gemm_plan<PackI8Pairs>(gemm_i8_microkernel());
-    if (cpu_features().avx2 && p.kernel.nr % 16 == 0) p.pack_b = &pack_b_pairs_ymm;  // the AVX2 and AVX-512 kernels
+    if (cpu_features().avx2 && p.kernel.nr % 16 == 0) {  // the AVX2 and AVX-512 kernels
+      p.pack_b = &pack_b_pairs_ymm;
+      p.pack_b_t = &pack_b_t_pairs_ymm;
+    }
     return p;
   }();
   return plan;

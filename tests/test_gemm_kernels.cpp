@@ -343,7 +343,8 @@ TEST(GemmKernels, VnniZmmPackingMatchesPortable) {
 // The AVX2 int16-pair packing of B writes exactly the portable layout: every packed pair,
 // for k counts around a pair (odd kc: a zero second half) and column counts around the
 // 16-column step and the panel (a panel of 16, 32 and 48 columns, partial ones zero-padded),
-// from inside a larger matrix, with guard elements after the panels that must stay untouched.
+// from inside a larger matrix, with guard elements after the panels that must stay untouched;
+// B also stored transposed.
 TEST(GemmKernels, PairsYmmPackingMatchesPortable) {
   if (!hk::cpu_features().avx2) GTEST_SKIP() << "no AVX2 (after HK_CPU_ISA)";
   constexpr int64_t kGuard = 64;
@@ -360,6 +361,21 @@ TEST(GemmKernels, PairsYmmPackingMatchesPortable) {
         std::vector<int16_t> want(size_t(elems), 0x5A5A), got(size_t(elems), 0x5A5A);
         pack_b<PackI8Pairs>(b.data(), ldb, kc, cols, nr, want.data(), nullptr);
         pack_b_pairs_ymm(b.data(), ldb, kc, cols, nr, got.data(), nullptr);
+        ASSERT_EQ(want, got);
+      }
+  // B stored transposed (cols × kc: a layer's (out, in) weights), k around the 16-byte step.
+  for (int nr : {16, 32})
+    for (int64_t kc : {1, 2, 3, 15, 16, 17, 31, 33, 100, 785})
+      for (int64_t cols : {1, 7, 8, 9, 15, 16, 17, 33, 100}) {
+        SCOPED_TRACE("transposed, nr " + std::to_string(nr) + ", kc " + std::to_string(kc) + ", " +
+                     std::to_string(cols) + " columns");
+        const int64_t ldbt = kc + 29;
+        auto bt = int8s(size_t((cols + 1) * ldbt), unsigned(kc * 5 + cols));  // a row past the block, as above
+        bt[0] = -128;
+        const int64_t elems = round_up(cols, nr) * round_up(kc, 2) + kGuard;
+        std::vector<int16_t> want(size_t(elems), 0x5A5A), got(size_t(elems), 0x5A5A);
+        pack_b_t<PackI8Pairs>(bt.data(), ldbt, kc, cols, nr, want.data(), nullptr);
+        pack_b_t_pairs_ymm(bt.data(), ldbt, kc, cols, nr, got.data(), nullptr);
         ASSERT_EQ(want, got);
       }
 }
