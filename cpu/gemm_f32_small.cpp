@@ -349,10 +349,59 @@ const float* CopyToStrip(const float* HWY_RESTRICT src, int64_t ld, int64_t k, i
   return dst;
 }
 
-// c = a · b (k > 0) with the tiles of one broadcast form.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+// Rows r of v hold 8 consecutive k of one column each; afterwards v[p] holds k step p of
+// the 8 columns (unpack 32 → shuffle 64 → swap 128-bit halves).
+HWY_INLINE void Transpose8x8(__m256 v[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int p = 0; p < 4; ++p) {
+    v[p] = _mm256_permute2f128_ps(u[p], u[p + 4], 0x20);
+    v[p + 4] = _mm256_permute2f128_ps(u[p], u[p + 4], 0x31);
+  }
+}
+#endif
+
+// dst (k rows of `width`, consecutive) = the first `cols` rows of bt (k long, ld apart)
+// transposed, padded with zeros to `width`: B's block of columns from (out, in) weights, in
+// the layout the tiles read. 8 columns × 8 k per register transpose where there is AVX2.
+const float* TransposeToStrip(const float* HWY_RESTRICT bt, int64_t ld, int64_t k, int64_t cols, int64_t width,
+                              float* HWY_RESTRICT dst) {
+  int64_t c0 = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  const int64_t k8 = k / 8 * 8;
+  for (; c0 + 8 <= cols; c0 += 8) {
+    const float* src = bt + c0 * ld;
+    for (int64_t p = 0; p < k8; p += 8) {
+      __m256 v[8];
+      for (int r = 0; r < 8; ++r) v[r] = _mm256_loadu_ps(src + r * ld + p);
+      Transpose8x8(v);
+      for (int q = 0; q < 8; ++q) _mm256_storeu_ps(dst + (p + q) * width + c0, v[q]);
+    }
+    for (int64_t p = k8; p < k; ++p)
+      for (int r = 0; r < 8; ++r) dst[p * width + c0 + r] = src[r * ld + p];
+  }
+#endif
+  for (int64_t t = c0; t < width; ++t)
+    for (int64_t p = 0; p < k; ++p) dst[p * width + t] = t < cols ? bt[t * ld + p] : 0.0f;
+  return dst;
+}
+
+// c = a · b (k > 0) with the tiles of one broadcast form; b_t: b is stored transposed (n × k,
+// rows ldb apart), and each block of its columns is transposed to the strip first.
 template <bool Folded>
 void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b,
-               int64_t ldb, float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
+               int64_t ldb, float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep,
+               bool b_t) {
   const hn::ScalableTag<float> d;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
   constexpr int64_t NR = TileSet<Folded>::kVectors * L;
@@ -363,13 +412,16 @@ void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t l
   // reads B (the copying tiles), so the copy's reads, the ones that miss, overlap its FMAs
   // instead of preceding them; a block cut short on the right is copied and zero-padded first.
   const int64_t l1 = cpu_features().l1d_bytes > 0 ? cpu_features().l1d_bytes : 32 << 10;
-  const bool strip_b = ldb != NR && m > TileSet<Folded>::kRows && k * ldb * static_cast<int64_t>(sizeof(float)) > l1;
+  const bool strip_b = b_t || (ldb != NR && m > TileSet<Folded>::kRows && k * ldb * static_cast<int64_t>(sizeof(float)) > l1);
   float* strip = strip_b ? static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * NR))) : nullptr;
   for (int64_t jr = 0; jr < n; jr += NR) {
     const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
     const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{}, ep_tail = ep ? epilogue_at(*ep, jr + full * L) : Epilogue{};
-    const bool copy_in_tile = strip_b && cols == NR;
-    const float* bb = !strip_b ? b + jr : copy_in_tile ? strip : CopyToStrip(b + jr, ldb, k, cols, NR, strip);
+    const bool copy_in_tile = strip_b && cols == NR && !b_t;
+    const float* bb = !strip_b       ? b + jr
+                      : b_t          ? TransposeToStrip(b + jr * ldb, ldb, k, cols, NR, strip)
+                      : copy_in_tile ? strip
+                                     : CopyToStrip(b + jr, ldb, k, cols, NR, strip);
     const int64_t ldbb = strip_b ? NR : ldb;
     if (full > 0)
       for_row_tiles(m, full == 1 ? kMR1 : TileSet<Folded>::kRows, [&](int64_t ir, int64_t rows) {
@@ -400,7 +452,7 @@ void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t l
 }
 
 void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
-                  float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
+                  float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep, bool b_t) {
   if (k <= 0) {  // an empty sum: zeros, or the epilogue of zeros; B may be a null pointer then
     if (!ep) {
       for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
@@ -418,15 +470,15 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
   // the narrow tiles.
   const hn::ScalableTag<float> d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
-  if (m > 0 && m <= kMR1 && (n == lanes || (kMaskedLoads && n > 0 && n < lanes))) {
+  if (!b_t && m > 0 && m <= kMR1 && (n == lanes || (kMaskedLoads && n > 0 && n < lanes))) {
     const TileSet<kTwoBroadcastForms>& ts = kTileSet<kTwoBroadcastForms>;
     (n == lanes ? ts.narrow : ts.masked)[static_cast<std::size_t>(m - 1)](k, a, lda, b, ldb, c, ldc, m, n, ep, nullptr);
     return;
   }
   if (f32_broadcast_folded())
-    SmallGemm(kTileSet<kTwoBroadcastForms>, a, lda, b, ldb, c, ldc, m, k, n, ep);
+    SmallGemm(kTileSet<kTwoBroadcastForms>, a, lda, b, ldb, c, ldc, m, k, n, ep, b_t);
   else
-    SmallGemm(kTileSet<false>, a, lda, b, ldb, c, ldc, m, k, n, ep);
+    SmallGemm(kTileSet<false>, a, lda, b, ldb, c, ldc, m, k, n, ep, b_t);
 }
 
 }  // namespace hk::cpu::HWY_NAMESPACE
@@ -438,7 +490,12 @@ HWY_EXPORT(SmallGemmF32);
 
 void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
                     int64_t k, int64_t n, const Epilogue* ep) {
-  HWY_DYNAMIC_DISPATCH(SmallGemmF32)(a, lda, b, ldb, c, ldc, m, k, n, ep);
+  HWY_DYNAMIC_DISPATCH(SmallGemmF32)(a, lda, b, ldb, c, ldc, m, k, n, ep, false);
+}
+
+void gemm_f32_small_t(const float* a, int64_t lda, const float* bt, int64_t ldbt, float* c, int64_t ldc, int64_t m,
+                      int64_t k, int64_t n, const Epilogue* ep) {
+  HWY_DYNAMIC_DISPATCH(SmallGemmF32)(a, lda, bt, ldbt, c, ldc, m, k, n, ep, true);
 }
 }  // namespace hk::cpu
 #endif

@@ -207,11 +207,23 @@ bool few_rows_i8(int64_t m, int64_t k, int64_t n) {
   return m > 1 && m <= kFewRowsI8 && vnni_register_blocks(k, n) && !(cpu_has_amx() && amx_pays(m, k, n));
 }
 
+// b (n, k), a layer's (out, in) weights: from kTransposeRows rows and kTransposeCols columns
+// up, each block of B's columns is transposed to a strip for the small GEMM's tiles
+// (gemm_f32_small_t), which read a third of the dot products' bytes from L2 per multiply-add
+// (two vectors of B per 12 multiply-add vectors, where a 4 × 4 dot-product tile loads 8 per
+// 16, of a and of b, both from L2);
+// fewer rows take the dot products (gemm_f32_nt.cpp), which read W once in its own layout,
+// where the transposition costs as much as a few rows' product (timed at 784 × 128: slower at
+// 4 rows, faster from 8, twice as fast from 32), and so do narrower products, whose dot
+// products waste no lanes.
+constexpr int64_t kTransposeRows = 8, kTransposeCols = 16;
+
 // The small GEMM over threads; with an epilogue, c is a linear layer's output. b_t: b is
-// (n, k), and the product a · bᵀ (gemm_f32_small_nt).
+// (n, k), and the product a · bᵀ (gemm_f32_small_t or gemm_f32_small_nt, above).
 void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads,
                      const Epilogue* ep, bool b_t = false) {
-  const auto kernel = b_t ? &gemm_f32_small_nt : &gemm_f32_small;
+  const bool transpose = b_t && m >= kTransposeRows && n >= kTransposeCols;
+  const auto kernel = !b_t ? &gemm_f32_small : transpose ? &gemm_f32_small_t : &gemm_f32_small_nt;
   const int64_t ldb = b_t ? k : n;
   // Split by columns when there are enough (each thread reads its own columns of B, which
   // is the operand the small GEMM re-reads), else by rows; units are whole tiles on every
@@ -225,7 +237,7 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
   // A's rows a multiple of 4 KiB apart (K a multiple of 1024) all fall in one set of L1, and a
   // tile's rows (12 on AVX-512) outnumber its ways: each part copies the rows it reads to
   // rows 64 bytes longer first, a pass over its rows that the tile's misses cost many times.
-  const bool pad_a = !b_t && m > 1 && k > 0 && (k * static_cast<int64_t>(sizeof(float))) % 4096 == 0;
+  const bool pad_a = (!b_t || transpose) && m > 1 && k > 0 && (k * static_cast<int64_t>(sizeof(float))) % 4096 == 0;
   auto rows_of_a = [&](int64_t i0, int64_t i1, int64_t& lda) -> const float* {
     lda = k;
     if (!pad_a) return a + i0 * k;
@@ -295,7 +307,7 @@ bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, 
                          const Epilogue& ep, int threads) {
   if (linear_gemv<float, float>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_f32_row, &gemv_f32_col)) return true;
   if (w_out_in ? !small_f32_nt(m, k, n) : !small_f32(m, k, n)) return false;
-  // (out, in) weights: dot products along k, neither operand transposed (gemm_f32_nt.cpp).
+  // (out, in) weights: transposed block by block, or dot products along k (small_f32_split).
   if (w_out_in || !narrow_f32(x, w, out, m, k, n, threads, &ep)) small_f32_split(x, w, out, m, k, n, threads, &ep, w_out_in);
   return true;
 }

@@ -65,6 +65,11 @@ void gemv_i8_col_portable(const int8_t* a, int64_t lda, const int8_t* x, int32_t
 void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,
                     int64_t k, int64_t n, const kernel::Epilogue* ep = nullptr);
 
+// The same tiles with b stored transposed (bt: n × k, row stride ldbt, a layer's (out, in)
+// weights): each block of B's columns is transposed to a strip (K × the tile's width) first.
+void gemm_f32_small_t(const float* a, int64_t lda, const float* bt, int64_t ldbt, float* c, int64_t ldc, int64_t m,
+                      int64_t k, int64_t n, const kernel::Epilogue* ep = nullptr);
+
 // c (m × n, ldc) = a · bᵀ with b (n × k, row stride ldb), neither operand packed
 // (gemm_f32_nt.cpp): a linear layer with (out, in) weights; ep as above.
 void gemm_f32_small_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,

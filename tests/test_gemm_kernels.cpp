@@ -484,6 +484,14 @@ template <class T> struct Strided {
   }
 };
 
+// v (rows × cols) stored transposed: cols × rows.
+template <class T> std::vector<T> transposed(const std::vector<T>& v, int64_t rows, int64_t cols) {
+  std::vector<T> t(v.size());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) t[size_t(j * rows + i)] = v[size_t(i * cols + j)];
+  return t;
+}
+
 // The GEMV kernels on every target: K around the group of four rows, N around whole vectors
 // and the L1 column block, strided operands, a guarded output.
 TEST(GemmShapes, GemvOnEveryTarget) {
@@ -631,7 +639,8 @@ TEST(GemmShapes, DotProductsI8OnVnni) {
 // tiles differ: 12 × 2 and 6 × 4): every row template (short tiles at the bottom, one-vector
 // tiles of up to twice the rows), every vector count
 // and the sub-vector strip at the right edge, K in steps of four and the rest, strided A, B
-// and C, and B's blocks copied to strips.
+// and C, and B's blocks copied to strips; and B stored transposed, its blocks transposed to
+// strips (8 × 8 at a time where there is AVX2: K and N around multiples of 8).
 TEST(GemmShapes, SmallGemmOnEveryTarget) {
   const std::vector<Shape3> shapes = {{2, 1, 1},    {2, 0, 7},    {3, 5, 16},  {4, 9, 33},    {7, 13, 10},
                                       {12, 8, 32},  {13, 64, 64}, {25, 3, 47}, {64, 128, 10}, {33, 200, 70},
@@ -639,7 +648,8 @@ TEST(GemmShapes, SmallGemmOnEveryTarget) {
                                       // B's rows spanning more than L1: copied to a strip per block of
                                       // columns, with every kind of last block (whole vectors, a vector and
                                       // a part, a part); a short M and a short K that take no strip
-                                      {30, 600, 40}, {40, 800, 26}, {19, 700, 100}, {5, 600, 40}, {40, 50, 26}};
+                                      {30, 600, 40}, {40, 800, 26}, {19, 700, 100}, {5, 600, 40}, {40, 50, 26},
+                                      {9, 16, 8}, {8, 17, 24}, {10, 31, 9}};
   for_each_target([&](const std::string& name) {
    for_each_broadcast_form([&](const std::string& form) {
     for (const Shape3& s : shapes) {
@@ -653,6 +663,14 @@ TEST(GemmShapes, SmallGemmOnEveryTarget) {
       ASSERT_TRUE(c.guards_intact()) << "wrote outside C";
       for (int64_t i = 0; i < s.m; ++i)
         for (int64_t j = 0; j < s.n; ++j) ASSERT_EQ(c.at(i, j), float(ref[size_t(i * s.n + j)])) << i << "," << j;
+      // B stored transposed (n × k), each block of columns transposed to the strip.
+      Strided<float> bt(transposed(b.dense, s.k, s.n), s.n, s.k, 3);
+      GuardedC<float> ct(s.m, s.n, std::bit_cast<float>(0x7fa5a5a5u));
+      gemm_f32_small_t(a.buf.data(), a.ld, bt.buf.data(), bt.ld, ct.c(), ct.ldc, s.m, s.k, s.n);
+      ASSERT_TRUE(ct.guards_intact()) << "B transposed: wrote outside C";
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j)
+          ASSERT_EQ(ct.at(i, j), float(ref[size_t(i * s.n + j)])) << "B transposed: " << i << "," << j;
     }
    });
   });
