@@ -347,21 +347,24 @@ TEST(GemmKernels, VnniZmmPackingMatchesPortable) {
 // B also stored transposed.
 TEST(GemmKernels, PairsYmmPackingMatchesPortable) {
   if (!hk::cpu_features().avx2) GTEST_SKIP() << "no AVX2 (after HK_CPU_ISA)";
-  constexpr int64_t kGuard = 64;
+  using Pack = void (*)(const int8_t*, int64_t, int64_t, int64_t, int, int16_t*, int32_t*);
+  // stored_rows × ld bytes, one row more than the block, as inside a taller B: a packer that
+  // reads past the block picks up real values instead of whatever lies past the allocation.
+  auto check = [](Pack portable, Pack ymm, int nr, int64_t kc, int64_t cols, int64_t stored_rows, int64_t ld) {
+    auto b = int8s(size_t((stored_rows + 1) * ld), unsigned(kc * 11 + cols));
+    b[0] = -128;
+    const int64_t elems = round_up(cols, nr) * round_up(kc, 2) + 64;  // 64 guard elements
+    std::vector<int16_t> want(size_t(elems), 0x5A5A), got(size_t(elems), 0x5A5A);
+    portable(b.data(), ld, kc, cols, nr, want.data(), nullptr);
+    ymm(b.data(), ld, kc, cols, nr, got.data(), nullptr);
+    ASSERT_EQ(want, got);
+  };
   for (int nr : {16, 32, 48})
     for (int64_t kc : {1, 2, 3, 4, 5, 9, 100, 785})
       for (int64_t cols : {1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 100, 200}) {
         SCOPED_TRACE("nr " + std::to_string(nr) + ", kc " + std::to_string(kc) + ", " + std::to_string(cols) + " columns");
-        const int64_t ldb = cols + 29;
-        // One row more than the block, as inside a taller B: a packer that reads past kc
-        // picks up real values instead of whatever lies past the allocation.
-        auto b = int8s(size_t((kc + 1) * ldb), unsigned(kc * 11 + cols));
-        b[0] = -128;
-        const int64_t elems = round_up(cols, nr) * round_up(kc, 2) + kGuard;
-        std::vector<int16_t> want(size_t(elems), 0x5A5A), got(size_t(elems), 0x5A5A);
-        pack_b<PackI8Pairs>(b.data(), ldb, kc, cols, nr, want.data(), nullptr);
-        pack_b_pairs_ymm(b.data(), ldb, kc, cols, nr, got.data(), nullptr);
-        ASSERT_EQ(want, got);
+        check(&pack_b<PackI8Pairs>, &pack_b_pairs_ymm, nr, kc, cols, kc, cols + 29);
+        if (HasFatalFailure()) return;
       }
   // B stored transposed (cols × kc: a layer's (out, in) weights), k around the 16-byte step.
   for (int nr : {16, 32})
@@ -369,14 +372,8 @@ TEST(GemmKernels, PairsYmmPackingMatchesPortable) {
       for (int64_t cols : {1, 7, 8, 9, 15, 16, 17, 33, 100}) {
         SCOPED_TRACE("transposed, nr " + std::to_string(nr) + ", kc " + std::to_string(kc) + ", " +
                      std::to_string(cols) + " columns");
-        const int64_t ldbt = kc + 29;
-        auto bt = int8s(size_t((cols + 1) * ldbt), unsigned(kc * 5 + cols));  // a row past the block, as above
-        bt[0] = -128;
-        const int64_t elems = round_up(cols, nr) * round_up(kc, 2) + kGuard;
-        std::vector<int16_t> want(size_t(elems), 0x5A5A), got(size_t(elems), 0x5A5A);
-        pack_b_t<PackI8Pairs>(bt.data(), ldbt, kc, cols, nr, want.data(), nullptr);
-        pack_b_t_pairs_ymm(bt.data(), ldbt, kc, cols, nr, got.data(), nullptr);
-        ASSERT_EQ(want, got);
+        check(&pack_b_t<PackI8Pairs>, &pack_b_t_pairs_ymm, nr, kc, cols, cols, kc + 29);
+        if (HasFatalFailure()) return;
       }
 }
 
