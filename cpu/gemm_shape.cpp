@@ -209,13 +209,12 @@ bool few_rows_i8(int64_t m, int64_t k, int64_t n) {
 
 // b (n, k), a layer's (out, in) weights: from kTransposeRows rows and kTransposeCols columns
 // up, each block of B's columns is transposed to a strip for the small GEMM's tiles
-// (gemm_f32_small_t), which read a third of the dot products' bytes from L2 per multiply-add
-// (two vectors of B per 12 multiply-add vectors, where a 4 × 4 dot-product tile loads 8 per
-// 16, of a and of b, both from L2);
-// fewer rows take the dot products (gemm_f32_nt.cpp), which read W once in its own layout,
-// where the transposition costs as much as a few rows' product (timed at 784 × 128: slower at
-// 4 rows, faster from 8, twice as fast from 32), and so do narrower products, whose dot
-// products waste no lanes.
+// (gemm_f32_small_t), which read a third of the dot products' bytes from L2 per multiply-add:
+// two vectors of B per 12 multiply-add vectors, where a 4 × 4 dot-product tile loads 8 per
+// 16, of a and of b. Fewer rows take the dot products (gemm_f32_nt.cpp), which read W once
+// as stored, since there the transposition costs more than it saves (timed at 784 × 128:
+// slower at 4 rows, faster from 8, twice as fast from 32); so do narrower products, whose
+// dot products waste no lanes.
 constexpr int64_t kTransposeRows = 8, kTransposeCols = 16;
 
 // The small GEMM over threads; with an epilogue, c is a linear layer's output. b_t: b is
@@ -276,6 +275,9 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
 // from about kNarrowRows rows up (timed against the small GEMM at 10 columns: slower at 8
 // rows, even at 32, faster from 64). False for any other shape.
 constexpr int64_t kNarrowN = 16, kNarrowRows = 32;
+// Its copy of B is in scratch slot 1, where gemm_f32_small_t keeps its strip: its products
+// must stay on the dot products.
+static_assert(kNarrowN <= kTransposeCols, "narrow_f32's transposed B would be overwritten by the strip");
 bool narrow_f32(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads,
                 const Epilogue* ep) {
   if (n >= kNarrowN || n % 8 == 0 || m < kNarrowRows || k < 1) return false;

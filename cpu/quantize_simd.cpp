@@ -65,7 +65,8 @@ HWY_INLINE hn::Vec128<int8_t> QuantizeAvx512(const float* x, __m512 s, __m512 r,
 // vector of 8 int32 to 8 bytes on its own (two packs and a lane permute per 8-byte store);
 // here two vpackssdw, one vpacksswb and one vpermd give all 32 bytes for one store. The
 // packs saturate at +127, so only the lower end is clamped (to −127, not −128), after a NaN
-// lane is zeroed (vcvtps2dq would turn it into INT32_MIN). Returns how many floats it did.
+// lane is zeroed (the clamp of x made it −lim, whose quotient would give −127). Returns how
+// many floats it did.
 HWY_INLINE size_t QuantizeAvx2Blocks(const float* x, float scale, float r, float lim, int8_t* q, size_t n) {
   const __m256 s = _mm256_set1_ps(scale), rv = _mm256_set1_ps(r), hi = _mm256_set1_ps(lim), lo = _mm256_set1_ps(-lim);
   const __m256 floor = _mm256_set1_ps(-127.0f);
