@@ -396,12 +396,12 @@ const float* TransposeToStrip(const float* HWY_RESTRICT bt, int64_t ld, int64_t 
   return dst;
 }
 
-// c = a · b (k > 0) with the tiles of one broadcast form; b_t: b is stored transposed (n × k,
-// rows ldb apart), and each block of its columns is transposed to the strip first.
-template <bool Folded>
+// c = a · b (k > 0) with the tiles of one broadcast form; BT: b is stored transposed (n × k,
+// rows ldb apart), and each block of its columns is transposed to the strip first (a
+// template parameter, so the plain product's instance is the code it was without it).
+template <bool Folded, bool BT>
 void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b,
-               int64_t ldb, float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep,
-               bool b_t) {
+               int64_t ldb, float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
   const hn::ScalableTag<float> d;
   constexpr int64_t L = static_cast<int64_t>(hn::MaxLanes(d));
   constexpr int64_t NR = TileSet<Folded>::kVectors * L;
@@ -412,14 +412,14 @@ void SmallGemm(const TileSet<Folded>& ts, const float* HWY_RESTRICT a, int64_t l
   // reads B (the copying tiles), so the copy's reads, the ones that miss, overlap its FMAs
   // instead of preceding them; a block cut short on the right is copied and zero-padded first.
   const int64_t l1 = cpu_features().l1d_bytes > 0 ? cpu_features().l1d_bytes : 32 << 10;
-  const bool strip_b = b_t || (ldb != NR && m > TileSet<Folded>::kRows && k * ldb * static_cast<int64_t>(sizeof(float)) > l1);
+  const bool strip_b = BT || (ldb != NR && m > TileSet<Folded>::kRows && k * ldb * static_cast<int64_t>(sizeof(float)) > l1);
   float* strip = strip_b ? static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(k * NR))) : nullptr;
   for (int64_t jr = 0; jr < n; jr += NR) {
     const int64_t cols = std::min(NR, n - jr), full = cols / L, tail = cols - full * L;
     const Epilogue ep_j = ep ? epilogue_at(*ep, jr) : Epilogue{}, ep_tail = ep ? epilogue_at(*ep, jr + full * L) : Epilogue{};
-    const bool copy_in_tile = strip_b && cols == NR && !b_t;
-    const float* bb = !strip_b       ? b + jr
-                      : b_t          ? TransposeToStrip(b + jr * ldb, ldb, k, cols, NR, strip)
+    const bool copy_in_tile = !BT && strip_b && cols == NR;
+    const float* bb = BT             ? TransposeToStrip(b + jr * ldb, ldb, k, cols, NR, strip)
+                      : !strip_b     ? b + jr
                       : copy_in_tile ? strip
                                      : CopyToStrip(b + jr, ldb, k, cols, NR, strip);
     const int64_t ldbb = strip_b ? NR : ldb;
@@ -475,10 +475,17 @@ void SmallGemmF32(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RES
     (n == lanes ? ts.narrow : ts.masked)[static_cast<std::size_t>(m - 1)](k, a, lda, b, ldb, c, ldc, m, n, ep, nullptr);
     return;
   }
-  if (f32_broadcast_folded())
-    SmallGemm(kTileSet<kTwoBroadcastForms>, a, lda, b, ldb, c, ldc, m, k, n, ep, b_t);
-  else
-    SmallGemm(kTileSet<false>, a, lda, b, ldb, c, ldc, m, k, n, ep, b_t);
+  const bool folded = f32_broadcast_folded();
+  if (b_t) {
+    if (folded)
+      SmallGemm<kTwoBroadcastForms, true>(kTileSet<kTwoBroadcastForms>, a, lda, b, ldb, c, ldc, m, k, n, ep);
+    else
+      SmallGemm<false, true>(kTileSet<false>, a, lda, b, ldb, c, ldc, m, k, n, ep);
+  } else if (folded) {
+    SmallGemm<kTwoBroadcastForms, false>(kTileSet<kTwoBroadcastForms>, a, lda, b, ldb, c, ldc, m, k, n, ep);
+  } else {
+    SmallGemm<false, false>(kTileSet<false>, a, lda, b, ldb, c, ldc, m, k, n, ep);
+  }
 }
 
 }  // namespace hk::cpu::HWY_NAMESPACE
