@@ -350,25 +350,7 @@ const float* CopyToStrip(const float* HWY_RESTRICT src, int64_t ld, int64_t k, i
 }
 
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-// Rows r of v hold 8 consecutive k of one column each; afterwards v[p] holds k step p of
-// the 8 columns (unpack 32 → shuffle 64 → swap 128-bit halves).
-HWY_INLINE void Transpose8x8(__m256 v[8]) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-  }
-  for (int p = 0; p < 4; ++p) {
-    v[p] = _mm256_permute2f128_ps(u[p], u[p + 4], 0x20);
-    v[p + 4] = _mm256_permute2f128_ps(u[p], u[p + 4], 0x31);
-  }
-}
+#include "cpu/transpose_8x8_avx2.inc"  // transpose_8x8_32
 #endif
 
 // dst (k rows of `width`, consecutive) = the first `cols` rows of bt (k long, ld apart)
@@ -384,7 +366,7 @@ const float* TransposeToStrip(const float* HWY_RESTRICT bt, int64_t ld, int64_t 
     for (int64_t p = 0; p < k8; p += 8) {
       __m256 v[8];
       for (int r = 0; r < 8; ++r) v[r] = _mm256_loadu_ps(src + r * ld + p);
-      Transpose8x8(v);
+      transpose_8x8_32(v);
       for (int q = 0; q < 8; ++q) _mm256_storeu_ps(dst + (p + q) * width + c0, v[q]);
     }
     for (int64_t p = k8; p < k; ++p)

@@ -30,25 +30,7 @@ inline void store_pairs_16(__m128i x0, __m128i x1, int16_t* d) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 16), _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1)));  // 8–15
 }
 
-// Rows r of w hold 8 words (k pairs q = 0 … 7) of one column each; afterwards w[q] holds
-// pair q of the 8 columns: a transpose of 32-bit words (unpack 32 → unpack 64 → swap halves).
-inline void transpose_8x8_epi32(__m256i w[8]) {
-  __m256i t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_epi32(w[i], w[i + 1]);  // per half: pairs 0, 1 (4, 5) of rows i, i + 1
-    t[i + 1] = _mm256_unpackhi_epi32(w[i], w[i + 1]);  // pairs 2, 3 (6, 7)
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);  // per half: pair 0 (4) of 4 rows
-    u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);  // pair 1 (5)
-    u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);  // pair 2 (6)
-    u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);  // pair 3 (7)
-  }
-  for (int q = 0; q < 4; ++q) {
-    w[q] = _mm256_permute2x128_si256(u[q], u[q + 4], 0x20);  // rows 0–3 and 4–7 of pair q
-    w[q + 4] = _mm256_permute2x128_si256(u[q], u[q + 4], 0x31);  // of pair q + 4
-  }
-}
+#include "cpu/transpose_8x8_avx2.inc"  // transpose_8x8_32
 
 // One column (src: its row of bt) from k pair q0 on, one pair at a time; zeros past kc, and
 // for a column past the block (src null).
@@ -106,11 +88,13 @@ void pack_b_t_pairs_ymm(const int8_t* bt, int64_t ldbt, int64_t kc, int64_t cols
     int16_t* d = dst + c0 / nr * panel + c0 % nr * 2;  // column c0's pair in group 0 (8 columns stay in one panel)
     const int8_t* src = bt + c0 * ldbt;
     for (int64_t p = 0; p < k16; p += 16) {
-      __m256i w[8];
+      __m256 w[8];  // 8 columns' pairs, as 32-bit lanes
       for (int r = 0; r < 8; ++r)
-        w[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + r * ldbt + p)));
-      transpose_8x8_epi32(w);
-      for (int q = 0; q < 8; ++q) _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + (p / 2 + q) * stride), w[q]);
+        w[r] = _mm256_castsi256_ps(
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + r * ldbt + p))));
+      transpose_8x8_32(w);
+      for (int q = 0; q < 8; ++q)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + (p / 2 + q) * stride), _mm256_castps_si256(w[q]));
     }
     for (int r = 0; r < 8; ++r) pairs_of_column(src + r * ldbt, k16 / 2, kc, stride, d + 2 * r);
   }
