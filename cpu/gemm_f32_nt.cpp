@@ -35,8 +35,13 @@ HWY_BEFORE_NAMESPACE();
 namespace hk::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Rows of a and rows of b per tile: 16 accumulators, 8 loads per 16 multiply-adds.
-constexpr int kNtMR = 4, kNtNR = 4;
+// Rows of a and rows of b per tile: MR · 4 accumulators, MR + 4 loads per 4 · MR
+// multiply-adds. Four rows of a where there are 32 vector registers; three on x86 before
+// AVX-512, whose 16 hold 12 accumulators and 4 vectors of a and b (at four rows the compiler
+// spills two accumulators to the stack, a store and a load in their dependency chain every k
+// step).
+constexpr int kNtMR = HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3 ? 3 : 4;
+constexpr int kNtNR = 4;
 
 #if HWY_TARGET != HWY_SCALAR  // vectors of 128-bit blocks (SCALAR reduces each sum alone)
 // v's 128-bit blocks added together: one 128-bit vector.
@@ -65,6 +70,13 @@ hn::Vec<hn::Full128<float>> SumFour(D d, hn::Vec<D> v0, hn::Vec<D> v1, hn::Vec<D
   return SumBlocks(d, z);
 }
 #endif
+
+// One finished sum through ep (column j of the tile), in hk/ops.hpp's order.
+inline float Finish(float s, const Epilogue* ep, int j) {
+  if (ep && ep->bias) s = s + ep->bias[j];
+  if (ep && ep->relu) s = 0.0f > s ? 0.0f : s;
+  return s;
+}
 
 // c (R × C outputs, row stride ldc) = a (R rows, lda) · b (C rows, ldb)ᵀ over k; ep, when
 // given, starts at this tile's first column.
@@ -105,28 +117,35 @@ void NtTile(int64_t k, const float* HWY_RESTRICT a, int64_t lda, const float* HW
       for (int j = 0; j < C; ++j) acc[r][j] = hn::MulAdd(av[r], bv[j], acc[r][j]);
     done = k;
   }
-  const bool bias = ep && ep->bias, relu = ep && ep->relu;
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
 #if HWY_TARGET != HWY_SCALAR
-    if constexpr (C == 4) {
-      if (done == k) {  // a whole row of the tile at once, its four sums in one 128-bit vector
-        const hn::Full128<float> d4;
-        auto v = SumFour(d, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
-        if (bias) v = hn::Add(v, hn::LoadU(d4, ep->bias));
-        if (relu) v = hn::IfThenElse(hn::Lt(v, hn::Zero(d4)), hn::Zero(d4), v);
-        hn::StoreU(v, d4, c + r * ldc);
-        continue;
+    if (done == k) {  // the row's sums four at a time, as the lanes of one 128-bit vector
+      const hn::Full128<float> d4;
+      const bool bias = ep && ep->bias, relu = ep && ep->relu;
+#pragma GCC unroll 4
+      for (int j0 = 0; j0 < C; j0 += 4) {
+        const auto z = hn::Zero(d);  // the lanes past the row's last sum
+        auto v = SumFour(d, acc[r][j0], j0 + 1 < C ? acc[r][j0 + 1] : z, j0 + 2 < C ? acc[r][j0 + 2] : z,
+                         j0 + 3 < C ? acc[r][j0 + 3] : z);
+        if (j0 + 4 <= C) {
+          if (bias) v = hn::Add(v, hn::LoadU(d4, ep->bias + j0));
+          if (relu) v = hn::IfThenElse(hn::Lt(v, hn::Zero(d4)), hn::Zero(d4), v);
+          hn::StoreU(v, d4, c + r * ldc + j0);
+          continue;
+        }
+        alignas(16) float sums[4];
+        hn::Store(v, d4, sums);
+        for (int j = j0; j < C; ++j) c[r * ldc + j] = Finish(sums[j - j0], ep, j);
       }
+      continue;
     }
 #endif
 #pragma GCC unroll 4
     for (int j = 0; j < C; ++j) {
       float s = hn::GetLane(hn::SumOfLanes(d, acc[r][j]));
       for (int64_t p = done; p < k; ++p) s += a[r * lda + p] * b[j * ldb + p];  // the k tail
-      if (bias) s = s + ep->bias[j];
-      if (relu) s = 0.0f > s ? 0.0f : s;
-      c[r * ldc + j] = s;
+      c[r * ldc + j] = Finish(s, ep, j);
     }
   }
 }
@@ -147,15 +166,19 @@ constexpr std::array<std::array<NtTileFn, kNtNR>, kNtMR> kNtTiles =
 
 void SmallGemmF32Nt(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
                     float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
-  // A tile of b's rows stays in L1 while every tile of a's rows passes it.
-  for (int64_t j0 = 0; j0 < n; j0 += kNtNR) {
-    const int64_t cols = std::min<int64_t>(kNtNR, n - j0);
+  // A tile of b's rows stays in L1 while every tile of a's rows passes it. The columns are
+  // cut into tiles of near-equal width (10 as 4, 3, 3, not 4, 4, 2), since a tile's loads of
+  // a are shared by its columns.
+  const int64_t col_tiles = (n + kNtNR - 1) / kNtNR;
+  for (int64_t t = 0, j0 = 0; t < col_tiles; ++t) {
+    const int64_t cols = n / col_tiles + (t < n % col_tiles ? 1 : 0);
     const Epilogue ep_j = ep ? epilogue_at(*ep, j0) : Epilogue{};
     for (int64_t i0 = 0; i0 < m; i0 += kNtMR) {
       const int64_t rows = std::min<int64_t>(kNtMR, m - i0);
       kNtTiles[rows - 1][cols - 1](k, a + i0 * lda, lda, b + j0 * ldb, ldb, c + i0 * ldc + j0, ldc,
                                    ep ? &ep_j : nullptr);
     }
+    j0 += cols;
   }
 }
 

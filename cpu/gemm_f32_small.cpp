@@ -378,6 +378,12 @@ const float* TransposeToStrip(const float* HWY_RESTRICT bt, int64_t ld, int64_t 
   return dst;
 }
 
+// dst (cols × rows, consecutive) = src (rows × cols, rows ld apart) transposed: a narrow
+// B (K × N) as the rows of its columns, for the dot products (gemm_shape.cpp's narrow_f32).
+void TransposeF32(const float* HWY_RESTRICT src, int64_t ld, int64_t rows, int64_t cols, float* HWY_RESTRICT dst) {
+  TransposeToStrip(src, ld, cols, rows, rows, dst);
+}
+
 // c = a · b (k > 0) with the tiles of one broadcast form; BT: b is stored transposed (n × k,
 // rows ldb apart), and each block of its columns is transposed to the strip first (a
 // template parameter, so the plain product's instance is the code it was without it).
@@ -485,6 +491,12 @@ void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, fl
 void gemm_f32_small_t(const float* a, int64_t lda, const float* bt, int64_t ldbt, float* c, int64_t ldc, int64_t m,
                       int64_t k, int64_t n, const Epilogue* ep) {
   HWY_DYNAMIC_DISPATCH(SmallGemmF32)(a, lda, bt, ldbt, c, ldc, m, k, n, ep, true);
+}
+
+HWY_EXPORT(TransposeF32);
+
+void transpose_f32(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst) {
+  HWY_DYNAMIC_DISPATCH(TransposeF32)(src, ld, rows, cols, dst);
 }
 }  // namespace hk::cpu
 #endif

@@ -267,23 +267,24 @@ void small_f32_split(const float* a, const float* b, float* c, int64_t m, int64_
   });
 }
 
-// A product this narrow (N under 16 and no multiple of 8: the classifier head's 10 outputs)
-// wastes a third or more of the small GEMM's multiply-adds on the lanes past N, since its
-// tiles are whole vectors of columns. Dot products along k (gemm_f32_nt.cpp) waste none:
-// B (K × N, under a quarter of L2 on the paths that ask) is transposed into the calling
-// thread's scratch, then each output is a row of A with a row of the copy. The copy pays
-// from about kNarrowRows rows up (timed against the small GEMM at 10 columns: slower at 8
-// rows, even at 32, faster from 64). False for any other shape.
+// A product this narrow (N under 16, and a quarter or more of the lanes of N rounded up to
+// 8 left empty: the classifier head's 10 outputs in 16) wastes that share of the small
+// GEMM's multiply-adds, since its tiles are whole vectors of columns. Dot products along k
+// (gemm_f32_nt.cpp) waste none: B (K × N, under a quarter of L2 on the paths that ask) is
+// transposed into the calling thread's scratch, then each output is a row of A with a row
+// of the copy. The copy pays from about kNarrowRows rows up (timed against the small GEMM
+// at K = 128, N from 3 to 15: even at 16 rows, faster from 32 where a quarter of the lanes
+// or more would be empty, slower at 7, 14 and 15 columns). False for any other shape.
 constexpr int64_t kNarrowN = 16, kNarrowRows = 32;
 // Its copy of B is in scratch slot 1, where gemm_f32_small_t keeps its strip: its products
 // must stay on the dot products.
 static_assert(kNarrowN <= kTransposeCols, "narrow_f32's transposed B would be overwritten by the strip");
 bool narrow_f32(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n, int threads,
                 const Epilogue* ep) {
-  if (n >= kNarrowN || n % 8 == 0 || m < kNarrowRows || k < 1) return false;
+  const int64_t lanes = (n + 7) / 8 * 8;  // N in whole 8-lane vectors
+  if (n >= kNarrowN || 4 * (lanes - n) < lanes || m < kNarrowRows || k < 1) return false;
   auto* bt = static_cast<float*>(pack_scratch(1, sizeof(float) * static_cast<std::size_t>(n * k)));
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j) bt[j * k + p] = b[p * n + j];
+  transpose_f32(b, n, k, n, bt);
   small_f32_split(a, bt, c, m, k, n, threads, ep, true);
   return true;
 }

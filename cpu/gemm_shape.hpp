@@ -70,6 +70,10 @@ void gemm_f32_small(const float* a, int64_t lda, const float* b, int64_t ldb, fl
 void gemm_f32_small_t(const float* a, int64_t lda, const float* bt, int64_t ldbt, float* c, int64_t ldc, int64_t m,
                       int64_t k, int64_t n, const kernel::Epilogue* ep = nullptr);
 
+// dst (cols × rows, consecutive) = src (rows × cols, row stride ld) transposed, by 8 × 8
+// register transposes where there is AVX2 (gemm_f32_small.cpp).
+void transpose_f32(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst);
+
 // c (m × n, ldc) = a · bᵀ with b (n × k, row stride ldb), neither operand packed
 // (gemm_f32_nt.cpp): a linear layer with (out, in) weights; ep as above.
 void gemm_f32_small_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t m,

@@ -698,8 +698,10 @@ TEST(GemmShapes, ChoiceBoundaries) {
       {7, 13, 10, true, false, true},      // tiny (K < 256, M·N ≤ 64²): straight to the small GEMM
       {64, 255, 64, true, false},    // ... at its bounds
       {65, 255, 64, true, false, false, false, true},    // ... past them: the small GEMM through its split
-      {64, 128, 10, true, false},    // tiny and narrow (N < 16, no multiple of 8, 32 rows or more): dot products on B's transposed copy
-      {33, 300, 15, true, false, false, false, true},    // narrow past the tiny bounds
+      {64, 128, 10, true, false},    // tiny and narrow (N < 16, a quarter of its 8-lane vectors empty, 32 rows or more): dot products on B's transposed copy
+      {33, 300, 12, true, false, false, false, true},    // narrow past the tiny bounds
+      {33, 300, 15, true, false, false, false, true},    // ... too full for it: the small GEMM
+      {40, 70, 5, true, false},      // narrow under a vector
       {2000, 200, 10, true, false, false, false, true},  // ... split by rows over threads
       {16, 0, 16, true, false},      // K = 0: zeros
       {1, 0, 9, true, true},
