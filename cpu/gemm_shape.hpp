@@ -45,6 +45,9 @@ constexpr int64_t kGemvRegisterBlockBytes = 512 << 10;
 // gemv_i8_row and gemv_i8_col take them where they can, else the portable Highway forms.
 bool vnni_zmm(int64_t k);
 bool vnni_register_blocks(int64_t k, int64_t n);
+// Where there is no VNNI but AVX2 (after the HK_CPU_ISA cap), the int16-pair form of those
+// blocks (gemm_i8_rows_pairs_ymm, below) takes the same B, at least 16 columns wide (k > 0).
+bool pairs_register_blocks(int64_t k, int64_t n);
 // gemv_i8_row's register blocks with vpdpbusd (gemv_i8_vnni_avx512.cpp).
 void gemv_i8_row_vnni_zmm(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 // c (m × n, ldc) = a (m × k, lda) · b for a few rows: the same register blocks, each
@@ -56,6 +59,11 @@ void gemm_i8_rows_vnni_zmm(const int8_t* a, int64_t lda, const int8_t* b, int64_
 // weights at batch 1 to 16, and gemv_i8_col's vpdpbusd form (same CPUs, k > 0).
 void gemm_i8_nt_vnni_zmm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
                          int64_t m, int64_t k, int64_t n);
+// c (m × n, ldc) = a (m × k, lda) · b for a few rows on AVX2 without VNNI: B's row pairs
+// interleaved into int16 pairs in registers as B streams past, each block feeding up to four
+// rows of a through vpmaddwd (gemm_i8_rows_pairs_avx2.cpp; k > 0, n ≥ 16; uses scratch slot 1).
+void gemm_i8_rows_pairs_ymm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
+                            int64_t m, int64_t k, int64_t n);
 void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
 void gemv_i8_col_portable(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);

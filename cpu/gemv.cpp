@@ -351,9 +351,16 @@ bool vnni_zmm(int64_t k) {
   return f.avx512vnni && f.avx512bw && k > 0;
 }
 bool vnni_register_blocks(int64_t k, int64_t n) { return vnni_zmm(k) && k * n <= kGemvRegisterBlockBytes; }
+bool pairs_register_blocks(int64_t k, int64_t n) {
+  return cpu_features().avx2 && !vnni_zmm(k) && k > 0 && n >= 16 && k * n <= kGemvRegisterBlockBytes;
+}
 void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
   if (vnni_register_blocks(k, n)) {
     gemv_i8_row_vnni_zmm(x, b, ldb, y, k, n);
+    return;
+  }
+  if (pairs_register_blocks(k, n)) {
+    gemm_i8_rows_pairs_ymm(x, k, b, ldb, y, n, 1, k, n);
     return;
   }
   gemv_i8_row_portable(x, b, ldb, y, k, n);

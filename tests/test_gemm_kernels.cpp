@@ -573,10 +573,11 @@ TEST(GemmShapes, GemvI8Wraparound) {
 // An int8 few-rows kernel, c (m × n, ldc) = a (m × k, lda) · b, b stored (k × n, ldb), or
 // (n × k) when it takes bᵀ, against the int64 reference: every row count in ms and shape in
 // kn on strided A and B, C's guards catching a store outside it; then −128 everywhere at K
-// past 2³¹ / 16384, where every row's sums wrap modulo 2³² like the naive kernel's.
+// past 2³¹ / 16384 (wrap_n columns), where every row's sums wrap modulo 2³² like the naive
+// kernel's.
 using FewRowsI8 = void(const int8_t*, int64_t, const int8_t*, int64_t, int32_t*, int64_t, int64_t, int64_t, int64_t);
 void check_few_rows_i8(FewRowsI8* kernel, bool b_t, const std::vector<int64_t>& ms,
-                       const std::vector<std::pair<int64_t, int64_t>>& kn) {
+                       const std::vector<std::pair<int64_t, int64_t>>& kn, int64_t wrap_n = 3) {
   // b's (k × n) values from how the kernel reads them (n × k when b_t).
   auto as_k_by_n = [&](const std::vector<int8_t>& stored, int64_t k, int64_t n) {
     if (!b_t) return stored;
@@ -597,7 +598,7 @@ void check_few_rows_i8(FewRowsI8* kernel, bool b_t, const std::vector<int64_t>& 
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) ASSERT_EQ(int64_t(c.at(i, j)), ref[size_t(i * n + j)]) << i << "," << j;
     }
-  const int64_t k = 140001, n = 3, m = 5;
+  const int64_t k = 140001, n = wrap_n, m = 5;
   std::vector<int8_t> x(size_t(m * k), -128), w(size_t(k * n), -128);
   x[size_t(2 * k + 7)] = 127;
   w[b_t ? size_t(k + 1) : 1] = 127;  // b[1][1] when b_t, b[0][1] when not
@@ -617,6 +618,16 @@ TEST(GemmShapes, FewRowsI8OnVnni) {
   if (!(f.avx512vnni && f.avx512bw)) GTEST_SKIP() << "no AVX512-VNNI with AVX512-BW on this CPU (or HK_CPU_ISA caps it)";
   check_few_rows_i8(&gemm_i8_rows_vnni_zmm, false, {1, 2, 3, 4, 5, 6, 7, 8, 9},
                     {{1, 1}, {13, 5}, {37, 129}, {70, 66}, {260, 200}, {784, 128}});
+}
+
+// The same without VNNI, on int16 pairs interleaved in registers (a layer at batch 1 to 8):
+// every row count of a group (1 to 4) and groups followed by each remainder (2 and 1 rows
+// take two and four blocks per sweep), odd and even K, whole 16-column blocks, and a last
+// block cut short, computed as the 16 columns ending at N. Where the CPU has AVX2.
+TEST(GemmShapes, FewRowsI8OnAvx2Pairs) {
+  if (!hk::cpu_features().avx2) GTEST_SKIP() << "no AVX2 on this CPU (or HK_CPU_ISA caps it)";
+  check_few_rows_i8(&gemm_i8_rows_pairs_ymm, false, {1, 2, 3, 4, 5, 6, 7, 8, 9},
+                    {{1, 16}, {13, 17}, {2, 48}, {3, 64}, {37, 129}, {70, 66}, {260, 200}, {784, 128}}, 17);
 }
 
 // The int8 dot-product GEMM a · bᵀ (a layer with (out, in) weights at batch 1 to 16, and
@@ -690,6 +701,9 @@ TEST(GemmShapes, ChoiceBoundaries) {
       {12, 784, 128, true, false, true, true, true},  // ... and 16 where it has not
       {16, 784, 128, true, false, true, true, true},
       {17, 784, 128, true, false, false, false, true},   // ... past them: the packed int8 GEMM
+      {8, 784, 128, true, false, true, false, true},    // without VNNI: the pairs' few rows up to 8
+      {9, 784, 128, true, false, true, false, true},    // ... past them: the packed int8 GEMM
+      {3, 785, 33, true, false, true, false, true},     // ... odd K, a last block cut short
       {8, 1024, 512, true, false, true, false, true},   // B of 512 KiB, the register blocks' limit
       {8, 1025, 512, true, false, false, false, true},   // ... past it
       {300, 50, 1, true, true},      // N = 1: A · x
@@ -729,7 +743,10 @@ TEST(GemmShapes, ChoiceBoundaries) {
       std::vector<int32_t> ci(size_t(s.m * s.n) + 1, -1);
       const bool f32 = s.f32 && (!s.small || 4 * s.k * 32 * int64_t{sizeof(float)} <= l2);
       ASSERT_EQ(matmul_f32_by_shape(a.data(), b.data(), c.data(), s.m, s.k, s.n, threads), f32);
-      const bool i8 = s.i8 || (s.few && vnni && !(s.tiles && hk::cpu_features().amx_int8));
+      // Without VNNI, AVX2's int16-pair form of the few rows: up to 8 rows, 16 columns, and a
+      // product under the threads' threshold.
+      const bool pairs = !vnni && hk::cpu_features().avx2 && s.few && s.m <= 8 && s.n >= 16 && s.m * s.k * s.n < (1 << 20);
+      const bool i8 = s.i8 || pairs || (s.few && vnni && !(s.tiles && hk::cpu_features().amx_int8));
       ASSERT_EQ(matmul_i8_by_shape(ai.data(), bi.data(), ci.data(), s.m, s.k, s.n, threads), i8);
       ASSERT_EQ(c.back(), -1.0f);
       ASSERT_EQ(ci.back(), -1);
