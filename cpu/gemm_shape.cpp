@@ -207,15 +207,41 @@ bool few_rows_i8(int64_t m, int64_t k, int64_t n) {
   return m > 1 && m <= kFewRowsI8 && vnni_register_blocks(k, n) && !(cpu_has_amx() && amx_pays(m, k, n));
 }
 
-// Without VNNI, a few rows against (in, out) weights in L2 (batch 2 to kFewRowsPairs): B's
-// row pairs interleaved into int16 pairs in registers, each block feeding four rows through
-// vpmaddwd (gemm_i8_rows_pairs_ymm), instead of packing all of B into pairs first. Timed
-// against the packed GEMM at 784 × 128: 2.5 times as fast at 2 rows, even at 8 to 12 rows,
-// slower from 12, where the packing is repaid; so is a product large enough for threads.
+// Without VNNI, a few rows against weights in L2 (batch 2 to kFewRowsPairs): (in, out)
+// weights' row pairs interleaved into int16 pairs in registers, each block feeding four rows
+// through vpmaddwd (gemm_i8_rows_pairs_ymm); (out, in) weights' rows, whose pairs are already
+// side by side, as dot products along k (gemm_i8_nt_pairs_ymm); both instead of packing all
+// of B into pairs first. Timed against the packed GEMM at 784 × 128: 2.5 times as fast at 2
+// rows, even at 8 to 12 rows, slower from 12, where the packing is repaid; so is a product
+// large enough for threads.
 constexpr int64_t kFewRowsPairs = 8;
 bool few_rows_pairs(int64_t m, int64_t k, int64_t n) {
   const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
   return m > 1 && m <= kFewRowsPairs && macs < kSmallInlineMacs && pairs_register_blocks(k, n);
+}
+
+// Without VNNI, an int8 product narrower than the pairs' 16-column blocks (a classifier
+// head's 10 outputs), of any rows up to the threads' threshold: dot products along k
+// (gemm_i8_nt_pairs_ymm) on B's rows, (in, out) weights transposed into scratch slot 1
+// first, since they waste no lanes where the packed GEMM pads N to 16 and packs both
+// operands (64 × 128 × 10: half the packed GEMM's time, transposition included).
+bool narrow_pairs(int64_t m, int64_t k, int64_t n) {
+  const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  return m > 1 && n > 1 && n < 16 && macs < kSmallInlineMacs && pairs_ymm(k);
+}
+
+// c (m × n) = a · b through the pairs' few-rows or narrow kernels, b (k × n) or, b_t, (n × k).
+void i8_pairs(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, bool b_t) {
+  if (b_t) {
+    gemm_i8_nt_pairs_ymm(a, k, b, k, c, n, m, k, n);
+  } else if (n >= 16) {
+    gemm_i8_rows_pairs_ymm(a, k, b, n, c, n, m, k, n);
+  } else {
+    auto* bt = static_cast<int8_t*>(pack_scratch(1, static_cast<std::size_t>(n * k)));
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) bt[j * k + p] = b[p * n + j];
+    gemm_i8_nt_pairs_ymm(a, k, bt, k, c, n, m, k, n);
+  }
 }
 
 // b (n, k), a layer's (out, in) weights: from kTransposeRows rows and kTransposeCols columns
@@ -329,11 +355,11 @@ bool linear_f32_by_shape(const float* x, const float* w, float* out, int64_t m, 
 bool linear_i8_by_shape(const int8_t* x, const int8_t* w, float* out, int64_t m, int64_t k, int64_t n, bool w_out_in,
                         const Epilogue& ep, int threads) {
   if (linear_gemv<int8_t, int32_t>(x, w, out, m, k, n, w_out_in, ep, threads, &gemv_i8_row, &gemv_i8_col)) return true;
-  const bool pairs = !w_out_in && few_rows_pairs(m, k, n);
+  const bool pairs = few_rows_pairs(m, k, n) || narrow_pairs(m, k, n);
   if (!pairs && !few_rows_i8(m, k, n)) return false;
   auto* sums = static_cast<int32_t*>(pack_scratch(0, sizeof(int32_t) * static_cast<std::size_t>(m * n)));
   if (pairs)
-    gemm_i8_rows_pairs_ymm(x, k, w, n, sums, n, m, k, n);
+    i8_pairs(x, w, sums, m, k, n, w_out_in);
   else if (w_out_in)
     gemm_i8_nt_vnni_zmm(x, k, w, k, sums, n, m, k, n);  // dot products with W's rows, as stored
   else
@@ -345,8 +371,8 @@ bool linear_i8_by_shape(const int8_t* x, const int8_t* w, float* out, int64_t m,
 
 bool matmul_i8_by_shape(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k, int64_t n, int threads) {
   if (gemv(a, b, c, m, k, n, threads, &gemv_i8_row, &gemv_i8_col)) return true;
-  if (few_rows_pairs(m, k, n)) {
-    gemm_i8_rows_pairs_ymm(a, k, b, n, c, n, m, k, n);
+  if (few_rows_pairs(m, k, n) || narrow_pairs(m, k, n)) {
+    i8_pairs(a, b, c, m, k, n, false);
     return true;
   }
   if (!few_rows_i8(m, k, n)) return false;

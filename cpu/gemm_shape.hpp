@@ -45,8 +45,10 @@ constexpr int64_t kGemvRegisterBlockBytes = 512 << 10;
 // gemv_i8_row and gemv_i8_col take them where they can, else the portable Highway forms.
 bool vnni_zmm(int64_t k);
 bool vnni_register_blocks(int64_t k, int64_t n);
-// Where there is no VNNI but AVX2 (after the HK_CPU_ISA cap), the int16-pair form of those
-// blocks (gemm_i8_rows_pairs_ymm, below) takes the same B, at least 16 columns wide (k > 0).
+// Where there is no VNNI but AVX2 (after the HK_CPU_ISA cap), pairs_ymm(k): the int16-pair
+// kernels below can run (k > 0); pairs_register_blocks(k, n): their form of the register
+// blocks (gemm_i8_rows_pairs_ymm) takes the same B, at least 16 columns wide.
+bool pairs_ymm(int64_t k);
 bool pairs_register_blocks(int64_t k, int64_t n);
 // gemv_i8_row's register blocks with vpdpbusd (gemv_i8_vnni_avx512.cpp).
 void gemv_i8_row_vnni_zmm(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
@@ -64,6 +66,10 @@ void gemm_i8_nt_vnni_zmm(const int8_t* a, int64_t lda, const int8_t* b, int64_t 
 // rows of a through vpmaddwd (gemm_i8_rows_pairs_avx2.cpp; k > 0, n ≥ 16; uses scratch slot 1).
 void gemm_i8_rows_pairs_ymm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
                             int64_t m, int64_t k, int64_t n);
+// c (m × n, ldc) = a (m × k, lda) · bᵀ, b (n × k, ldb), on AVX2 without VNNI: dot products
+// along k on int16 pairs, 2 rows of a × 4 of b per tile (gemm_i8_nt_pairs_avx2.cpp; k ≥ 0).
+void gemm_i8_nt_pairs_ymm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
+                          int64_t m, int64_t k, int64_t n);
 void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
 void gemv_i8_col_portable(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);

@@ -351,9 +351,8 @@ bool vnni_zmm(int64_t k) {
   return f.avx512vnni && f.avx512bw && k > 0;
 }
 bool vnni_register_blocks(int64_t k, int64_t n) { return vnni_zmm(k) && k * n <= kGemvRegisterBlockBytes; }
-bool pairs_register_blocks(int64_t k, int64_t n) {
-  return cpu_features().avx2 && !vnni_zmm(k) && k > 0 && n >= 16 && k * n <= kGemvRegisterBlockBytes;
-}
+bool pairs_ymm(int64_t k) { return cpu_features().avx2 && !vnni_zmm(k) && k > 0; }
+bool pairs_register_blocks(int64_t k, int64_t n) { return pairs_ymm(k) && n >= 16 && k * n <= kGemvRegisterBlockBytes; }
 void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n) {
   if (vnni_register_blocks(k, n)) {
     gemv_i8_row_vnni_zmm(x, b, ldb, y, k, n);
@@ -371,6 +370,10 @@ void gemv_i8_col_portable(const int8_t* a, int64_t lda, const int8_t* x, int32_t
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k) {
   if (vnni_zmm(k)) {
     gemm_i8_nt_vnni_zmm(x, k, a, lda, y, m, 1, k, m);  // x · aᵀ: one row against m
+    return;
+  }
+  if (pairs_ymm(k)) {
+    gemm_i8_nt_pairs_ymm(x, k, a, lda, y, m, 1, k, m);  // the same on int16 pairs
     return;
   }
   gemv_i8_col_portable(a, lda, x, y, m, k);

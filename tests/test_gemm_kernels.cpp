@@ -630,6 +630,16 @@ TEST(GemmShapes, FewRowsI8OnAvx2Pairs) {
                     {{1, 16}, {13, 17}, {2, 48}, {3, 64}, {37, 129}, {70, 66}, {260, 200}, {784, 128}}, 17);
 }
 
+// The same dot products without VNNI, on int16 pairs (a layer with (out, in) weights at batch
+// 1 to 8, gemv_i8_col, and a narrow B transposed): every remainder of a's rows after tiles of
+// two and of b's rows cut into near-equal tiles of up to four, K under, at and past 16 with
+// every tail. Where the CPU has AVX2.
+TEST(GemmShapes, DotProductsI8OnAvx2Pairs) {
+  if (!hk::cpu_features().avx2) GTEST_SKIP() << "no AVX2 on this CPU (or HK_CPU_ISA caps it)";
+  check_few_rows_i8(&gemm_i8_nt_pairs_ymm, true, {1, 2, 3, 4, 5, 9, 16, 17},
+                    {{1, 1}, {13, 5}, {16, 9}, {17, 10}, {31, 4}, {37, 129}, {70, 66}, {784, 128}, {2000, 37}});
+}
+
 // The int8 dot-product GEMM a · bᵀ (a layer with (out, in) weights at batch 1 to 16, and
 // gemv_i8_col): one to three rows of a against eight rows of b per block, four against four
 // past that, in slices of b's rows swept by each group of four rows of a, and shifts taken 16
@@ -743,9 +753,10 @@ TEST(GemmShapes, ChoiceBoundaries) {
       std::vector<int32_t> ci(size_t(s.m * s.n) + 1, -1);
       const bool f32 = s.f32 && (!s.small || 4 * s.k * 32 * int64_t{sizeof(float)} <= l2);
       ASSERT_EQ(matmul_f32_by_shape(a.data(), b.data(), c.data(), s.m, s.k, s.n, threads), f32);
-      // Without VNNI, AVX2's int16-pair form of the few rows: up to 8 rows, 16 columns, and a
-      // product under the threads' threshold.
-      const bool pairs = !vnni && hk::cpu_features().avx2 && s.few && s.m <= 8 && s.n >= 16 && s.m * s.k * s.n < (1 << 20);
+      // Without VNNI, AVX2's int16-pair forms under the threads' threshold: the few rows (up
+      // to 8, at least 16 columns), and any rows of a product under 16 columns.
+      const bool avx2_pairs = !vnni && hk::cpu_features().avx2 && s.k > 0 && s.m * s.k * s.n < (1 << 20);
+      const bool pairs = avx2_pairs && ((s.few && s.m <= 8 && s.n >= 16) || (s.m > 1 && s.n > 1 && s.n < 16));
       const bool i8 = s.i8 || pairs || (s.few && vnni && !(s.tiles && hk::cpu_features().amx_int8));
       ASSERT_EQ(matmul_i8_by_shape(ai.data(), bi.data(), ci.data(), s.m, s.k, s.n, threads), i8);
       ASSERT_EQ(c.back(), -1.0f);
