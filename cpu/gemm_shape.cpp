@@ -212,8 +212,8 @@ bool few_rows_i8(int64_t m, int64_t k, int64_t n) {
 // through vpmaddwd (gemm_i8_rows_pairs_ymm); (out, in) weights' rows, whose pairs are already
 // side by side, as dot products along k (gemm_i8_nt_pairs_ymm); both instead of packing all
 // of B into pairs first. Timed against the packed GEMM at 784 × 128: 2.5 times as fast at 2
-// rows, even at 8 to 12 rows, slower from 12, where the packing is repaid; so is a product
-// large enough for threads.
+// rows, 1.1 times at 8, slower from 12, where the packing is repaid; so is a product large
+// enough for threads.
 constexpr int64_t kFewRowsPairs = 8;
 bool few_rows_pairs(int64_t m, int64_t k, int64_t n) {
   const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
@@ -224,7 +224,7 @@ bool few_rows_pairs(int64_t m, int64_t k, int64_t n) {
 // head's 10 outputs), of any rows up to the threads' threshold: dot products along k
 // (gemm_i8_nt_pairs_ymm) on B's rows, (in, out) weights transposed into scratch slot 1
 // first, since they waste no lanes where the packed GEMM pads N to 16 and packs both
-// operands (64 × 128 × 10: half the packed GEMM's time, transposition included).
+// operands (64 × 128 × 10: two thirds of the packed GEMM's time, transposition included).
 bool narrow_pairs(int64_t m, int64_t k, int64_t n) {
   const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
   return m > 1 && n > 1 && n < 16 && macs < kSmallInlineMacs && pairs_ymm(k);
