@@ -17,6 +17,10 @@
 // 128-bit halves), and the k values past the last 16 are added one by one. Sums wrap modulo
 // 2³² like every int32 sum in hk, so the results are the portable forms' bits.
 //
+// A narrow B (K × N, N under 16: a classifier head) is transposed for them here too, 16 rows
+// at a time by a 16 × 16 byte transpose of unpacks, where the loop over bytes took as long as
+// the product at 4 rows.
+//
 // No standard-library templates here: an instantiation compiled with -mavx2 could be the
 // copy the linker keeps for code that runs on any CPU.
 #include <immintrin.h>
@@ -87,7 +91,48 @@ constexpr TileFn kTiles[kMR][kNR] = {
     {&tile<2, 1>, &tile<2, 2>, &tile<2, 3>, &tile<2, 4>},
 };
 
+// 16 rows of 16 bytes → 16 columns of 16 bytes: byte, 16-bit, 32-bit and 64-bit unpacks, each
+// stage joining twice as many rows per element.
+inline void transpose_16x16_i8(const __m128i r[16], __m128i out[16]) {
+  __m128i a[16], q[16], o[16];
+  // a[8h + i]: rows 2i, 2i + 1, columns 8h … 8h + 7, as 16-bit elements.
+  for (int i = 0; i < 8; ++i) {
+    a[i] = _mm_unpacklo_epi8(r[2 * i], r[2 * i + 1]);
+    a[8 + i] = _mm_unpackhi_epi8(r[2 * i], r[2 * i + 1]);
+  }
+  // q[4g + j]: rows 4j … 4j + 3, columns 4g … 4g + 3, as 32-bit elements.
+  for (int h = 0; h < 2; ++h)
+    for (int j = 0; j < 4; ++j) {
+      q[8 * h + j] = _mm_unpacklo_epi16(a[8 * h + 2 * j], a[8 * h + 2 * j + 1]);
+      q[8 * h + 4 + j] = _mm_unpackhi_epi16(a[8 * h + 2 * j], a[8 * h + 2 * j + 1]);
+    }
+  // o[2g + e]: rows 8e … 8e + 7, columns 2g and 2g + 1, as 64-bit elements.
+  for (int g = 0; g < 4; ++g)
+    for (int e = 0; e < 2; ++e) {
+      o[4 * g + e] = _mm_unpacklo_epi32(q[4 * g + 2 * e], q[4 * g + 2 * e + 1]);
+      o[4 * g + 2 + e] = _mm_unpackhi_epi32(q[4 * g + 2 * e], q[4 * g + 2 * e + 1]);
+    }
+  for (int g = 0; g < 8; ++g) {
+    out[2 * g] = _mm_unpacklo_epi64(o[2 * g], o[2 * g + 1]);
+    out[2 * g + 1] = _mm_unpackhi_epi64(o[2 * g], o[2 * g + 1]);
+  }
+}
+
 }  // namespace
+
+void transpose_i8_narrow(const int8_t* b, int64_t k, int64_t n, int8_t* dst) {
+  int64_t p = 0;
+  // 16 rows at a time while the last one's 16-byte load ends inside B (its bytes past the row
+  // are the next rows', and never stored).
+  for (; p + 16 <= k && (p + 15) * n + 16 <= k * n; p += 16) {
+    __m128i r[16], out[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (p + i) * n));
+    transpose_16x16_i8(r, out);
+    for (int64_t j = 0; j < n; ++j) _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + j * k + p), out[j]);
+  }
+  for (; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) dst[j * k + p] = b[p * n + j];
+}
 
 void gemm_i8_nt_pairs_ymm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
                           int64_t m, int64_t k, int64_t n) {

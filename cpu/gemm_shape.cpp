@@ -223,8 +223,9 @@ bool few_rows_pairs(int64_t m, int64_t k, int64_t n) {
 // Without VNNI, an int8 product narrower than the pairs' 16-column blocks (a classifier
 // head's 10 outputs), of any rows up to the threads' threshold: dot products along k
 // (gemm_i8_nt_pairs_ymm) on B's rows, (in, out) weights transposed into scratch slot 1
-// first, since they waste no lanes where the packed GEMM pads N to 16 and packs both
-// operands (64 × 128 × 10: two thirds of the packed GEMM's time, transposition included).
+// first (transpose_i8_narrow), since they waste no lanes where the packed GEMM pads N to 16
+// and packs both operands (64 × 128 × 10: 0.6 of the packed GEMM's time, transposition
+// included; 4 × 128 × 10: 0.3).
 bool narrow_pairs(int64_t m, int64_t k, int64_t n) {
   const double macs = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
   return m > 1 && n > 1 && n < 16 && macs < kSmallInlineMacs && pairs_ymm(k);
@@ -238,8 +239,7 @@ void i8_pairs(const int8_t* a, const int8_t* b, int32_t* c, int64_t m, int64_t k
     gemm_i8_rows_pairs_ymm(a, k, b, n, c, n, m, k, n);
   } else {
     auto* bt = static_cast<int8_t*>(pack_scratch(1, static_cast<std::size_t>(n * k)));
-    for (int64_t p = 0; p < k; ++p)
-      for (int64_t j = 0; j < n; ++j) bt[j * k + p] = b[p * n + j];
+    transpose_i8_narrow(b, k, n, bt);
     gemm_i8_nt_pairs_ymm(a, k, bt, k, c, n, m, k, n);
   }
 }

@@ -70,6 +70,9 @@ void gemm_i8_rows_pairs_ymm(const int8_t* a, int64_t lda, const int8_t* b, int64
 // along k on int16 pairs, 2 rows of a × 4 of b per tile (gemm_i8_nt_pairs_avx2.cpp; k ≥ 0).
 void gemm_i8_nt_pairs_ymm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
                           int64_t m, int64_t k, int64_t n);
+// dst (n × k, consecutive) = b (k × n, consecutive, n ≤ 16) transposed, 16 × 16 bytes at a
+// time by unpacks: a narrow B for the dot products above (same file, the same CPUs).
+void transpose_i8_narrow(const int8_t* b, int64_t k, int64_t n, int8_t* dst);
 void gemv_i8_row_portable(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int64_t k, int64_t n);
 void gemv_i8_col(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
 void gemv_i8_col_portable(const int8_t* a, int64_t lda, const int8_t* x, int32_t* y, int64_t m, int64_t k);
