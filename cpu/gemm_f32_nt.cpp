@@ -166,12 +166,11 @@ constexpr std::array<std::array<NtTileFn, kNtNR>, kNtMR> kNtTiles =
 
 void SmallGemmF32Nt(const float* HWY_RESTRICT a, int64_t lda, const float* HWY_RESTRICT b, int64_t ldb,
                     float* HWY_RESTRICT c, int64_t ldc, int64_t m, int64_t k, int64_t n, const Epilogue* ep) {
-  // A tile of b's rows stays in L1 while every tile of a's rows passes it. The columns are
-  // cut into tiles of near-equal width (10 as 4, 3, 3, not 4, 4, 2), since a tile's loads of
-  // a are shared by its columns.
+  // A tile of b's rows stays in L1 while every tile of a's rows passes it; the columns are
+  // cut into tiles of near-equal width (10 as 4, 3, 3, not 4, 4, 2).
   const int64_t col_tiles = (n + kNtNR - 1) / kNtNR;
   for (int64_t t = 0, j0 = 0; t < col_tiles; ++t) {
-    const int64_t cols = n / col_tiles + (t < n % col_tiles ? 1 : 0);
+    const int64_t cols = near_equal_width(n, col_tiles, t);
     const Epilogue ep_j = ep ? epilogue_at(*ep, j0) : Epilogue{};
     for (int64_t i0 = 0; i0 < m; i0 += kNtMR) {
       const int64_t rows = std::min<int64_t>(kNtMR, m - i0);

@@ -137,11 +137,10 @@ void transpose_i8_narrow(const int8_t* b, int64_t k, int64_t n, int8_t* dst) {
 void gemm_i8_nt_pairs_ymm(const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
                           int64_t m, int64_t k, int64_t n) {
   // A tile of b's rows stays in L1 while every tile of a's rows passes it; b's rows are cut
-  // into tiles of near-equal width (10 as 4, 3, 3), since a tile's loads of a are shared by
-  // its rows of b.
+  // into tiles of near-equal width (10 as 4, 3, 3).
   const int64_t col_tiles = (n + kNR - 1) / kNR;
   for (int64_t t = 0, j0 = 0; t < col_tiles; ++t) {
-    const int64_t cols = n / col_tiles + (t < n % col_tiles ? 1 : 0);
+    const int64_t cols = near_equal_width(n, col_tiles, t);
     for (int64_t i0 = 0; i0 < m; i0 += kMR) {
       const int64_t rows = m - i0 < kMR ? m - i0 : kMR;
       kTiles[rows - 1][cols - 1](k, a + i0 * lda, lda, b + j0 * ldb, ldb, c + i0 * ldc + j0, ldc);

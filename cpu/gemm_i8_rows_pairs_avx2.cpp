@@ -1,4 +1,4 @@
-// int8 c = a · b for a few rows of a (a layer with (in, out) weights at batch 1 to 16) on
+// int8 c = a · b for a few rows of a (a layer with (in, out) weights at batch 1 to 8) on
 // AVX2 without VNNI, B read as stored: built with -mavx2 (cpu/CMakeLists.txt), called by
 // gemm_shape.cpp and gemv.cpp only where the CPU has AVX2 (after HK_CPU_ISA) and no
 // AVX512-VNNI, whose register blocks (gemv_i8_vnni_avx512.cpp) take these shapes there.
@@ -9,16 +9,16 @@
 // twice the bytes it reads and that a few rows of a cannot repay; the portable GEMV widens
 // each byte to an int32 lane and multiplies in int32, 8 multiply-adds per instruction. Here
 // the interleave is done in registers as B streams past, the packing's own three steps
-// (two rows' 16 bytes interleaved, each half sign-extended by one vpmovsxbw), never written
-// back, and each interleaved block feeds up to four rows of a: 16 multiply-adds per vpmaddwd.
+// (pairs_16: two rows' 16 bytes interleaved, each half sign-extended by one vpmovsxbw), never
+// written back, and each interleaved block feeds up to four rows of a: 16 multiply-adds per vpmaddwd.
 //
 // a's k pairs are made once per call, as int32 words (x[2q] in the low int16, x[2q + 1] in
 // the high), in scratch slot 1, and each is broadcast from memory as the k loop reaches it.
 // An odd K's last pair has a zero high half and reads no row past B. Columns come in blocks
 // of 16; a last block cut short by N is computed as the 16 columns ending at N, so some
-// columns are summed twice, to the same bits: N must be at least 16 (narrower products
-// stay where they were: a zero-padded copy of B timed no faster at a classifier head's 10
-// columns). Sums wrap modulo 2³² like every int32 sum in hk, so the results are the
+// columns are summed twice, to the same bits: N must be at least 16 (narrower products take
+// gemm_i8_nt_pairs_avx2.cpp's dot products on a transposed B, which waste no lanes; a
+// zero-padded copy of B here timed no faster than the packed GEMM at 10 columns). Sums wrap modulo 2³² like every int32 sum in hk, so the results are the
 // portable forms' bits.
 //
 // No standard-library templates here: an instantiation compiled with -mavx2 could be the
@@ -33,6 +33,8 @@
 namespace hk::cpu {
 
 namespace {
+
+#include "cpu/pairs_16_avx2.inc"  // pairs_16
 
 // Columns [c0, c0 + 16·NC) of MR rows of c, over all of K; xp: row r's k pairs, ldxp apart.
 template <int NC, int MR>
@@ -57,8 +59,8 @@ void sweep(const int32_t* xp, int64_t ldxp, const int8_t* b, int64_t ldb, int32_
       const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 16 * blk));
       const __m128i x1 =
           second ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + ldb + 16 * blk)) : _mm_setzero_si128();
-      const __m256i u0 = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1));  // columns 0–7, as (k, k + 1) pairs
-      const __m256i u1 = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1));  // columns 8–15
+      __m256i u0, u1;  // columns 0–7 and 8–15, as (k, k + 1) pairs
+      pairs_16(x0, x1, u0, u1);
 #pragma GCC unroll 4
       for (int r = 0; r < MR; ++r) {
         acc[r][blk][0] = _mm256_add_epi32(acc[r][blk][0], _mm256_madd_epi16(u0, xv[r]));

@@ -24,10 +24,14 @@ namespace hk::cpu {
 
 namespace {
 
+#include "cpu/pairs_16_avx2.inc"  // pairs_16
+
 // 16 columns: x0 holds row k's bytes, x1 row k + 1's; d the first column's pair.
 inline void store_pairs_16(__m128i x0, __m128i x1, int16_t* d) {
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1)));       // 0–7
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 16), _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1)));  // 8–15
+  __m256i lo, hi;
+  pairs_16(x0, x1, lo, hi);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), lo);       // columns 0–7
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 16), hi);  // 8–15
 }
 
 #include "cpu/transpose_8x8_avx2.inc"  // transpose_8x8_32

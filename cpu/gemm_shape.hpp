@@ -38,6 +38,12 @@ void gemv_i8_row(const int8_t* x, const int8_t* b, int64_t ldb, int32_t* y, int6
 // Matrices up to this many bytes (an L2's worth: a layer's weights) are swept by blocks of
 // columns whose sums stay in registers for all of K (gemv.cpp); larger ones stream row by row.
 constexpr int64_t kGemvRegisterBlockBytes = 512 << 10;
+// The width of tile t of n columns cut into `tiles` of near-equal width (10 in 3: 4, 3, 3),
+// for the dot-product kernels, whose loads of a are shared by a tile's columns. `static`:
+// the -mavx2 files inline it too, and each copy keeps its own ISA flags.
+static inline int64_t near_equal_width(int64_t n, int64_t tiles, int64_t t) {
+  return n / tiles + (t < n % tiles ? 1 : 0);
+}
 // The zmm vpdpbusd kernels below run on AVX512-VNNI with -BW only, and want k > 0:
 // vnni_zmm(k) says whether they can run here (gemv.cpp; after the HK_CPU_ISA cap), and
 // vnni_register_blocks(k, n) whether the register blocks can also take a k × n B (up to
