@@ -28,7 +28,8 @@ BENCH_ARGS=(--op relu,matmul --sizes 256)
 OPTIONAL_PACKAGE_TESTS='BenchHtml[.]'
 
 
-step() { echo "hk clean room: $*"; }
+# Each step with the seconds since the stage began, so the log shows where its time goes.
+step() { echo "hk clean room: [$(( $(date +%s) - ${HK_CLEAN_ROOM_START:=$(date +%s)} )) s] $*"; }
 fail() { echo "hk clean room: FAILED: $*" >&2; exit 1; }
 
 # ---- inside the root ---------------------------------------------------------------------
@@ -53,6 +54,10 @@ $skipped"
   fi
 
   step "CMake's default generator: configure, build, install to $prefix"
+  # Through ccache, as the Quick start's build was (scripts/common.sh): what a packager's
+  # build needs is its own configuration, not a second compile of the same objects.
+  source scripts/common.sh
+  hk_compiler_cache
   cmake -S . -B build/default-generator -DHK_BUILD_TESTS=OFF > /tmp/hk-configure.txt
   grep -q "Unix Makefiles" build/default-generator/CMakeCache.txt || fail "the default generator is not Unix Makefiles"
   # The installed targets only: the rest of `all` (the micro-benchmarks, the example) was
@@ -150,6 +155,6 @@ unshare --mount --propagation private -- /bin/sh -c '
   mount -t tmpfs -o mode=1777 tmpfs "$1/dev/shm"
   mount -t devpts -o newinstance,ptmxmode=0666 devpts "$1/dev/pts"
   exec chroot "$1" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    /bin/bash /src/hk/scripts/clean_room.sh --inside' sh "$root"
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HK_CLEAN_ROOM_START="$2" \
+    /bin/bash /src/hk/scripts/clean_room.sh --inside' sh "$root" "$HK_CLEAN_ROOM_START"
 step "passed"

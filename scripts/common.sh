@@ -5,12 +5,14 @@ HK_JOBS="${HK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 # Packages hk cannot build without, and the ones that add peers and checks when present:
 # make is for CMake's default generator (Unix Makefiles), which packagers and the README's
-# plain-CMake lines use; the scripts themselves build with Ninja. OpenBLAS and oneDNN are hk-bench peers (oneDNN's CMake package needs the OpenCL headers,
-# which libdnnl-dev only recommends); chromium renders the HTML report in a test. The
-# clean-room stage of scripts/test.sh fails when either list misses one.
+# plain-CMake lines use; the scripts themselves build with Ninja. OpenBLAS and oneDNN are
+# hk-bench peers (oneDNN's CMake package needs the OpenCL headers, which libdnnl-dev only
+# recommends); chromium renders the HTML report in a test; ccache compiles a source once for
+# every build folder with the same flags (hk_compiler_cache). The clean-room stage of
+# scripts/test.sh fails when either list misses one.
 HK_REQUIRED_PACKAGES=(g++ make cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
                       libhwy-dev libboost-context-dev python3 python3-venv)
-HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev ocl-icd-opencl-dev chromium)
+HK_OPTIONAL_PACKAGES=(libopenblas-dev libdnnl-dev ocl-icd-opencl-dev chromium ccache)
 # The fuzz stage of scripts/test.sh: libFuzzer comes with clang's runtime libraries.
 HK_FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev)
 # The clean-room stage: a minimal Debian root, entered in a private mount namespace.
@@ -51,6 +53,19 @@ hk_install_packages() {
 hk_install_dependencies() {
   hk_install_packages required "${HK_REQUIRED_PACKAGES[@]}"
   hk_install_packages optional "${HK_OPTIONAL_PACKAGES[@]}"
+  hk_compiler_cache
+}
+
+# C and C++ compiles through ccache, when it is installed and no launcher is set already:
+# CMake takes these variables as a new build folder's default, so the presets, the test
+# stages' own folders (generators, python's pip build, the clean room's default generator)
+# and a rebuild after `git checkout` reuse the objects of an earlier compile with the same
+# flags and sources instead of compiling them again. CUDA keeps its own launcher
+# (cmake/ptxas_log.sh).
+hk_compiler_cache() {
+  command -v ccache > /dev/null || return 0
+  export CMAKE_C_COMPILER_LAUNCHER="${CMAKE_C_COMPILER_LAUNCHER:-ccache}"
+  export CMAKE_CXX_COMPILER_LAUNCHER="${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}"
 }
 
 # hk_build PRESET [TARGET...]: configure (once) and build one CMake preset (all targets,
