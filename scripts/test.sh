@@ -128,6 +128,13 @@ stage_fuzz() {
   echo "hk: fuzz corpus: $(ls "$HK_ROOT/fuzz/corpus" | wc -l) seed inputs + $(ls "$work/corpus" | wc -l) found this run"
 }
 
+# ccache's counters (hits, then compiles), to print this run's share (hk_compiler_cache).
+cache_counts() {
+  command -v ccache > /dev/null || return 0
+  ccache --print-stats 2>/dev/null | awk -F '\t' '$1 ~ /^(direct|preprocessed)_cache_hit$/ {h += $2} $1 == "cache_miss" {m += $2} END {print h + 0, m + 0}'
+}
+read -r hits_before misses_before <<< "$(cache_counts)"
+
 passed=0 failed=0 skipped=0 summary=""
 for s in $HK_TEST_STAGES; do
   echo "==== hk test stage: $s"
@@ -144,5 +151,9 @@ for s in $HK_TEST_STAGES; do
 done
 echo "==== hk test stages"
 printf '%s' "$summary"
+if [ -n "${hits_before:-}" ]; then
+  read -r hits misses <<< "$(cache_counts)"
+  echo "ccache: $((hits - hits_before)) objects reused, $((misses - misses_before)) compiled (the clean room's are its own)"
+fi
 echo "stages: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
