@@ -153,7 +153,7 @@ echo "==== hk test stages"
 printf '%s' "$summary"
 if [ -n "${hits_before:-}" ]; then
   read -r hits misses <<< "$(cache_counts)"
-  echo "ccache: $((hits - hits_before)) objects reused, $((misses - misses_before)) compiled (the clean room's are its own)"
+  echo "ccache: $((hits - hits_before)) objects reused, $((misses - misses_before)) compiled by this run's builds"
 fi
 echo "stages: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
